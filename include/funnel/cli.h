@@ -1,0 +1,23 @@
+// The command line: CLI11 definitions for every subcommand and the one run() that main()
+// and the tests call.
+#pragma once
+
+#include <istream>
+#include <ostream>
+
+namespace funnel {
+
+/// Where a run reads and writes. `in` null means the process's fd 0 (fastest for pipes).
+struct Streams {
+  std::istream* in = nullptr;
+  std::ostream& out;
+  std::ostream& err;
+  bool out_is_terminal = false;
+  bool no_color = false;  ///< NO_COLOR is set
+};
+
+/// Parses the arguments, runs the subcommand and returns the process exit code. Every
+/// funnel::Error and CLI11 parse error is turned into a message on `err` here.
+int run(int argc, const char* const* argv, Streams& streams);
+
+}  // namespace funnel

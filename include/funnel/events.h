@@ -1,0 +1,105 @@
+// Stage events: which column plays which role (id, stage, time, stage dates, segment), the
+// input shape (long, wide, snapshot), and how one record becomes evidence of
+// (lead, stage, time). The shapes differ only in that last step.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "funnel/csv.h"
+#include "funnel/stage_model.h"
+#include "funnel/timestamp.h"
+
+namespace funnel {
+
+enum class Shape { long_log, wide, snapshot };
+std::string_view shape_name(Shape s);
+
+/// Hash for heterogeneous lookup: find a std::string key by std::string_view, no allocation.
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+template <class V>
+using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+
+/// What the user said about columns; empty means "detect".
+struct ColumnSpec {
+  std::string shape;                    ///< "", "long", "wide", "snapshot"
+  std::string id, stage, time;          ///< header names
+  std::vector<std::string> stage_times; ///< "STAGE=COLUMN"
+  std::vector<std::string> by;          ///< segment columns
+};
+
+/// Column indexes for each role; -1 when absent.
+struct Schema {
+  Shape shape = Shape::long_log;
+  int id = -1;
+  int stage = -1;
+  int time = -1;
+  int status = -1;   ///< snapshot: open / won / lost
+  int created = -1;  ///< snapshot: when the deal entered the first stage
+  struct StageTime {
+    int column;
+    int stage;  ///< stage index or StageRef::lost
+  };
+  std::vector<StageTime> stage_times;
+  std::vector<int> segments;
+  std::vector<std::string> header;
+};
+
+/// Finds the columns and the shape. Throws funnel::Error(ExitCode::schema) naming what is
+/// missing and what was looked for.
+Schema detect_schema(const std::vector<std::string>& header, const StageModel& model,
+                     const ColumnSpec& spec, std::string_view file);
+
+/// One piece of evidence: the lead entered `stage` (or was lost) at `time`.
+struct Evidence {
+  int stage;
+  Timestamp time;
+};
+
+/// What one record says.
+struct RowEvidence {
+  std::string_view id;
+  std::string_view segment;        ///< segment label ("(none)" when empty)
+  std::vector<Evidence> items;
+  Timestamp touch = kNoTime;       ///< when this row happened, for first-touch segments
+  std::string_view reported;       ///< why the row gives no evidence (empty when used)
+};
+
+/// Turns records into evidence under a schema, counting the rows it cannot use.
+class EventExtractor {
+ public:
+  EventExtractor(const Schema& schema, const StageModel& model, bool strict_stages);
+
+  /// Fills `out` from `record`. Throws funnel::Error(ExitCode::bad_value) for a cell that
+  /// cannot be read (an invalid date) or an unknown stage under --strict-stages.
+  void extract(const Record& record, std::string_view file, RowEvidence& out);
+
+  struct UnknownStage {
+    std::uint64_t rows = 0;
+    std::string file;
+    std::uint64_t first_line = 0;
+  };
+  /// Unknown stage values with their counts, in byte order.
+  const std::map<std::string, UnknownStage, std::less<>>& unknown_stages() const { return unknown_; }
+
+ private:
+  int resolve_stage(std::string_view value, const Record& record, std::string_view file);
+  Timestamp read_time(const Record& record, int column, std::string_view file) const;
+
+  const Schema& schema_;
+  const StageModel& model_;
+  bool strict_stages_;
+  StringMap<int> stage_cache_;
+  std::map<std::string, UnknownStage, std::less<>> unknown_;
+  std::string segment_scratch_;
+};
+
+}  // namespace funnel

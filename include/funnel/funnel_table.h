@@ -1,0 +1,86 @@
+// Funnel tables: counts, rates and durations per segment and stage, computed from lead
+// paths. Everything here is a number; rendering lives in render.h.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "funnel/lead_path.h"
+#include "funnel/stage_model.h"
+
+namespace funnel {
+
+/// Median, 90th percentile and mean of a set of durations, in days.
+struct DurationStats {
+  std::uint64_t count = 0;
+  double median = 0, p90 = 0, mean = 0;  ///< meaningful only when count > 0
+};
+
+/// Summarizes durations given in seconds. Percentiles interpolate linearly between the
+/// two nearest ranks (the median of an even count is the mean of the middle two).
+DurationStats duration_stats(std::vector<std::int64_t>& seconds);
+
+/// `value` at fraction q of the sorted values, linear between ranks; `values` is reordered.
+double quantile(std::vector<std::int64_t>& values, double q);
+
+struct StageRow {
+  std::uint64_t reached = 0;
+  std::optional<double> step_conversion;     ///< reached / reached of previous stage
+  std::optional<double> overall_conversion;  ///< reached / reached of first stage
+  std::uint64_t dropped = 0, lost = 0, open = 0, stalled = 0;
+  DurationStats to_next;     ///< this stage -> next stage, leads with both times
+  DurationStats from_entry;  ///< entry -> this stage, leads with a time for this stage
+};
+
+struct SectionRow {
+  Section section;
+  std::uint64_t reached = 0;  ///< leads that reached the section's first stage
+  std::optional<double> conversion;          ///< from the previous section
+  std::optional<double> overall_conversion;  ///< from the first stage
+};
+
+struct Overall {
+  std::uint64_t leads = 0, won = 0, lost = 0, open = 0, stalled = 0;
+  std::optional<double> win_rate;  ///< won / (won + lost)
+  DurationStats cycle;             ///< entry -> won
+};
+
+struct SegmentTable {
+  std::string label;  ///< "(all)" for everyone
+  std::vector<StageRow> stages;
+  std::vector<SectionRow> sections;
+  Overall overall;
+};
+
+/// Data-quality counts over all leads.
+struct DataQuality {
+  std::uint64_t leads_with_skips = 0, skipped_stages = 0;
+  std::uint64_t leads_with_repeats = 0, repeated_rows = 0;
+  std::uint64_t leads_with_regressions = 0;
+  std::uint64_t leads_with_inversions = 0;
+  std::uint64_t leads_out_of_order = 0;  ///< ordered mode: path stopped by order
+  std::uint64_t lost_without_stage = 0;  ///< ids with lost rows but no stage: not leads
+  std::uint64_t won_and_lost = 0;        ///< won leads that also have a lost row
+  std::uint64_t negative_durations = 0;  ///< stage pairs left out of days because of inversion
+};
+
+struct FunnelOptions {
+  CountMode mode = CountMode::cumulative;
+  Timestamp as_of = kNoTime;      ///< kNoTime: the latest time in the data
+  std::int64_t stale = 30 * 86400;
+};
+
+struct FunnelTables {
+  std::vector<SegmentTable> segments;  ///< "(all)" first, then labels in byte order
+  DataQuality quality;
+  Timestamp as_of = kNoTime;
+};
+
+/// Builds the tables. `labels[s]` names segment s; with no breakdown pass an empty vector.
+FunnelTables build_tables(const LeadStore& store, const StageModel& model,
+                          const std::vector<std::string>& labels, const FunnelOptions& options);
+
+}  // namespace funnel

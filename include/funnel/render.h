@@ -1,0 +1,36 @@
+// Rendered text: the report as a terminal table, CSV/TSV, JSON or Markdown. Renderers
+// only format numbers that funnel_table.h computed.
+#pragma once
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+
+#include "funnel/report.h"
+
+namespace funnel {
+
+enum class Format { table, csv, tsv, json, markdown };
+/// Parses a --format value; throws funnel::Error(ExitCode::usage) with a suggestion.
+Format parse_format(std::string_view name);
+
+/// Bumped whenever a JSON field is renamed or removed (adding fields keeps it).
+inline constexpr int kSchemaVersion = 1;
+
+void render_table(const Report& report, std::ostream& out, bool color);
+void render_delimited(const Report& report, std::ostream& out, char separator);
+void render_json(const Report& report, std::ostream& out);
+void render_markdown(const Report& report, std::ostream& out);
+void render(const Report& report, Format format, std::ostream& out, bool color);
+
+/// A fraction with 6 decimals ("0.500000"); empty when undefined.
+std::string format_rate(const std::optional<double>& rate);
+/// Days with 4 decimals; empty when there is nothing to measure.
+std::string format_days(double days, std::uint64_t count);
+/// The names of the CSV columns, in order.
+std::string_view csv_header();
+/// Text from the data made safe for a terminal: control bytes and escapes become '?'.
+std::string terminal_safe(std::string_view text);
+
+}  // namespace funnel

@@ -1,0 +1,49 @@
+// The report pipeline end to end: files -> records -> evidence -> lead store -> tables.
+#pragma once
+
+#include <cstdint>
+#include <istream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "funnel/diagnostics.h"
+#include "funnel/events.h"
+#include "funnel/funnel_table.h"
+#include "funnel/stage_model.h"
+
+namespace funnel {
+
+struct ReportOptions {
+  std::vector<std::string> files;  ///< empty or "-": stdin
+  char delimiter = 0;              ///< 0: detect from the header
+  ColumnSpec columns;
+  StageModelSpec stages;
+  bool strict_stages = false;
+  FunnelOptions funnel;
+};
+
+/// What was read, so that rows read = rows used + rows reported can be checked.
+struct InputCounts {
+  std::vector<std::string> files;
+  std::uint64_t rows_read = 0, rows_used = 0, rows_reported = 0;
+  std::map<std::string, std::uint64_t> reported_by_reason;
+  std::uint64_t blank_lines = 0;
+  std::uint64_t ids = 0;  ///< distinct lead ids seen
+  char delimiter = ',';
+  Shape shape = Shape::long_log;
+};
+
+struct Report {
+  StageModel model;
+  FunnelTables tables;
+  InputCounts input;
+  FunnelOptions options;
+  bool segmented = false;  ///< --by was given
+};
+
+/// Reads every input and builds the report. Warnings (unknown stages) go to `diagnostics`.
+/// Throws funnel::Error for anything that stops the run.
+Report build_report(const ReportOptions& options, std::istream* stdin_stream, Diagnostics& diagnostics);
+
+}  // namespace funnel

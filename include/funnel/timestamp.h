@@ -1,0 +1,44 @@
+// Timestamps: one instant as whole seconds since 1970-01-01T00:00:00Z. Naive times are UTC.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace funnel {
+
+/// Seconds since the Unix epoch, UTC. Fractions of a second are dropped (floor).
+using Timestamp = std::int64_t;
+/// A stage entered at a time the data does not say.
+inline constexpr Timestamp kNoTime = std::numeric_limits<Timestamp>::min();
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day);
+
+/// True for "", "NULL", "null", "N/A", "n/a", "NA", "-", "none": cells that mean "no time".
+bool is_placeholder(std::string_view cell);
+
+/// The result of reading one cell.
+struct ParsedTime {
+  enum class Status { ok, empty, invalid } status = Status::invalid;
+  Timestamp value = kNoTime;
+  std::string problem;  ///< why an invalid cell was refused
+};
+
+/// Reads ISO 8601 dates and date-times (T or space, optional seconds and fraction,
+/// Z, ±HH:MM or ±HHMM), validating every field (2024-02-30 is invalid, not March 1).
+/// Surrounding spaces are ignored; placeholders give Status::empty.
+ParsedTime parse_timestamp(std::string_view cell);
+
+/// ISO 8601 UTC form, "2024-03-05T14:22:01Z".
+std::string format_timestamp(Timestamp t);
+
+}  // namespace funnel
+
+namespace funnel {
+/// Reads a duration like "30d", "12h", "2w" (hours, days, weeks) as seconds; nullopt when
+/// malformed.
+std::optional<std::int64_t> parse_duration(std::string_view text);
+}  // namespace funnel

@@ -1,0 +1,140 @@
+#include "funnel/cli.h"
+
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "funnel/diagnostics.h"
+#include "funnel/output.h"
+#include "funnel/render.h"
+#include "funnel/report.h"
+
+namespace funnel {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+struct CommandLine {
+  ReportOptions report;
+  std::string delimiter;
+  std::string format = "table";
+  std::string output;
+  std::string count = "cumulative";
+  std::string stale = "30d";
+  std::string as_of;
+  bool quiet = false;
+};
+
+char parse_delimiter(const std::string& text) {
+  if (text.empty()) return 0;
+  if (text == "," || text == "comma") return ',';
+  if (text == ";" || text == "semicolon") return ';';
+  if (text == "\t" || text == "\\t" || text == "tab") return '\t';
+  if (text == "|" || text == "pipe") return '|';
+  throw Error(ExitCode::usage,
+              fmt::format("--delimiter must be one of , ; tab | (or comma, semicolon, tab, pipe), not '{}'", text));
+}
+
+void finish_options(CommandLine& cl) {
+  cl.report.delimiter = parse_delimiter(cl.delimiter);
+  if (cl.count == "cumulative") {
+    cl.report.funnel.mode = CountMode::cumulative;
+  } else if (cl.count == "ordered") {
+    cl.report.funnel.mode = CountMode::ordered;
+  } else {
+    throw Error(ExitCode::usage, fmt::format("--count must be cumulative or ordered, not '{}'", cl.count));
+  }
+  auto stale = parse_duration(cl.stale);
+  if (!stale) throw Error(ExitCode::usage, fmt::format("--stale wants a duration like 30d, 12h or 2w, not '{}'", cl.stale));
+  cl.report.funnel.stale = *stale;
+  if (!cl.as_of.empty()) {
+    ParsedTime t = parse_timestamp(cl.as_of);
+    if (t.status != ParsedTime::Status::ok) {
+      throw Error(ExitCode::usage, fmt::format("--as-of: cannot read {} as a time: {}", quote_cell(cl.as_of),
+                                               t.status == ParsedTime::Status::empty ? "empty" : t.problem));
+    }
+    cl.report.funnel.as_of = t.value;
+  }
+}
+
+void define_report(CLI::App& report, CommandLine& cl) {
+  auto& o = cl.report;
+  report.add_option("files", o.files, "CSV files to read (several must share a header); - or none: stdin");
+  report.add_option("-f,--format", cl.format, "Output format: table, csv, tsv, json, markdown")->capture_default_str();
+  report.add_option("-o,--output", cl.output, "Write to FILE atomically instead of stdout");
+  report.add_flag("-q,--quiet", cl.quiet, "No warnings on stderr (errors still print)");
+
+  report.add_option("-d,--delimiter", cl.delimiter, "Field delimiter: , ; tab | (default: detected from the header)")->group("Input");
+  report.add_option("--shape", o.columns.shape, "Input shape: long, wide, snapshot (default: detected)")->group("Input");
+  report.add_option("--id", o.columns.id, "Lead id column")->group("Input");
+  report.add_option("--stage-col", o.columns.stage, "Stage column (long and snapshot shapes)")->group("Input");
+  report.add_option("--time-col", o.columns.time, "Timestamp column (long shape)")->group("Input");
+  report.add_option("--stage-time", o.columns.stage_times, "STAGE=COLUMN: a column holding the time a lead entered STAGE (repeatable)")->group("Input");
+  report.add_option("--by", o.columns.by, "Break the funnel down by this column (repeatable: combinations)")->group("Input");
+
+  report.add_option("--preset", o.stages.preset, "Stage model: default, hubspot, salesforce")->capture_default_str()->group("Stages");
+  report.add_option("--stages", o.stages.stages, "Ordered stage names, comma separated (replaces the preset's)")->group("Stages");
+  report.add_option("--tofu", o.stages.tofu, "Stages in the top of the funnel")->group("Stages");
+  report.add_option("--mofu", o.stages.mofu, "Stages in the middle of the funnel")->group("Stages");
+  report.add_option("--bofu", o.stages.bofu, "Stages in the bottom of the funnel")->group("Stages");
+  report.add_option("--alias", o.stages.aliases, "STAGE=VALUE: another spelling of a stage (repeatable)")->group("Stages");
+  report.add_option("--lost", o.stages.lost, "A value that marks a lead as lost (repeatable)")->group("Stages");
+  report.add_flag("--strict-stages", o.strict_stages, "An unknown stage value is an error, not a warning")->group("Stages");
+
+  report.add_option("--count", cl.count, "Counting mode: cumulative or ordered")->capture_default_str()->group("Metrics");
+  report.add_option("--stale", cl.stale, "A lead with no activity for this long before the as-of time is stalled (h, d, w)")->capture_default_str()->group("Metrics");
+  report.add_option("--as-of", cl.as_of, "Reference time for open and stalled (default: latest time in the data)")->group("Metrics");
+}
+
+int run_report(CommandLine& cl, Streams& streams) {
+  finish_options(cl);
+  Format format = parse_format(cl.format);
+  Diagnostics diagnostics(streams.err, cl.quiet);
+  Report report = build_report(cl.report, streams.in, diagnostics);
+  std::ostringstream text;
+  bool color = format == Format::table && cl.output.empty() && streams.out_is_terminal && !streams.no_color;
+  render(report, format, text, color);
+  if (!cl.output.empty() && cl.output != "-") {
+    write_file_atomically(cl.output, text.str());
+  } else {
+    streams.out << text.str();
+    streams.out.flush();
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run(int argc, const char* const* argv, Streams& streams) {
+  CLI::App app{"funnel: conversion and drop-off tables from CRM exports", "funnel"};
+  app.set_version_flag("--version", kVersion);
+  app.require_subcommand(1);
+  app.set_config("--config", "", "Read options from a TOML or INI file (keys are the long option names)");
+  CommandLine cl;
+  CLI::App* report = app.add_subcommand("report", "Print conversion and drop-off tables");
+  report->configurable();
+  define_report(*report, cl);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e, streams.out, streams.err);
+    return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+  }
+  try {
+    if (report->parsed()) return run_report(cl, streams);
+  } catch (const Error& e) {
+    streams.err << "funnel: " << e.what() << '\n';
+    return static_cast<int>(e.code());
+  } catch (const std::bad_alloc&) {
+    streams.err << "funnel: out of memory\n";
+    return static_cast<int>(ExitCode::internal);
+  } catch (const std::exception& e) {
+    streams.err << "funnel: internal error: " << e.what() << '\n';
+    return static_cast<int>(ExitCode::internal);
+  }
+  return static_cast<int>(ExitCode::usage);
+}
+
+}  // namespace funnel

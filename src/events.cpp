@@ -1,0 +1,296 @@
+#include "funnel/events.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "funnel/diagnostics.h"
+
+namespace funnel {
+namespace {
+
+// Header names each role is known by, normalized (see normalize_name), best first.
+const std::vector<std::string> kIdNames = {"leadid", "id", "dealid", "opportunityid", "contactid",
+                                           "recordid", "customerid", "userid", "accountid"};
+const std::vector<std::string> kStageNames = {"stage", "stagename", "lifecyclestage", "dealstage",
+                                              "funnelstage", "leadstage", "pipelinestage"};
+const std::vector<std::string> kTimeNames = {"timestamp", "time", "date", "datetime", "enteredat",
+                                             "createddate", "createdat", "changedat", "eventtime",
+                                             "occurredat", "stagedate", "at", "ts"};
+const std::vector<std::string> kStatusNames = {"status", "dealstatus", "outcome", "state"};
+const std::vector<std::string> kCreatedNames = {"dealaddtime", "addtime", "createdate",
+                                                "createddate", "createdat", "created",
+                                                "dealcreated", "createdon"};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+[[noreturn]] void schema_error(std::string message) {
+  throw Error(ExitCode::schema, std::move(message));
+}
+
+/// Index of the first header matching any name in `names` (in the order of `names`).
+int find_role(const std::vector<std::string>& normalized, const std::vector<std::string>& names,
+              const std::vector<bool>& taken) {
+  for (const auto& name : names) {
+    for (std::size_t i = 0; i < normalized.size(); ++i) {
+      if (!taken[i] && normalized[i] == name) return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+/// A column the user named: must exist, else "did you mean".
+int find_named(const std::vector<std::string>& header, const std::string& wanted,
+               std::string_view flag, std::string_view file) {
+  std::string key = normalize_name(wanted);
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    if (normalize_name(header[i]) == key) return static_cast<int>(i);
+  }
+  schema_error(fmt::format("{}: {} names column '{}', which is not in the header {}", file, flag,
+                           wanted, did_you_mean(wanted, header)));
+}
+
+}  // namespace
+
+std::string_view shape_name(Shape s) {
+  switch (s) {
+    case Shape::long_log: return "long";
+    case Shape::wide: return "wide";
+    case Shape::snapshot: return "snapshot";
+  }
+  return "long";
+}
+
+Schema detect_schema(const std::vector<std::string>& header, const StageModel& model,
+                     const ColumnSpec& spec, std::string_view file) {
+  Schema schema;
+  schema.header = header;
+  std::vector<std::string> normalized;
+  for (const auto& h : header) normalized.push_back(normalize_name(h));
+  std::vector<bool> taken(header.size(), false);
+  auto take = [&](int column) {
+    if (column >= 0) taken[static_cast<std::size_t>(column)] = true;
+    return column;
+  };
+
+  // Duplicate header names make "column by name" ambiguous.
+  for (std::size_t i = 0; i < normalized.size(); ++i) {
+    for (std::size_t j = i + 1; j < normalized.size(); ++j) {
+      if (!normalized[i].empty() && normalized[i] == normalized[j]) {
+        schema_error(fmt::format("{}:1: columns {} and {} are both named '{}'", file, i + 1,
+                                 j + 1, header[j]));
+      }
+    }
+  }
+
+  schema.id = take(spec.id.empty() ? find_role(normalized, kIdNames, taken)
+                                   : find_named(header, spec.id, "--id", file));
+  if (schema.id < 0) {
+    // Any single column ending in "id" (mql_id, Record ID) is the lead id.
+    std::vector<int> ids;
+    for (std::size_t i = 0; i < normalized.size(); ++i) {
+      auto& n = normalized[i];
+      if (n.size() > 2 && n.compare(n.size() - 2, 2, "id") == 0) ids.push_back(static_cast<int>(i));
+    }
+    if (ids.size() == 1) schema.id = take(ids[0]);
+  }
+  if (schema.id < 0) {
+    schema_error(fmt::format("{}:1: no lead id column (looked for lead_id, id, deal_id, "
+                             "opportunity_id, contact_id, record_id); name it with --id COLUMN. "
+                             "Header: {}",
+                             file, fmt::join(header, ", ")));
+  }
+  schema.stage = take(spec.stage.empty() ? find_role(normalized, kStageNames, taken)
+                                         : find_named(header, spec.stage, "--stage-col", file));
+  int time = spec.time.empty() ? find_role(normalized, kTimeNames, taken)
+                               : find_named(header, spec.time, "--time-col", file);
+
+  if (spec.shape == "long") {
+    schema.shape = Shape::long_log;
+  } else if (spec.shape == "wide") {
+    schema.shape = Shape::wide;
+  } else if (spec.shape == "snapshot") {
+    schema.shape = Shape::snapshot;
+  } else if (!spec.shape.empty()) {
+    throw Error(ExitCode::usage, fmt::format("--shape must be long, wide or snapshot, not '{}'", spec.shape));
+  } else if (schema.stage >= 0) {
+    schema.shape = time >= 0 ? Shape::long_log : Shape::snapshot;
+  } else {
+    schema.shape = Shape::wide;
+  }
+
+  if (schema.shape == Shape::long_log) {
+    if (schema.stage < 0) {
+      schema_error(fmt::format("{}:1: long input needs a stage column (looked for stage, "
+                               "stage_name, lifecycle_stage, deal_stage); name it with --stage-col",
+                               file));
+    }
+    if (time < 0) {
+      schema_error(fmt::format("{}:1: long input needs a time column (looked for timestamp, "
+                               "time, date, created_date, entered_at); name it with --time-col",
+                               file));
+    }
+    schema.time = take(time);
+  } else {
+    if (schema.shape == Shape::wide) schema.stage = -1;
+    if (schema.shape == Shape::snapshot) {
+      if (schema.stage < 0) {
+        schema_error(fmt::format("{}:1: snapshot input needs a current-stage column; name it "
+                                 "with --stage-col", file));
+      }
+      schema.status = take(find_role(normalized, kStatusNames, taken));
+      schema.created = take(find_role(normalized, kCreatedNames, taken));
+    }
+    // Stage date columns: given ones first, then every header that names a stage.
+    for (const auto& pair : spec.stage_times) {
+      auto eq = pair.find('=');
+      if (eq == std::string::npos) {
+        throw Error(ExitCode::usage, fmt::format("--stage-time wants STAGE=COLUMN, got '{}'", pair));
+      }
+      StageRef ref = model.resolve(pair.substr(0, eq));
+      if (ref.index == StageRef::unknown) {
+        throw Error(ExitCode::usage,
+                    fmt::format("--stage-time: '{}' is not a stage {}", pair.substr(0, eq),
+                                did_you_mean(pair.substr(0, eq), model.spellings())));
+      }
+      int column = take(find_named(header, pair.substr(eq + 1), "--stage-time", file));
+      schema.stage_times.push_back({column, ref.index});
+    }
+    for (std::size_t i = 0; i < header.size(); ++i) {
+      if (taken[i]) continue;
+      StageRef ref = model.resolve_column(header[i]);
+      if (ref.index != StageRef::unknown) {
+        schema.stage_times.push_back({take(static_cast<int>(i)), ref.index});
+      }
+    }
+    bool any_stage = std::any_of(schema.stage_times.begin(), schema.stage_times.end(),
+                                 [](const Schema::StageTime& st) { return st.stage >= 0; });
+    if (schema.shape == Shape::wide && !any_stage) {
+      schema_error(fmt::format("{}:1: cannot tell the shape: no stage column (stage, stage_name, "
+                               "lifecycle_stage, deal_stage) and no stage date columns (like "
+                               "mql_at, lead_date, 'Became a Lead Date'). Header: {}. Use "
+                               "--stage-col, or --stage-time STAGE=COLUMN",
+                               file, fmt::join(header, ", ")));
+    }
+  }
+  for (const auto& by : spec.by) schema.segments.push_back(find_named(header, by, "--by", file));
+  return schema;
+}
+
+EventExtractor::EventExtractor(const Schema& schema, const StageModel& model, bool strict_stages)
+    : schema_(schema), model_(model), strict_stages_(strict_stages) {}
+
+int EventExtractor::resolve_stage(std::string_view value, const Record& record,
+                                  std::string_view file) {
+  auto hit = stage_cache_.find(value);
+  if (hit != stage_cache_.end()) {
+    if (hit->second == StageRef::unknown) {
+      auto& u = unknown_.find(value)->second;
+      ++u.rows;
+    }
+    return hit->second;
+  }
+  int index = model_.resolve(value).index;
+  if (index == StageRef::unknown) {
+    if (strict_stages_) {
+      throw Error(ExitCode::bad_value,
+                  fmt::format("{}unknown stage {} (--strict-stages) {}",
+                              where({file, record.line, schema_.header[static_cast<std::size_t>(schema_.stage)]}),
+                              quote_cell(value), did_you_mean(normalize_name(value), model_.spellings())));
+    }
+    unknown_.emplace(std::string(value), UnknownStage{1, std::string(file), record.line});
+  }
+  stage_cache_.emplace(std::string(value), index);
+  return index;
+}
+
+Timestamp EventExtractor::read_time(const Record& record, int column, std::string_view file) const {
+  auto cell = record.fields[static_cast<std::size_t>(column)];
+  ParsedTime parsed = parse_timestamp(cell);
+  if (parsed.status == ParsedTime::Status::invalid) {
+    throw Error(ExitCode::bad_value,
+                fmt::format("{}cannot read {} as a time: {}",
+                            where({file, record.line, schema_.header[static_cast<std::size_t>(column)]}),
+                            quote_cell(cell), parsed.problem));
+  }
+  return parsed.value;  // kNoTime for an empty cell
+}
+
+void EventExtractor::extract(const Record& record, std::string_view file, RowEvidence& out) {
+  out.items.clear();
+  out.reported = {};
+  out.touch = kNoTime;
+  out.id = trim(record.fields[static_cast<std::size_t>(schema_.id)]);
+  if (out.id.empty()) {
+    out.reported = "empty lead id";
+    return;
+  }
+  if (schema_.segments.empty()) {
+    out.segment = {};
+  } else if (schema_.segments.size() == 1) {
+    out.segment = trim(record.fields[static_cast<std::size_t>(schema_.segments[0])]);
+    if (out.segment.empty()) out.segment = "(none)";
+  } else {
+    segment_scratch_.clear();
+    for (std::size_t i = 0; i < schema_.segments.size(); ++i) {
+      auto value = trim(record.fields[static_cast<std::size_t>(schema_.segments[i])]);
+      if (i > 0) segment_scratch_ += " / ";
+      segment_scratch_ += value.empty() ? std::string_view("(none)") : value;
+    }
+    out.segment = segment_scratch_;
+  }
+
+  switch (schema_.shape) {
+    case Shape::long_log: {
+      auto value = trim(record.fields[static_cast<std::size_t>(schema_.stage)]);
+      if (value.empty()) {
+        out.reported = "empty stage";
+        return;
+      }
+      int stage = resolve_stage(value, record, file);
+      Timestamp t = read_time(record, schema_.time, file);
+      if (stage == StageRef::unknown) {
+        out.reported = "unknown stage";
+        return;
+      }
+      out.items.push_back({stage, t});
+      out.touch = t;
+      break;
+    }
+    case Shape::snapshot: {
+      // A deal in the export entered the first stage (when it was created); its current
+      // stage implies the stages before it; its status may say won or lost.
+      Timestamp created = schema_.created >= 0 ? read_time(record, schema_.created, file) : kNoTime;
+      out.items.push_back({0, created});
+      out.touch = created;
+      auto value = trim(record.fields[static_cast<std::size_t>(schema_.stage)]);
+      if (!value.empty()) {
+        int stage = resolve_stage(value, record, file);
+        if (stage != StageRef::unknown) out.items.push_back({stage, kNoTime});
+      }
+      if (schema_.status >= 0) {
+        auto status = trim(record.fields[static_cast<std::size_t>(schema_.status)]);
+        int ref = status.empty() ? StageRef::unknown : model_.resolve(status).index;
+        if (ref == model_.won() || ref == StageRef::lost) out.items.push_back({ref, kNoTime});
+      }
+      [[fallthrough]];
+    }
+    case Shape::wide: {
+      for (const auto& st : schema_.stage_times) {
+        Timestamp t = read_time(record, st.column, file);
+        if (t == kNoTime) continue;
+        out.items.push_back({st.stage, t});
+        if (st.stage >= 0 && (out.touch == kNoTime || t < out.touch)) out.touch = t;
+      }
+      if (out.items.empty()) out.reported = "no stage date";
+      break;
+    }
+  }
+}
+
+}  // namespace funnel

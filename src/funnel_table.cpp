@@ -1,0 +1,170 @@
+#include "funnel/funnel_table.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace funnel {
+namespace {
+
+/// Everything needed to finish one segment's table, gathered lead by lead.
+struct Accumulator {
+  std::vector<std::uint64_t> furthest;                   // leads whose furthest stage is k
+  std::vector<std::uint64_t> lost, open, stalled;        // by furthest stage
+  std::vector<std::vector<std::int64_t>> to_next, from_entry;
+  std::vector<std::int64_t> cycle;
+
+  explicit Accumulator(std::size_t n)
+      : furthest(n), lost(n), open(n), stalled(n), to_next(n), from_entry(n) {}
+};
+
+std::optional<double> ratio(std::uint64_t a, std::uint64_t b) {
+  if (b == 0) return std::nullopt;
+  return static_cast<double>(a) / static_cast<double>(b);
+}
+
+SegmentTable finish(std::string label, Accumulator& acc, const StageModel& model) {
+  const std::size_t n = acc.furthest.size();
+  SegmentTable table;
+  table.label = std::move(label);
+  table.stages.resize(n);
+  std::uint64_t running = 0;
+  for (std::size_t k = n; k-- > 0;) {
+    running += acc.furthest[k];
+    table.stages[k].reached = running;
+  }
+  for (std::size_t k = 0; k < n; ++k) {
+    StageRow& row = table.stages[k];
+    if (k > 0) row.step_conversion = ratio(row.reached, table.stages[k - 1].reached);
+    row.overall_conversion = ratio(row.reached, table.stages[0].reached);
+    if (k + 1 < n) {
+      row.dropped = row.reached - table.stages[k + 1].reached;
+      row.lost = acc.lost[k];
+      row.open = acc.open[k];
+      row.stalled = acc.stalled[k];
+    }
+    row.to_next = duration_stats(acc.to_next[k]);
+    row.from_entry = duration_stats(acc.from_entry[k]);
+  }
+  // Sections: a section is reached when its first stage is.
+  for (std::size_t k = 0; k < n; ++k) {
+    Section s = model.stages()[k].section;
+    if (!table.sections.empty() && table.sections.back().section == s) continue;
+    SectionRow row{s, table.stages[k].reached, std::nullopt, std::nullopt};
+    if (!table.sections.empty()) row.conversion = ratio(row.reached, table.sections.back().reached);
+    row.overall_conversion = ratio(row.reached, table.stages[0].reached);
+    table.sections.push_back(row);
+  }
+  Overall& o = table.overall;
+  o.leads = table.stages[0].reached;
+  o.won = table.stages[n - 1].reached;
+  o.lost = std::accumulate(acc.lost.begin(), acc.lost.end(), std::uint64_t{0});
+  o.open = std::accumulate(acc.open.begin(), acc.open.end(), std::uint64_t{0});
+  o.stalled = std::accumulate(acc.stalled.begin(), acc.stalled.end(), std::uint64_t{0});
+  o.win_rate = ratio(o.won, o.won + o.lost);
+  o.cycle = duration_stats(acc.cycle);
+  return table;
+}
+
+}  // namespace
+
+double quantile(std::vector<std::int64_t>& values, double q) {
+  // Type 7 (R's default, numpy's "linear"): h = (n-1)q, interpolate between floor and ceil.
+  const double h = static_cast<double>(values.size() - 1) * q;
+  const auto lo = static_cast<std::size_t>(h);
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(lo), values.end());
+  const double below = static_cast<double>(values[lo]);
+  if (lo + 1 >= values.size()) return below;
+  const double above = static_cast<double>(
+      *std::min_element(values.begin() + static_cast<std::ptrdiff_t>(lo) + 1, values.end()));
+  return below + (h - static_cast<double>(lo)) * (above - below);
+}
+
+DurationStats duration_stats(std::vector<std::int64_t>& seconds) {
+  DurationStats stats;
+  stats.count = seconds.size();
+  if (seconds.empty()) return stats;
+  constexpr double day = 86400.0;
+  long double sum = 0;
+  for (auto s : seconds) sum += static_cast<long double>(s);
+  stats.mean = static_cast<double>(sum / static_cast<long double>(seconds.size())) / day;
+  stats.median = quantile(seconds, 0.5) / day;
+  stats.p90 = quantile(seconds, 0.9) / day;
+  return stats;
+}
+
+FunnelTables build_tables(const LeadStore& store, const StageModel& model,
+                          const std::vector<std::string>& labels, const FunnelOptions& options) {
+  FunnelTables out;
+  const auto n = static_cast<std::size_t>(model.size());
+  out.as_of = options.as_of != kNoTime ? options.as_of : store.latest();
+
+  Accumulator all(n);
+  std::vector<Accumulator> by_segment(labels.size(), Accumulator(n));
+  DataQuality& q = out.quality;
+
+  for (std::uint32_t lead = 0; lead < store.size(); ++lead) {
+    LeadPath path = reconstruct_path(store, lead, options.mode, out.as_of, options.stale);
+    bool any_stage = false;
+    for (int k = 0; k < model.size(); ++k) any_stage = any_stage || store.entered(lead, k);
+    if (!any_stage) {
+      q.lost_without_stage += store.lost(lead);
+      continue;
+    }
+    q.leads_with_skips += path.skipped > 0;
+    q.skipped_stages += static_cast<std::uint64_t>(path.skipped);
+    q.leads_with_repeats += store.repeats(lead) > 0;
+    q.repeated_rows += store.repeats(lead);
+    q.leads_with_regressions += path.regression;
+    q.leads_with_inversions += path.inversion;
+    q.leads_out_of_order += path.order_broken;
+    q.won_and_lost += path.status == LeadStatus::won && path.lost_evidence;
+    if (path.furthest < 0) continue;  // ordered mode: never entered the first stage
+
+    auto record = [&](Accumulator& acc) {
+      const auto f = static_cast<std::size_t>(path.furthest);
+      ++acc.furthest[f];
+      switch (path.status) {
+        case LeadStatus::lost: ++acc.lost[f]; break;
+        case LeadStatus::open: ++acc.open[f]; break;
+        case LeadStatus::stalled: ++acc.stalled[f]; break;
+        case LeadStatus::won: break;
+      }
+      for (int k = 0; k <= path.furthest; ++k) {
+        Timestamp t = store.first(lead, k);
+        if (t == kNoTime) continue;
+        acc.from_entry[static_cast<std::size_t>(k)].push_back(t - path.entry);
+        if (k < path.furthest) {
+          Timestamp next = store.first(lead, k + 1);
+          if (next != kNoTime && next >= t) {
+            acc.to_next[static_cast<std::size_t>(k)].push_back(next - t);
+          }
+        }
+      }
+      if (path.status == LeadStatus::won) {
+        Timestamp won = store.first(lead, model.won());
+        if (won != kNoTime) acc.cycle.push_back(won - path.entry);
+      }
+    };
+    record(all);
+    if (!labels.empty()) record(by_segment[store.segment(lead)]);
+
+    for (int k = 0; k < path.furthest; ++k) {
+      Timestamp t = store.first(lead, k), next = store.first(lead, k + 1);
+      q.negative_durations += t != kNoTime && next != kNoTime && next < t;
+    }
+  }
+
+  out.segments.push_back(finish("(all)", all, model));
+  std::vector<std::size_t> order(labels.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return labels[a] < labels[b]; });
+  for (std::size_t s : order) {
+    if (by_segment[s].furthest.empty()) continue;
+    std::uint64_t leads = std::accumulate(by_segment[s].furthest.begin(), by_segment[s].furthest.end(), std::uint64_t{0});
+    if (leads == 0) continue;  // labels seen only on rows that made no lead
+    out.segments.push_back(finish(labels[s], by_segment[s], model));
+  }
+  return out;
+}
+
+}  // namespace funnel

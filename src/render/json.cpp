@@ -1,0 +1,116 @@
+#include <fmt/format.h>
+
+#include "funnel/render.h"
+#include "funnel/timestamp.h"
+
+namespace funnel {
+namespace {
+
+std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string json_rate(const std::optional<double>& rate) {
+  return rate ? fmt::format("{:.6f}", *rate) : "null";
+}
+
+std::string json_days(const DurationStats& d) {
+  if (d.count == 0) return fmt::format("{{\"count\": 0, \"median\": null, \"p90\": null, \"mean\": null}}");
+  return fmt::format("{{\"count\": {}, \"median\": {:.4f}, \"p90\": {:.4f}, \"mean\": {:.4f}}}",
+                     d.count, d.median, d.p90, d.mean);
+}
+
+std::string json_time(Timestamp t) { return t == kNoTime ? "null" : json_string(format_timestamp(t)); }
+
+}  // namespace
+
+void render_json(const Report& report, std::ostream& out) {
+  const InputCounts& in = report.input;
+  const DataQuality& q = report.tables.quality;
+  const auto& stages = report.model.stages();
+  out << "{\n  \"schema_version\": " << kSchemaVersion << ",\n";
+  out << "  \"input\": {\n    \"files\": [";
+  for (std::size_t i = 0; i < in.files.size(); ++i) {
+    out << (i ? ", " : "") << json_string(in.files[i] == "-" ? "<stdin>" : in.files[i]);
+  }
+  out << "],\n    \"shape\": " << json_string(shape_name(in.shape))
+      << ",\n    \"delimiter\": " << json_string(std::string(1, in.delimiter))
+      << ",\n    \"rows_read\": " << in.rows_read << ",\n    \"rows_used\": " << in.rows_used
+      << ",\n    \"rows_reported\": " << in.rows_reported << ",\n    \"reported_by_reason\": {";
+  bool first = true;
+  for (const auto& [reason, count] : in.reported_by_reason) {
+    out << (first ? "" : ", ") << json_string(reason) << ": " << count;
+    first = false;
+  }
+  out << "},\n    \"blank_lines\": " << in.blank_lines << ",\n    \"lead_ids\": " << in.ids << "\n  },\n";
+  out << "  \"options\": {\"count\": "
+      << json_string(report.options.mode == CountMode::ordered ? "ordered" : "cumulative")
+      << ", \"stale_days\": " << fmt::format("{:g}", static_cast<double>(report.options.stale) / 86400.0)
+      << ", \"as_of\": " << json_time(report.tables.as_of) << "},\n";
+  out << "  \"data_quality\": {\n"
+      << "    \"leads_with_skips\": " << q.leads_with_skips << ",\n"
+      << "    \"skipped_stages\": " << q.skipped_stages << ",\n"
+      << "    \"leads_with_repeats\": " << q.leads_with_repeats << ",\n"
+      << "    \"repeated_rows\": " << q.repeated_rows << ",\n"
+      << "    \"leads_with_regressions\": " << q.leads_with_regressions << ",\n"
+      << "    \"leads_with_inversions\": " << q.leads_with_inversions << ",\n"
+      << "    \"leads_out_of_order\": " << q.leads_out_of_order << ",\n"
+      << "    \"lost_without_stage\": " << q.lost_without_stage << ",\n"
+      << "    \"won_and_lost\": " << q.won_and_lost << ",\n"
+      << "    \"negative_durations\": " << q.negative_durations << "\n  },\n";
+  out << "  \"stages\": [";
+  for (std::size_t k = 0; k < stages.size(); ++k) {
+    out << (k ? ", " : "") << "{\"name\": " << json_string(stages[k].name)
+        << ", \"section\": " << json_string(section_name(stages[k].section)) << "}";
+  }
+  out << "],\n  \"segments\": [\n";
+  for (std::size_t s = 0; s < report.tables.segments.size(); ++s) {
+    const SegmentTable& seg = report.tables.segments[s];
+    const Overall& o = seg.overall;
+    out << "    {\n      \"segment\": " << json_string(seg.label) << ",\n";
+    out << "      \"overall\": {\"leads\": " << o.leads << ", \"won\": " << o.won
+        << ", \"lost\": " << o.lost << ", \"open\": " << o.open << ", \"stalled\": " << o.stalled
+        << ", \"win_rate\": " << json_rate(o.win_rate) << ", \"cycle_days\": " << json_days(o.cycle)
+        << "},\n";
+    out << "      \"sections\": [";
+    for (std::size_t i = 0; i < seg.sections.size(); ++i) {
+      const SectionRow& r = seg.sections[i];
+      out << (i ? ", " : "") << "{\"section\": " << json_string(section_name(r.section))
+          << ", \"reached\": " << r.reached << ", \"conversion\": " << json_rate(r.conversion)
+          << ", \"overall_conversion\": " << json_rate(r.overall_conversion) << "}";
+    }
+    out << "],\n      \"stages\": [\n";
+    for (std::size_t k = 0; k < stages.size(); ++k) {
+      const StageRow& r = seg.stages[k];
+      out << "        {\"stage\": " << json_string(stages[k].name)
+          << ", \"section\": " << json_string(section_name(stages[k].section))
+          << ", \"reached\": " << r.reached << ", \"step_conversion\": " << json_rate(r.step_conversion)
+          << ", \"overall_conversion\": " << json_rate(r.overall_conversion)
+          << ", \"dropped\": " << r.dropped << ", \"lost\": " << r.lost << ", \"open\": " << r.open
+          << ", \"stalled\": " << r.stalled << ", \"days_to_next\": " << json_days(r.to_next)
+          << ", \"days_from_entry\": " << json_days(r.from_entry) << "}"
+          << (k + 1 < stages.size() ? ",\n" : "\n");
+    }
+    out << "      ]\n    }" << (s + 1 < report.tables.segments.size() ? ",\n" : "\n");
+  }
+  out << "  ]\n}\n";
+}
+
+}  // namespace funnel

@@ -1,0 +1,161 @@
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "funnel/render.h"
+#include "funnel/timestamp.h"
+
+namespace funnel {
+namespace {
+
+constexpr int kBarWidth = 24;
+
+std::string percent(const std::optional<double>& rate) {
+  return rate ? fmt::format("{:.1f}%", *rate * 100.0) : std::string("-");
+}
+
+std::string days(const DurationStats& d) { return d.count ? fmt::format("{:.2f}", d.median) : "-"; }
+
+std::string bar(std::uint64_t value, std::uint64_t max) {
+  if (max == 0) return std::string(kBarWidth, ' ');
+  // Eighth blocks give the bar sub-character resolution.
+  static const char* const eighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
+  auto units = static_cast<std::uint64_t>(static_cast<double>(value) / static_cast<double>(max) * kBarWidth * 8 + 0.5);
+  std::string out;
+  for (std::uint64_t i = 0; i < units / 8; ++i) out += "█";
+  out += eighths[units % 8];
+  int used = static_cast<int>(units / 8) + (units % 8 ? 1 : 0);
+  out.append(static_cast<std::size_t>(std::max(0, kBarWidth - used)), ' ');
+  return out;
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  return out;
+}
+
+}  // namespace
+
+std::string terminal_safe(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    out += (u < 0x20 || u == 0x7f) ? '?' : c;
+  }
+  return out;
+}
+
+void render_table(const Report& report, std::ostream& out, bool color) {
+  const auto& stages = report.model.stages();
+  const char* bold = color ? "\033[1m" : "";
+  const char* tint = color ? "\033[36m" : "";
+  const char* reset = color ? "\033[0m" : "";
+  std::size_t name_width = 5;
+  for (const auto& s : stages) name_width = std::max(name_width, s.name.size());
+
+  for (std::size_t s = 0; s < report.tables.segments.size(); ++s) {
+    const SegmentTable& seg = report.tables.segments[s];
+    const Overall& o = seg.overall;
+    if (s > 0) out << '\n';
+    out << fmt::format("{}{}{}: {} leads, {} won, {} lost, {} open, {} stalled, win rate {}\n", bold,
+                       terminal_safe(seg.label), reset, o.leads, o.won, o.lost, o.open, o.stalled,
+                       percent(o.win_rate));
+    out << fmt::format("{}{:<7}{:<{}}  {:>9}  {:<{}}  {:>7}  {:>7}  {:>8}  {:>6}  {:>6}  {:>7}  {:>9}  {:>10}{}\n",
+                       bold, "", "stage", name_width, "reached", "", kBarWidth, "step", "overall",
+                       "dropped", "lost", "open", "stalled", "days next", "days entry", reset);
+    std::uint64_t top = seg.stages.front().reached;
+    for (std::size_t k = 0; k < stages.size(); ++k) {
+      const StageRow& r = seg.stages[k];
+      bool new_section = k == 0 || stages[k].section != stages[k - 1].section;
+      std::string section = new_section ? upper(section_name(stages[k].section)) : "";
+      bool last = k + 1 == stages.size();
+      out << fmt::format("{:<7}{:<{}}  {:>9}  {}{}{}  {:>7}  {:>7}  {:>8}  {:>6}  {:>6}  {:>7}  {:>9}  {:>10}\n",
+                         section, terminal_safe(stages[k].name), name_width, r.reached, tint,
+                         bar(r.reached, top), reset, percent(r.step_conversion),
+                         percent(r.overall_conversion), last ? "-" : fmt::format("{}", r.dropped),
+                         last ? "-" : fmt::format("{}", r.lost), last ? "-" : fmt::format("{}", r.open),
+                         last ? "-" : fmt::format("{}", r.stalled), days(r.to_next), days(r.from_entry));
+    }
+    std::string flow;
+    for (std::size_t i = 0; i < seg.sections.size(); ++i) {
+      const SectionRow& sec = seg.sections[i];
+      flow += fmt::format("{}{} {}", i ? " -> " : "", upper(section_name(sec.section)), sec.reached);
+      if (i > 0) flow += fmt::format(" ({})", percent(sec.conversion));
+    }
+    out << "sections: " << flow << '\n';
+    if (o.cycle.count > 0) {
+      out << fmt::format("sales cycle, entry to won: median {:.2f} days, p90 {:.2f}, mean {:.2f} ({} leads)\n",
+                         o.cycle.median, o.cycle.p90, o.cycle.mean, o.cycle.count);
+    }
+  }
+  const InputCounts& in = report.input;
+  const DataQuality& q = report.tables.quality;
+  std::string reasons;
+  for (const auto& [reason, count] : in.reported_by_reason) {
+    reasons += fmt::format("{}{}: {}", reasons.empty() ? " (" : ", ", reason, count);
+  }
+  if (!reasons.empty()) reasons += ")";
+  out << fmt::format("\nrows: {} read, {} used, {} reported{}; as of {}\n", in.rows_read, in.rows_used,
+                     in.rows_reported, reasons,
+                     report.tables.as_of == kNoTime ? "-" : format_timestamp(report.tables.as_of));
+  out << fmt::format("paths: {} leads skipped stages, {} repeated a stage, {} regressed, {} have "
+                     "time inversions",
+                     q.leads_with_skips, q.leads_with_repeats, q.leads_with_regressions,
+                     q.leads_with_inversions);
+  if (report.options.mode == CountMode::ordered) {
+    out << fmt::format(", {} stopped by order", q.leads_out_of_order);
+  }
+  out << '\n';
+}
+
+void render_markdown(const Report& report, std::ostream& out) {
+  const auto& stages = report.model.stages();
+  auto cell = [](std::string_view text) {
+    std::string s;
+    for (char c : terminal_safe(text)) {
+      if (c == '|') s += '\\';
+      s += c;
+    }
+    return s;
+  };
+  for (std::size_t s = 0; s < report.tables.segments.size(); ++s) {
+    const SegmentTable& seg = report.tables.segments[s];
+    const Overall& o = seg.overall;
+    if (s > 0) out << '\n';
+    out << fmt::format("### {}\n\n{} leads, {} won, {} lost, win rate {}\n\n", cell(seg.label), o.leads,
+                       o.won, o.lost, percent(o.win_rate));
+    out << "| section | stage | reached | step | overall | dropped | lost | open | stalled | days to next (median) | days from entry (median) |\n";
+    out << "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";
+    for (std::size_t k = 0; k < stages.size(); ++k) {
+      const StageRow& r = seg.stages[k];
+      out << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                         upper(section_name(stages[k].section)), cell(stages[k].name), r.reached,
+                         percent(r.step_conversion), percent(r.overall_conversion), r.dropped, r.lost,
+                         r.open, r.stalled, days(r.to_next), days(r.from_entry));
+    }
+  }
+}
+
+Format parse_format(std::string_view name) {
+  if (name == "table") return Format::table;
+  if (name == "csv") return Format::csv;
+  if (name == "tsv") return Format::tsv;
+  if (name == "json") return Format::json;
+  if (name == "markdown" || name == "md") return Format::markdown;
+  throw Error(ExitCode::usage,
+              fmt::format("unknown --format '{}' (table, csv, tsv, json, markdown) {}", name,
+                          did_you_mean(name, {"table", "csv", "tsv", "json", "markdown"})));
+}
+
+void render(const Report& report, Format format, std::ostream& out, bool color) {
+  switch (format) {
+    case Format::table: render_table(report, out, color); break;
+    case Format::csv: render_delimited(report, out, ','); break;
+    case Format::tsv: render_delimited(report, out, '\t'); break;
+    case Format::json: render_json(report, out); break;
+    case Format::markdown: render_markdown(report, out); break;
+  }
+}
+
+}  // namespace funnel

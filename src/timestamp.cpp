@@ -1,0 +1,169 @@
+#include "funnel/timestamp.h"
+
+#include <fmt/format.h>
+
+namespace funnel {
+namespace {
+
+bool is_leap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+unsigned days_in_month(std::int64_t y, unsigned m) {
+  constexpr unsigned table[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && is_leap(y) ? 29 : table[m - 1];
+}
+
+/// Reads exactly `n` digits at `pos`; false when any is not a digit.
+bool digits(std::string_view s, std::size_t pos, std::size_t n, unsigned& out) {
+  if (pos + n > s.size()) return false;
+  unsigned v = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    unsigned d = static_cast<unsigned>(s[pos + i]) - '0';
+    if (d > 9) return false;
+    v = v * 10 + d;
+  }
+  out = v;
+  return true;
+}
+
+ParsedTime invalid(std::string problem) {
+  ParsedTime r;
+  r.status = ParsedTime::Status::invalid;
+  r.problem = std::move(problem);
+  return r;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+bool is_placeholder(std::string_view cell) {
+  cell = trim(cell);
+  return cell.empty() || cell == "NULL" || cell == "null" || cell == "Null" || cell == "N/A" ||
+         cell == "n/a" || cell == "NA" || cell == "-" || cell == "none" || cell == "None";
+}
+
+ParsedTime parse_timestamp(std::string_view cell) {
+  std::string_view s = trim(cell);
+  if (is_placeholder(s)) {
+    ParsedTime r;
+    r.status = ParsedTime::Status::empty;
+    return r;
+  }
+  unsigned year, month, day;
+  if (!digits(s, 0, 4, year) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, month) ||
+      s[7] != '-' || !digits(s, 8, 2, day)) {
+    return invalid("expected a date like 2024-03-05 or 2024-03-05T14:22:01Z");
+  }
+  if (month < 1 || month > 12) return invalid(fmt::format("month {} is not 1..12", month));
+  if (year == 0) return invalid("year 0000 is not a real date");
+  if (day < 1 || day > days_in_month(year, month)) {
+    return invalid(fmt::format("{:04}-{:02} has no day {}", year, month, day));
+  }
+  std::int64_t seconds = days_from_civil(year, month, day) * 86400;
+  std::size_t pos = 10;
+  if (pos < s.size()) {
+    if (s[pos] != 'T' && s[pos] != ' ' && s[pos] != 't') {
+      return invalid("expected 'T' or a space between date and time");
+    }
+    ++pos;
+    unsigned hour, minute, second = 0;
+    if (!digits(s, pos, 2, hour) || pos + 2 >= s.size() || s[pos + 2] != ':' ||
+        !digits(s, pos + 3, 2, minute)) {
+      return invalid("expected a time like 14:22 or 14:22:01");
+    }
+    pos += 5;
+    if (pos < s.size() && s[pos] == ':') {
+      if (!digits(s, pos + 1, 2, second)) return invalid("expected two digits of seconds");
+      pos += 3;
+      if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {
+        std::size_t start = ++pos;
+        while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') ++pos;
+        if (pos == start) return invalid("expected digits after the decimal point");
+      }
+    }
+    if (hour > 23) return invalid(fmt::format("hour {} is not 0..23", hour));
+    if (minute > 59) return invalid(fmt::format("minute {} is not 0..59", minute));
+    if (second > 60) return invalid(fmt::format("second {} is not 0..60", second));
+    if (second == 60) second = 59;  // a leap second is read as the second before it
+    seconds += hour * 3600 + minute * 60 + second;
+    if (pos < s.size()) {
+      char z = s[pos];
+      if ((z == 'Z' || z == 'z') && pos + 1 == s.size()) {
+        pos += 1;
+      } else if (z == '+' || z == '-') {
+        unsigned oh, om = 0;
+        if (!digits(s, pos + 1, 2, oh)) return invalid("expected an offset like +02:00");
+        std::size_t after = pos + 3;
+        if (after < s.size() && s[after] == ':') ++after;
+        if (after < s.size() && !digits(s, after, 2, om)) {
+          return invalid("expected an offset like +02:00");
+        }
+        if (after < s.size()) after += 2;
+        if (after != s.size()) return invalid("unexpected text after the offset");
+        if (oh > 23 || om > 59) return invalid("offset out of range");
+        std::int64_t offset = oh * 3600 + om * 60;
+        seconds += z == '+' ? -offset : offset;  // local = UTC + offset
+        pos = after;
+      } else {
+        return invalid("unexpected text after the time");
+      }
+    }
+  }
+  if (pos != s.size()) return invalid("unexpected text after the date");
+  ParsedTime r;
+  r.status = ParsedTime::Status::ok;
+  r.value = seconds;
+  return r;
+}
+
+std::string format_timestamp(Timestamp t) {
+  std::int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+  std::int64_t rem = t - days * 86400;
+  // civil_from_days (Hinnant)
+  std::int64_t z = days + 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  y += m <= 2;
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, m, d, rem / 3600, rem % 3600 / 60,
+                     rem % 60);
+}
+
+}  // namespace funnel
+
+namespace funnel {
+std::optional<std::int64_t> parse_duration(std::string_view text) {
+  if (text.size() < 2) return std::nullopt;
+  std::int64_t unit = 0;
+  switch (text.back()) {
+    case 'h': unit = 3600; break;
+    case 'd': unit = 86400; break;
+    case 'w': unit = 7 * 86400; break;
+    default: return std::nullopt;
+  }
+  std::int64_t value = 0;
+  for (char c : text.substr(0, text.size() - 1)) {
+    if (c < '0' || c > '9' || value > 1'000'000) return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return value * unit;
+}
+}  // namespace funnel
