@@ -77,8 +77,9 @@ std::size_t ByteValidator::scan(const char* data, std::size_t size) {
   const auto* p = reinterpret_cast<const unsigned char*>(data);
   std::size_t line_start = 0;  // offset in this block of the current line's first byte
   std::size_t i = 0;
-  auto fail = [&](std::string what) {
-    record(column_ + (i - line_start) + 1, std::move(what));
+  auto column_at = [&] { return column_ + (i - line_start) + 1; };
+  auto fail = [&](std::uint64_t column, std::string what) {
+    record(column, std::move(what));
     return line_start;
   };
   while (i < size) {
@@ -98,7 +99,10 @@ std::size_t ByteValidator::scan(const char* data, std::size_t size) {
     }
     unsigned char c = p[i];
     if (pending_ > 0) {
-      if (c < lo_ || c > hi_) return fail(fmt::format("invalid UTF-8 byte 0x{:02x}", c));
+      if (c < lo_ || c > hi_) {
+        // Report the byte that started the sequence: that is the one not in UTF-8.
+        return fail(lead_column_, fmt::format("invalid UTF-8 byte 0x{:02x}", lead_byte_));
+      }
       lo_ = 0x80;
       hi_ = 0xBF;
       --pending_;
@@ -107,8 +111,10 @@ std::size_t ByteValidator::scan(const char* data, std::size_t size) {
       column_ = 0;
       line_start = i + 1;
     } else if (c == 0) {
-      return fail("NUL byte");
+      return fail(column_at(), "NUL byte");
     } else if (c >= 0x80) {
+      lead_byte_ = c;
+      lead_column_ = column_at();
       if (c >= 0xC2 && c <= 0xDF) {
         pending_ = 1;
       } else if (c >= 0xE0 && c <= 0xEF) {
@@ -120,7 +126,7 @@ std::size_t ByteValidator::scan(const char* data, std::size_t size) {
         if (c == 0xF0) lo_ = 0x90;
         if (c == 0xF4) hi_ = 0x8F;
       } else {
-        return fail(fmt::format("invalid UTF-8 byte 0x{:02x}", c));
+        return fail(column_at(), fmt::format("invalid UTF-8 byte 0x{:02x}", c));
       }
     }
     ++i;
@@ -130,7 +136,9 @@ std::size_t ByteValidator::scan(const char* data, std::size_t size) {
 }
 
 void ByteValidator::finish() {
-  if (!failed() && pending_ > 0) record(column_ + 1, "UTF-8 sequence cut off by the end of input");
+  if (!failed() && pending_ > 0) {
+    record(lead_column_, fmt::format("invalid UTF-8 byte 0x{:02x} (sequence cut off by the end of input)", lead_byte_));
+  }
 }
 
 }  // namespace funnel

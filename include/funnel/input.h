@@ -49,6 +49,8 @@ class ByteValidator {
   std::uint64_t column_ = 0;     ///< bytes seen on the current line
   int pending_ = 0;              ///< continuation bytes still expected
   unsigned char lo_ = 0x80, hi_ = 0xBF;  ///< range of the next continuation byte
+  unsigned char lead_byte_ = 0;          ///< first byte of the sequence being checked
+  std::uint64_t lead_column_ = 0;
   ByteFault fault_;
   std::atomic<bool> failed_{false};
 };

@@ -1,0 +1,132 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "funnel/funnel_table.h"
+
+using namespace funnel;
+
+namespace {
+constexpr Timestamp day = 86400;
+constexpr int lost = -1;
+}  // namespace
+
+TEST_SUITE("funnel_table") {
+  TEST_CASE("quantiles interpolate between ranks; an even median is the mean of the middle two") {
+    std::vector<std::int64_t> v{40, 10, 30, 20};
+    // sorted 10 20 30 40: median h = 1.5 -> 20 + 0.5*10 = 25; p90 h = 2.7 -> 30 + 0.7*10 = 37
+    CHECK(quantile(v, 0.5) == doctest::Approx(25));
+    CHECK(quantile(v, 0.9) == doctest::Approx(37));
+    std::vector<std::int64_t> one{7};
+    CHECK(quantile(one, 0.9) == 7);
+    std::vector<std::int64_t> secs{86400, 3 * 86400, 8 * 86400};
+    auto s = duration_stats(secs);
+    CHECK(s.count == 3);
+    CHECK(s.median == doctest::Approx(3));
+    CHECK(s.mean == doctest::Approx(4));        // (1 + 3 + 8) / 3
+    CHECK(s.p90 == doctest::Approx(7));         // h = 1.8 -> 3 + 0.8*5
+  }
+
+  // Five leads through lead -> mql -> sql (won = sql), as of day 100, stale 30 days:
+  //   A: lead d0, mql d2, sql d10            -> won
+  //   B: lead d0, mql d4, lost d20           -> dropped at mql, lost
+  //   C: lead d1, mql d90                    -> dropped at mql, open (10 days quiet)
+  //   D: lead d5                             -> dropped at lead, stalled (95 days quiet)
+  //   E: mql d50 (no lead row), sql d60      -> won, skipped lead
+  // reached: lead 5, mql 4, sql 2. step: mql 4/5 = 0.8, sql 2/4 = 0.5. overall sql 2/5 = 0.4.
+  // dropped: lead 5-4 = 1 (stalled D), mql 4-2 = 2 (lost B, open C).
+  // days lead->mql for leads with both times: A 2, B 4, C 89 -> median 4, mean 95/3.
+  // days mql->sql: A 8, E 10 -> median 9. days from entry to sql: A 10, E 10 (entry d50).
+  // win rate = won / (won + lost) = 2 / 3.
+  TEST_CASE("a hand-checked funnel") {
+    StageModelSpec spec;
+    spec.stages = {"lead,mql,sql"};
+    StageModel model = StageModel::build(spec);
+    LeadStore store(3);
+    auto add = [&](const char* id, int stage, Timestamp t) { store.add(store.intern(id), stage, t); };
+    add("A", 0, 0), add("A", 1, 2 * day), add("A", 2, 10 * day);
+    add("B", 0, 0), add("B", 1, 4 * day), add("B", lost, 20 * day);
+    add("C", 0, 1 * day), add("C", 1, 90 * day);
+    add("D", 0, 5 * day);
+    add("E", 1, 50 * day), add("E", 2, 60 * day);
+    FunnelOptions options;
+    options.as_of = 100 * day;
+    auto tables = build_tables(store, model, {}, options);
+    REQUIRE(tables.segments.size() == 1);
+    const auto& t = tables.segments[0];
+    CHECK(t.label == "(all)");
+    CHECK(t.stages[0].reached == 5);
+    CHECK(t.stages[1].reached == 4);
+    CHECK(t.stages[2].reached == 2);
+    CHECK_FALSE(t.stages[0].step_conversion.has_value());
+    CHECK(*t.stages[1].step_conversion == doctest::Approx(0.8));
+    CHECK(*t.stages[2].step_conversion == doctest::Approx(0.5));
+    CHECK(*t.stages[2].overall_conversion == doctest::Approx(0.4));
+    CHECK(t.stages[0].dropped == 1);
+    CHECK(t.stages[0].stalled == 1);
+    CHECK(t.stages[1].dropped == 2);
+    CHECK(t.stages[1].lost == 1);
+    CHECK(t.stages[1].open == 1);
+    CHECK(t.stages[2].dropped == 0);
+    CHECK(t.stages[0].to_next.count == 3);
+    CHECK(t.stages[0].to_next.median == doctest::Approx(4));
+    CHECK(t.stages[0].to_next.mean == doctest::Approx(95.0 / 3));
+    CHECK(t.stages[1].to_next.median == doctest::Approx(9));
+    CHECK(t.stages[2].from_entry.median == doctest::Approx(10));
+    CHECK(t.overall.leads == 5);
+    CHECK(t.overall.won == 2);
+    CHECK(t.overall.lost == 1);
+    CHECK(t.overall.open == 1);
+    CHECK(t.overall.stalled == 1);
+    CHECK(*t.overall.win_rate == doctest::Approx(2.0 / 3));
+    CHECK(t.overall.cycle.median == doctest::Approx(10));
+    CHECK(tables.quality.leads_with_skips == 1);
+    // Sections: TOFU lead 5, MOFU mql 4 (0.8), BOFU sql 2 (0.5).
+    REQUIRE(t.sections.size() == 3);
+    CHECK(t.sections[1].reached == 4);
+    CHECK(*t.sections[2].conversion == doctest::Approx(0.5));
+  }
+
+  TEST_CASE("ordered mode counts only leads that entered stages in order") {
+    StageModelSpec spec;
+    spec.stages = {"lead,mql,sql"};
+    StageModel model = StageModel::build(spec);
+    LeadStore store(3);
+    auto add = [&](const char* id, int stage, Timestamp t) { store.add(store.intern(id), stage, t); };
+    add("A", 0, 0), add("A", 1, day), add("A", 2, 2 * day);   // in order: sql
+    add("B", 0, 0), add("B", 2, day);                          // skip: stops at lead
+    add("C", 0, 5 * day), add("C", 1, day);                    // inversion: stops at lead
+    add("D", 1, day);                                          // never entered lead: not counted
+    FunnelOptions options;
+    options.mode = CountMode::ordered;
+    auto t = build_tables(store, model, {}, options);
+    CHECK(t.segments[0].stages[0].reached == 3);
+    CHECK(t.segments[0].stages[1].reached == 1);
+    CHECK(t.segments[0].stages[2].reached == 1);
+    CHECK(t.quality.leads_out_of_order == 3);  // B, C and D
+  }
+
+  TEST_CASE("segments come after (all) in byte order; ids with only lost rows are not leads") {
+    StageModelSpec spec;
+    StageModel model = StageModel::build(spec);
+    LeadStore store(5);
+    std::vector<std::string> labels{"web", "(none)", "Ads"};
+    auto add = [&](const char* id, std::uint32_t seg, int stage, Timestamp t) {
+      auto lead = store.intern(id);
+      store.add(lead, stage, t);
+      store.touch(lead, seg, t, labels);
+    };
+    add("A", 0, 0, 0);
+    add("B", 1, 0, 0);
+    add("C", 2, 0, day);
+    add("C", 0, 1, 0);  // C's earliest row is from "web": first touch wins
+    add("X", 2, lost, 0);
+    auto t = build_tables(store, model, labels, FunnelOptions{});
+    REQUIRE(t.segments.size() == 3);
+    CHECK(t.segments[0].label == "(all)");
+    CHECK(t.segments[1].label == "(none)");
+    CHECK(t.segments[2].label == "web");  // "Ads" has no lead left: X is not a lead
+    CHECK(t.segments[2].stages[0].reached == 2);
+    CHECK(t.quality.lost_without_stage == 1);
+  }
+}

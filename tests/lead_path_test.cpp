@@ -1,0 +1,101 @@
+#include <doctest/doctest.h>
+
+#include "funnel/lead_path.h"
+
+using namespace funnel;
+
+namespace {
+constexpr Timestamp day = 86400;
+}
+
+TEST_SUITE("lead_path") {
+  TEST_CASE("interning gives each id one index, across table growth") {
+    LeadStore store(3);
+    for (int i = 0; i < 5000; ++i) CHECK(store.intern("lead-" + std::to_string(i)) == static_cast<std::uint32_t>(i));
+    for (int i = 0; i < 5000; i += 7) CHECK(store.intern("lead-" + std::to_string(i)) == static_cast<std::uint32_t>(i));
+    CHECK(store.size() == 5000);
+    CHECK(store.id(4321) == "lead-4321");
+  }
+
+  TEST_CASE("a regression keeps the furthest stage reached") {
+    LeadStore store(5);
+    auto a = store.intern("A");
+    store.add(a, 0, 1 * day);
+    store.add(a, 1, 2 * day);
+    store.add(a, 2, 3 * day);
+    store.add(a, 1, 5 * day);  // back to stage 1 after stage 2
+    auto p = reconstruct_path(store, a, CountMode::cumulative, 5 * day, 30 * day);
+    CHECK(p.furthest == 2);
+    CHECK(p.regression);
+    CHECK_FALSE(p.inversion);
+    CHECK(p.skipped == 0);
+    CHECK(p.entry == 1 * day);
+  }
+
+  TEST_CASE("a skipped stage is passed in cumulative mode and stops ordered mode") {
+    LeadStore store(5);
+    auto a = store.intern("A");
+    store.add(a, 0, 1 * day);
+    store.add(a, 2, 2 * day);
+    CHECK(reconstruct_path(store, a, CountMode::cumulative, 2 * day, 30 * day).furthest == 2);
+    CHECK(reconstruct_path(store, a, CountMode::cumulative, 2 * day, 30 * day).skipped == 1);
+    auto ordered = reconstruct_path(store, a, CountMode::ordered, 2 * day, 30 * day);
+    CHECK(ordered.furthest == 0);
+    CHECK(ordered.order_broken);
+  }
+
+  TEST_CASE("an inversion stops ordered mode; an unknown time does not") {
+    LeadStore store(3);
+    auto a = store.intern("A");
+    store.add(a, 0, 5 * day);
+    store.add(a, 1, 3 * day);  // stage 1 stamped before stage 0
+    store.add(a, 2, 9 * day);
+    auto p = reconstruct_path(store, a, CountMode::ordered, 9 * day, 30 * day);
+    CHECK(p.inversion);
+    CHECK(p.furthest == 0);
+    auto b = store.intern("B");
+    store.add(b, 0, 1 * day);
+    store.add(b, 1, kNoTime);
+    store.add(b, 2, 2 * day);
+    CHECK(reconstruct_path(store, b, CountMode::ordered, 9 * day, 30 * day).furthest == 2);
+  }
+
+  TEST_CASE("status: won beats lost, lost beats stalled, stalled needs more than --stale of quiet") {
+    constexpr int lost = -1;
+    LeadStore store(3);
+    auto won = store.intern("won");
+    store.add(won, 0, 0);
+    store.add(won, 2, day);
+    store.add(won, lost, day);
+    auto dead = store.intern("dead");
+    store.add(dead, 0, 0);
+    store.add(dead, lost, day);
+    auto quiet = store.intern("quiet");
+    store.add(quiet, 1, 0);
+    auto busy = store.intern("busy");
+    store.add(busy, 0, 0);
+    store.add(busy, 1, 70 * day);
+    const Timestamp as_of = 100 * day;
+    const std::int64_t stale = 30 * day;
+    CHECK(reconstruct_path(store, won, CountMode::cumulative, as_of, stale).status == LeadStatus::won);
+    CHECK(reconstruct_path(store, won, CountMode::cumulative, as_of, stale).lost_evidence);
+    CHECK(reconstruct_path(store, dead, CountMode::cumulative, as_of, stale).status == LeadStatus::lost);
+    CHECK(reconstruct_path(store, quiet, CountMode::cumulative, as_of, stale).status == LeadStatus::stalled);
+    // 100 - 70 = 30 days of quiet is not more than 30 days: still open.
+    CHECK(reconstruct_path(store, busy, CountMode::cumulative, as_of, stale).status == LeadStatus::open);
+    CHECK(reconstruct_path(store, busy, CountMode::cumulative, as_of + 1, stale).status == LeadStatus::stalled);
+  }
+
+  TEST_CASE("repeats count rows for a stage already entered; first and last keep the extremes") {
+    LeadStore store(2);
+    auto a = store.intern("A");
+    store.add(a, 1, 9 * day);
+    store.add(a, 1, 2 * day);
+    store.add(a, 1, 5 * day);
+    CHECK(store.repeats(a) == 2);
+    CHECK(store.first(a, 1) == 2 * day);
+    CHECK(store.last(a, 1) == 9 * day);
+    CHECK(store.first(a, 0) == kNoTime);
+    CHECK(store.last_activity(a) == 9 * day);
+  }
+}

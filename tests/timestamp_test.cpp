@@ -1,0 +1,68 @@
+#include <doctest/doctest.h>
+
+#include "funnel/timestamp.h"
+
+using namespace funnel;
+
+TEST_SUITE("timestamp") {
+  TEST_CASE("a date is midnight UTC") {
+    auto t = parse_timestamp("2024-01-01");
+    REQUIRE(t.status == ParsedTime::Status::ok);
+    CHECK(t.value == 1704067200);  // date -u -d 2024-01-01 +%s
+  }
+
+  TEST_CASE("ISO date-times with Z, offsets, fractions and a space separator") {
+    CHECK(parse_timestamp("2024-01-01T00:00:00Z").value == 1704067200);
+    CHECK(parse_timestamp("2024-01-01 00:00:00").value == 1704067200);
+    CHECK(parse_timestamp("2024-01-01 00:00").value == 1704067200);
+    CHECK(parse_timestamp("2024-01-01T00:00:00.999Z").value == 1704067200);  // fractions dropped
+    // 02:00 at +02:00 is midnight UTC; 23:30 at -00:30 is also midnight UTC.
+    CHECK(parse_timestamp("2024-01-01T02:00:00+02:00").value == 1704067200);
+    CHECK(parse_timestamp("2024-01-01T02:00:00+0200").value == 1704067200);
+    CHECK(parse_timestamp("2023-12-31T23:30:00-00:30").value == 1704067200);
+    CHECK(parse_timestamp("  2024-01-01  ").value == 1704067200);
+  }
+
+  TEST_CASE("leap days exist only in leap years") {
+    CHECK(parse_timestamp("2024-02-29").status == ParsedTime::Status::ok);
+    CHECK(parse_timestamp("2000-02-29").status == ParsedTime::Status::ok);
+    CHECK(parse_timestamp("2023-02-29").status == ParsedTime::Status::invalid);
+    CHECK(parse_timestamp("1900-02-29").status == ParsedTime::Status::invalid);
+  }
+
+  TEST_CASE("impossible dates and times are refused, not rolled over") {
+    for (const char* bad : {"2024-02-30", "2024-13-01", "2024-00-10", "2024-04-31", "0000-00-00",
+                            "2024-01-01T25:00:00Z", "2024-01-01T10:60", "2024-01-01X10:00",
+                            "2024-1-1", "01/02/2024", "yesterday", "2024-01-01T10:00:00+25:00",
+                            "2024-01-01T10:00:00Zjunk"}) {
+      CAPTURE(bad);
+      auto t = parse_timestamp(bad);
+      CHECK(t.status == ParsedTime::Status::invalid);
+      CHECK_FALSE(t.problem.empty());
+    }
+    CHECK(parse_timestamp("2024-02-30").problem == "2024-02 has no day 30");
+  }
+
+  TEST_CASE("placeholders mean no time") {
+    for (const char* empty : {"", "  ", "NULL", "null", "N/A", "n/a", "NA", "-", "none"}) {
+      CAPTURE(empty);
+      CHECK(parse_timestamp(empty).status == ParsedTime::Status::empty);
+    }
+  }
+
+  TEST_CASE("format_timestamp inverts parsing") {
+    for (const char* text : {"1970-01-01T00:00:00Z", "2024-02-29T23:59:59Z", "1969-12-31T23:59:59Z",
+                             "2099-12-31T12:00:00Z"}) {
+      CHECK(format_timestamp(parse_timestamp(text).value) == text);
+    }
+  }
+
+  TEST_CASE("durations in hours, days and weeks") {
+    CHECK(parse_duration("30d") == 30 * 86400);
+    CHECK(parse_duration("12h") == 12 * 3600);
+    CHECK(parse_duration("2w") == 14 * 86400);
+    CHECK_FALSE(parse_duration("30").has_value());
+    CHECK_FALSE(parse_duration("d").has_value());
+    CHECK_FALSE(parse_duration("3.5d").has_value());
+  }
+}
