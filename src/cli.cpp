@@ -24,7 +24,36 @@ struct CommandLine {
   std::string stale = "30d";
   std::string as_of;
   bool quiet = false;
+  std::string config;
 };
+
+/// Applies a config file's keys to the options the command line left unset. Keys are the
+/// long option names, at the top level or under [report].
+void apply_config(CLI::App& command, const std::string& path) {
+  std::vector<CLI::ConfigItem> items;
+  try {
+    items = CLI::ConfigTOML().from_file(path);
+  } catch (const CLI::FileError&) {
+    throw Error(ExitCode::io, fmt::format("{}: cannot read config file", path));
+  }
+  std::vector<std::string> keys;
+  for (const CLI::Option* opt : command.get_options()) {
+    if (!opt->get_lnames().empty()) keys.push_back(opt->get_lnames().front());
+  }
+  for (const auto& item : items) {
+    if (item.name == "++" || item.name == "--") continue;  // section markers
+    if (!item.parents.empty() && !(item.parents.size() == 1 && item.parents[0] == command.get_name())) {
+      throw Error(ExitCode::usage, fmt::format("{}: unknown section [{}]", path, item.parents[0]));
+    }
+    CLI::Option* opt = command.get_option_no_throw("--" + item.name);
+    if (opt == nullptr || item.name == "config") {
+      throw Error(ExitCode::usage, fmt::format("{}: unknown key '{}'{}", path, item.name, did_you_mean(item.name, keys)));
+    }
+    if (opt->count() > 0) continue;
+    opt->add_result(item.inputs);
+    opt->run_callback();
+  }
+}
 
 char parse_delimiter(const std::string& text) {
   if (text.empty()) return 0;
@@ -70,16 +99,16 @@ void define_report(CLI::App& report, CommandLine& cl) {
   report.add_option("--id", o.columns.id, "Lead id column")->group("Input");
   report.add_option("--stage-col", o.columns.stage, "Stage column (long and snapshot shapes)")->group("Input");
   report.add_option("--time-col", o.columns.time, "Timestamp column (long shape)")->group("Input");
-  report.add_option("--stage-time", o.columns.stage_times, "STAGE=COLUMN: a column holding the time a lead entered STAGE (repeatable)")->group("Input");
-  report.add_option("--by", o.columns.by, "Break the funnel down by this column (repeatable: combinations)")->group("Input");
+  report.add_option("--stage-time", o.columns.stage_times, "STAGE=COLUMN: a column holding the time a lead entered STAGE (repeatable)")->group("Input")->allow_extra_args(false);
+  report.add_option("--by", o.columns.by, "Break the funnel down by this column (repeatable: combinations)")->group("Input")->allow_extra_args(false);
 
   report.add_option("--preset", o.stages.preset, "Stage model: default, hubspot, salesforce")->capture_default_str()->group("Stages");
-  report.add_option("--stages", o.stages.stages, "Ordered stage names, comma separated (replaces the preset's)")->group("Stages");
-  report.add_option("--tofu", o.stages.tofu, "Stages in the top of the funnel")->group("Stages");
-  report.add_option("--mofu", o.stages.mofu, "Stages in the middle of the funnel")->group("Stages");
-  report.add_option("--bofu", o.stages.bofu, "Stages in the bottom of the funnel")->group("Stages");
-  report.add_option("--alias", o.stages.aliases, "STAGE=VALUE: another spelling of a stage (repeatable)")->group("Stages");
-  report.add_option("--lost", o.stages.lost, "A value that marks a lead as lost (repeatable)")->group("Stages");
+  report.add_option("--stages", o.stages.stages, "Ordered stage names, comma separated (replaces the preset's)")->group("Stages")->allow_extra_args(false);
+  report.add_option("--tofu", o.stages.tofu, "Stages in the top of the funnel")->group("Stages")->allow_extra_args(false);
+  report.add_option("--mofu", o.stages.mofu, "Stages in the middle of the funnel")->group("Stages")->allow_extra_args(false);
+  report.add_option("--bofu", o.stages.bofu, "Stages in the bottom of the funnel")->group("Stages")->allow_extra_args(false);
+  report.add_option("--alias", o.stages.aliases, "STAGE=VALUE: another spelling of a stage (repeatable)")->group("Stages")->allow_extra_args(false);
+  report.add_option("--lost", o.stages.lost, "A value that marks a lead as lost (repeatable)")->group("Stages")->allow_extra_args(false);
   report.add_flag("--strict-stages", o.strict_stages, "An unknown stage value is an error, not a warning")->group("Stages");
 
   report.add_option("--count", cl.count, "Counting mode: cumulative or ordered")->capture_default_str()->group("Metrics");
@@ -110,10 +139,9 @@ int run(int argc, const char* const* argv, Streams& streams) {
   CLI::App app{"funnel: conversion and drop-off tables from CRM exports", "funnel"};
   app.set_version_flag("--version", kVersion);
   app.require_subcommand(1);
-  app.set_config("--config", "", "Read options from a TOML or INI file (keys are the long option names)");
   CommandLine cl;
   CLI::App* report = app.add_subcommand("report", "Print conversion and drop-off tables");
-  report->configurable();
+  report->add_option("--config", cl.config, "Read options from a TOML or INI file (keys are the long option names; the command line wins)");
   define_report(*report, cl);
 
   try {
@@ -123,7 +151,16 @@ int run(int argc, const char* const* argv, Streams& streams) {
     return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
   }
   try {
-    if (report->parsed()) return run_report(cl, streams);
+    if (report->parsed()) {
+      if (!cl.config.empty()) {
+        try {
+          apply_config(*report, cl.config);
+        } catch (const CLI::ParseError& e) {
+          throw Error(ExitCode::usage, fmt::format("{}: {}", cl.config, e.what()));
+        }
+      }
+      return run_report(cl, streams);
+    }
   } catch (const Error& e) {
     streams.err << "funnel: " << e.what() << '\n';
     return static_cast<int>(e.code());

@@ -51,7 +51,7 @@ int find_named(const std::vector<std::string>& header, const std::string& wanted
   for (std::size_t i = 0; i < header.size(); ++i) {
     if (normalize_name(header[i]) == key) return static_cast<int>(i);
   }
-  schema_error(fmt::format("{}: {} names column '{}', which is not in the header {}", file, flag,
+  schema_error(fmt::format("{}: {} names column '{}', which is not in the header{}", file, flag,
                            wanted, did_you_mean(wanted, header)));
 }
 
@@ -155,7 +155,7 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
       StageRef ref = model.resolve(pair.substr(0, eq));
       if (ref.index == StageRef::unknown) {
         throw Error(ExitCode::usage,
-                    fmt::format("--stage-time: '{}' is not a stage {}", pair.substr(0, eq),
+                    fmt::format("--stage-time: '{}' is not a stage{}", pair.substr(0, eq),
                                 did_you_mean(pair.substr(0, eq), model.spellings())));
       }
       int column = take(find_named(header, pair.substr(eq + 1), "--stage-time", file));
@@ -199,7 +199,7 @@ int EventExtractor::resolve_stage(std::string_view value, const Record& record,
   if (index == StageRef::unknown) {
     if (strict_stages_) {
       throw Error(ExitCode::bad_value,
-                  fmt::format("{}unknown stage {} (--strict-stages) {}",
+                  fmt::format("{}unknown stage {} (--strict-stages){}",
                               where({file, record.line, schema_.header[static_cast<std::size_t>(schema_.stage)]}),
                               quote_cell(value), did_you_mean(normalize_name(value), model_.spellings())));
     }
@@ -219,6 +219,34 @@ Timestamp EventExtractor::read_time(const Record& record, int column, std::strin
                             quote_cell(cell), parsed.problem));
   }
   return parsed.value;  // kNoTime for an empty cell
+}
+
+void EventExtractor::add_snapshot(const Record& record, std::string_view file, RowEvidence& out) {
+  // A row of a snapshot is a deal that entered the funnel: at its created time when the
+  // export has one, else implied by its current stage. The current stage and a won/lost
+  // status add what the dated columns did not already say.
+  auto has = [&](int stage) {
+    return std::any_of(out.items.begin(), out.items.end(), [&](const Evidence& e) { return e.stage == stage; });
+  };
+  if (schema_.created >= 0) {
+    Timestamp created = read_time(record, schema_.created, file);
+    if (created != kNoTime && !has(0)) {
+      out.items.push_back({0, created});
+      if (out.touch == kNoTime || created < out.touch) out.touch = created;
+    }
+  }
+  auto value = trim(record.fields[static_cast<std::size_t>(schema_.stage)]);
+  if (!value.empty()) {
+    int stage = resolve_stage(value, record, file);
+    if (stage != StageRef::unknown && !has(stage)) out.items.push_back({stage, kNoTime});
+  }
+  if (schema_.status >= 0) {
+    auto status = trim(record.fields[static_cast<std::size_t>(schema_.status)]);
+    int ref = status.empty() ? StageRef::unknown : model_.resolve(status).index;
+    if ((ref == model_.won() || ref == StageRef::lost) && !has(ref)) out.items.push_back({ref, kNoTime});
+  }
+  bool any_stage = std::any_of(out.items.begin(), out.items.end(), [](const Evidence& e) { return e.stage >= 0; });
+  if (!any_stage) out.items.push_back({0, kNoTime});
 }
 
 void EventExtractor::extract(const Record& record, std::string_view file, RowEvidence& out) {
@@ -262,31 +290,15 @@ void EventExtractor::extract(const Record& record, std::string_view file, RowEvi
       out.touch = t;
       break;
     }
+    case Shape::wide:
     case Shape::snapshot: {
-      // A deal in the export entered the first stage (when it was created); its current
-      // stage implies the stages before it; its status may say won or lost.
-      Timestamp created = schema_.created >= 0 ? read_time(record, schema_.created, file) : kNoTime;
-      out.items.push_back({0, created});
-      out.touch = created;
-      auto value = trim(record.fields[static_cast<std::size_t>(schema_.stage)]);
-      if (!value.empty()) {
-        int stage = resolve_stage(value, record, file);
-        if (stage != StageRef::unknown) out.items.push_back({stage, kNoTime});
-      }
-      if (schema_.status >= 0) {
-        auto status = trim(record.fields[static_cast<std::size_t>(schema_.status)]);
-        int ref = status.empty() ? StageRef::unknown : model_.resolve(status).index;
-        if (ref == model_.won() || ref == StageRef::lost) out.items.push_back({ref, kNoTime});
-      }
-      [[fallthrough]];
-    }
-    case Shape::wide: {
       for (const auto& st : schema_.stage_times) {
         Timestamp t = read_time(record, st.column, file);
         if (t == kNoTime) continue;
         out.items.push_back({st.stage, t});
         if (st.stage >= 0 && (out.touch == kNoTime || t < out.touch)) out.touch = t;
       }
+      if (schema_.shape == Shape::snapshot) add_snapshot(record, file, out);
       if (out.items.empty()) out.reported = "no stage date";
       break;
     }

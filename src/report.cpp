@@ -20,9 +20,9 @@ void warn_unknown_stages(const EventExtractor& extractor, const StageModel& mode
   for (const auto& [value, u] : extractor.unknown_stages()) {
     std::string hint = did_you_mean(normalize_name(value), model.spellings());
     diagnostics.warn(fmt::format("{}:{}: unknown stage {} in {} row{} (not counted; add it with "
-                                 "--alias STAGE={} or --lost){}{}",
+                                 "--alias STAGE={} or --lost){}",
                                  u.file, u.first_line, quote_cell(value), u.rows, u.rows == 1 ? "" : "s",
-                                 value, hint.empty() ? "" : "; ", hint));
+                                 value, hint));
   }
 }
 

@@ -108,7 +108,7 @@ StageModel StageModel::build(const StageModelSpec& spec) {
   auto all = presets();
   auto preset = std::find_if(all.begin(), all.end(), [&](const Preset& p) { return p.name == spec.preset; });
   if (preset == all.end()) {
-    usage(fmt::format("unknown preset '{}' (presets: {}) {}", spec.preset,
+    usage(fmt::format("unknown preset '{}' (presets: {}){}", spec.preset,
                       fmt::join(preset_names(), ", "), did_you_mean(spec.preset, preset_names())));
   }
   auto stage_names = split_list(spec.stages);
@@ -128,7 +128,7 @@ StageModel StageModel::build(const StageModelSpec& spec) {
     }
     std::vector<std::string> names;
     for (const auto& stage : model.stages_) names.push_back(stage.name);
-    usage(fmt::format("'{}' is not a stage of this model {}", name, did_you_mean(name, names)));
+    usage(fmt::format("'{}' is not a stage of this model{}", name, did_you_mean(name, names)));
   };
 
   // Sections: given stages are assigned; a user model without section flags gets

@@ -98,14 +98,14 @@ TEST_SUITE("stage_model") {
     StageModelSpec spec;
     spec.preset = "hubspott";
     CHECK(usage_error(spec) ==
-          "unknown preset 'hubspott' (presets: default, hubspot, salesforce) did you mean 'hubspot'?");
+          "unknown preset 'hubspott' (presets: default, hubspot, salesforce) (did you mean 'hubspot'?)");
     spec = {};
     spec.stages = {"lead,mql,won"};
     spec.tofu = {"lead"};
     spec.bofu = {"won"};
     CHECK(usage_error(spec) == "stage 'mql' must be in exactly one of --tofu, --mofu, --bofu");
     spec.mofu = {"mgl"};
-    CHECK(usage_error(spec) == "'mgl' is not a stage of this model did you mean 'mql'?");
+    CHECK(usage_error(spec) == "'mgl' is not a stage of this model (did you mean 'mql'?)");
     spec = {};
     spec.stages = {"lead,mql,won"};
     spec.tofu = {"mql"};

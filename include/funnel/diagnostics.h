@@ -45,7 +45,7 @@ struct Location {
 /// "file:line: column 'name': " (parts omitted when unknown).
 std::string where(const Location& at);
 
-/// The "did you mean 'x'?" suggestion, or empty when nothing is close.
+/// " (did you mean 'x'?)" for the closest candidate, or empty when nothing is close.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
 /// Levenshtein distance, used for suggestions.

@@ -91,6 +91,7 @@ class EventExtractor {
   const std::map<std::string, UnknownStage, std::less<>>& unknown_stages() const { return unknown_; }
 
  private:
+  void add_snapshot(const Record& record, std::string_view file, RowEvidence& out);
   int resolve_stage(std::string_view value, const Record& record, std::string_view file);
   Timestamp read_time(const Record& record, int column, std::string_view file) const;
 

@@ -144,7 +144,7 @@ Format parse_format(std::string_view name) {
   if (name == "json") return Format::json;
   if (name == "markdown" || name == "md") return Format::markdown;
   throw Error(ExitCode::usage,
-              fmt::format("unknown --format '{}' (table, csv, tsv, json, markdown) {}", name,
+              fmt::format("unknown --format '{}' (table, csv, tsv, json, markdown){}", name,
                           did_you_mean(name, {"table", "csv", "tsv", "json", "markdown"})));
 }
 

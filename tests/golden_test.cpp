@@ -1,0 +1,77 @@
+// Golden CLI cases: tests/golden/<case>/cmd holds the arguments (shell-style quoting),
+// optional `stdin` is fed to the run, and stdout, stderr and rc must match byte for byte.
+// FUNNEL_UPDATE_GOLDEN=1 rewrites the expected files (review the diff before committing).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "support.h"
+
+namespace fs = std::filesystem;
+using funnel::test::read_file;
+using funnel::test::run_cli;
+
+namespace {
+
+/// Splits a command line: whitespace separates, '...' and "..." group, no escapes.
+std::vector<std::string> split_args(const std::string& line) {
+  std::vector<std::string> args;
+  std::string current;
+  bool any = false;
+  char quote = 0;
+  for (char c : line) {
+    if (quote) {
+      if (c == quote) {
+        quote = 0;
+      } else {
+        current += c;
+      }
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+      any = true;
+    } else if (c == ' ' || c == '\n' || c == '\t') {
+      if (any || !current.empty()) args.push_back(current);
+      current.clear();
+      any = false;
+    } else {
+      current += c;
+    }
+  }
+  if (any || !current.empty()) args.push_back(current);
+  return args;
+}
+
+}  // namespace
+
+TEST_SUITE("golden") {
+  TEST_CASE("every golden case matches its stdout, stderr and exit code") {
+    const bool update = std::getenv("FUNNEL_UPDATE_GOLDEN") != nullptr;
+    std::vector<fs::path> cases;
+    for (const auto& entry : fs::directory_iterator("tests/golden")) {
+      if (entry.is_directory()) cases.push_back(entry.path());
+    }
+    std::sort(cases.begin(), cases.end());
+    REQUIRE(cases.size() >= 20);
+    for (const auto& dir : cases) {
+      CAPTURE(dir.string());
+      auto args = split_args(read_file((dir / "cmd").string()));
+      REQUIRE(!args.empty());
+      CHECK(args.front() == "funnel");
+      args.erase(args.begin());
+      std::string input = fs::exists(dir / "stdin") ? read_file((dir / "stdin").string()) : "";
+      auto result = run_cli(args, input);
+      if (update) {
+        std::ofstream(dir / "stdout", std::ios::binary) << result.out;
+        std::ofstream(dir / "stderr", std::ios::binary) << result.err;
+        std::ofstream(dir / "rc") << result.rc << '\n';
+        continue;
+      }
+      CHECK(result.out == read_file((dir / "stdout").string()));
+      CHECK(result.err == read_file((dir / "stderr").string()));
+      CHECK(std::to_string(result.rc) + "\n" == read_file((dir / "rc").string()));
+    }
+  }
+}
