@@ -1,0 +1,84 @@
+#include <doctest/doctest.h>
+
+#include <regex>
+#include <set>
+#include <sys/stat.h>
+
+#include "funnel/diagnostics.h"
+#include "funnel/output.h"
+#include "support.h"
+
+using funnel::test::read_file;
+using funnel::test::run_cli;
+using funnel::test::TempFile;
+
+TEST_SUITE("cli") {
+  TEST_CASE("every long option in --help is documented in the man page") {
+    std::string man = read_file("man/funnel.1");
+    REQUIRE(!man.empty());
+    // roff writes a literal dash as "\-".
+    for (std::size_t at; (at = man.find("\\-")) != std::string::npos;) man.replace(at, 2, "-");
+    std::set<std::string> options;
+    for (const auto& args : {std::vector<std::string>{"--help"}, std::vector<std::string>{"report", "--help"}}) {
+      auto help = run_cli(args).out;
+      std::regex long_option("--[a-z][a-z-]*");
+      for (auto it = std::sregex_iterator(help.begin(), help.end(), long_option); it != std::sregex_iterator(); ++it) {
+        options.insert(it->str());
+      }
+    }
+    CHECK(options.size() > 20);
+    for (const auto& option : options) {
+      CAPTURE(option);
+      CHECK(man.find(option) != std::string::npos);
+    }
+  }
+
+  TEST_CASE("-o writes the whole report atomically and leaves no temporary file") {
+    TempFile target("old content\n");
+    auto r = run_cli({"report", "-f", "csv", "-o", target.path(), "examples/crm_events.csv"});
+    CHECK(r.rc == 0);
+    CHECK(r.out.empty());
+    auto direct = run_cli({"report", "-f", "csv", "examples/crm_events.csv"});
+    CHECK(read_file(target.path()) == direct.out);
+  }
+
+  TEST_CASE("a failed run leaves an existing output file untouched") {
+    TempFile target("yesterday's report\n");
+    auto r = run_cli({"report", "-o", target.path(), "tests/data/bad_date.csv"});
+    CHECK(r.rc == 5);
+    CHECK(read_file(target.path()) == "yesterday's report\n");
+  }
+
+  TEST_CASE("an output file in a missing directory is an I/O error naming it") {
+    try {
+      funnel::write_file_atomically("/nonexistent-dir/report.csv", "x");
+      FAIL("no error");
+    } catch (const funnel::Error& e) {
+      CHECK(e.code() == funnel::ExitCode::io);
+      CHECK(std::string(e.what()).find("/nonexistent-dir/report.csv: cannot create") == 0);
+    }
+  }
+
+  TEST_CASE("rows read = rows used + rows reported, in every golden JSON and here") {
+    auto r = run_cli({"report", "-f", "json", "tests/data/unknown_stage.csv"});
+    REQUIRE(r.rc == 0);
+    CHECK(r.out.find("\"rows_read\": 6,") != std::string::npos);
+    CHECK(r.out.find("\"rows_used\": 2,") != std::string::npos);
+    CHECK(r.out.find("\"rows_reported\": 4,") != std::string::npos);
+    CHECK(r.out.find("\"reported_by_reason\": {\"empty lead id\": 1, \"empty stage\": 1, \"unknown stage\": 2}") != std::string::npos);
+  }
+
+  TEST_CASE("the same rows in any order give the same report") {
+    auto forward = run_cli({"report", "-f", "csv", "-"}, "lead_id,stage,timestamp\nA,lead,2024-01-01\nA,mql,2024-01-03\nB,lead,2024-01-02\nA,sql,2024-01-09\n");
+    auto backward = run_cli({"report", "-f", "csv", "-"}, "lead_id,stage,timestamp\nA,sql,2024-01-09\nB,lead,2024-01-02\nA,mql,2024-01-03\nA,lead,2024-01-01\n");
+    CHECK(forward.rc == 0);
+    CHECK(forward.out == backward.out);
+  }
+
+  TEST_CASE("spreadsheet formulas in segment labels are defused in CSV") {
+    auto r = run_cli({"report", "-f", "csv", "--by", "source", "-"},
+                     "lead_id,stage,timestamp,source\nA,lead,2024-01-01,=HYPERLINK(\"x\")\n");
+    REQUIRE(r.rc == 0);
+    CHECK(r.out.find("\"'=HYPERLINK(\"\"x\"\")\",lead,") != std::string::npos);
+  }
+}
