@@ -15,37 +15,48 @@ std::uint64_t hash_id(std::string_view id) { return std::hash<std::string_view>{
 
 LeadStore::LeadStore(int stage_count) : stages_(stage_count), slots_(1024, 0) {}
 
+// A slot holds (tag << 32) | (lead + 1), 0 when empty. The tag is the hash's high half, so
+// most probes are settled without touching the lead's id bytes.
+namespace {
+constexpr std::uint64_t slot_of(std::uint32_t tag, std::uint32_t lead) {
+  return (static_cast<std::uint64_t>(tag) << 32) | (static_cast<std::uint64_t>(lead) + 1);
+}
+}  // namespace
+
 std::string_view LeadStore::id(std::uint32_t lead) const {
   std::uint64_t begin = lead == 0 ? 0 : id_end_[lead - 1];
   return std::string_view(id_bytes_).substr(begin, id_end_[lead] - begin);
 }
 
 void LeadStore::grow_table() {
-  std::vector<std::uint32_t> bigger(slots_.size() * 2, 0);
+  std::vector<std::uint64_t> bigger(slots_.size() * 2, 0);
   std::size_t mask = bigger.size() - 1;
-  for (std::uint32_t lead = 0; lead < size(); ++lead) {
-    std::size_t at = hash_[lead] & mask;
+  for (std::uint64_t slot : slots_) {
+    if (slot == 0) continue;
+    auto lead = static_cast<std::uint32_t>(slot) - 1;
+    std::size_t at = hash_id(id(lead)) & mask;
     while (bigger[at] != 0) at = (at + 1) & mask;
-    bigger[at] = lead + 1;
+    bigger[at] = slot;
   }
   slots_.swap(bigger);
 }
 
 std::uint32_t LeadStore::intern(std::string_view id) {
   std::uint64_t h = hash_id(id);
-  auto tag = static_cast<std::uint32_t>(h);
+  auto tag = static_cast<std::uint32_t>(h >> 32);
   std::size_t mask = slots_.size() - 1;
   std::size_t at = h & mask;
-  while (std::uint32_t slot = slots_[at]) {
-    std::uint32_t lead = slot - 1;
-    if (hash_[lead] == tag && this->id(lead) == id) return lead;
+  while (std::uint64_t slot = slots_[at]) {
+    if (static_cast<std::uint32_t>(slot >> 32) == tag) {
+      auto lead = static_cast<std::uint32_t>(slot) - 1;
+      if (this->id(lead) == id) return lead;
+    }
     at = (at + 1) & mask;
   }
   auto lead = size();
-  slots_[at] = lead + 1;
+  slots_[at] = slot_of(tag, lead);
   id_bytes_.append(id);
   id_end_.push_back(id_bytes_.size());
-  hash_.push_back(tag);
   first_.insert(first_.end(), static_cast<std::size_t>(stages_), kUnsetFirst);
   last_.insert(last_.end(), static_cast<std::size_t>(stages_), kNoTime);
   seen_.push_back(0);

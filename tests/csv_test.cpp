@@ -16,12 +16,18 @@ std::vector<std::string> read_all(const std::string& text, char delimiter = 0) {
   RecordReader reader("-", &in, delimiter);
   std::vector<std::string> out;
   std::string header;
-  for (const auto& h : reader.header()) header += (header.empty() ? "" : "|") + h;
+  for (const auto& h : reader.header()) {
+    if (!header.empty()) header += '|';
+    header += h;
+  }
   out.push_back(header);
   Record r;
   while (reader.next(r)) {
     std::string line = std::to_string(r.line) + ":";
-    for (std::size_t i = 0; i < r.fields.size(); ++i) line += (i ? "|" : "") + std::string(r.fields[i]);
+    for (std::size_t i = 0; i < r.fields.size(); ++i) {
+      if (i > 0) line += '|';
+      line += r.fields[i];
+    }
     out.push_back(line);
   }
   return out;

@@ -55,8 +55,7 @@ class LeadStore {
   // Lead ids, back to back, and the open-addressing table over them.
   std::string id_bytes_;
   std::vector<std::uint64_t> id_end_;
-  std::vector<std::uint32_t> hash_;
-  std::vector<std::uint32_t> slots_;  // 0 = empty, else lead + 1
+  std::vector<std::uint64_t> slots_;
   // Per lead (struct of arrays).
   std::vector<Timestamp> first_, last_;  // stages_ per lead
   std::vector<std::uint32_t> seen_;      // bit k: stage k entered
