@@ -90,9 +90,15 @@ if [ ${#files[@]} -eq 0 ]; then
 fi
 
 mkdir -p "$OUT"
-rm -f "$OUT"/meta_*.env "$OUT"/huge.env "$OUT"/hf_small.json
+# Measure a snapshot of the binary, so that a rebuild during the run (the release
+# preset writes the same path) cannot swap it between measurements.
+cp "$FUNNEL" "$OUT/funnel.bin.tmp" && mv "$OUT/funnel.bin.tmp" "$OUT/funnel.bin"
+FUNNEL_SRC=$FUNNEL
+FUNNEL=$OUT/funnel.bin
+rm -f "$OUT"/meta_*.env "$OUT"/huge.env "$OUT"/hf_*.json "$OUT"/time_*.txt
 status=0
-fail() { echo "FAIL: $*" >&2; status=1; }
+failures=()
+fail() { echo "FAIL: $*" >&2; status=1; failures+=("$*"); }
 
 hf_opts=(--warmup "$WARMUP" --style basic)
 if [ -n "$RUNS" ]; then hf_opts+=(--runs "$RUNS"); else hf_opts+=(--min-runs "$MIN_RUNS"); fi
@@ -116,7 +122,7 @@ log "machine"
     echo "memory: $(free -g | awk '/^Mem:/ {print $2 " GiB"}')"
     echo "kernel: $(uname -sr)"
     echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "funnel: $("$FUNNEL" --version 2>&1 | head -n 1) ($(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo 'no git'))"
+    echo "funnel: $FUNNEL_SRC, $("$FUNNEL" --version 2>&1 | head -n 1), sha256 $(sha256sum < "$FUNNEL" | cut -c1-16), tree $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo 'not a git checkout')"
     echo "duckdb: $("$NODE" -e "
         const { DuckDBInstance } = require('@duckdb/node-api');
         (async () => { const c = await (await DuckDBInstance.create(':memory:')).connect();
@@ -155,13 +161,16 @@ for f in "${files[@]}"; do
     rows=$(($(wc -l < "$f") - 1))
     shape=long
     case $(head -n 1 "$f") in *customer_at*) shape=wide ;; esac
-    run_pandas=$pandas
-    [ "$bytes" -gt "$PANDAS_MAX_BYTES" ] && run_pandas=0
     log "$tag: $shape, $rows rows, $bytes bytes"
     meta=$OUT/meta_$tag.env
     {
         echo "file=$f"; echo "shape=$shape"; echo "rows=$rows"; echo "bytes=$bytes"
     } > "$meta"
+    run_pandas=$pandas
+    if [ "$pandas" = 1 ] && [ "$bytes" -gt "$PANDAS_MAX_BYTES" ]; then
+        run_pandas=0
+        echo "pandas=skipped (larger than PANDAS_MAX_BYTES)" >> "$meta"
+    fi
 
     # One run of each tool under GNU time: peak RSS, and the outputs to compare.
     # (These also warm the page cache.)
@@ -203,22 +212,26 @@ for f in "${files[@]}"; do
         fi
     fi
 
-    # Wall time: hyperfine, all commands of this file in one call (bash, with
-    # hyperfine's shell start-up correction; stdout to /dev/null).
+    # Wall time with hyperfine.  The file commands run without a shell (-N; hyperfine
+    # sends their stdout to /dev/null, so `cat FILE` is `cat FILE >/dev/null`); the
+    # stdin variants need one (bash, with hyperfine's shell start-up correction).
     FQF=$(q "$f")
-    cmds=(-n funnel "$FQ report --by source --format csv $FQF")
-    if [ "$stdin" = 1 ]; then
-        cmds+=(-n "funnel stdin <" "$FQ report --by source -f csv - < $FQF"
-               -n "cat | funnel" "cat $FQF | $FQ report --by source -f csv -")
-    fi
-    cmds+=(-n duckdb "$(q "$NODE") peers/duckdb_funnel.js $FQF")
+    cmds=(-n funnel "$FQ report --by source --format csv $FQF"
+          -n duckdb "$(q "$NODE") peers/duckdb_funnel.js $FQF")
     [ "$run_pandas" = 1 ] && cmds+=(-n pandas "$(q "$PY") peers/pandas_funnel.py $FQF")
-    cmds+=(-n "cat >/dev/null" "cat $FQF > /dev/null" -n "wc -l" "wc -l $FQF")
-    echo "hyperfine (warmup $WARMUP, ${RUNS:+runs $RUNS}${RUNS:-min runs $MIN_RUNS})"
-    if ! hyperfine "${hf_opts[@]}" --shell bash \
+    cmds+=(-n "cat >/dev/null" "cat $FQF" -n "wc -l" "wc -l $FQF")
+    echo "hyperfine (warmup $WARMUP, $([ -n "$RUNS" ] && echo "runs $RUNS" || echo "min runs $MIN_RUNS"))"
+    if ! hyperfine "${hf_opts[@]}" -N \
         --export-json "$OUT/hf_$tag.json" --export-markdown "$OUT/hf_$tag.md" "${cmds[@]}"; then
         fail "hyperfine failed on $tag"
         rm -f "$OUT/hf_$tag.json"
+    fi
+    if [ "$stdin" = 1 ] && ! hyperfine "${hf_opts[@]}" --shell bash \
+        --export-json "$OUT/hf_${tag}_stdin.json" --export-markdown "$OUT/hf_${tag}_stdin.md" \
+        -n "funnel stdin <" "$FQ report --by source -f csv - < $FQF" \
+        -n "cat | funnel" "cat $FQF | $FQ report --by source -f csv -"; then
+        fail "hyperfine failed on $tag (stdin variants)"
+        rm -f "$OUT/hf_${tag}_stdin.json"
     fi
 done
 
@@ -249,15 +262,19 @@ fi
 # ------------------------------------------------------------------ 50M leads through a pipe
 if [ "$huge" = 1 ]; then
     log "$HUGE_LEADS leads generated into a pipe: gen.py | funnel report -f csv - (nothing on disk)"
+    fifo=$OUT/huge_count.fifo
+    rm -f "$fifo" "$OUT/huge_count.txt"
+    mkfifo "$fifo"
+    wc -lc < "$fifo" > "$OUT/huge_count.txt" &
+    wc_pid=$!
     t0=$(date +%s.%N)
     if /usr/bin/time -f '%e %U %S %M' -o "$OUT/time_gen_huge.txt" \
         "$PY" "$KIT/gen.py" --leads "$HUGE_LEADS" --seed 42 --shape long |
-        tee >(wc -lc > "$OUT/huge_count.txt") |
+        tee "$fifo" |
         /usr/bin/time -f '%e %U %S %M' -o "$OUT/time_funnel_huge.txt" \
             "$FUNNEL" "${REPORT[@]}" - > "$OUT/funnel_huge.csv"; then
         wall=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-        wait $! 2>/dev/null || true   # the process substitution's wc
-        sleep 1
+        wait "$wc_pid" || true
         read -r hlines hbytes < "$OUT/huge_count.txt" || true
         # Sanity check: every generated lead has a funnel-stage row, so (all),lead = leads.
         got=$(./to_reference.sh < "$OUT/funnel_huge.csv" | awk -F, '$1 == "(all)" && $2 == "lead" { print $3 }')
@@ -266,10 +283,12 @@ if [ "$huge" = 1 ]; then
             echo "rows=$((${hlines:-1} - 1))"; echo "bytes=${hbytes:-0}"
             echo "all_lead_reached=$got"
         } > "$OUT/huge.env"
-        [ "$got" = "$HUGE_LEADS" ] || fail "50M pipe: (all),lead reached is $got, expected $HUGE_LEADS"
+        [ "$got" = "$HUGE_LEADS" ] || fail "gen.py | funnel pipe: (all),lead reached is $got, expected $HUGE_LEADS"
     else
         fail "the gen.py | funnel pipe failed"
+        wait "$wc_pid" || true
     fi
+    rm -f "$fifo"
 fi
 
 # ------------------------------------------------------------------ summary
@@ -278,6 +297,7 @@ log "summary (also in $OUT/summary.md)"
 if [ "$status" = 0 ]; then
     echo "OK: funnel's numbers equal DuckDB's on every file"
 else
-    echo "FAILED: see the FAIL lines above" >&2
+    echo "FAILED:" >&2
+    printf '  %s\n' "${failures[@]}" >&2
 fi
 exit "$status"

@@ -81,7 +81,9 @@ def main():
         meta = read_env(os.path.join(out, f"meta_{tag}.env"))
         if not meta:
             continue
-        data.append((tag, meta, read_hf(os.path.join(out, f"hf_{tag}.json"))))
+        hf = read_hf(os.path.join(out, f"hf_{tag}.json"))
+        hf.update(read_hf(os.path.join(out, f"hf_{tag}_stdin.json")))
+        data.append((tag, meta, hf))
 
     p = print
     p("Times: hyperfine median wall seconds. Peak RSS: one run under /usr/bin/time.")
@@ -97,6 +99,9 @@ def main():
         row(tag, meta["shape"], f"{int(meta['rows']):,}", f"{int(meta['bytes']) / 1e6:.1f}",
             sec(fr), sec(dr), f"**{ratio(med(fr), med(dr))}**", num(fm, 1), num(dm, 1),
             f"**{ratio(fm, dm)}**", meta.get("verify", "—"))
+    p("\nnumbers: funnel (via to_reference.sh) vs DuckDB, by the bench kit's verify.py. "
+      "pandas vs DuckDB: " + ", ".join(f"{t} {m.get('pandas', 'not run')}" for t, m, _ in data)
+      + ".")
 
     p("\n### Every command: median wall s [min–max]\n")
     p("| file | funnel FILE | funnel - < FILE | cat FILE \\| funnel - | DuckDB | pandas | "

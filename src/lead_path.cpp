@@ -1,119 +1,210 @@
 #include "funnel/lead_path.h"
 
-#include <bit>
-#include <functional>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "funnel/diagnostics.h"
 
 namespace funnel {
 namespace {
 
 constexpr Timestamp kUnsetFirst = std::numeric_limits<Timestamp>::max();
-constexpr std::uint8_t kLost = 1;
 
-std::uint64_t hash_id(std::string_view id) { return std::hash<std::string_view>{}(id); }
+// Record words; the stage times follow.
+enum Word : std::size_t { kId = 0, kSeen, kActivity, kTouch, kCounts, kTimes };
+constexpr std::uint64_t kLostFlag = std::uint64_t{1} << 32;
+constexpr std::size_t kMaxIdLength = 0xFFFF;
 
-}  // namespace
+__extension__ typedef unsigned __int128 u128;
 
-LeadStore::LeadStore(int stage_count) : stages_(stage_count), slots_(1024, 0) {}
-
-// A slot holds (tag << 32) | (lead + 1), 0 when empty. The tag is the hash's high half, so
-// most probes are settled without touching the lead's id bytes.
-namespace {
-constexpr std::uint64_t slot_of(std::uint32_t tag, std::uint32_t lead) {
-  return (static_cast<std::uint64_t>(tag) << 32) | (static_cast<std::uint64_t>(lead) + 1);
+std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
+  u128 r = static_cast<u128>(a) * b;
+  return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
 }
+
+/// A fast hash of short strings (wyhash's multiply-mix), eight bytes at a time.
+std::uint64_t hash_id(std::string_view id) {
+  constexpr std::uint64_t k0 = 0xa0761d6478bd642fULL, k1 = 0xe7037ed1a0b428dbULL;
+  const char* p = id.data();
+  std::size_t n = id.size();
+  std::uint64_t h = mix(n ^ k0, k1);
+  for (; n >= 8; n -= 8, p += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = mix(h ^ w, k0);
+  }
+  std::uint64_t w = 0;
+  std::memcpy(&w, p, n);
+  return mix(h ^ w ^ k1, k0 ^ (n << 56));
+}
+
+std::uint32_t tag_of(std::uint64_t h) { return static_cast<std::uint32_t>(h >> 32); }
+/// A slot's home is the top bits of the tag, so the table grows without rehashing ids.
+std::size_t home(std::uint32_t tag, int bits) { return tag >> (32 - bits); }
+std::uint32_t lead_of(std::uint64_t slot) { return static_cast<std::uint32_t>(slot) - 1; }
+std::uint64_t slot_of(std::uint32_t tag, std::uint32_t lead) {
+  return (std::uint64_t{tag} << 32) | (std::uint64_t{lead} + 1);
+}
+
 }  // namespace
+
+LeadStore::LeadStore(int stage_count)
+    : stages_(stage_count),
+      stride_(kTimes + 2 * static_cast<std::size_t>(stage_count)),
+      slots_(std::size_t{1} << bits_, 0) {}
 
 std::string_view LeadStore::id(std::uint32_t lead) const {
-  std::uint64_t begin = lead == 0 ? 0 : id_end_[lead - 1];
-  return std::string_view(id_bytes_).substr(begin, id_end_[lead] - begin);
+  std::uint64_t word = record(lead)[kId];
+  return std::string_view(id_bytes_).substr(word >> 16, word & 0xFFFF);
+}
+
+std::size_t LeadStore::memory_bytes() const {
+  return id_bytes_.capacity() + slots_.capacity() * 8 + records_.capacity() * 8;
 }
 
 void LeadStore::grow_table() {
+  if (bits_ >= 31) throw Error(ExitCode::bad_value, "more than a billion leads");
   std::vector<std::uint64_t> bigger(slots_.size() * 2, 0);
+  ++bits_;
   std::size_t mask = bigger.size() - 1;
   for (std::uint64_t slot : slots_) {
     if (slot == 0) continue;
-    auto lead = static_cast<std::uint32_t>(slot) - 1;
-    std::size_t at = hash_id(id(lead)) & mask;
+    std::size_t at = home(static_cast<std::uint32_t>(slot >> 32), bits_);
     while (bigger[at] != 0) at = (at + 1) & mask;
     bigger[at] = slot;
   }
   slots_.swap(bigger);
 }
 
-std::uint32_t LeadStore::intern(std::string_view id) {
-  std::uint64_t h = hash_id(id);
-  auto tag = static_cast<std::uint32_t>(h >> 32);
-  std::size_t mask = slots_.size() - 1;
-  std::size_t at = h & mask;
-  while (std::uint64_t slot = slots_[at]) {
-    if (static_cast<std::uint32_t>(slot >> 32) == tag) {
-      auto lead = static_cast<std::uint32_t>(slot) - 1;
-      if (this->id(lead) == id) return lead;
-    }
-    at = (at + 1) & mask;
+std::uint32_t LeadStore::insert(std::string_view id, std::size_t slot, std::uint32_t tag) {
+  if (id.size() > kMaxIdLength) {
+    throw Error(ExitCode::bad_value, fmt::format("a lead id is {} bytes long; funnel reads ids up to 65535 bytes", id.size()));
   }
-  auto lead = size();
-  slots_[at] = slot_of(tag, lead);
+  if (count_ == std::numeric_limits<std::uint32_t>::max() - 1) {
+    throw Error(ExitCode::bad_value, "more than 4 billion leads");
+  }
+  std::uint32_t lead = count_++;
+  slots_[slot] = slot_of(tag, lead);
+  std::uint64_t offset = id_bytes_.size();
   id_bytes_.append(id);
-  id_end_.push_back(id_bytes_.size());
-  first_.insert(first_.end(), static_cast<std::size_t>(stages_), kUnsetFirst);
-  last_.insert(last_.end(), static_cast<std::size_t>(stages_), kNoTime);
-  seen_.push_back(0);
-  activity_.push_back(kNoTime);
-  touch_time_.push_back(kUnsetFirst);
-  segment_.push_back(0);
-  repeats_.push_back(0);
-  flags_.push_back(0);
-  if (size() * 2 > slots_.size()) grow_table();
+  records_.resize(records_.size() + stride_, 0);
+  std::uint64_t* r = record(lead);
+  r[kId] = (offset << 16) | id.size();
+  r[kActivity] = static_cast<std::uint64_t>(kNoTime);
+  r[kTouch] = static_cast<std::uint64_t>(kUnsetFirst);
+  for (int k = 0; k < stages_; ++k) {
+    r[kTimes + static_cast<std::size_t>(k)] = static_cast<std::uint64_t>(kUnsetFirst);
+    r[kTimes + static_cast<std::size_t>(stages_ + k)] = static_cast<std::uint64_t>(kNoTime);
+  }
+  if (std::size_t{count_} * 2 > slots_.size()) grow_table();
   return lead;
 }
 
+std::uint32_t LeadStore::intern(std::string_view id) {
+  std::uint64_t h = hash_id(id);
+  std::uint32_t tag = tag_of(h);
+  std::size_t mask = slots_.size() - 1;
+  std::size_t at = home(tag, bits_);
+  while (std::uint64_t slot = slots_[at]) {
+    if (static_cast<std::uint32_t>(slot >> 32) == tag && this->id(lead_of(slot)) == id) return lead_of(slot);
+    at = (at + 1) & mask;
+  }
+  return insert(id, at, tag);
+}
+
+void LeadStore::intern_batch(const std::string_view* ids, std::size_t count, std::uint32_t* leads) {
+  constexpr std::size_t kMax = 64;
+  std::uint64_t hashes[kMax];
+  for (std::size_t begin = 0; begin < count; begin += kMax) {
+    std::size_t n = std::min(kMax, count - begin);
+    // 1: hash and prefetch each home slot.
+    for (std::size_t i = 0; i < n; ++i) {
+      hashes[i] = hash_id(ids[begin + i]);
+      __builtin_prefetch(&slots_[home(tag_of(hashes[i]), bits_)]);
+    }
+    // 2: where the home slot's tag matches, prefetch the lead's record and id bytes.
+    for (std::size_t i = 0; i < n; ++i) {
+      std::uint64_t slot = slots_[home(tag_of(hashes[i]), bits_)];
+      if (slot != 0 && static_cast<std::uint32_t>(slot >> 32) == tag_of(hashes[i])) {
+        const std::uint64_t* r = record(lead_of(slot));
+        __builtin_prefetch(r);
+        __builtin_prefetch(r + 8);
+        __builtin_prefetch(id_bytes_.data() + (r[kId] >> 16));
+      }
+    }
+    // 3: the real lookups, in order.
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string_view id = ids[begin + i];
+      std::uint32_t tag = tag_of(hashes[i]);
+      std::size_t m = slots_.size() - 1;  // an insert may have grown the table
+      std::size_t at = home(tag, bits_);
+      std::uint32_t lead = 0;
+      for (;;) {
+        std::uint64_t slot = slots_[at];
+        if (slot == 0) {
+          lead = insert(id, at, tag);
+          break;
+        }
+        if (static_cast<std::uint32_t>(slot >> 32) == tag && this->id(lead_of(slot)) == id) {
+          lead = lead_of(slot);
+          break;
+        }
+        at = (at + 1) & m;
+      }
+      leads[begin + i] = lead;
+    }
+  }
+}
+
 void LeadStore::add(std::uint32_t lead, int stage, Timestamp time) {
+  std::uint64_t* r = record(lead);
   if (time != kNoTime) {
-    if (time > activity_[lead]) activity_[lead] = time;
+    if (time > static_cast<Timestamp>(r[kActivity])) r[kActivity] = static_cast<std::uint64_t>(time);
     if (time > latest_) latest_ = time;
   }
   if (stage < 0) {
-    flags_[lead] |= kLost;
+    r[kCounts] |= kLostFlag;
     return;
   }
-  std::uint32_t bit = 1u << stage;
-  if (seen_[lead] & bit) ++repeats_[lead];
-  seen_[lead] |= bit;
+  std::uint64_t bit = std::uint64_t{1} << stage;
+  if (r[kSeen] & bit) {
+    if ((r[kCounts] & 0xFFFFFFFF) != 0xFFFFFFFF) ++r[kCounts];  // repeats saturate
+  }
+  r[kSeen] |= bit;
   if (time == kNoTime) return;
-  std::size_t at = static_cast<std::size_t>(lead) * static_cast<std::size_t>(stages_) +
-                   static_cast<std::size_t>(stage);
-  if (time < first_[at]) first_[at] = time;
-  if (time > last_[at]) last_[at] = time;
+  auto& first = reinterpret_cast<Timestamp&>(r[kTimes + static_cast<std::size_t>(stage)]);
+  auto& last = reinterpret_cast<Timestamp&>(r[kTimes + static_cast<std::size_t>(stages_ + stage)]);
+  if (time < first) first = time;
+  if (time > last) last = time;
 }
 
 void LeadStore::touch(std::uint32_t lead, std::uint32_t segment, Timestamp time,
                       const std::vector<std::string>& labels) {
+  std::uint64_t* r = record(lead);
   Timestamp t = time == kNoTime ? kUnsetFirst - 1 : time;  // untimed rows lose to timed ones
-  Timestamp& current = touch_time_[lead];
-  if (t < current || (t == current && segment != segment_[lead] && labels[segment] < labels[segment_[lead]])) {
-    current = t;
-    segment_[lead] = segment;
+  auto current = static_cast<Timestamp>(r[kTouch]);
+  auto current_segment = static_cast<std::uint32_t>(r[kSeen] >> 32);
+  if (t < current || (t == current && segment != current_segment && labels[segment] < labels[current_segment])) {
+    r[kTouch] = static_cast<std::uint64_t>(t);
+    r[kSeen] = (r[kSeen] & 0xFFFFFFFF) | (std::uint64_t{segment} << 32);
   }
 }
 
 Timestamp LeadStore::first(std::uint32_t lead, int stage) const {
-  Timestamp t = first_[static_cast<std::size_t>(lead) * static_cast<std::size_t>(stages_) +
-                       static_cast<std::size_t>(stage)];
+  auto t = static_cast<Timestamp>(record(lead)[kTimes + static_cast<std::size_t>(stage)]);
   return t == kUnsetFirst ? kNoTime : t;
 }
 
 Timestamp LeadStore::last(std::uint32_t lead, int stage) const {
-  return last_[static_cast<std::size_t>(lead) * static_cast<std::size_t>(stages_) +
-               static_cast<std::size_t>(stage)];
+  return static_cast<Timestamp>(record(lead)[kTimes + static_cast<std::size_t>(stages_ + stage)]);
 }
 
-bool LeadStore::entered(std::uint32_t lead, int stage) const {
-  return (seen_[lead] >> stage) & 1u;
-}
-
-bool LeadStore::lost(std::uint32_t lead) const { return flags_[lead] & kLost; }
+bool LeadStore::entered(std::uint32_t lead, int stage) const { return (record(lead)[kSeen] >> stage) & 1u; }
+bool LeadStore::lost(std::uint32_t lead) const { return record(lead)[kCounts] & kLostFlag; }
+Timestamp LeadStore::last_activity(std::uint32_t lead) const { return static_cast<Timestamp>(record(lead)[kActivity]); }
+std::uint32_t LeadStore::segment(std::uint32_t lead) const { return static_cast<std::uint32_t>(record(lead)[kSeen] >> 32); }
+std::uint32_t LeadStore::repeats(std::uint32_t lead) const { return static_cast<std::uint32_t>(record(lead)[kCounts]); }
 
 std::string_view status_name(LeadStatus s) {
   switch (s) {

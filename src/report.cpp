@@ -26,6 +26,56 @@ void warn_unknown_stages(const EventExtractor& extractor, const StageModel& mode
   }
 }
 
+/// Rows waiting to be applied to the lead store. Ids are copied because a record's memory
+/// is gone once the next record is read; batching lets the store overlap its cache misses.
+class RowBatch {
+ public:
+  static constexpr std::size_t kRows = 256;
+
+  bool full() const { return ends_.size() == kRows; }
+
+  void add(const RowEvidence& row, std::uint32_t segment) {
+    ids_.append(row.id);
+    ends_.push_back(ids_.size());
+    for (const Evidence& e : row.items) items_.push_back(e);
+    item_ends_.push_back(items_.size());
+    segments_.push_back(segment);
+    touches_.push_back(row.touch);
+  }
+
+  void apply(LeadStore& store, const std::vector<std::string>* labels) {
+    const std::size_t n = ends_.size();
+    views_.clear();
+    std::size_t begin = 0;
+    for (std::size_t end : ends_) {
+      views_.emplace_back(ids_.data() + begin, end - begin);
+      begin = end;
+    }
+    leads_.resize(n);
+    store.intern_batch(views_.data(), n, leads_.data());
+    std::size_t item = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      for (; item < item_ends_[i]; ++item) store.add(leads_[i], items_[item].stage, items_[item].time);
+      if (labels != nullptr) store.touch(leads_[i], segments_[i], touches_[i], *labels);
+    }
+    ids_.clear();
+    ends_.clear();
+    items_.clear();
+    item_ends_.clear();
+    segments_.clear();
+    touches_.clear();
+  }
+
+ private:
+  std::string ids_;
+  std::vector<std::size_t> ends_, item_ends_;
+  std::vector<Evidence> items_;
+  std::vector<std::uint32_t> segments_;
+  std::vector<Timestamp> touches_;
+  std::vector<std::string_view> views_;
+  std::vector<std::uint32_t> leads_;
+};
+
 }  // namespace
 
 Report build_report(const ReportOptions& options, std::istream* stdin_stream, Diagnostics& diagnostics) {
@@ -42,6 +92,8 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
   Record record;
   RowEvidence evidence;
   std::string first_file;
+  RowBatch batch;
+  std::uint32_t last_segment = 0;
 
   for (const auto& path : input.files) {
     RecordReader reader(path, stdin_stream, options.delimiter);
@@ -70,17 +122,22 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
         continue;
       }
       ++input.rows_used;
-      std::uint32_t lead = store.intern(evidence.id);
-      for (const Evidence& e : evidence.items) store.add(lead, e.stage, e.time);
+      std::uint32_t segment = 0;
       if (report.segmented) {
-        auto it = label_ids.find(evidence.segment);
-        if (it == label_ids.end()) {
-          it = label_ids.emplace(std::string(evidence.segment), static_cast<std::uint32_t>(labels.size())).first;
-          labels.emplace_back(evidence.segment);
+        if (labels.empty() || evidence.segment != labels[last_segment]) {
+          auto it = label_ids.find(evidence.segment);
+          if (it == label_ids.end()) {
+            it = label_ids.emplace(std::string(evidence.segment), static_cast<std::uint32_t>(labels.size())).first;
+            labels.emplace_back(evidence.segment);
+          }
+          last_segment = it->second;
         }
-        store.touch(lead, it->second, evidence.touch, labels);
+        segment = last_segment;
       }
+      batch.add(evidence, segment);
+      if (batch.full()) batch.apply(store, report.segmented ? &labels : nullptr);
     }
+    batch.apply(store, report.segmented ? &labels : nullptr);
     input.blank_lines += reader.blank_lines();
   }
   if (input.rows_read == 0) {

@@ -18,12 +18,20 @@ enum class CountMode {
 };
 
 /// Every lead seen, interned by id, with what its rows said so far.
+///
+/// Memory grows with leads, not rows. Each lead is one record of 64-bit words (id offset,
+/// stage bits, segment, activity, first-touch time, repeats and flags, then the first and
+/// last entry time of every stage), so updating a lead touches one or two cache lines; the
+/// id table is open addressing whose slots carry a hash tag.
 class LeadStore {
  public:
   explicit LeadStore(int stage_count);
 
   /// The lead's index, adding it on first sight.
   std::uint32_t intern(std::string_view id);
+  /// Interns many ids at once, prefetching table slots and records so the cache misses of
+  /// one id overlap those of the others. Same result as calling intern() in order.
+  void intern_batch(const std::string_view* ids, std::size_t count, std::uint32_t* leads);
   /// Records that `lead` entered `stage` (or was lost, stage < 0) at `time` (may be kNoTime).
   void add(std::uint32_t lead, int stage, Timestamp time);
   /// First touch: keeps the segment of the lead's earliest row; on a tie the label that
@@ -31,7 +39,7 @@ class LeadStore {
   void touch(std::uint32_t lead, std::uint32_t segment, Timestamp time,
              const std::vector<std::string>& labels);
 
-  std::uint32_t size() const { return static_cast<std::uint32_t>(flags_.size()); }
+  std::uint32_t size() const { return count_; }
   int stage_count() const { return stages_; }
   std::string_view id(std::uint32_t lead) const;
   /// Earliest known entry time of a stage, or kNoTime (never entered, or time unknown).
@@ -41,27 +49,30 @@ class LeadStore {
   bool entered(std::uint32_t lead, int stage) const;
   bool lost(std::uint32_t lead) const;
   /// The latest known time of any of the lead's rows, or kNoTime.
-  Timestamp last_activity(std::uint32_t lead) const { return activity_[lead]; }
-  std::uint32_t segment(std::uint32_t lead) const { return segment_[lead]; }
+  Timestamp last_activity(std::uint32_t lead) const;
+  std::uint32_t segment(std::uint32_t lead) const;
   /// Rows that repeated a stage the lead had already entered.
-  std::uint32_t repeats(std::uint32_t lead) const { return repeats_[lead]; }
+  std::uint32_t repeats(std::uint32_t lead) const;
   /// The latest known time of anything in the data, or kNoTime.
   Timestamp latest() const { return latest_; }
+  /// Bytes held for leads (records, id table, id bytes), for benchmarks.
+  std::size_t memory_bytes() const;
 
  private:
+  std::uint64_t* record(std::uint32_t lead) { return records_.data() + std::size_t{lead} * stride_; }
+  const std::uint64_t* record(std::uint32_t lead) const {
+    return records_.data() + std::size_t{lead} * stride_;
+  }
+  std::uint32_t insert(std::string_view id, std::size_t slot, std::uint32_t tag);
   void grow_table();
 
   int stages_;
-  // Lead ids, back to back, and the open-addressing table over them.
-  std::string id_bytes_;
-  std::vector<std::uint64_t> id_end_;
-  std::vector<std::uint64_t> slots_;
-  // Per lead (struct of arrays).
-  std::vector<Timestamp> first_, last_;  // stages_ per lead
-  std::vector<std::uint32_t> seen_;      // bit k: stage k entered
-  std::vector<Timestamp> activity_, touch_time_;
-  std::vector<std::uint32_t> segment_, repeats_;
-  std::vector<std::uint8_t> flags_;
+  std::size_t stride_;               // words per lead record
+  std::uint32_t count_ = 0;
+  std::string id_bytes_;             // lead ids back to back
+  int bits_ = 10;                    // slots_.size() == 1 << bits_
+  std::vector<std::uint64_t> slots_; // (tag << 32) | (lead + 1); 0 = empty
+  std::vector<std::uint64_t> records_;
   Timestamp latest_ = kNoTime;
 };
 
