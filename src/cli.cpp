@@ -93,6 +93,7 @@ void define_report(CLI::App& report, CommandLine& cl) {
   report.add_option("-f,--format", cl.format, "Output format: table, csv, tsv, json, markdown")->capture_default_str();
   report.add_option("-o,--output", cl.output, "Write to FILE atomically instead of stdout");
   report.add_flag("-q,--quiet", cl.quiet, "No warnings on stderr (errors still print)");
+  report.add_option("--threads", o.threads, "1: one thread; 2: one reads and parses while the other counts")->capture_default_str()->check(CLI::Range(1, 2));
 
   report.add_option("-d,--delimiter", cl.delimiter, "Field delimiter: , ; tab | (default: detected from the header)")->group("Input");
   report.add_option("--shape", o.columns.shape, "Input shape: long, wide, snapshot (default: detected)")->group("Input");

@@ -123,14 +123,22 @@ void LeadStore::intern_batch(const std::string_view* ids, std::size_t count, std
       hashes[i] = hash_id(ids[begin + i]);
       __builtin_prefetch(&slots_[home(tag_of(hashes[i]), bits_)]);
     }
-    // 2: where the home slot's tag matches, prefetch the lead's record and id bytes.
+    // 2: where the home slot's tag matches, prefetch the lead's record...
+    std::uint32_t candidate[kMax];
     for (std::size_t i = 0; i < n; ++i) {
       std::uint64_t slot = slots_[home(tag_of(hashes[i]), bits_)];
-      if (slot != 0 && static_cast<std::uint32_t>(slot >> 32) == tag_of(hashes[i])) {
-        const std::uint64_t* r = record(lead_of(slot));
+      bool match = slot != 0 && static_cast<std::uint32_t>(slot >> 32) == tag_of(hashes[i]);
+      candidate[i] = match ? lead_of(slot) : std::numeric_limits<std::uint32_t>::max();
+      if (match) {
+        const std::uint64_t* r = record(candidate[i]);
         __builtin_prefetch(r);
-        __builtin_prefetch(r + 8);
-        __builtin_prefetch(id_bytes_.data() + (r[kId] >> 16));
+        __builtin_prefetch(r + stride_ - 1);
+      }
+    }
+    // ...and once that has arrived, its id bytes.
+    for (std::size_t i = 0; i < n; ++i) {
+      if (candidate[i] != std::numeric_limits<std::uint32_t>::max()) {
+        __builtin_prefetch(id_bytes_.data() + (record(candidate[i])[kId] >> 16));
       }
     }
     // 3: the real lookups, in order.

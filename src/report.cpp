@@ -1,5 +1,12 @@
 #include "funnel/report.h"
 
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+
 #include <fmt/format.h>
 
 #include "funnel/csv.h"
@@ -20,19 +27,21 @@ void warn_unknown_stages(const EventExtractor& extractor, const StageModel& mode
   for (const auto& [value, u] : extractor.unknown_stages()) {
     std::string hint = did_you_mean(normalize_name(value), model.spellings());
     diagnostics.warn(fmt::format("{}:{}: unknown stage {} in {} row{} (not counted; add it with "
-                                 "--alias STAGE={} or --lost){}",
+                                 "--alias \"STAGE={}\" or --lost){}",
                                  u.file, u.first_line, quote_cell(value), u.rows, u.rows == 1 ? "" : "s",
                                  value, hint));
   }
 }
 
-/// Rows waiting to be applied to the lead store. Ids are copied because a record's memory
-/// is gone once the next record is read; batching lets the store overlap its cache misses.
+/// Rows on their way from the reader to the lead store. Ids are copied because a record's
+/// memory is gone once the next record is read; a batch lets the store overlap its cache
+/// misses, and lets reading and applying run on two threads.
 class RowBatch {
  public:
-  static constexpr std::size_t kRows = 256;
+  static constexpr std::size_t kRows = 4096;
 
   bool full() const { return ends_.size() == kRows; }
+  bool empty() const { return ends_.empty(); }
 
   void add(const RowEvidence& row, std::uint32_t segment) {
     ids_.append(row.id);
@@ -43,7 +52,14 @@ class RowBatch {
     touches_.push_back(row.touch);
   }
 
-  void apply(LeadStore& store, const std::vector<std::string>* labels) {
+  /// Segment labels first seen in this batch, in id order.
+  std::vector<std::string> new_labels;
+
+  /// Applies the rows to the store; `labels` (may be null: no breakdown) receives the new labels.
+  void apply(LeadStore& store, std::vector<std::string>* labels) {
+    if (labels != nullptr) {
+      for (auto& label : new_labels) labels->push_back(std::move(label));
+    }
     const std::size_t n = ends_.size();
     views_.clear();
     std::size_t begin = 0;
@@ -58,6 +74,11 @@ class RowBatch {
       for (; item < item_ends_[i]; ++item) store.add(leads_[i], items_[item].stage, items_[item].time);
       if (labels != nullptr) store.touch(leads_[i], segments_[i], touches_[i], *labels);
     }
+    clear();
+  }
+
+  void clear() {
+    new_labels.clear();
     ids_.clear();
     ends_.clear();
     items_.clear();
@@ -76,6 +97,130 @@ class RowBatch {
   std::vector<std::uint32_t> leads_;
 };
 
+/// The reading half: files -> records -> evidence -> batches handed to `sink`.
+struct Reader {
+  const ReportOptions& options;
+  std::istream* stdin_stream;
+  const StageModel& model;
+  InputCounts& input;
+  bool segmented;
+  std::function<RowBatch*(RowBatch*)> sink;  ///< takes a full batch, returns an empty one
+
+  Schema schema;
+  std::unique_ptr<EventExtractor> extractor;
+  std::string first_file;
+
+  void run(RowBatch* batch) {
+    StringMap<std::uint32_t> label_ids;
+    std::uint32_t label_count = 0;
+    std::string last_label;
+    std::uint32_t last_segment = 0;
+    std::vector<std::string> first_header;
+    Record record;
+    RowEvidence evidence;
+    for (const auto& path : input.files) {
+      RecordReader reader(path, stdin_stream, options.delimiter);
+      if (reader.header().empty()) {
+        throw Error(ExitCode::no_data, fmt::format("{}: empty input: no header line", reader.name()));
+      }
+      if (!extractor) {
+        first_header = reader.header();
+        first_file = reader.name();
+        schema = detect_schema(first_header, model, options.columns, reader.name());
+        extractor = std::make_unique<EventExtractor>(schema, model, options.strict_stages);
+        input.delimiter = reader.dialect().delimiter;
+        input.shape = schema.shape;
+      } else if (!same_header(reader.header(), first_header)) {
+        throw Error(ExitCode::schema,
+                    fmt::format("{}:1: header differs from {}'s: several files must share one header",
+                                reader.name(), first_file));
+      }
+      const std::string& name = reader.name();
+      while (reader.next(record)) {
+        ++input.rows_read;
+        extractor->extract(record, name, evidence);
+        if (!evidence.reported.empty()) {
+          ++input.rows_reported;
+          ++input.reported_by_reason[std::string(evidence.reported)];
+          continue;
+        }
+        ++input.rows_used;
+        if (segmented && (label_count == 0 || evidence.segment != last_label)) {
+          auto it = label_ids.find(evidence.segment);
+          if (it == label_ids.end()) {
+            it = label_ids.emplace(std::string(evidence.segment), label_count++).first;
+            batch->new_labels.emplace_back(evidence.segment);
+          }
+          last_segment = it->second;
+          last_label = evidence.segment;
+        }
+        batch->add(evidence, last_segment);
+        if (batch->full()) batch = sink(batch);
+      }
+      input.blank_lines += reader.blank_lines();
+    }
+    sink(batch);
+  }
+};
+
+/// Batches between the reading thread and the applying thread: a few in flight, the rest
+/// recycled, so memory stays bounded whatever the input size.
+class BatchQueue {
+ public:
+  explicit BatchQueue(std::size_t depth) {
+    for (std::size_t i = 0; i < depth; ++i) {
+      pool_.push_back(std::make_unique<RowBatch>());
+      free_.push_back(pool_.back().get());
+    }
+  }
+  RowBatch* take_free() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return !free_.empty() || cancelled_; });
+    if (cancelled_) return nullptr;
+    RowBatch* b = free_.front();
+    free_.pop_front();
+    return b;
+  }
+  void push_full(RowBatch* b) {
+    std::lock_guard lock(mutex_);
+    full_.push_back(b);
+    changed_.notify_all();
+  }
+  /// Null when the reader is done and every batch has been taken.
+  RowBatch* take_full() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return !full_.empty() || done_; });
+    if (full_.empty()) return nullptr;
+    RowBatch* b = full_.front();
+    full_.pop_front();
+    return b;
+  }
+  void give_back(RowBatch* b) {
+    std::lock_guard lock(mutex_);
+    free_.push_back(b);
+    changed_.notify_all();
+  }
+  void finish() {
+    std::lock_guard lock(mutex_);
+    done_ = true;
+    changed_.notify_all();
+  }
+  void cancel() {
+    std::lock_guard lock(mutex_);
+    cancelled_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::vector<std::unique_ptr<RowBatch>> pool_;
+  std::deque<RowBatch*> free_, full_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool done_ = false, cancelled_ = false;
+};
+
+struct Cancelled {};
+
 }  // namespace
 
 Report build_report(const ReportOptions& options, std::istream* stdin_stream, Diagnostics& diagnostics) {
@@ -85,66 +230,54 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
 
   LeadStore store(report.model.size());
   std::vector<std::string> labels;
-  StringMap<std::uint32_t> label_ids;
-  std::vector<std::string> first_header;
-  Schema schema;
-  std::unique_ptr<EventExtractor> extractor;
-  Record record;
-  RowEvidence evidence;
-  std::string first_file;
-  RowBatch batch;
-  std::uint32_t last_segment = 0;
+  std::vector<std::string>* labels_out = report.segmented ? &labels : nullptr;
+  Reader reader{options, stdin_stream, report.model, input, report.segmented, {}, {}, {}, {}};
 
-  for (const auto& path : input.files) {
-    RecordReader reader(path, stdin_stream, options.delimiter);
-    if (reader.header().empty()) {
-      throw Error(ExitCode::no_data, fmt::format("{}: empty input: no header line", reader.name()));
-    }
-    if (!extractor) {
-      first_header = reader.header();
-      first_file = reader.name();
-      schema = detect_schema(first_header, report.model, options.columns, reader.name());
-      extractor = std::make_unique<EventExtractor>(schema, report.model, options.strict_stages);
-      input.delimiter = reader.dialect().delimiter;
-      input.shape = schema.shape;
-    } else if (!same_header(reader.header(), first_header)) {
-      throw Error(ExitCode::schema,
-                  fmt::format("{}:1: header differs from {}'s: several files must share one header",
-                              reader.name(), first_file));
-    }
-    const std::string& name = reader.name();
-    while (reader.next(record)) {
-      ++input.rows_read;
-      extractor->extract(record, name, evidence);
-      if (!evidence.reported.empty()) {
-        ++input.rows_reported;
-        ++input.reported_by_reason[std::string(evidence.reported)];
-        continue;
+  if (options.threads <= 1) {
+    RowBatch batch;
+    reader.sink = [&](RowBatch* full) {
+      full->apply(store, labels_out);
+      return full;
+    };
+    reader.run(&batch);
+  } else {
+    // One thread reads and parses, this one applies rows to the store.
+    BatchQueue queue(4);
+    std::exception_ptr failure;
+    reader.sink = [&](RowBatch* full) {
+      queue.push_full(full);
+      RowBatch* next = queue.take_free();
+      if (next == nullptr) throw Cancelled{};
+      return next;
+    };
+    std::thread thread([&] {
+      try {
+        reader.run(queue.take_free());
+      } catch (const Cancelled&) {
+      } catch (...) {
+        failure = std::current_exception();
       }
-      ++input.rows_used;
-      std::uint32_t segment = 0;
-      if (report.segmented) {
-        if (labels.empty() || evidence.segment != labels[last_segment]) {
-          auto it = label_ids.find(evidence.segment);
-          if (it == label_ids.end()) {
-            it = label_ids.emplace(std::string(evidence.segment), static_cast<std::uint32_t>(labels.size())).first;
-            labels.emplace_back(evidence.segment);
-          }
-          last_segment = it->second;
-        }
-        segment = last_segment;
+      queue.finish();
+    });
+    try {
+      while (RowBatch* batch = queue.take_full()) {
+        batch->apply(store, labels_out);
+        queue.give_back(batch);
       }
-      batch.add(evidence, segment);
-      if (batch.full()) batch.apply(store, report.segmented ? &labels : nullptr);
+    } catch (...) {
+      queue.cancel();
+      thread.join();
+      throw;
     }
-    batch.apply(store, report.segmented ? &labels : nullptr);
-    input.blank_lines += reader.blank_lines();
+    thread.join();
+    if (failure) std::rethrow_exception(failure);
   }
+
   if (input.rows_read == 0) {
     throw Error(ExitCode::no_data,
-                fmt::format("{}: header only: no data rows", input.files.size() == 1 ? first_file : "input"));
+                fmt::format("{}: header only: no data rows", input.files.size() == 1 ? reader.first_file : "input"));
   }
-  warn_unknown_stages(*extractor, report.model, diagnostics);
+  warn_unknown_stages(*reader.extractor, report.model, diagnostics);
   input.ids = store.size();
   report.tables = build_tables(store, report.model, labels, options.funnel);
   if (report.tables.segments.front().overall.leads == 0) {

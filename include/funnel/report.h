@@ -21,6 +21,7 @@ struct ReportOptions {
   StageModelSpec stages;
   bool strict_stages = false;
   FunnelOptions funnel;
+  int threads = 2;  ///< 1: read and apply on one thread; 2: a reading thread feeds this one
 };
 
 /// What was read, so that rows read = rows used + rows reported can be checked.
