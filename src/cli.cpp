@@ -38,7 +38,7 @@ void apply_config(CLI::App& command, const std::string& path) {
   }
   std::vector<std::string> keys;
   for (const CLI::Option* opt : command.get_options()) {
-    if (!opt->get_lnames().empty()) keys.push_back(opt->get_lnames().front());
+    if (!opt->get_lnames().empty() && opt->get_lnames().front() != "config") keys.push_back(opt->get_lnames().front());
   }
   for (const auto& item : items) {
     if (item.name == "++" || item.name == "--") continue;  // section markers
@@ -67,6 +67,10 @@ char parse_delimiter(const std::string& text) {
 
 void finish_options(CommandLine& cl) {
   cl.report.delimiter = parse_delimiter(cl.delimiter);
+  const std::string& shape = cl.report.columns.shape;
+  if (!shape.empty() && shape != "long" && shape != "wide" && shape != "snapshot") {
+    throw Error(ExitCode::usage, fmt::format("--shape must be long, wide or snapshot, not '{}'", shape));
+  }
   if (cl.count == "cumulative") {
     cl.report.funnel.mode = CountMode::cumulative;
   } else if (cl.count == "ordered") {
@@ -123,9 +127,10 @@ int run_report(CommandLine& cl, Streams& streams) {
   Diagnostics diagnostics(streams.err, cl.quiet);
   Report report = build_report(cl.report, streams.in, diagnostics);
   std::ostringstream text;
-  bool color = format == Format::table && cl.output.empty() && streams.out_is_terminal && !streams.no_color;
+  bool to_stdout = cl.output.empty() || cl.output == "-";
+  bool color = format == Format::table && to_stdout && streams.out_is_terminal && !streams.no_color;
   render(report, format, text, color);
-  if (!cl.output.empty() && cl.output != "-") {
+  if (!to_stdout) {
     write_file_atomically(cl.output, text.str());
   } else {
     streams.out << text.str();

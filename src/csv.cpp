@@ -248,9 +248,9 @@ RecordReader::RecordReader(const std::string& path, std::istream* stdin_stream, 
     return;  // empty input: header() stays empty
   }
   std::string_view first_line(first);
-  if (first_line.size() == 5 && first_line.substr(0, 4) == "sep=") {
-    // Excel's dialect line: "sep=;" names the delimiter, the header follows.
-    delimiter = first_line[4];
+  if (first_line.size() == 5 && first_line.substr(0, 4) == "sep=" && first_line[4] != '"') {
+    // Excel's dialect line: "sep=;" names the delimiter (unless --delimiter did), the header follows.
+    if (delimiter == 0) delimiter = first_line[4];
     first = m.next_line();
     if (first == nullptr) {
       m.check_fault();

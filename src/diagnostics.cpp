@@ -45,7 +45,7 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
     }
   }
   // Suggest only when the typo is small relative to the word (ninja uses a similar bound).
-  if (best == nullptr || best_distance > std::max<std::size_t>(2, word.size() / 3)) return {};
+  if (best == nullptr || best_distance == 0 || best_distance > std::max<std::size_t>(1, word.size() / 3)) return {};
   return fmt::format(" (did you mean '{}'?)", *best);
 }
 

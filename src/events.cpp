@@ -10,18 +10,18 @@
 namespace funnel {
 namespace {
 
-// Header names each role is known by, normalized (see normalize_name), best first.
-const std::vector<std::string> kIdNames = {"leadid", "id", "dealid", "opportunityid", "contactid",
-                                           "recordid", "customerid", "userid", "accountid"};
-const std::vector<std::string> kStageNames = {"stage", "stagename", "lifecyclestage", "dealstage",
-                                              "funnelstage", "leadstage", "pipelinestage"};
-const std::vector<std::string> kTimeNames = {"timestamp", "time", "date", "datetime", "enteredat",
-                                             "createddate", "createdat", "changedat", "eventtime",
-                                             "occurredat", "stagedate", "at", "ts"};
-const std::vector<std::string> kStatusNames = {"status", "dealstatus", "outcome", "state"};
-const std::vector<std::string> kCreatedNames = {"dealaddtime", "addtime", "createdate",
-                                                "createddate", "createdat", "created",
-                                                "dealcreated", "createdon"};
+// Header names each role is known by, best first; matching normalizes both sides.
+const std::vector<std::string> kIdNames = {"lead_id", "id", "deal_id", "opportunity_id", "contact_id",
+                                           "record_id", "customer_id", "user_id", "account_id"};
+const std::vector<std::string> kStageNames = {"stage", "stage_name", "lifecycle_stage", "deal_stage",
+                                              "funnel_stage", "lead_stage", "pipeline_stage"};
+const std::vector<std::string> kTimeNames = {"timestamp", "time", "date", "datetime", "entered_at",
+                                             "created_date", "created_at", "changed_at", "event_time",
+                                             "occurred_at", "stage_date", "at", "ts"};
+const std::vector<std::string> kStatusNames = {"status", "deal_status", "outcome", "state"};
+const std::vector<std::string> kCreatedNames = {"deal_add_time", "add_time", "create_date",
+                                                "created_date", "created_at", "created",
+                                                "deal_created", "created_on"};
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -37,8 +37,9 @@ std::string_view trim(std::string_view s) {
 int find_role(const std::vector<std::string>& normalized, const std::vector<std::string>& names,
               const std::vector<bool>& taken) {
   for (const auto& name : names) {
+    std::string key = normalize_name(name);
     for (std::size_t i = 0; i < normalized.size(); ++i) {
-      if (!taken[i] && normalized[i] == name) return static_cast<int>(i);
+      if (!taken[i] && normalized[i] == key) return static_cast<int>(i);
     }
   }
   return -1;
@@ -100,10 +101,9 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
     if (ids.size() == 1) schema.id = take(ids[0]);
   }
   if (schema.id < 0) {
-    schema_error(fmt::format("{}:1: no lead id column (looked for lead_id, id, deal_id, "
-                             "opportunity_id, contact_id, record_id); name it with --id COLUMN. "
-                             "Header: {}",
-                             file, fmt::join(header, ", ")));
+    schema_error(fmt::format("{}:1: no lead id column (looked for {}, or one column ending in "
+                             "'id'); name it with --id COLUMN. Header: {}",
+                             file, fmt::join(kIdNames, ", "), fmt::join(header, ", ")));
   }
   schema.stage = take(spec.stage.empty() ? find_role(normalized, kStageNames, taken)
                                          : find_named(header, spec.stage, "--stage-col", file));
@@ -116,8 +116,6 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
     schema.shape = Shape::wide;
   } else if (spec.shape == "snapshot") {
     schema.shape = Shape::snapshot;
-  } else if (!spec.shape.empty()) {
-    throw Error(ExitCode::usage, fmt::format("--shape must be long, wide or snapshot, not '{}'", spec.shape));
   } else if (schema.stage >= 0) {
     schema.shape = time >= 0 ? Shape::long_log : Shape::snapshot;
   } else {
@@ -126,16 +124,20 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
 
   if (schema.shape == Shape::long_log) {
     if (schema.stage < 0) {
-      schema_error(fmt::format("{}:1: long input needs a stage column (looked for stage, "
-                               "stage_name, lifecycle_stage, deal_stage); name it with --stage-col",
-                               file));
+      schema_error(fmt::format("{}:1: long input needs a stage column (looked for {}); name it "
+                               "with --stage-col",
+                               file, fmt::join(kStageNames, ", ")));
     }
     if (time < 0) {
-      schema_error(fmt::format("{}:1: long input needs a time column (looked for timestamp, "
-                               "time, date, created_date, entered_at); name it with --time-col",
-                               file));
+      schema_error(fmt::format("{}:1: long input needs a time column (looked for {}); name it "
+                               "with --time-col",
+                               file, fmt::join(kTimeNames, ", ")));
     }
     schema.time = take(time);
+    if (!spec.stage_times.empty()) {
+      throw Error(ExitCode::usage, "--stage-time applies to wide and snapshot input; this input is long "
+                                   "(one row per stage entry): use --shape wide if that is wrong");
+    }
   } else {
     if (schema.shape == Shape::wide) schema.stage = -1;
     if (schema.shape == Shape::snapshot) {
@@ -171,11 +173,16 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
     bool any_stage = std::any_of(schema.stage_times.begin(), schema.stage_times.end(),
                                  [](const Schema::StageTime& st) { return st.stage >= 0; });
     if (schema.shape == Shape::wide && !any_stage) {
-      schema_error(fmt::format("{}:1: cannot tell the shape: no stage column (stage, stage_name, "
-                               "lifecycle_stage, deal_stage) and no stage date columns (like "
-                               "mql_at, lead_date, 'Became a Lead Date'). Header: {}. Use "
-                               "--stage-col, or --stage-time STAGE=COLUMN",
-                               file, fmt::join(header, ", ")));
+      if (spec.shape == "wide") {
+        schema_error(fmt::format("{}:1: wide input needs stage date columns (like mql_at, "
+                                 "lead_date, 'Became a Lead Date') and none of these names a "
+                                 "stage: {}. Use --stage-time STAGE=COLUMN",
+                                 file, fmt::join(header, ", ")));
+      }
+      schema_error(fmt::format("{}:1: cannot tell the shape: no stage column (looked for {}) and "
+                               "no stage date columns (like mql_at, lead_date, 'Became a Lead "
+                               "Date'). Header: {}. Use --stage-col, or --stage-time STAGE=COLUMN",
+                               file, fmt::join(kStageNames, ", "), fmt::join(header, ", ")));
     }
   }
   for (const auto& by : spec.by) schema.segments.push_back(find_named(header, by, "--by", file));

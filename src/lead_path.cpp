@@ -82,7 +82,7 @@ std::uint32_t LeadStore::insert(std::string_view id, std::size_t slot, std::uint
     throw Error(ExitCode::bad_value, fmt::format("a lead id is {} bytes long; funnel reads ids up to 65535 bytes", id.size()));
   }
   if (count_ == std::numeric_limits<std::uint32_t>::max() - 1) {
-    throw Error(ExitCode::bad_value, "more than 4 billion leads");
+    throw Error(ExitCode::bad_value, "more than a billion leads");
   }
   std::uint32_t lead = count_++;
   slots_[slot] = slot_of(tag, lead);

@@ -20,7 +20,10 @@ void write_file_atomically(const std::string& path, std::string_view content) {
   std::string temp = path + ".funnel-XXXXXX";
   int fd = ::mkstemp(temp.data());
   if (fd < 0) fail("create a temporary file beside it");
-  ::fchmod(fd, 0644);
+  // mkstemp makes the file 0600; give it what a plain create would get (0666 less umask).
+  mode_t mask = ::umask(0);
+  ::umask(mask);
+  ::fchmod(fd, 0666 & ~mask);
   std::size_t done = 0;
   while (done < content.size()) {
     ssize_t n = ::write(fd, content.data() + done, content.size() - done);

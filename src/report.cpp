@@ -1,5 +1,6 @@
 #include "funnel/report.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -22,14 +23,22 @@ bool same_header(const std::vector<std::string>& a, const std::vector<std::strin
   return true;
 }
 
-void warn_unknown_stages(const EventExtractor& extractor, const StageModel& model,
+void warn_unknown_stages(const EventExtractor& extractor, const StageModel& model, Shape shape,
                          Diagnostics& diagnostics) {
+  std::vector<std::string> spellings;
+  for (const auto& s : model.spellings()) spellings.push_back(normalize_name(s));
   for (const auto& [value, u] : extractor.unknown_stages()) {
-    std::string hint = did_you_mean(normalize_name(value), model.spellings());
-    diagnostics.warn(fmt::format("{}:{}: unknown stage {} in {} row{} (not counted; add it with "
-                                 "--alias \"STAGE={}\" or --lost){}",
-                                 u.file, u.first_line, quote_cell(value), u.rows, u.rows == 1 ? "" : "s",
-                                 value, hint));
+    std::string hint = did_you_mean(normalize_name(value), spellings);
+    // Only a printable value can be pasted back as an option.
+    bool printable = std::all_of(value.begin(), value.end(), [](char c) {
+      return static_cast<unsigned char>(c) >= 0x20 && c != '"' && c != 0x7f;
+    });
+    std::string fix = printable ? fmt::format("; name it with --alias \"STAGE={}\" or --lost \"{}\"", value, value) : "";
+    diagnostics.warn(fmt::format("{}:{}: unknown stage {} in {} row{} ({}){}{}", u.file, u.first_line,
+                                 quote_cell(value), u.rows, u.rows == 1 ? "" : "s",
+                                 shape == Shape::snapshot ? "those deals count at the first stage only"
+                                                          : "rows reported, not counted",
+                                 fix, hint));
   }
 }
 
@@ -277,7 +286,7 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
     throw Error(ExitCode::no_data,
                 fmt::format("{}: header only: no data rows", input.files.size() == 1 ? reader.first_file : "input"));
   }
-  warn_unknown_stages(*reader.extractor, report.model, diagnostics);
+  warn_unknown_stages(*reader.extractor, report.model, input.shape, diagnostics);
   input.ids = store.size();
   report.tables = build_tables(store, report.model, labels, options.funnel);
   if (report.tables.segments.front().overall.leads == 0) {

@@ -118,7 +118,8 @@ StageModel StageModel::build(const StageModelSpec& spec) {
     for (const auto& name : stage_names) model.stages_.push_back({name, Section::mofu, {}});
   }
   model.lost_ = preset->lost;
-  for (const auto& lost : split_list(spec.lost)) model.lost_.push_back(lost);
+  auto user_lost = split_list(spec.lost);
+  for (const auto& lost : user_lost) model.lost_.push_back(lost);
   if (model.stages_.size() < 2) usage("a funnel needs at least two stages");
   if (model.stages_.size() > 32) usage("a funnel has at most 32 stages");
 
@@ -167,12 +168,14 @@ StageModel StageModel::build(const StageModelSpec& spec) {
                         model.stages_[i - 1].name, section_name(model.stages_[i - 1].section)));
     }
   }
+  std::vector<std::pair<int, std::string>> user_aliases;
   for (const auto& alias : spec.aliases) {
     auto eq = alias.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == alias.size()) {
       usage(fmt::format("--alias wants STAGE=VALUE, got '{}'", alias));
     }
-    find_stage(alias.substr(0, eq)).aliases.push_back(alias.substr(eq + 1));
+    Stage& stage = find_stage(alias.substr(0, eq));
+    user_aliases.emplace_back(static_cast<int>(&stage - model.stages_.data()), alias.substr(eq + 1));
   }
 
   auto add = [&](const std::string& spelling, int index) {
@@ -185,13 +188,21 @@ StageModel StageModel::build(const StageModelSpec& spec) {
   for (std::size_t i = 0; i < model.stages_.size(); ++i) {
     add(model.stages_[i].name, static_cast<int>(i));
   }
+  // The user's aliases and lost values must not clash; a preset alias that a user stage
+  // name or alias now claims gives way.
+  for (const auto& [index, alias] : user_aliases) {
+    add(alias, index);
+    model.stages_[static_cast<std::size_t>(index)].aliases.push_back(alias);
+  }
   for (std::size_t i = 0; i < model.stages_.size(); ++i) {
     for (const auto& alias : model.stages_[i].aliases) {
-      // A preset alias that a user stage name now claims gives way silently.
       if (model.lookup_.count(normalize_name(alias)) == 0) add(alias, static_cast<int>(i));
     }
   }
-  for (const auto& lost : model.lost_) add(lost, StageRef::lost);
+  for (const auto& lost : user_lost) add(lost, StageRef::lost);
+  for (const auto& lost : preset->lost) {
+    if (model.lookup_.count(normalize_name(lost)) == 0) add(lost, StageRef::lost);
+  }
   return model;
 }
 

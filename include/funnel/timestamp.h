@@ -17,7 +17,8 @@ inline constexpr Timestamp kNoTime = std::numeric_limits<Timestamp>::min();
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day);
 
-/// True for "", "NULL", "null", "N/A", "n/a", "NA", "-", "none": cells that mean "no time".
+/// True for "", "NULL", "null", "Null", "N/A", "n/a", "NA", "-", "none", "None": cells that
+/// mean "no time".
 bool is_placeholder(std::string_view cell);
 
 /// The result of reading one cell.

@@ -123,16 +123,18 @@ void render_markdown(const Report& report, std::ostream& out) {
     const SegmentTable& seg = report.tables.segments[s];
     const Overall& o = seg.overall;
     if (s > 0) out << '\n';
-    out << fmt::format("### {}\n\n{} leads, {} won, {} lost, win rate {}\n\n", cell(seg.label), o.leads,
-                       o.won, o.lost, percent(o.win_rate));
+    out << fmt::format("### {}\n\n{} leads, {} won, {} lost, {} open, {} stalled, win rate {}\n\n",
+                       cell(seg.label), o.leads, o.won, o.lost, o.open, o.stalled, percent(o.win_rate));
     out << "| section | stage | reached | step | overall | dropped | lost | open | stalled | days to next (median) | days from entry (median) |\n";
     out << "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";
     for (std::size_t k = 0; k < stages.size(); ++k) {
       const StageRow& r = seg.stages[k];
+      bool last = k + 1 == stages.size();
+      auto count = [&](std::uint64_t v) { return last ? std::string("-") : fmt::format("{}", v); };
       out << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                          upper(section_name(stages[k].section)), cell(stages[k].name), r.reached,
-                         percent(r.step_conversion), percent(r.overall_conversion), r.dropped, r.lost,
-                         r.open, r.stalled, days(r.to_next), days(r.from_entry));
+                         percent(r.step_conversion), percent(r.overall_conversion), count(r.dropped),
+                         count(r.lost), count(r.open), count(r.stalled), days(r.to_next), days(r.from_entry));
     }
   }
 }
