@@ -194,6 +194,13 @@ EventExtractor::EventExtractor(const Schema& schema, const StageModel& model, bo
 
 int EventExtractor::resolve_stage(std::string_view value, const Record& record,
                                   std::string_view file) {
+  // Exports use a handful of stage spellings: a short linear scan beats hashing.
+  for (const auto& [spelling, index] : recent_) {
+    if (spelling == value) {
+      if (index == StageRef::unknown) ++unknown_.find(value)->second.rows;
+      return index;
+    }
+  }
   auto hit = stage_cache_.find(value);
   if (hit != stage_cache_.end()) {
     if (hit->second == StageRef::unknown) {
@@ -213,6 +220,7 @@ int EventExtractor::resolve_stage(std::string_view value, const Record& record,
     unknown_.emplace(std::string(value), UnknownStage{1, std::string(file), record.line});
   }
   stage_cache_.emplace(std::string(value), index);
+  if (recent_.size() < 16) recent_.emplace_back(std::string(value), index);
   return index;
 }
 

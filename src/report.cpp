@@ -119,10 +119,23 @@ struct Reader {
   std::unique_ptr<EventExtractor> extractor;
   std::string first_file;
 
+  StringMap<std::uint32_t> label_ids;
+  std::vector<std::string> first_labels;  // the first few labels, scanned before hashing
+
+  std::uint32_t intern_label(std::string_view label, RowBatch* batch) {
+    for (std::size_t i = 0; i < first_labels.size(); ++i) {
+      if (first_labels[i] == label) return static_cast<std::uint32_t>(i);
+    }
+    auto it = label_ids.find(label);
+    if (it != label_ids.end()) return it->second;
+    auto id = static_cast<std::uint32_t>(label_ids.size());
+    label_ids.emplace(std::string(label), id);
+    if (first_labels.size() < 16) first_labels.emplace_back(label);
+    batch->new_labels.emplace_back(label);
+    return id;
+  }
+
   void run(RowBatch* batch) {
-    StringMap<std::uint32_t> label_ids;
-    std::uint32_t label_count = 0;
-    std::string last_label;
     std::uint32_t last_segment = 0;
     std::vector<std::string> first_header;
     Record record;
@@ -154,15 +167,7 @@ struct Reader {
           continue;
         }
         ++input.rows_used;
-        if (segmented && (label_count == 0 || evidence.segment != last_label)) {
-          auto it = label_ids.find(evidence.segment);
-          if (it == label_ids.end()) {
-            it = label_ids.emplace(std::string(evidence.segment), label_count++).first;
-            batch->new_labels.emplace_back(evidence.segment);
-          }
-          last_segment = it->second;
-          last_label = evidence.segment;
-        }
+        if (segmented) last_segment = intern_label(evidence.segment, batch);
         batch->add(evidence, last_segment);
         if (batch->full()) batch = sink(batch);
       }
@@ -240,7 +245,7 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
   LeadStore store(report.model.size());
   std::vector<std::string> labels;
   std::vector<std::string>* labels_out = report.segmented ? &labels : nullptr;
-  Reader reader{options, stdin_stream, report.model, input, report.segmented, {}, {}, {}, {}};
+  Reader reader{options, stdin_stream, report.model, input, report.segmented, {}, {}, {}, {}, {}, {}};
 
   if (options.threads <= 1) {
     RowBatch batch;

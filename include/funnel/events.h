@@ -99,6 +99,7 @@ class EventExtractor {
   const StageModel& model_;
   bool strict_stages_;
   StringMap<int> stage_cache_;
+  std::vector<std::pair<std::string, int>> recent_;  ///< the first spellings seen
   std::map<std::string, UnknownStage, std::less<>> unknown_;
   std::string segment_scratch_;
 };
