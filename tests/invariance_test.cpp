@@ -1,0 +1,106 @@
+// The same rows must give the same numbers however they arrive: in any order, split over
+// several files, read on one thread or two, and validated in blocks of any size.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <ctime>
+#include <random>
+
+#include "funnel/input.h"
+#include "support.h"
+
+using funnel::test::run_cli;
+using funnel::test::TempFile;
+
+namespace {
+
+/// A synthetic long export: skips, repeats, regressions, lost rows, quoted fields.
+std::vector<std::string> synthetic_rows(int leads, unsigned seed) {
+  std::mt19937 rng(seed);
+  const char* stages[] = {"lead", "MQL", "sql", "Opportunity", "Closed Won"};
+  const char* sources[] = {"google", "linkedin", "", "=cmd", "webinar"};
+  std::vector<std::string> rows;
+  for (int i = 0; i < leads; ++i) {
+    int furthest = static_cast<int>(rng() % 5);
+    long t = 1700000000L + static_cast<long>(rng() % 5000000);
+    std::string id = "L" + std::to_string(i * 7919 % 100003);
+    std::string source = sources[rng() % 5];
+    for (int k = 0; k <= furthest; ++k) {
+      if (k > 0 && k < furthest && rng() % 10 == 0) continue;  // skip
+      t += static_cast<long>(rng() % 900000);
+      time_t tt = t;
+      char when[32];
+      std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&tt));
+      std::string note = rng() % 7 == 0 ? "\"a, \"\"quoted\"\"\nnote\"" : "plain";
+      rows.push_back(id + "," + stages[k] + "," + when + "," + source + "," + note);
+      if (rng() % 20 == 0) rows.push_back(rows.back());  // exact duplicate
+    }
+    if (furthest < 4 && rng() % 2 == 0) rows.push_back(id + ",Closed Lost,2024-02-01T00:00:00Z," + source + ",x");
+  }
+  return rows;
+}
+
+std::string join(const std::vector<std::string>& rows, std::size_t begin, std::size_t end) {
+  std::string out = "lead_id,stage,timestamp,source,note\n";
+  for (std::size_t i = begin; i < end; ++i) out += rows[i] + "\n";
+  return out;
+}
+
+}  // namespace
+
+TEST_SUITE("invariance") {
+  TEST_CASE("shuffled rows, split files and one or two threads give the same report") {
+    auto rows = synthetic_rows(3000, 7);
+    std::string in_order = join(rows, 0, rows.size());
+    const std::vector<std::string> args{"report", "--by", "source", "-f", "json", "-"};
+    auto expected = run_cli(args, in_order);
+    REQUIRE(expected.rc == 0);
+    CHECK(expected.out.find("\"rows_read\": " + std::to_string(rows.size()) + ",") != std::string::npos);
+
+    auto one_thread = run_cli({"report", "--threads", "1", "--by", "source", "-f", "json", "-"}, in_order);
+    CHECK(one_thread.out == expected.out);
+
+    auto shuffled = rows;
+    std::shuffle(shuffled.begin(), shuffled.end(), std::mt19937(42));
+    CHECK(run_cli(args, join(shuffled, 0, shuffled.size())).out == expected.out);
+
+    // Split in three files: the JSON names the files, so compare the CSV instead.
+    TempFile a(join(shuffled, 0, 1000)), b(join(shuffled, 1000, 2000)), c(join(shuffled, 2000, shuffled.size()));
+    auto csv_one = run_cli({"report", "--by", "source", "-f", "csv", "-"}, in_order);
+    auto csv_split = run_cli({"report", "--by", "source", "-f", "csv", a.path(), b.path(), c.path()});
+    CHECK(csv_split.rc == 0);
+    CHECK(csv_split.out == csv_one.out);
+  }
+
+  TEST_CASE("the byte validator finds the same fault whatever the block size") {
+    std::string text = "id,name\n1,Ådne\n2,Zoë\n3,caf";
+    text += '\xe9';  // Latin-1 é: not UTF-8
+    text += ",x\n4,ok\n";
+    for (std::size_t block : {1u, 2u, 3u, 7u, 8u, 9u, 64u}) {
+      CAPTURE(block);
+      funnel::ByteValidator v;
+      for (std::size_t at = 0; at < text.size() && !v.failed(); at += block) {
+        v.scan(text.data() + at, std::min(block, text.size() - at));
+      }
+      v.finish();
+      REQUIRE(v.failed());
+      CHECK(v.fault().line == 4);
+      CHECK(v.fault().column == 6);
+      CHECK(v.fault().what == "invalid UTF-8 byte 0xe9");
+    }
+  }
+
+  TEST_CASE("a multi-byte character split across blocks is valid") {
+    std::string text = "a,\xe2\x82\xac\xf0\x9f\x93\x88\n";
+    for (std::size_t block = 1; block <= text.size(); ++block) {
+      funnel::ByteValidator v;
+      for (std::size_t at = 0; at < text.size(); at += block) v.scan(text.data() + at, std::min(block, text.size() - at));
+      v.finish();
+      CHECK_FALSE(v.failed());
+    }
+    funnel::ByteValidator cut;
+    cut.scan("a,\xe2\x82", 4);
+    cut.finish();
+    CHECK(cut.failed());
+  }
+}
