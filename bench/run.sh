@@ -14,9 +14,11 @@
 # Environment: FUNNEL (binary, default build/release/funnel), KIT (bench kit with
 #   gen.py and verify.py, default <repo>/../shared/bench-kit), PYTHON (default
 #   /usr/bin/python3), NODE (default node), WARMUP (1), MIN_RUNS (3), RUNS (exact
-#   run count instead of MIN_RUNS), OUT (default bench/out), PANDAS_MAX_BYTES
-#   (pandas skipped above this file size, default 1e9), HUGE_LEADS (50000000),
-#   DUCKDB_THREADS (limit DuckDB's threads; default all cores).
+#   run count instead of MIN_RUNS), ROUNDS (repeat each file's hyperfine calls this
+#   many times, default 1; ratios are then the median of per-round ratios), OUT
+#   (default bench/out), PANDAS_MAX_BYTES (pandas skipped above this file size,
+#   default 1e9), HUGE_LEADS (50000000), DUCKDB_THREADS (limit DuckDB's threads;
+#   default all cores).
 #
 # Exit status: 0 all numbers equal; 1 funnel's numbers differ from DuckDB's (or from
 # the hand-checked example, or its stdin output differs from its file output), or a
@@ -32,6 +34,7 @@ NODE=${NODE:-node}
 WARMUP=${WARMUP:-1}
 MIN_RUNS=${MIN_RUNS:-3}
 RUNS=${RUNS:-}
+ROUNDS=${ROUNDS:-1}
 OUT=${OUT:-$BENCH_DIR/out}
 PANDAS_MAX_BYTES=${PANDAS_MAX_BYTES:-1000000000}
 HUGE_LEADS=${HUGE_LEADS:-50000000}
@@ -47,7 +50,7 @@ while [ $# -gt 0 ]; do
     --no-stdin) stdin=0 ;;
     --no-small) small=0 ;;
     --build) build=1 ;;
-    -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     --) shift; files+=("$@"); break ;;
     -*) echo "run.sh: unknown option: $1 (try --help)" >&2; exit 2 ;;
     *) files+=("$1") ;;
@@ -95,7 +98,7 @@ mkdir -p "$OUT"
 cp "$FUNNEL" "$OUT/funnel.bin.tmp" && mv "$OUT/funnel.bin.tmp" "$OUT/funnel.bin"
 FUNNEL_SRC=$FUNNEL
 FUNNEL=$OUT/funnel.bin
-rm -f "$OUT"/meta_*.env "$OUT"/huge.env "$OUT"/hf_*.json "$OUT"/time_*.txt
+rm -f "$OUT"/meta_*.env "$OUT"/huge.env "$OUT"/hf_*.json "$OUT"/hf_*.md "$OUT"/time_*.txt
 status=0
 failures=()
 fail() { echo "FAIL: $*" >&2; status=1; failures+=("$*"); }
@@ -220,19 +223,22 @@ for f in "${files[@]}"; do
           -n duckdb "$(q "$NODE") peers/duckdb_funnel.js $FQF")
     [ "$run_pandas" = 1 ] && cmds+=(-n pandas "$(q "$PY") peers/pandas_funnel.py $FQF")
     cmds+=(-n "cat >/dev/null" "cat $FQF" -n "wc -l" "wc -l $FQF")
-    echo "hyperfine (warmup $WARMUP, $([ -n "$RUNS" ] && echo "runs $RUNS" || echo "min runs $MIN_RUNS"))"
-    if ! hyperfine "${hf_opts[@]}" -N \
-        --export-json "$OUT/hf_$tag.json" --export-markdown "$OUT/hf_$tag.md" "${cmds[@]}"; then
-        fail "hyperfine failed on $tag"
-        rm -f "$OUT/hf_$tag.json"
-    fi
-    if [ "$stdin" = 1 ] && ! hyperfine "${hf_opts[@]}" --shell bash \
-        --export-json "$OUT/hf_${tag}_stdin.json" --export-markdown "$OUT/hf_${tag}_stdin.md" \
-        -n "funnel stdin <" "$FQ report --by source -f csv - < $FQF" \
-        -n "cat | funnel" "cat $FQF | $FQ report --by source -f csv -"; then
-        fail "hyperfine failed on $tag (stdin variants)"
-        rm -f "$OUT/hf_${tag}_stdin.json"
-    fi
+    for round in $(seq 1 "$ROUNDS"); do
+        echo "hyperfine round $round/$ROUNDS (warmup $WARMUP, $([ -n "$RUNS" ] && echo "runs $RUNS" || echo "min runs $MIN_RUNS"))"
+        if ! hyperfine "${hf_opts[@]}" -N --export-json "$OUT/hf_$tag.r$round.json" \
+            --export-markdown "$OUT/hf_$tag.r$round.md" "${cmds[@]}"; then
+            fail "hyperfine failed on $tag"
+            rm -f "$OUT/hf_$tag.r$round.json"
+        fi
+        if [ "$stdin" = 1 ] && ! hyperfine "${hf_opts[@]}" --shell bash \
+            --export-json "$OUT/hf_${tag}_stdin.r$round.json" \
+            --export-markdown "$OUT/hf_${tag}_stdin.r$round.md" \
+            -n "funnel stdin <" "$FQ report --by source -f csv - < $FQF" \
+            -n "cat | funnel" "cat $FQF | $FQ report --by source -f csv -"; then
+            fail "hyperfine failed on $tag (stdin variants)"
+            rm -f "$OUT/hf_${tag}_stdin.r$round.json"
+        fi
+    done
 done
 
 # ------------------------------------------------------------------ small input

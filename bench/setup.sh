@@ -27,7 +27,7 @@ for arg in "$@"; do
     --big) big=1 ;;
     --no-install) install=0 ;;
     --no-data) data=0 ;;
-    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown argument: $arg (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -70,11 +70,10 @@ install_duckdb() {
         return
     fi
     log "npm: installing @duckdb/node-api $want into bench/node_modules"
-    if [ -f "$BENCH_DIR/package-lock.json" ]; then
-        (cd "$BENCH_DIR" && npm ci --no-audit --no-fund --loglevel=error)
-    else
-        (cd "$BENCH_DIR" && npm install --no-audit --no-fund --loglevel=error)
-    fi
+    # `npm install` (not `npm ci`): it follows package-lock.json, and npm ci rejects
+    # a lock written on one platform because DuckDB's other-platform optional
+    # binaries are missing from it.
+    (cd "$BENCH_DIR" && npm install --no-audit --no-fund --loglevel=error)
 }
 
 # ---------------------------------------------------------------- data

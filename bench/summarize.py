@@ -25,11 +25,52 @@ def read_env(path):
 
 
 def read_hf(path):
-    """command name -> result dict (median, min, max, ...)."""
+    """command name -> result dict (median, min, max, times, ...)."""
     if not os.path.exists(path):
         return {}
     with open(path) as f:
         return {r["command"]: r for r in json.load(f)["results"]}
+
+
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+def read_rounds(out, tag):
+    """hyperfine results of every round for one file: a list of {command: result}."""
+    rounds = []
+    r = 1
+    while True:
+        main = os.path.join(out, f"hf_{tag}.r{r}.json")
+        stdin = os.path.join(out, f"hf_{tag}_stdin.r{r}.json")
+        if not (os.path.exists(main) or os.path.exists(stdin)):
+            return rounds
+        hf = read_hf(main)
+        hf.update(read_hf(stdin))
+        rounds.append(hf)
+        r += 1
+
+
+def pooled(rounds):
+    """{command: {median, min, max}} over all runs of all rounds."""
+    times = {}
+    for hf in rounds:
+        for name, res in hf.items():
+            times.setdefault(name, []).extend(res["times"])
+    return {k: {"median": median(v), "min": min(v), "max": max(v), "n": len(v)}
+            for k, v in times.items()}
+
+
+def round_ratio(rounds, a, b):
+    """Median over rounds of (median a / median b) in the same round, with min-max."""
+    rs = [hf[a]["median"] / hf[b]["median"] for hf in rounds if a in hf and b in hf]
+    if not rs:
+        return "—"
+    if len(rs) == 1:
+        return f"{rs[0]:.2f}"
+    return f"{median(rs):.2f} [{min(rs):.2f}–{max(rs):.2f}]"
 
 
 def read_time(out, tool, tag):
@@ -81,33 +122,35 @@ def main():
         meta = read_env(os.path.join(out, f"meta_{tag}.env"))
         if not meta:
             continue
-        hf = read_hf(os.path.join(out, f"hf_{tag}.json"))
-        hf.update(read_hf(os.path.join(out, f"hf_{tag}_stdin.json")))
-        data.append((tag, meta, hf))
+        rounds = read_rounds(out, tag)
+        data.append((tag, meta, pooled(rounds), rounds))
 
     p = print
     p("Times: hyperfine median wall seconds. Peak RSS: one run under /usr/bin/time.")
-    p("Ratios: funnel / DuckDB from the same run of run.sh (below 1 = funnel is better).\n")
+    nr = max((len(d[3]) for d in data), default=0)
+    p(f"Time ratio: funnel median / DuckDB median within the same hyperfine call "
+      f"(below 1 = funnel is faster){'; median [min–max] over %d rounds' % nr if nr > 1 else ''}. "
+      f"Medians in seconds pool every run of every round ({nr} round{'s' if nr != 1 else ''}).\n")
 
     p("### funnel vs DuckDB\n")
     p("| file | shape | rows | MB | funnel s | DuckDB s | **time ratio** | funnel MiB | "
       "DuckDB MiB | **RSS ratio** | numbers |")
     p("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-    for tag, meta, hf in data:
+    for tag, meta, hf, rounds in data:
         fr, dr = hf.get("funnel"), hf.get("duckdb")
         fm, dm = mib(read_time(out, "funnel", tag)), mib(read_time(out, "duckdb", tag))
         row(tag, meta["shape"], f"{int(meta['rows']):,}", f"{int(meta['bytes']) / 1e6:.1f}",
-            sec(fr), sec(dr), f"**{ratio(med(fr), med(dr))}**", num(fm, 1), num(dm, 1),
+            sec(fr), sec(dr), f"**{round_ratio(rounds, 'funnel', 'duckdb')}**", num(fm, 1), num(dm, 1),
             f"**{ratio(fm, dm)}**", meta.get("verify", "—"))
     p("\nnumbers: funnel (via to_reference.sh) vs DuckDB, by the bench kit's verify.py. "
-      "pandas vs DuckDB: " + ", ".join(f"{t} {m.get('pandas', 'not run')}" for t, m, _ in data)
+      "pandas vs DuckDB: " + ", ".join(f"{t} {m.get('pandas', 'not run')}" for t, m, _, _ in data)
       + ".")
 
     p("\n### Every command: median wall s [min–max]\n")
     p("| file | funnel FILE | funnel - < FILE | cat FILE \\| funnel - | DuckDB | pandas | "
       "cat FILE >/dev/null | wc -l FILE |")
     p("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for tag, meta, hf in data:
+    for tag, meta, hf, rounds in data:
         row(tag, *(rng(hf.get(k)) for k in ("funnel", "funnel stdin <", "cat | funnel",
                                             "duckdb", "pandas", "cat >/dev/null", "wc -l")))
 
@@ -115,7 +158,7 @@ def main():
     p("| file | stdin< / file | cat\\| / file | pandas / DuckDB | funnel / `cat` floor | "
       "funnel MB/s | DuckDB MB/s | stdin output |")
     p("|---|---:|---:|---:|---:|---:|---:|---|")
-    for tag, meta, hf in data:
+    for tag, meta, hf, rounds in data:
         f, d = med(hf.get("funnel")), med(hf.get("duckdb"))
         mb = int(meta["bytes"]) / 1e6
         row(tag, ratio(med(hf.get("funnel stdin <")), f), ratio(med(hf.get("cat | funnel")), f),
@@ -126,7 +169,7 @@ def main():
     p("\n### CPU and memory (one run each under /usr/bin/time)\n")
     p("| file | tool | wall s | cpu s (user+sys) | cpu / wall | peak RSS MiB |")
     p("|---|---|---:|---:|---:|---:|")
-    for tag, meta, hf in data:
+    for tag, meta, hf, rounds in data:
         for tool in ("funnel", "funnel_stdin", "duckdb", "pandas"):
             t = read_time(out, tool, tag)
             if t:
@@ -137,13 +180,14 @@ def main():
       "DuckDB M rows/s | time ratio |")
     p("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for shape in ("long", "wide"):
-        for tag, meta, hf in sorted((d for d in data if d[1]["shape"] == shape),
+        for tag, meta, hf, rounds in sorted((d for d in data if d[1]["shape"] == shape),
                                     key=lambda d: int(d[1]["rows"])):
             rows = int(meta["rows"])
             f, d = med(hf.get("funnel")), med(hf.get("duckdb"))
             row(shape, tag, f"{rows:,}", f"{int(meta['bytes']) / 1e6:.1f}",
                 sec(hf.get("funnel")), num(rows / f / 1e6 if f else None, 2),
-                sec(hf.get("duckdb")), num(rows / d / 1e6 if d else None, 2), ratio(f, d))
+                sec(hf.get("duckdb")), num(rows / d / 1e6 if d else None, 2),
+                round_ratio(rounds, "funnel", "duckdb"))
 
     small = read_hf(os.path.join(out, "hf_small.json"))
     if small:

@@ -10,11 +10,21 @@ namespace funnel {
 namespace {
 
 constexpr Timestamp kUnsetFirst = std::numeric_limits<Timestamp>::max();
+constexpr Timestamp kUntimed = kUnsetFirst - 1;  // first touch by a row without a time
 
-// Record words; the stage times follow.
-enum Word : std::size_t { kId = 0, kSeen, kActivity, kTouch, kCounts, kTimes };
-constexpr std::uint64_t kLostFlag = std::uint64_t{1} << 32;
+// Record words (32 bits each); the first and last times of every stage follow.
+enum Word : std::size_t { kIdLow = 0, kIdHigh, kSeen, kCounts, kActivity, kTouch, kSegment, kTimes };
+constexpr std::uint32_t kLostFlag = 1u << 24;
+constexpr std::uint32_t kRepeatMask = kLostFlag - 1;
 constexpr std::size_t kMaxIdLength = 0xFFFF;
+
+// 32-bit times: seconds from 2000-01-01T00:00:00Z, with four sentinels at the ends.
+constexpr Timestamp kBase = 946684800;
+constexpr std::int32_t kT32None = std::numeric_limits<std::int32_t>::min();
+constexpr std::int32_t kT32Far = kT32None + 1;  // the exact value is in far_
+constexpr std::int32_t kT32Unset = std::numeric_limits<std::int32_t>::max();
+constexpr std::int32_t kT32Untimed = kT32Unset - 1;
+constexpr Timestamp kT32Low = Timestamp{kT32Far} + 1, kT32High = Timestamp{kT32Untimed} - 1;
 
 __extension__ typedef unsigned __int128 u128;
 
@@ -54,13 +64,51 @@ LeadStore::LeadStore(int stage_count)
       stride_(kTimes + 2 * static_cast<std::size_t>(stage_count)),
       slots_(std::size_t{1} << bits_, 0) {}
 
+void LeadStore::reserve(std::size_t leads) {
+  records_.reserve(leads * stride_);
+  id_bytes_.reserve(leads * 12);
+}
+
+std::uint64_t LeadStore::id_ref(std::uint32_t lead) const {
+  const std::uint32_t* r = record(lead);
+  return (std::uint64_t{r[kIdHigh]} << 32) | r[kIdLow];
+}
+
 std::string_view LeadStore::id(std::uint32_t lead) const {
-  std::uint64_t word = record(lead)[kId];
-  return std::string_view(id_bytes_).substr(word >> 16, word & 0xFFFF);
+  std::uint64_t ref = id_ref(lead);
+  return std::string_view(id_bytes_).substr(ref >> 16, ref & 0xFFFF);
 }
 
 std::size_t LeadStore::memory_bytes() const {
-  return id_bytes_.capacity() + slots_.capacity() * 8 + records_.capacity() * 8;
+  return id_bytes_.capacity() + slots_.capacity() * 8 + records_.capacity() * 4;
+}
+
+Timestamp LeadStore::get_time(std::uint32_t lead, std::size_t word) const {
+  auto v = static_cast<std::int32_t>(record(lead)[word]);
+  switch (v) {
+    case kT32None: return kNoTime;
+    case kT32Unset: return kUnsetFirst;
+    case kT32Untimed: return kUntimed;
+    case kT32Far: return far_.at(std::uint64_t{lead} * stride_ + word);
+    default: return kBase + v;
+  }
+}
+
+void LeadStore::set_time(std::uint32_t lead, std::size_t word, Timestamp t) {
+  std::int32_t v;
+  if (t == kNoTime) {
+    v = kT32None;
+  } else if (t == kUnsetFirst) {
+    v = kT32Unset;
+  } else if (t == kUntimed) {
+    v = kT32Untimed;
+  } else if (t - kBase >= kT32Low && t - kBase <= kT32High) {
+    v = static_cast<std::int32_t>(t - kBase);
+  } else {
+    v = kT32Far;
+    far_[std::uint64_t{lead} * stride_ + word] = t;
+  }
+  record(lead)[word] = static_cast<std::uint32_t>(v);
 }
 
 void LeadStore::grow_table() {
@@ -81,21 +129,19 @@ std::uint32_t LeadStore::insert(std::string_view id, std::size_t slot, std::uint
   if (id.size() > kMaxIdLength) {
     throw Error(ExitCode::bad_value, fmt::format("a lead id is {} bytes long; funnel reads ids up to 65535 bytes", id.size()));
   }
-  if (count_ == std::numeric_limits<std::uint32_t>::max() - 1) {
-    throw Error(ExitCode::bad_value, "more than a billion leads");
-  }
   std::uint32_t lead = count_++;
   slots_[slot] = slot_of(tag, lead);
-  std::uint64_t offset = id_bytes_.size();
+  std::uint64_t ref = (std::uint64_t{id_bytes_.size()} << 16) | id.size();
   id_bytes_.append(id);
   records_.resize(records_.size() + stride_, 0);
-  std::uint64_t* r = record(lead);
-  r[kId] = (offset << 16) | id.size();
-  r[kActivity] = static_cast<std::uint64_t>(kNoTime);
-  r[kTouch] = static_cast<std::uint64_t>(kUnsetFirst);
-  for (int k = 0; k < stages_; ++k) {
-    r[kTimes + static_cast<std::size_t>(k)] = static_cast<std::uint64_t>(kUnsetFirst);
-    r[kTimes + static_cast<std::size_t>(stages_ + k)] = static_cast<std::uint64_t>(kNoTime);
+  std::uint32_t* r = record(lead);
+  r[kIdLow] = static_cast<std::uint32_t>(ref);
+  r[kIdHigh] = static_cast<std::uint32_t>(ref >> 32);
+  r[kActivity] = static_cast<std::uint32_t>(kT32None);
+  r[kTouch] = static_cast<std::uint32_t>(kT32Unset);
+  for (std::size_t k = 0; k < static_cast<std::size_t>(stages_); ++k) {
+    r[kTimes + k] = static_cast<std::uint32_t>(kT32Unset);
+    r[kTimes + static_cast<std::size_t>(stages_) + k] = static_cast<std::uint32_t>(kT32None);
   }
   if (std::size_t{count_} * 2 > slots_.size()) grow_table();
   return lead;
@@ -130,7 +176,7 @@ void LeadStore::intern_batch(const std::string_view* ids, std::size_t count, std
       bool match = slot != 0 && static_cast<std::uint32_t>(slot >> 32) == tag_of(hashes[i]);
       candidate[i] = match ? lead_of(slot) : std::numeric_limits<std::uint32_t>::max();
       if (match) {
-        const std::uint64_t* r = record(candidate[i]);
+        const std::uint32_t* r = record(candidate[i]);
         __builtin_prefetch(r);
         __builtin_prefetch(r + stride_ - 1);
       }
@@ -138,7 +184,7 @@ void LeadStore::intern_batch(const std::string_view* ids, std::size_t count, std
     // ...and once that has arrived, its id bytes.
     for (std::size_t i = 0; i < n; ++i) {
       if (candidate[i] != std::numeric_limits<std::uint32_t>::max()) {
-        __builtin_prefetch(id_bytes_.data() + (record(candidate[i])[kId] >> 16));
+        __builtin_prefetch(id_bytes_.data() + (id_ref(candidate[i]) >> 16));
       }
     }
     // 3: the real lookups, in order.
@@ -166,53 +212,50 @@ void LeadStore::intern_batch(const std::string_view* ids, std::size_t count, std
 }
 
 void LeadStore::add(std::uint32_t lead, int stage, Timestamp time) {
-  std::uint64_t* r = record(lead);
+  std::uint32_t* r = record(lead);
   if (time != kNoTime) {
-    if (time > static_cast<Timestamp>(r[kActivity])) r[kActivity] = static_cast<std::uint64_t>(time);
+    if (time > get_time(lead, kActivity)) set_time(lead, kActivity, time);
     if (time > latest_) latest_ = time;
   }
   if (stage < 0) {
     r[kCounts] |= kLostFlag;
     return;
   }
-  std::uint64_t bit = std::uint64_t{1} << stage;
-  if (r[kSeen] & bit) {
-    if ((r[kCounts] & 0xFFFFFFFF) != 0xFFFFFFFF) ++r[kCounts];  // repeats saturate
-  }
+  std::uint32_t bit = 1u << stage;
+  if ((r[kSeen] & bit) && (r[kCounts] & kRepeatMask) != kRepeatMask) ++r[kCounts];
   r[kSeen] |= bit;
   if (time == kNoTime) return;
-  auto& first = reinterpret_cast<Timestamp&>(r[kTimes + static_cast<std::size_t>(stage)]);
-  auto& last = reinterpret_cast<Timestamp&>(r[kTimes + static_cast<std::size_t>(stages_ + stage)]);
-  if (time < first) first = time;
-  if (time > last) last = time;
+  const std::size_t first = kTimes + static_cast<std::size_t>(stage);
+  const std::size_t last = first + static_cast<std::size_t>(stages_);
+  if (time < get_time(lead, first)) set_time(lead, first, time);
+  if (time > get_time(lead, last)) set_time(lead, last, time);
 }
 
 void LeadStore::touch(std::uint32_t lead, std::uint32_t segment, Timestamp time,
                       const std::vector<std::string>& labels) {
-  std::uint64_t* r = record(lead);
-  Timestamp t = time == kNoTime ? kUnsetFirst - 1 : time;  // untimed rows lose to timed ones
-  auto current = static_cast<Timestamp>(r[kTouch]);
-  auto current_segment = static_cast<std::uint32_t>(r[kSeen] >> 32);
+  Timestamp t = time == kNoTime ? kUntimed : time;  // untimed rows lose to timed ones
+  Timestamp current = get_time(lead, kTouch);
+  std::uint32_t& current_segment = record(lead)[kSegment];
   if (t < current || (t == current && segment != current_segment && labels[segment] < labels[current_segment])) {
-    r[kTouch] = static_cast<std::uint64_t>(t);
-    r[kSeen] = (r[kSeen] & 0xFFFFFFFF) | (std::uint64_t{segment} << 32);
+    set_time(lead, kTouch, t);
+    current_segment = segment;
   }
 }
 
 Timestamp LeadStore::first(std::uint32_t lead, int stage) const {
-  auto t = static_cast<Timestamp>(record(lead)[kTimes + static_cast<std::size_t>(stage)]);
+  Timestamp t = get_time(lead, kTimes + static_cast<std::size_t>(stage));
   return t == kUnsetFirst ? kNoTime : t;
 }
 
 Timestamp LeadStore::last(std::uint32_t lead, int stage) const {
-  return static_cast<Timestamp>(record(lead)[kTimes + static_cast<std::size_t>(stages_ + stage)]);
+  return get_time(lead, kTimes + static_cast<std::size_t>(stages_ + stage));
 }
 
 bool LeadStore::entered(std::uint32_t lead, int stage) const { return (record(lead)[kSeen] >> stage) & 1u; }
 bool LeadStore::lost(std::uint32_t lead) const { return record(lead)[kCounts] & kLostFlag; }
-Timestamp LeadStore::last_activity(std::uint32_t lead) const { return static_cast<Timestamp>(record(lead)[kActivity]); }
-std::uint32_t LeadStore::segment(std::uint32_t lead) const { return static_cast<std::uint32_t>(record(lead)[kSeen] >> 32); }
-std::uint32_t LeadStore::repeats(std::uint32_t lead) const { return static_cast<std::uint32_t>(record(lead)[kCounts]); }
+Timestamp LeadStore::last_activity(std::uint32_t lead) const { return get_time(lead, kActivity); }
+std::uint32_t LeadStore::segment(std::uint32_t lead) const { return record(lead)[kSegment]; }
+std::uint32_t LeadStore::repeats(std::uint32_t lead) const { return record(lead)[kCounts] & kRepeatMask; }
 
 std::string_view status_name(LeadStatus s) {
   switch (s) {

@@ -6,6 +6,8 @@
 #include <ctime>
 #include <random>
 
+#include <fmt/format.h>
+
 #include "funnel/input.h"
 #include "support.h"
 
@@ -23,7 +25,7 @@ std::vector<std::string> synthetic_rows(int leads, unsigned seed) {
   for (int i = 0; i < leads; ++i) {
     int furthest = static_cast<int>(rng() % 5);
     long t = 1700000000L + static_cast<long>(rng() % 5000000);
-    std::string id = "L" + std::to_string(i * 7919 % 100003);
+    std::string id = fmt::format("L{}", i * 7919 % 100003);
     std::string source = sources[rng() % 5];
     for (int k = 0; k <= furthest; ++k) {
       if (k > 0 && k < furthest && rng() % 10 == 0) continue;  // skip
@@ -32,17 +34,20 @@ std::vector<std::string> synthetic_rows(int leads, unsigned seed) {
       char when[32];
       std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&tt));
       std::string note = rng() % 7 == 0 ? "\"a, \"\"quoted\"\"\nnote\"" : "plain";
-      rows.push_back(id + "," + stages[k] + "," + when + "," + source + "," + note);
+      rows.push_back(fmt::format("{},{},{},{},{}", id, stages[k], when, source, note));
       if (rng() % 20 == 0) rows.push_back(rows.back());  // exact duplicate
     }
-    if (furthest < 4 && rng() % 2 == 0) rows.push_back(id + ",Closed Lost,2024-02-01T00:00:00Z," + source + ",x");
+    if (furthest < 4 && rng() % 2 == 0) rows.push_back(fmt::format("{},Closed Lost,2024-02-01T00:00:00Z,{},x", id, source));
   }
   return rows;
 }
 
 std::string join(const std::vector<std::string>& rows, std::size_t begin, std::size_t end) {
   std::string out = "lead_id,stage,timestamp,source,note\n";
-  for (std::size_t i = begin; i < end; ++i) out += rows[i] + "\n";
+  for (std::size_t i = begin; i < end; ++i) {
+    out += rows[i];
+    out += '\n';
+  }
   return out;
 }
 
@@ -73,7 +78,7 @@ TEST_SUITE("invariance") {
   }
 
   TEST_CASE("the byte validator finds the same fault whatever the block size") {
-    std::string text = "id,name\n1,Ådne\n2,Zoë\n3,caf";
+    std::string text("id,name\n1,Ådne\n2,Zoë\n3,caf");
     text += '\xe9';  // Latin-1 é: not UTF-8
     text += ",x\n4,ok\n";
     for (std::size_t block : {1u, 2u, 3u, 7u, 8u, 9u, 64u}) {

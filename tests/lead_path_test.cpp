@@ -99,3 +99,23 @@ TEST_SUITE("lead_path") {
     CHECK(store.last_activity(a) == 9 * day);
   }
 }
+
+TEST_SUITE("lead_path") {
+  TEST_CASE("times more than 68 years from 2000 are kept exactly") {
+    LeadStore store(2);
+    auto a = store.intern("A");
+    const Timestamp y1900 = -2208988800, y2200 = 7258118400, y2024 = 1704067200;
+    store.add(a, 0, y2024);
+    store.add(a, 0, y1900);
+    store.add(a, 1, y2200);
+    CHECK(store.first(a, 0) == y1900);
+    CHECK(store.last(a, 0) == y2024);
+    CHECK(store.first(a, 1) == y2200);
+    CHECK(store.last_activity(a) == y2200);
+    CHECK(store.latest() == y2200);
+    auto b = store.intern("B");  // a neighbour is not disturbed
+    store.add(b, 1, y2024);
+    CHECK(store.first(b, 1) == y2024);
+    CHECK(store.first(a, 1) == y2200);
+  }
+}

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "funnel/timestamp.h"
@@ -19,14 +20,18 @@ enum class CountMode {
 
 /// Every lead seen, interned by id, with what its rows said so far.
 ///
-/// Memory grows with leads, not rows. Each lead is one record of 64-bit words (id offset,
-/// stage bits, segment, activity, first-touch time, repeats and flags, then the first and
-/// last entry time of every stage), so updating a lead touches one or two cache lines; the
-/// id table is open addressing whose slots carry a hash tag.
+/// Memory grows with leads, not rows: each lead is one record of 32-bit words (id
+/// reference, stage bits, repeats and flags, activity, first-touch time and segment, then
+/// the first and last entry time of every stage: 68 bytes for five stages), so updating a
+/// lead touches one or two cache lines. Times are kept as seconds from 2000-01-01 in 32
+/// bits; the rare time more than 68 years away goes to an exact side table. The id table is
+/// open addressing whose slots carry a hash tag.
 class LeadStore {
  public:
   explicit LeadStore(int stage_count);
 
+  /// Room for about this many leads without regrowing (address space only until used).
+  void reserve(std::size_t leads);
   /// The lead's index, adding it on first sight.
   std::uint32_t intern(std::string_view id);
   /// Interns many ids at once, prefetching table slots and records so the cache misses of
@@ -51,7 +56,7 @@ class LeadStore {
   /// The latest known time of any of the lead's rows, or kNoTime.
   Timestamp last_activity(std::uint32_t lead) const;
   std::uint32_t segment(std::uint32_t lead) const;
-  /// Rows that repeated a stage the lead had already entered.
+  /// Rows that repeated a stage the lead had already entered (saturates at 2^24 - 1).
   std::uint32_t repeats(std::uint32_t lead) const;
   /// The latest known time of anything in the data, or kNoTime.
   Timestamp latest() const { return latest_; }
@@ -59,20 +64,24 @@ class LeadStore {
   std::size_t memory_bytes() const;
 
  private:
-  std::uint64_t* record(std::uint32_t lead) { return records_.data() + std::size_t{lead} * stride_; }
-  const std::uint64_t* record(std::uint32_t lead) const {
+  std::uint32_t* record(std::uint32_t lead) { return records_.data() + std::size_t{lead} * stride_; }
+  const std::uint32_t* record(std::uint32_t lead) const {
     return records_.data() + std::size_t{lead} * stride_;
   }
+  std::uint64_t id_ref(std::uint32_t lead) const;
+  Timestamp get_time(std::uint32_t lead, std::size_t word) const;
+  void set_time(std::uint32_t lead, std::size_t word, Timestamp t);
   std::uint32_t insert(std::string_view id, std::size_t slot, std::uint32_t tag);
   void grow_table();
 
   int stages_;
-  std::size_t stride_;               // words per lead record
+  std::size_t stride_;                // words per lead record
   std::uint32_t count_ = 0;
-  std::string id_bytes_;             // lead ids back to back
-  int bits_ = 10;                    // slots_.size() == 1 << bits_
-  std::vector<std::uint64_t> slots_; // (tag << 32) | (lead + 1); 0 = empty
-  std::vector<std::uint64_t> records_;
+  std::string id_bytes_;              // lead ids back to back
+  int bits_ = 10;                     // slots_.size() == 1 << bits_
+  std::vector<std::uint64_t> slots_;  // (tag << 32) | (lead + 1); 0 = empty
+  std::vector<std::uint32_t> records_;
+  std::unordered_map<std::uint64_t, Timestamp> far_;  // (lead, word) -> time beyond 32 bits
   Timestamp latest_ = kNoTime;
 };
 
