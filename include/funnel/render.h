@@ -30,6 +30,12 @@ std::string format_rate(const std::optional<double>& rate);
 std::string format_days(double days, std::uint64_t count);
 /// The names of the CSV columns, in order.
 std::string_view csv_header();
+/// A rate as a percentage with one decimal ("42.5%"), "-" when undefined.
+std::string format_percent(const std::optional<double>& rate);
+/// The median of some durations in days with two decimals, "-" when there are none.
+std::string format_median_days(const DurationStats& d);
+/// "TOFU", "MOFU", "BOFU".
+std::string section_label(Section s);
 /// Text from the data made safe for a terminal: control bytes and escapes become '?'.
 std::string terminal_safe(std::string_view text);
 

@@ -10,12 +10,6 @@ namespace {
 
 constexpr int kBarWidth = 24;
 
-std::string percent(const std::optional<double>& rate) {
-  return rate ? fmt::format("{:.1f}%", *rate * 100.0) : std::string("-");
-}
-
-std::string days(const DurationStats& d) { return d.count ? fmt::format("{:.2f}", d.median) : "-"; }
-
 std::string bar(std::uint64_t value, std::uint64_t max) {
   if (max == 0) return std::string(kBarWidth, ' ');
   // Eighth blocks give the bar sub-character resolution.
@@ -29,13 +23,21 @@ std::string bar(std::uint64_t value, std::uint64_t max) {
   return out;
 }
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
-  return out;
+}  // namespace
+
+std::string format_percent(const std::optional<double>& rate) {
+  return rate ? fmt::format("{:.1f}%", *rate * 100.0) : std::string("-");
 }
 
-}  // namespace
+std::string format_median_days(const DurationStats& d) {
+  return d.count ? fmt::format("{:.2f}", d.median) : "-";
+}
+
+std::string section_label(Section s) {
+  std::string out(section_name(s));
+  for (char& c : out) c = static_cast<char>(c - 'a' + 'A');
+  return out;
+}
 
 std::string terminal_safe(std::string_view text) {
   std::string out;
@@ -60,7 +62,7 @@ void render_table(const Report& report, std::ostream& out, bool color) {
     if (s > 0) out << '\n';
     out << fmt::format("{}{}{}: {} leads, {} won, {} lost, {} open, {} stalled, win rate {}\n", bold,
                        terminal_safe(seg.label), reset, o.leads, o.won, o.lost, o.open, o.stalled,
-                       percent(o.win_rate));
+                       format_percent(o.win_rate));
     out << fmt::format("{}{:<7}{:<{}}  {:>9}  {:<{}}  {:>7}  {:>7}  {:>8}  {:>6}  {:>6}  {:>7}  {:>9}  {:>10}{}\n",
                        bold, "", "stage", name_width, "reached", "", kBarWidth, "step", "overall",
                        "dropped", "lost", "open", "stalled", "days next", "days entry", reset);
@@ -68,20 +70,20 @@ void render_table(const Report& report, std::ostream& out, bool color) {
     for (std::size_t k = 0; k < stages.size(); ++k) {
       const StageRow& r = seg.stages[k];
       bool new_section = k == 0 || stages[k].section != stages[k - 1].section;
-      std::string section = new_section ? upper(section_name(stages[k].section)) : "";
+      std::string section = new_section ? section_label(stages[k].section) : "";
       bool last = k + 1 == stages.size();
       out << fmt::format("{:<7}{:<{}}  {:>9}  {}{}{}  {:>7}  {:>7}  {:>8}  {:>6}  {:>6}  {:>7}  {:>9}  {:>10}\n",
                          section, terminal_safe(stages[k].name), name_width, r.reached, tint,
-                         bar(r.reached, top), reset, percent(r.step_conversion),
-                         percent(r.overall_conversion), last ? "-" : fmt::format("{}", r.dropped),
+                         bar(r.reached, top), reset, format_percent(r.step_conversion),
+                         format_percent(r.overall_conversion), last ? "-" : fmt::format("{}", r.dropped),
                          last ? "-" : fmt::format("{}", r.lost), last ? "-" : fmt::format("{}", r.open),
-                         last ? "-" : fmt::format("{}", r.stalled), days(r.to_next), days(r.from_entry));
+                         last ? "-" : fmt::format("{}", r.stalled), format_median_days(r.to_next), format_median_days(r.from_entry));
     }
     std::string flow;
     for (std::size_t i = 0; i < seg.sections.size(); ++i) {
       const SectionRow& sec = seg.sections[i];
-      flow += fmt::format("{}{} {}", i ? " -> " : "", upper(section_name(sec.section)), sec.reached);
-      if (i > 0) flow += fmt::format(" ({})", percent(sec.conversion));
+      flow += fmt::format("{}{} {}", i ? " -> " : "", section_label(sec.section), sec.reached);
+      if (i > 0) flow += fmt::format(" ({})", format_percent(sec.conversion));
     }
     out << "sections: " << flow << '\n';
     if (o.cycle.count > 0) {
@@ -107,36 +109,6 @@ void render_table(const Report& report, std::ostream& out, bool color) {
     out << fmt::format(", {} stopped by order", q.leads_out_of_order);
   }
   out << '\n';
-}
-
-void render_markdown(const Report& report, std::ostream& out) {
-  const auto& stages = report.model.stages();
-  auto cell = [](std::string_view text) {
-    std::string s;
-    for (char c : terminal_safe(text)) {
-      if (c == '|') s += '\\';
-      s += c;
-    }
-    return s;
-  };
-  for (std::size_t s = 0; s < report.tables.segments.size(); ++s) {
-    const SegmentTable& seg = report.tables.segments[s];
-    const Overall& o = seg.overall;
-    if (s > 0) out << '\n';
-    out << fmt::format("### {}\n\n{} leads, {} won, {} lost, {} open, {} stalled, win rate {}\n\n",
-                       cell(seg.label), o.leads, o.won, o.lost, o.open, o.stalled, percent(o.win_rate));
-    out << "| section | stage | reached | step | overall | dropped | lost | open | stalled | days to next (median) | days from entry (median) |\n";
-    out << "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";
-    for (std::size_t k = 0; k < stages.size(); ++k) {
-      const StageRow& r = seg.stages[k];
-      bool last = k + 1 == stages.size();
-      auto count = [&](std::uint64_t v) { return last ? std::string("-") : fmt::format("{}", v); };
-      out << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                         upper(section_name(stages[k].section)), cell(stages[k].name), r.reached,
-                         percent(r.step_conversion), percent(r.overall_conversion), count(r.dropped),
-                         count(r.lost), count(r.open), count(r.stalled), days(r.to_next), days(r.from_entry));
-    }
-  }
 }
 
 Format parse_format(std::string_view name) {
