@@ -19,6 +19,8 @@ const std::vector<std::string> kTimeNames = {"timestamp", "time", "date", "datet
                                              "created_date", "created_at", "changed_at", "event_time",
                                              "occurred_at", "stage_date", "at", "ts"};
 const std::vector<std::string> kStatusNames = {"status", "deal_status", "outcome", "state"};
+const std::vector<std::string> kClosedNames = {"close_date", "closed_date", "closed_at", "close_time",
+                                               "closed_on", "closed"};
 const std::vector<std::string> kCreatedNames = {"deal_add_time", "add_time", "create_date",
                                                 "created_date", "created_at", "created",
                                                 "deal_created", "created_on"};
@@ -147,6 +149,7 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
       }
       schema.status = take(find_role(normalized, kStatusNames, taken));
       schema.created = take(find_role(normalized, kCreatedNames, taken));
+      schema.closed = take(find_role(normalized, kClosedNames, taken));
     }
     // Stage date columns: given ones first, then every header that names a stage.
     for (const auto& pair : spec.stage_times) {
@@ -237,9 +240,10 @@ Timestamp EventExtractor::read_time(const Record& record, int column, std::strin
 }
 
 void EventExtractor::add_snapshot(const Record& record, std::string_view file, RowEvidence& out) {
-  // A row of a snapshot is a deal that entered the funnel: at its created time when the
-  // export has one, else implied by its current stage. The current stage and a won/lost
-  // status add what the dated columns did not already say.
+  // A row of a snapshot is a deal in the funnel: it entered the first stage (at its created
+  // time when the export has one) and every stage before its current one. Its current stage
+  // and a won/lost status add what the dated columns did not already say; a won or lost
+  // outcome happened at the close time when there is one.
   auto has = [&](int stage) {
     return std::any_of(out.items.begin(), out.items.end(), [&](const Evidence& e) { return e.stage == stage; });
   };
@@ -250,18 +254,25 @@ void EventExtractor::add_snapshot(const Record& record, std::string_view file, R
       if (out.touch == kNoTime || created < out.touch) out.touch = created;
     }
   }
+  Timestamp closed = schema_.closed >= 0 ? read_time(record, schema_.closed, file) : kNoTime;
+  auto add_outcome = [&](int ref) {
+    if (ref == StageRef::unknown || has(ref)) return;
+    bool outcome = ref == model_.won() || ref == StageRef::lost;
+    out.items.push_back({ref, outcome ? closed : kNoTime});
+  };
   auto value = trim(record.fields[static_cast<std::size_t>(schema_.stage)]);
-  if (!value.empty()) {
-    int stage = resolve_stage(value, record, file);
-    if (stage != StageRef::unknown && !has(stage)) out.items.push_back({stage, kNoTime});
-  }
+  if (!value.empty()) add_outcome(resolve_stage(value, record, file));
   if (schema_.status >= 0) {
     auto status = trim(record.fields[static_cast<std::size_t>(schema_.status)]);
     int ref = status.empty() ? StageRef::unknown : model_.resolve(status).index;
-    if ((ref == model_.won() || ref == StageRef::lost) && !has(ref)) out.items.push_back({ref, kNoTime});
+    if (ref == model_.won() || ref == StageRef::lost) add_outcome(ref);
   }
-  bool any_stage = std::any_of(out.items.begin(), out.items.end(), [](const Evidence& e) { return e.stage >= 0; });
-  if (!any_stage) out.items.push_back({0, kNoTime});
+  int furthest = 0;
+  for (const Evidence& e : out.items) furthest = std::max(furthest, e.stage);
+  for (int k = 0; k < furthest; ++k) {
+    if (!has(k)) out.items.push_back({k, kNoTime});
+  }
+  if (!has(furthest)) out.items.push_back({furthest, kNoTime});
 }
 
 void EventExtractor::extract(const Record& record, std::string_view file, RowEvidence& out) {
@@ -277,13 +288,16 @@ void EventExtractor::extract(const Record& record, std::string_view file, RowEvi
     out.segment = {};
   } else if (schema_.segments.size() == 1) {
     out.segment = trim(record.fields[static_cast<std::size_t>(schema_.segments[0])]);
+    out.segment_empty = out.segment.empty();
     if (out.segment.empty()) out.segment = "(none)";
   } else {
     segment_scratch_.clear();
+    out.segment_empty = true;
     for (std::size_t i = 0; i < schema_.segments.size(); ++i) {
       auto value = trim(record.fields[static_cast<std::size_t>(schema_.segments[i])]);
       if (i > 0) segment_scratch_ += " / ";
       segment_scratch_ += value.empty() ? std::string_view("(none)") : value;
+      out.segment_empty = out.segment_empty && value.empty();
     }
     out.segment = segment_scratch_;
   }

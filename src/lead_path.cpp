@@ -15,6 +15,7 @@ constexpr Timestamp kUntimed = kUnsetFirst - 1;  // first touch by a row without
 // Record words (32 bits each); the first and last times of every stage follow.
 enum Word : std::size_t { kIdLow = 0, kIdHigh, kSeen, kCounts, kActivity, kTouch, kSegment, kTimes };
 constexpr std::uint32_t kLostFlag = 1u << 24;
+constexpr std::uint32_t kLabelledFlag = 1u << 25;  // the segment came from a non-empty row
 constexpr std::uint32_t kRepeatMask = kLostFlag - 1;
 constexpr std::size_t kMaxIdLength = 0xFFFF;
 
@@ -231,14 +232,20 @@ void LeadStore::add(std::uint32_t lead, int stage, Timestamp time) {
   if (time > get_time(lead, last)) set_time(lead, last, time);
 }
 
-void LeadStore::touch(std::uint32_t lead, std::uint32_t segment, Timestamp time,
+void LeadStore::touch(std::uint32_t lead, std::uint32_t segment, bool empty, Timestamp time,
                       const std::vector<std::string>& labels) {
+  std::uint32_t& counts = record(lead)[kCounts];
+  bool labelled = counts & kLabelledFlag;
+  if (empty && labelled) return;  // an empty cell never replaces a value
   Timestamp t = time == kNoTime ? kUntimed : time;  // untimed rows lose to timed ones
   Timestamp current = get_time(lead, kTouch);
   std::uint32_t& current_segment = record(lead)[kSegment];
-  if (t < current || (t == current && segment != current_segment && labels[segment] < labels[current_segment])) {
+  bool earlier = t < current ||
+                 (t == current && segment != current_segment && labels[segment] < labels[current_segment]);
+  if (earlier || (!empty && !labelled)) {
     set_time(lead, kTouch, t);
     current_segment = segment;
+    if (!empty) counts |= kLabelledFlag;
   }
 }
 

@@ -58,6 +58,7 @@ class RowBatch {
     for (const Evidence& e : row.items) items_.push_back(e);
     item_ends_.push_back(items_.size());
     segments_.push_back(segment);
+    segment_empty_.push_back(row.segment_empty);
     touches_.push_back(row.touch);
   }
 
@@ -81,7 +82,7 @@ class RowBatch {
     std::size_t item = 0;
     for (std::size_t i = 0; i < n; ++i) {
       for (; item < item_ends_[i]; ++item) store.add(leads_[i], items_[item].stage, items_[item].time);
-      if (labels != nullptr) store.touch(leads_[i], segments_[i], touches_[i], *labels);
+      if (labels != nullptr) store.touch(leads_[i], segments_[i], segment_empty_[i], touches_[i], *labels);
     }
     clear();
   }
@@ -93,6 +94,7 @@ class RowBatch {
     items_.clear();
     item_ends_.clear();
     segments_.clear();
+    segment_empty_.clear();
     touches_.clear();
   }
 
@@ -101,6 +103,7 @@ class RowBatch {
   std::vector<std::size_t> ends_, item_ends_;
   std::vector<Evidence> items_;
   std::vector<std::uint32_t> segments_;
+  std::vector<bool> segment_empty_;
   std::vector<Timestamp> touches_;
   std::vector<std::string_view> views_;
   std::vector<std::uint32_t> leads_;

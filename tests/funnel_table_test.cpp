@@ -114,7 +114,7 @@ TEST_SUITE("funnel_table") {
     auto add = [&](const char* id, std::uint32_t seg, int stage, Timestamp t) {
       auto lead = store.intern(id);
       store.add(lead, stage, t);
-      store.touch(lead, seg, t, labels);
+      store.touch(lead, seg, labels[seg] == "(none)", t, labels);
     };
     add("A", 0, 0, 0);
     add("B", 1, 0, 0);

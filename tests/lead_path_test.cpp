@@ -119,3 +119,23 @@ TEST_SUITE("lead_path") {
     CHECK(store.first(a, 1) == y2200);
   }
 }
+
+TEST_SUITE("lead_path") {
+  TEST_CASE("first touch: the earliest row with a segment value; an empty cell never replaces one") {
+    const std::vector<std::string> labels{"(none)", "ads", "web"};
+    LeadStore store(2);
+    auto a = store.intern("A");
+    store.touch(a, 0, true, 1 * day, labels);   // empty, earliest
+    store.touch(a, 2, false, 5 * day, labels);  // first value: taken despite being later
+    store.touch(a, 1, false, 3 * day, labels);  // an earlier value wins
+    store.touch(a, 0, true, 0, labels);         // empty: ignored
+    CHECK(store.segment(a) == 1);
+    auto b = store.intern("B");
+    store.touch(b, 0, true, 2 * day, labels);
+    CHECK(store.segment(b) == 0);  // never a value: (none)
+    auto c = store.intern("C");
+    store.touch(c, 2, false, day, labels);
+    store.touch(c, 1, false, day, labels);  // same time: "ads" sorts first
+    CHECK(store.segment(c) == 1);
+  }
+}

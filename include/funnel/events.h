@@ -44,6 +44,7 @@ struct Schema {
   int time = -1;
   int status = -1;   ///< snapshot: open / won / lost
   int created = -1;  ///< snapshot: when the deal entered the first stage
+  int closed = -1;   ///< snapshot: when a won or lost deal closed
   struct StageTime {
     int column;
     int stage;  ///< stage index or StageRef::lost
@@ -68,6 +69,7 @@ struct Evidence {
 struct RowEvidence {
   std::string_view id;
   std::string_view segment;        ///< segment label ("(none)" when empty)
+  bool segment_empty = true;       ///< every --by cell of the row is empty
   std::vector<Evidence> items;
   Timestamp touch = kNoTime;       ///< when this row happened, for first-touch segments
   std::string_view reported;       ///< why the row gives no evidence (empty when used)

@@ -39,9 +39,10 @@ class LeadStore {
   void intern_batch(const std::string_view* ids, std::size_t count, std::uint32_t* leads);
   /// Records that `lead` entered `stage` (or was lost, stage < 0) at `time` (may be kNoTime).
   void add(std::uint32_t lead, int stage, Timestamp time);
-  /// First touch: keeps the segment of the lead's earliest row; on a tie the label that
+  /// First touch: keeps the segment of the lead's earliest row whose segment cells are not
+  /// empty (`empty` rows count only while the lead has no other); on a tie the label that
   /// sorts first in `labels` (indexed by segment) wins.
-  void touch(std::uint32_t lead, std::uint32_t segment, Timestamp time,
+  void touch(std::uint32_t lead, std::uint32_t segment, bool empty, Timestamp time,
              const std::vector<std::string>& labels);
 
   std::uint32_t size() const { return count_; }
