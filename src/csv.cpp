@@ -9,6 +9,9 @@
 
 #include <algorithm>
 #include <cstring>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <fmt/format.h>
 
@@ -109,17 +112,35 @@ struct RecordReader::Impl {
     throw Error(ExitCode::malformed_csv, fmt::format("{}:{}: {}", name, line, what));
   }
 
-  void split_plain(char* line, std::size_t len, Record& record) const {
+  /// Splits a line without quotes in one pass, sixteen bytes at a time where SSE2 is
+  /// there. Returns false, having split nothing, when the line holds a quote.
+  bool split_plain(const char* line, std::size_t len, Record& record) const {
     record.fields.clear();
-    const char* begin = line;
-    const char* end = line + len;
-    for (;;) {
-      const void* hit = std::memchr(begin, dialect.delimiter, static_cast<std::size_t>(end - begin));
-      const char* stop = hit ? static_cast<const char*>(hit) : end;
-      record.fields.emplace_back(begin, static_cast<std::size_t>(stop - begin));
-      if (stop == end) break;
-      begin = stop + 1;
+    const char delimiter = dialect.delimiter;
+    std::size_t field = 0, i = 0;
+#ifdef __SSE2__
+    const __m128i delimiters = _mm_set1_epi8(delimiter), quotes = _mm_set1_epi8('"');
+    for (; i + 16 <= len; i += 16) {
+      __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(line + i));
+      if (_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, quotes)) != 0) return false;
+      auto hits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, delimiters)));
+      while (hits != 0) {
+        std::size_t at = i + static_cast<std::size_t>(__builtin_ctz(hits));
+        record.fields.emplace_back(line + field, at - field);
+        field = at + 1;
+        hits &= hits - 1;
+      }
     }
+#endif
+    for (; i < len; ++i) {
+      if (line[i] == '"') return false;
+      if (line[i] == delimiter) {
+        record.fields.emplace_back(line + field, i - field);
+        field = i + 1;
+      }
+    }
+    record.fields.emplace_back(line + field, len - field);
+    return true;
   }
 
   /// RFC 4180 with state carried across physical lines for quoted line breaks.
@@ -223,11 +244,7 @@ struct RecordReader::Impl {
         continue;
       }
       record.line = lines->get_file_line();
-      if (std::memchr(line, '"', len) == nullptr) {
-        split_plain(line, len, record);
-      } else {
-        split_quoted(line, len, record);
-      }
+      if (!split_plain(line, len, record)) split_quoted(line, len, record);
       return true;
     }
   }

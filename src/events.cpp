@@ -193,7 +193,9 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
 }
 
 EventExtractor::EventExtractor(const Schema& schema, const StageModel& model, bool strict_stages)
-    : schema_(schema), model_(model), strict_stages_(strict_stages) {}
+    : schema_(schema), model_(model), strict_stages_(strict_stages) {
+  if (schema_.time >= 0) time_cache_ = &date_cache_[schema_.time];
+}
 
 int EventExtractor::resolve_stage(std::string_view value, const Record& record,
                                   std::string_view file) {
@@ -227,9 +229,10 @@ int EventExtractor::resolve_stage(std::string_view value, const Record& record,
   return index;
 }
 
-Timestamp EventExtractor::read_time(const Record& record, int column, std::string_view file) const {
+Timestamp EventExtractor::read_time(const Record& record, int column, std::string_view file) {
   auto cell = record.fields[static_cast<std::size_t>(column)];
-  ParsedTime parsed = parse_timestamp(cell);
+  DateCache& cache = column == schema_.time && time_cache_ != nullptr ? *time_cache_ : date_cache_[column];
+  ParsedTime parsed = parse_timestamp(cell, cache);
   if (parsed.status == ParsedTime::Status::invalid) {
     throw Error(ExitCode::bad_value,
                 fmt::format("{}cannot read {} as a time: {}",

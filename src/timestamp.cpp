@@ -1,5 +1,7 @@
 #include "funnel/timestamp.h"
 
+#include <cstring>
+
 #include <fmt/format.h>
 
 namespace funnel {
@@ -56,23 +58,37 @@ bool is_placeholder(std::string_view cell) {
 }
 
 ParsedTime parse_timestamp(std::string_view cell) {
+  DateCache cache;
+  return parse_timestamp(cell, cache);
+}
+
+ParsedTime parse_timestamp(std::string_view cell, DateCache& cache) {
   std::string_view s = trim(cell);
-  if (is_placeholder(s)) {
-    ParsedTime r;
-    r.status = ParsedTime::Status::empty;
-    return r;
+  std::int64_t days;
+  if (cache.valid && s.size() >= 10 && std::memcmp(s.data(), cache.text, 10) == 0) {
+    days = cache.days;
+  } else {
+    if (is_placeholder(s)) {
+      ParsedTime r;
+      r.status = ParsedTime::Status::empty;
+      return r;
+    }
+    unsigned year, month, day;
+    if (!digits(s, 0, 4, year) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, month) ||
+        s[7] != '-' || !digits(s, 8, 2, day)) {
+      return invalid("expected a date like 2024-03-05 or 2024-03-05T14:22:01Z");
+    }
+    if (month < 1 || month > 12) return invalid(fmt::format("month {} is not 1..12", month));
+    if (year == 0) return invalid("year 0000 is not a real date");
+    if (day < 1 || day > days_in_month(year, month)) {
+      return invalid(fmt::format("{:04}-{:02} has no day {}", year, month, day));
+    }
+    days = days_from_civil(year, month, day);
+    std::memcpy(cache.text, s.data(), 10);
+    cache.days = days;
+    cache.valid = true;
   }
-  unsigned year, month, day;
-  if (!digits(s, 0, 4, year) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, month) ||
-      s[7] != '-' || !digits(s, 8, 2, day)) {
-    return invalid("expected a date like 2024-03-05 or 2024-03-05T14:22:01Z");
-  }
-  if (month < 1 || month > 12) return invalid(fmt::format("month {} is not 1..12", month));
-  if (year == 0) return invalid("year 0000 is not a real date");
-  if (day < 1 || day > days_in_month(year, month)) {
-    return invalid(fmt::format("{:04}-{:02} has no day {}", year, month, day));
-  }
-  std::int64_t seconds = days_from_civil(year, month, day) * 86400;
+  std::int64_t seconds = days * 86400;
   std::size_t pos = 10;
   if (pos < s.size()) {
     if (s[pos] != 'T' && s[pos] != ' ' && s[pos] != 't') {

@@ -66,3 +66,19 @@ TEST_SUITE("timestamp") {
     CHECK_FALSE(parse_duration("3.5d").has_value());
   }
 }
+
+TEST_SUITE("timestamp") {
+  TEST_CASE("the date cache gives the same answers as a fresh parse") {
+    DateCache cache;
+    for (const char* text : {"2024-03-05T10:00:00Z", "2024-03-05T23:59:59+01:00", "2024-03-05",
+                             "2024-03-06 08:00", "2024-03-05T00:00:00Z", "2024-02-30T00:00:00Z",
+                             "2024-03-05Tjunk", "", "N/A", "2024-03-05T10:00:00Z"}) {
+      CAPTURE(text);
+      auto cached = parse_timestamp(text, cache);
+      auto fresh = parse_timestamp(text);
+      CHECK(static_cast<int>(cached.status) == static_cast<int>(fresh.status));
+      CHECK(cached.value == fresh.value);
+      CHECK(cached.problem == fresh.problem);
+    }
+  }
+}

@@ -95,7 +95,7 @@ class EventExtractor {
  private:
   void add_snapshot(const Record& record, std::string_view file, RowEvidence& out);
   int resolve_stage(std::string_view value, const Record& record, std::string_view file);
-  Timestamp read_time(const Record& record, int column, std::string_view file) const;
+  Timestamp read_time(const Record& record, int column, std::string_view file);
 
   const Schema& schema_;
   const StageModel& model_;
@@ -104,6 +104,8 @@ class EventExtractor {
   std::vector<std::pair<std::string, int>> recent_;  ///< the first spellings seen
   std::map<std::string, UnknownStage, std::less<>> unknown_;
   std::string segment_scratch_;
+  std::unordered_map<int, DateCache> date_cache_;  ///< per time column
+  DateCache* time_cache_ = nullptr;                ///< the long shape's time column
 };
 
 }  // namespace funnel

@@ -33,6 +33,15 @@ struct ParsedTime {
 /// Surrounding spaces are ignored; placeholders give Status::empty.
 ParsedTime parse_timestamp(std::string_view cell);
 
+/// The last date read, so a column of mostly equal dates skips re-validating them.
+struct DateCache {
+  char text[10] = {};
+  std::int64_t days = 0;
+  bool valid = false;
+};
+/// parse_timestamp() reusing `cache` for the date part.
+ParsedTime parse_timestamp(std::string_view cell, DateCache& cache);
+
 /// ISO 8601 UTC form, "2024-03-05T14:22:01Z".
 std::string format_timestamp(Timestamp t);
 
