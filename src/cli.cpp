@@ -25,6 +25,7 @@ struct CommandLine {
   std::string as_of;
   bool quiet = false;
   std::string config;
+  std::string encoding = "utf8";
 };
 
 /// Applies a config file's keys to the options the command line left unset. Keys are the
@@ -67,6 +68,15 @@ char parse_delimiter(const std::string& text) {
 
 void finish_options(CommandLine& cl) {
   cl.report.delimiter = parse_delimiter(cl.delimiter);
+  if (cl.encoding == "utf8" || cl.encoding == "utf-8") {
+    cl.report.encoding = Encoding::utf8;
+  } else if (cl.encoding == "latin1" || cl.encoding == "iso-8859-1") {
+    cl.report.encoding = Encoding::latin1;
+  } else if (cl.encoding == "cp1252" || cl.encoding == "windows-1252") {
+    cl.report.encoding = Encoding::cp1252;
+  } else {
+    throw Error(ExitCode::usage, fmt::format("--encoding must be utf8, latin1 or cp1252, not '{}'", cl.encoding));
+  }
   const std::string& shape = cl.report.columns.shape;
   if (!shape.empty() && shape != "long" && shape != "wide" && shape != "snapshot") {
     throw Error(ExitCode::usage, fmt::format("--shape must be long, wide or snapshot, not '{}'", shape));
@@ -100,6 +110,10 @@ void define_report(CLI::App& report, CommandLine& cl) {
   report.add_option("--threads", o.threads, "1: one thread; 2: one reads and parses while the other counts")->capture_default_str()->check(CLI::Range(1, 2));
 
   report.add_option("-d,--delimiter", cl.delimiter, "Field delimiter: , ; tab | (default: detected from the header)")->group("Input");
+  report.add_option("--encoding", cl.encoding, "Text encoding: utf8, latin1, cp1252 (UTF-16 is recognized by its BOM)")->capture_default_str()->group("Input");
+  report.add_option("--skip-lines", o.skip_lines, "Skip this many lines before the header (report titles)")->group("Input");
+  report.add_flag("--lenient", o.lenient, "Skip malformed records (counted and reported) instead of stopping")->group("Input");
+  report.add_option("--rejects", o.rejects, "Write every skipped record (file, line, reason, raw text) to FILE as CSV")->group("Input");
   report.add_option("--shape", o.columns.shape, "Input shape: long, wide, snapshot (default: detected)")->group("Input");
   report.add_option("--id", o.columns.id, "Lead id column")->group("Input");
   report.add_option("--stage-col", o.columns.stage, "Stage column (long and snapshot shapes)")->group("Input");
@@ -130,6 +144,7 @@ int run_report(CommandLine& cl, Streams& streams) {
   bool to_stdout = cl.output.empty() || cl.output == "-";
   bool color = format == Format::table && to_stdout && streams.out_is_terminal && !streams.no_color;
   render(report, format, text, color);
+  if (!cl.report.rejects.empty()) write_file_atomically(cl.report.rejects, report.rejects_csv);
   if (!to_stdout) {
     write_file_atomically(cl.output, text.str());
   } else {

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -17,35 +18,25 @@
 
 #include "funnel/diagnostics.h"
 #include "funnel/input.h"
+#include "funnel/stage_model.h"
 
 namespace funnel {
 namespace {
 
 constexpr std::size_t kMaxRecordBytes = std::size_t{64} << 20;
 
-/// Feeds io::LineReader from a ByteStream, validating bytes on the way (this runs on
-/// LineReader's reader thread, so the checks cost the parsing thread nothing).
-class ValidatingSource : public io::ByteSourceBase {
+/// Feeds io::LineReader decoded, validated text. This runs on LineReader's reader thread,
+/// so decoding and checks cost the parsing thread nothing.
+class DecodingSource : public io::ByteSourceBase {
  public:
-  ValidatingSource(std::unique_ptr<ByteStream> stream, ByteValidator& validator)
-      : stream_(std::move(stream)), validator_(validator) {}
+  DecodingSource(std::unique_ptr<ByteStream> stream, Encoding encoding, ByteValidator& validator)
+      : decoder_(std::move(stream), encoding, validator) {}
   int read(char* buffer, int size) override {
-    if (done_) return 0;
-    std::size_t n = stream_->read(buffer, static_cast<std::size_t>(size));
-    if (n == 0) {
-      validator_.finish();
-      done_ = true;
-      return 0;
-    }
-    std::size_t good = validator_.scan(buffer, n);
-    if (good < n) done_ = true;  // stop at the line holding the fault
-    return static_cast<int>(good);
+    return static_cast<int>(decoder_.read(buffer, static_cast<std::size_t>(size)));
   }
 
  private:
-  std::unique_ptr<ByteStream> stream_;
-  ByteValidator& validator_;
-  bool done_ = false;
+  TextDecoder decoder_;
 };
 
 bool is_blank(const char* line, std::size_t len, char delimiter) {
@@ -75,25 +66,43 @@ char detect_delimiter(std::string_view header_line) {
 }
 
 struct RecordReader::Impl {
+  explicit Impl(bool lenient) : validator(lenient) {}
+
   std::string name;
+  ReadOptions options;
   ByteValidator validator;
   std::unique_ptr<io::LineReader> lines;
   Dialect dialect;
   std::vector<std::string> header;
-  std::uint64_t blank = 0;
+  std::vector<std::string> header_keys;  // normalized, to spot a repeated header
+  std::uint64_t blank = 0, trailing = 0;
+  std::function<void(const Reject&)> reject_sink;
+
   std::string out;                    // unescaped fields of a quoted record
   std::vector<std::size_t> bounds;    // field end offsets into `out`
-  char* pending_line = nullptr;       // first line, read early to detect the dialect
+  // Lines read ahead and given back: the first line of the header, or the lines after
+  // an unclosed quote in lenient mode. Served before io::LineReader's.
+  std::deque<std::pair<std::uint64_t, std::string>> replay;
+  std::string replayed;               // the line handed out from `replay`
+  std::uint64_t line_number = 0;      // physical line of the last line handed out
+  std::vector<std::pair<std::uint64_t, std::string>> record_lines;  // lenient: raw lines
 
   char* next_line() {
-    if (pending_line != nullptr) return std::exchange(pending_line, nullptr);
+    if (!replay.empty()) {
+      line_number = replay.front().first;
+      replayed = std::move(replay.front().second);
+      replay.pop_front();
+      return replayed.data();
+    }
     try {
-      return lines->next_line();
+      char* line = lines->next_line();
+      line_number = lines->get_file_line();
+      return line;
     } catch (const io::error::line_length_limit_exceeded&) {
       check_fault();
       throw Error(ExitCode::malformed_csv,
                   fmt::format("{}:{}: line longer than 16 MiB (is this a CSV file?)", name,
-                              lines->get_file_line()));
+                              lines->get_file_line() + 1));
     }
   }
 
@@ -101,15 +110,15 @@ struct RecordReader::Impl {
   void check_fault() const {
     if (!validator.failed()) return;
     const ByteFault& f = validator.fault();
-    throw Error(ExitCode::malformed_csv,
-                fmt::format("{}:{}:{}: {} (funnel reads UTF-8 text; re-save the export as "
-                            "UTF-8 CSV)",
-                            name, f.line, f.column, f.what));
+    throw Error(ExitCode::malformed_csv, fmt::format("{}:{}:{}: {}{}", name, f.line, f.column, f.what, hint(f)));
   }
 
-  [[noreturn]] void fail(std::uint64_t line, std::string what) const {
-    check_fault();
-    throw Error(ExitCode::malformed_csv, fmt::format("{}:{}: {}", name, line, what));
+  static std::string_view hint(const ByteFault& f) {
+    if (f.what.rfind("invalid UTF-8", 0) == 0) {
+      return " (funnel reads UTF-8; for Excel's Western European CSV use --encoding cp1252, or "
+             "re-save as CSV UTF-8)";
+    }
+    return " (is this a text CSV file?)";
   }
 
   /// Splits a line without quotes in one pass, sixteen bytes at a time where SSE2 is
@@ -143,8 +152,9 @@ struct RecordReader::Impl {
     return true;
   }
 
-  /// RFC 4180 with state carried across physical lines for quoted line breaks.
-  void split_quoted(char* line, std::size_t len, Record& record) {
+  /// RFC 4180 with state carried across physical lines for quoted line breaks. Returns
+  /// what is wrong with the record, or an empty string.
+  std::string split_quoted(char* line, std::size_t len, Record& record) {
     enum class State { field_start, unquoted, quoted, quote_in_quoted, after_quote };
     State state = State::field_start;
     out.clear();
@@ -198,9 +208,11 @@ struct RecordReader::Impl {
             } else if (c == ' ' || c == '\t') {
               state = State::after_quote;
             } else {
-              fail(physical, fmt::format("column {}: unexpected {} after a closing quote (a quote "
-                                         "inside a quoted field must be doubled: \"\")",
-                                         i + 1, quote_cell(std::string_view(&c, 1))));
+              std::string at = physical == record.line ? fmt::format("column {}", i + 1)
+                                                       : fmt::format("line {} column {}", physical, i + 1);
+              return fmt::format("{}: unexpected {} after a closing quote (a quote inside a quoted "
+                                 "field must be doubled: \"\")",
+                                 at, quote_cell(std::string_view(&c, 1)));
             }
             break;
         }
@@ -209,18 +221,18 @@ struct RecordReader::Impl {
       // The quoted field goes on: join the next physical line.
       out += '\n';
       if (out.size() > kMaxRecordBytes) {
-        fail(record.line, fmt::format("record longer than 64 MiB: is the quote opened at line {} "
-                                      "column {} ever closed?",
-                                      quote_line, quote_column));
+        return fmt::format("record longer than 64 MiB: is the quote opened at line {} column {} "
+                           "ever closed?",
+                           quote_line, quote_column);
       }
       line = next_line();
       if (line == nullptr) {
-        fail(record.line, fmt::format("unclosed quote (opened at line {} column {}) runs to the "
-                                      "end of the input",
-                                      quote_line, quote_column));
+        return fmt::format("unclosed quote (opened at line {} column {}) runs to the end of the input",
+                           quote_line, quote_column);
       }
-      physical = lines->get_file_line();
+      physical = line_number;
       len = std::strlen(line);
+      if (options.lenient) record_lines.emplace_back(physical, std::string(line, len));
     }
     bounds.push_back(out.size());
     record.fields.clear();
@@ -229,9 +241,22 @@ struct RecordReader::Impl {
       record.fields.emplace_back(out.data() + begin, end - begin);
       begin = end;
     }
+    return {};
   }
 
-  bool read_record(Record& record) {
+  std::string raw_text() const {
+    std::string raw;
+    for (const auto& [number, text] : record_lines) {
+      if (!raw.empty()) raw += '\n';
+      raw += text;
+    }
+    return raw;
+  }
+
+  /// Reads the next record. Returns false at the end; `problem` says what is wrong with a
+  /// record that was read but is malformed.
+  bool read_record(Record& record, std::string& problem) {
+    problem.clear();
     for (;;) {
       char* line = next_line();
       if (line == nullptr) {
@@ -243,20 +268,51 @@ struct RecordReader::Impl {
         ++blank;
         continue;
       }
-      record.line = lines->get_file_line();
-      if (!split_plain(line, len, record)) split_quoted(line, len, record);
+      record.line = line_number;
+      if (options.lenient) {
+        record_lines.clear();
+        record_lines.emplace_back(line_number, std::string(line, len));
+      }
+      if (!split_plain(line, len, record)) {
+        problem = split_quoted(line, len, record);
+        if (!problem.empty()) {
+          if (!options.lenient) {
+            check_fault();
+            throw Error(ExitCode::malformed_csv, fmt::format("{}:{}: {}", name, record.line, problem));
+          }
+          if (problem.rfind("unclosed quote", 0) == 0 || problem.rfind("record longer", 0) == 0) {
+            // Reject the line that opened the quote; read the lines it swallowed again.
+            for (std::size_t i = record_lines.size(); i-- > 1;) replay.push_front(std::move(record_lines[i]));
+            record_lines.resize(1);
+          }
+        }
+      }
+      if (options.lenient) {
+        std::uint64_t last = record_lines.empty() ? record.line : record_lines.back().first;
+        if (auto fault = validator.take_fault(record.line, last)) {
+          problem = fmt::format("line {} byte {}: {}", fault->line, fault->column, fault->what);
+        }
+      }
       return true;
     }
   }
+
+  void reject(const Record& record, std::string reason) const {
+    if (reject_sink) reject_sink(Reject{record.line, std::move(reason), raw_text()});
+  }
 };
 
-RecordReader::RecordReader(const std::string& path, std::istream* stdin_stream, char delimiter)
-    : impl_(std::make_unique<Impl>()) {
+RecordReader::RecordReader(const std::string& path, std::istream* stdin_stream, const ReadOptions& options)
+    : impl_(std::make_unique<Impl>(options.lenient)) {
   Impl& m = *impl_;
+  m.options = options;
   m.name = path == "-" ? "<stdin>" : path;
-  auto source = std::make_unique<ValidatingSource>(open_byte_stream(path, stdin_stream), m.validator);
+  auto source = std::make_unique<DecodingSource>(open_byte_stream(path, stdin_stream), options.encoding, m.validator);
   m.lines = std::make_unique<io::LineReader>(m.name, std::move(source));
 
+  for (std::uint64_t i = 0; i < options.skip_lines; ++i) {
+    if (m.next_line() == nullptr) break;
+  }
   // Find the first non-blank line to learn the dialect from it.
   char* first = nullptr;
   while ((first = m.next_line()) != nullptr && is_blank(first, std::strlen(first), '\0')) ++m.blank;
@@ -264,8 +320,10 @@ RecordReader::RecordReader(const std::string& path, std::istream* stdin_stream, 
     m.check_fault();
     return;  // empty input: header() stays empty
   }
-  std::string_view first_line(first);
-  if (first_line.size() == 5 && first_line.substr(0, 4) == "sep=" && first_line[4] != '"') {
+  std::string first_line(first);
+  std::uint64_t first_number = m.line_number;
+  char delimiter = options.delimiter;
+  if (first_line.size() == 5 && first_line.compare(0, 4, "sep=") == 0 && first_line[4] != '"') {
     // Excel's dialect line: "sep=;" names the delimiter (unless --delimiter did), the header follows.
     if (delimiter == 0) delimiter = first_line[4];
     first = m.next_line();
@@ -274,13 +332,21 @@ RecordReader::RecordReader(const std::string& path, std::istream* stdin_stream, 
       return;
     }
     first_line = first;
+    first_number = m.line_number;
   }
   m.dialect.delimiter = delimiter != 0 ? delimiter : detect_delimiter(first_line);
   m.dialect.detected = delimiter == 0;
-  m.pending_line = first;
+  m.replay.emplace_front(first_number, std::move(first_line));
   Record header;
-  m.read_record(header);
-  for (auto field : header.fields) m.header.emplace_back(field);
+  std::string problem;
+  m.read_record(header, problem);
+  if (!problem.empty()) {
+    throw Error(ExitCode::malformed_csv, fmt::format("{}:{}: header: {}", m.name, header.line, problem));
+  }
+  for (auto field : header.fields) {
+    m.header.emplace_back(field);
+    m.header_keys.push_back(normalize_name(field));
+  }
 }
 
 RecordReader::~RecordReader() = default;
@@ -289,15 +355,39 @@ const std::string& RecordReader::name() const { return impl_->name; }
 const Dialect& RecordReader::dialect() const { return impl_->dialect; }
 const std::vector<std::string>& RecordReader::header() const { return impl_->header; }
 std::uint64_t RecordReader::blank_lines() const { return impl_->blank; }
+std::uint64_t RecordReader::trailing_delimiters() const { return impl_->trailing; }
+void RecordReader::on_reject(std::function<void(const Reject&)> sink) { impl_->reject_sink = std::move(sink); }
 
 bool RecordReader::next(Record& record) {
-  if (impl_->header.empty()) return false;
-  if (!impl_->read_record(record)) return false;
-  if (record.fields.size() != impl_->header.size()) {
-    impl_->fail(record.line, fmt::format("expected {} fields (as in the header), found {}",
-                                         impl_->header.size(), record.fields.size()));
+  Impl& m = *impl_;
+  if (m.header.empty()) return false;
+  std::string problem;
+  for (;;) {
+    if (!m.read_record(record, problem)) return false;
+    if (problem.empty()) {
+      std::size_t n = m.header.size();
+      if (record.fields.size() == n + 1 && record.fields.back().find_first_not_of(" \t") == std::string_view::npos) {
+        record.fields.pop_back();  // a trailing delimiter
+        ++m.trailing;
+      }
+      if (record.fields.size() != n) {
+        problem = fmt::format("expected {} fields (as in the header), found {}", n, record.fields.size());
+        if (!m.options.lenient) {
+          m.check_fault();
+          throw Error(ExitCode::malformed_csv, fmt::format("{}:{}: {}", m.name, record.line, problem));
+        }
+      } else {
+        bool repeated = true;
+        for (std::size_t i = 0; i < n && repeated; ++i) {
+          repeated = normalize_name(record.fields[i]) == m.header_keys[i];
+        }
+        if (!repeated) return true;
+        m.reject(record, "repeated header");
+        continue;
+      }
+    }
+    m.reject(record, problem);
   }
-  return true;
 }
 
 }  // namespace funnel

@@ -81,16 +81,6 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
     return column;
   };
 
-  // Duplicate header names make "column by name" ambiguous.
-  for (std::size_t i = 0; i < normalized.size(); ++i) {
-    for (std::size_t j = i + 1; j < normalized.size(); ++j) {
-      if (!normalized[i].empty() && normalized[i] == normalized[j]) {
-        schema_error(fmt::format("{}:1: columns {} and {} are both named '{}'", file, i + 1,
-                                 j + 1, header[j]));
-      }
-    }
-  }
-
   schema.id = take(spec.id.empty() ? find_role(normalized, kIdNames, taken)
                                    : find_named(header, spec.id, "--id", file));
   if (schema.id < 0) {
@@ -104,8 +94,9 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
   }
   if (schema.id < 0) {
     schema_error(fmt::format("{}:1: no lead id column (looked for {}, or one column ending in "
-                             "'id'); name it with --id COLUMN. Header: {}",
-                             file, fmt::join(kIdNames, ", "), fmt::join(header, ", ")));
+                             "'id'); name it with --id COLUMN. Header: {}{}",
+                             file, fmt::join(kIdNames, ", "), fmt::join(header, ", "),
+                             header.size() <= 2 ? ". If the file starts with a title line, skip it with --skip-lines N" : ""));
   }
   schema.stage = take(spec.stage.empty() ? find_role(normalized, kStageNames, taken)
                                          : find_named(header, spec.stage, "--stage-col", file));
@@ -189,6 +180,22 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
     }
   }
   for (const auto& by : spec.by) schema.segments.push_back(find_named(header, by, "--by", file));
+
+  // A column used by name must be the only one with that name; unused duplicates are fine.
+  std::vector<int> used{schema.id, schema.stage, schema.time, schema.status, schema.created, schema.closed};
+  for (const auto& st : schema.stage_times) used.push_back(st.column);
+  for (int column : schema.segments) used.push_back(column);
+  for (int column : used) {
+    if (column < 0) continue;
+    for (std::size_t j = 0; j < normalized.size(); ++j) {
+      if (static_cast<int>(j) != column && normalized[j] == normalized[static_cast<std::size_t>(column)]) {
+        schema_error(fmt::format("{}:1: columns {} and {} are both named '{}' and funnel needs that column: "
+                                 "rename one",
+                                 file, std::min<std::size_t>(j, static_cast<std::size_t>(column)) + 1,
+                                 std::max<std::size_t>(j, static_cast<std::size_t>(column)) + 1, header[j]));
+      }
+    }
+  }
   return schema;
 }
 

@@ -1,5 +1,6 @@
 #include "funnel/input.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -68,8 +69,28 @@ std::unique_ptr<ByteStream> open_byte_stream(const std::string& path, std::istre
 }
 
 void ByteValidator::record(std::uint64_t column, std::string what) {
+  if (lenient_) {
+    std::lock_guard lock(faults_mutex_);
+    if (faults_.empty() || faults_.back().line != line_) {
+      faults_.push_back(ByteFault{line_, column, std::move(what)});
+      fault_count_.fetch_add(1, std::memory_order_release);
+    }
+    return;
+  }
   fault_ = ByteFault{line_, column, std::move(what)};
   failed_.store(true, std::memory_order_release);
+}
+
+std::optional<ByteFault> ByteValidator::take_fault(std::uint64_t first_line, std::uint64_t last_line) {
+  if (fault_count_.load(std::memory_order_acquire) == 0) return std::nullopt;
+  std::lock_guard lock(faults_mutex_);
+  std::optional<ByteFault> found;
+  while (!faults_.empty() && faults_.front().line <= last_line) {
+    if (!found && faults_.front().line >= first_line) found = faults_.front();
+    faults_.pop_front();
+    fault_count_.fetch_sub(1, std::memory_order_release);
+  }
+  return found;
 }
 
 std::size_t ByteValidator::scan(const char* data, std::size_t size) {
@@ -82,6 +103,7 @@ std::size_t ByteValidator::scan(const char* data, std::size_t size) {
     record(column, std::move(what));
     return line_start;
   };
+  bool lenient = lenient_;
   while (i < size) {
     if (pending_ == 0) {
       // ASCII fast path, eight bytes at a time: no high bit, no zero byte.
@@ -101,7 +123,12 @@ std::size_t ByteValidator::scan(const char* data, std::size_t size) {
     if (pending_ > 0) {
       if (c < lo_ || c > hi_) {
         // Report the byte that started the sequence: that is the one not in UTF-8.
-        return fail(lead_column_, fmt::format("invalid UTF-8 byte 0x{:02x}", lead_byte_));
+        std::size_t good = fail(lead_column_, fmt::format("invalid UTF-8 byte 0x{:02x}", lead_byte_));
+        if (!lenient) return good;
+        pending_ = 0;  // look at this byte again as the start of something new
+        lo_ = 0x80;
+        hi_ = 0xBF;
+        continue;
       }
       lo_ = 0x80;
       hi_ = 0xBF;
@@ -111,7 +138,8 @@ std::size_t ByteValidator::scan(const char* data, std::size_t size) {
       column_ = 0;
       line_start = i + 1;
     } else if (c == 0) {
-      return fail(column_at(), "NUL byte");
+      std::size_t good = fail(column_at(), "NUL byte");
+      if (!lenient) return good;
     } else if (c >= 0x80) {
       lead_byte_ = c;
       lead_column_ = column_at();
@@ -126,7 +154,8 @@ std::size_t ByteValidator::scan(const char* data, std::size_t size) {
         if (c == 0xF0) lo_ = 0x90;
         if (c == 0xF4) hi_ = 0x8F;
       } else {
-        return fail(column_at(), fmt::format("invalid UTF-8 byte 0x{:02x}", c));
+        std::size_t good = fail(column_at(), fmt::format("invalid UTF-8 byte 0x{:02x}", c));
+        if (!lenient) return good;
       }
     }
     ++i;
@@ -137,8 +166,163 @@ std::size_t ByteValidator::scan(const char* data, std::size_t size) {
 
 void ByteValidator::finish() {
   if (!failed() && pending_ > 0) {
+    pending_ = 0;
     record(lead_column_, fmt::format("invalid UTF-8 byte 0x{:02x} (sequence cut off by the end of input)", lead_byte_));
   }
+}
+
+}  // namespace funnel
+
+namespace funnel {
+namespace {
+
+std::atomic<std::size_t> chunk_size{std::size_t{1} << 20};
+
+// Windows-1252 0x80..0x9F; the five undefined bytes map to the C1 controls, as Python does.
+constexpr char16_t kCp1252[32] = {
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+
+void append_utf8(std::string& out, char32_t c) {
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+}
+
+}  // namespace
+
+void TextDecoder::set_chunk_size(std::size_t bytes) { chunk_size.store(bytes < 1 ? 1 : bytes); }
+
+TextDecoder::TextDecoder(std::unique_ptr<ByteStream> stream, Encoding encoding, ByteValidator& validator)
+    : stream_(std::move(stream)), encoding_(encoding), validator_(validator) {
+  switch (encoding_) {
+    case Encoding::utf8: mode_ = Mode::utf8; break;
+    case Encoding::latin1: mode_ = Mode::latin1; break;
+    case Encoding::cp1252: mode_ = Mode::cp1252; break;
+  }
+}
+
+std::size_t TextDecoder::read(char* out, std::size_t size) {
+  std::size_t n = 0;
+  while (n < size) {
+    if (pending_pos_ < pending_.size()) {
+      std::size_t take = std::min(size - n, pending_.size() - pending_pos_);
+      std::memcpy(out + n, pending_.data() + pending_pos_, take);
+      n += take;
+      pending_pos_ += take;
+      continue;
+    }
+    if (eof_ || !decode_chunk()) break;
+  }
+  return n;
+}
+
+bool TextDecoder::decode_chunk() {
+  raw_.assign(carry_);
+  std::size_t kept = carry_.size();
+  carry_.clear();
+  raw_.resize(kept + chunk_size.load());
+  std::size_t got = stream_->read(raw_.data() + kept, raw_.size() - kept);
+  raw_.resize(kept + got);
+  pending_.clear();
+  pending_pos_ = 0;
+  bool end = got == 0;
+  std::size_t at = 0;
+  if (!started_ && !raw_.empty()) {
+    if (raw_.size() >= 2 && raw_[0] == '\xFF' && raw_[1] == '\xFE') {
+      mode_ = Mode::utf16le;
+      at = 2;
+    } else if (raw_.size() >= 2 && raw_[0] == '\xFE' && raw_[1] == '\xFF') {
+      mode_ = Mode::utf16be;
+      at = 2;
+    } else if (raw_.size() >= 3 && raw_.compare(0, 3, "\xEF\xBB\xBF") == 0) {
+      at = 3;
+    }
+    started_ = true;
+  }
+  if (carry_cr_) {
+    pending_ += '\r';
+    carry_cr_ = false;
+  }
+  switch (mode_) {
+    case Mode::utf8:
+      pending_.append(raw_, at, std::string::npos);
+      break;
+    case Mode::latin1:
+    case Mode::cp1252:
+      for (std::size_t i = at; i < raw_.size(); ++i) {
+        auto b = static_cast<unsigned char>(raw_[i]);
+        char32_t c = b;
+        if (mode_ == Mode::cp1252 && b >= 0x80 && b < 0xA0) c = kCp1252[b - 0x80];
+        append_utf8(pending_, c);
+      }
+      break;
+    case Mode::utf16le:
+    case Mode::utf16be: {
+      std::size_t i = at;
+      auto unit = [&](std::size_t k) -> char32_t {
+        auto a = static_cast<unsigned char>(raw_[k]), b = static_cast<unsigned char>(raw_[k + 1]);
+        return mode_ == Mode::utf16le ? static_cast<char32_t>(a | (b << 8)) : static_cast<char32_t>((a << 8) | b);
+      };
+      for (; i + 2 <= raw_.size(); i += 2) {
+        char32_t c = unit(i);
+        if (c >= 0xD800 && c < 0xDC00) {
+          if (i + 4 > raw_.size()) break;  // the low half is in the next chunk
+          char32_t low = unit(i + 2);
+          if (low >= 0xDC00 && low < 0xE000) {
+            c = 0x10000 + ((c - 0xD800) << 10) + (low - 0xDC00);
+            i += 2;
+          } else {
+            c = 0xFFFD;
+          }
+        } else if (c >= 0xDC00 && c < 0xE000) {
+          c = 0xFFFD;
+        }
+        append_utf8(pending_, c);
+      }
+      carry_.assign(raw_, i, std::string::npos);
+      if (end && !carry_.empty()) {
+        pending_ += '\xFF';  // an odd byte at the end: let the validator report it
+        carry_.clear();
+      }
+      break;
+    }
+  }
+  // Lone CRs (old Mac line ends) become LFs; CRLF stays for io::LineReader to strip.
+  for (std::size_t i = 0; i < pending_.size(); ++i) {
+    if (pending_[i] != '\r') continue;
+    if (i + 1 < pending_.size()) {
+      if (pending_[i + 1] != '\n') pending_[i] = '\n';
+    } else if (!end) {
+      pending_.pop_back();  // decide when the next chunk shows what follows
+      carry_cr_ = true;
+    } else {
+      pending_[i] = '\n';
+    }
+  }
+  std::size_t good = validator_.scan(pending_.data(), pending_.size());
+  if (good < pending_.size()) {
+    pending_.resize(good);  // strict: stop at the line holding the fault
+    eof_ = true;
+  }
+  if (end) {
+    validator_.finish();
+    eof_ = true;
+  }
+  return !pending_.empty() || !eof_;
 }
 
 }  // namespace funnel

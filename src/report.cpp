@@ -1,6 +1,7 @@
 #include "funnel/report.h"
 
 #include <algorithm>
+#include <cctype>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -121,6 +122,48 @@ struct Reader {
   Schema schema;
   std::unique_ptr<EventExtractor> extractor;
   std::string first_file;
+  std::vector<RejectedRow>* first_rejects = nullptr;
+  std::string* rejects_csv = nullptr;
+
+  /// The reason's family, for the counts ("wrong field count", "invalid UTF-8", ...).
+  static std::string reason_family(const std::string& reason) {
+    if (reason.rfind("expected ", 0) == 0) return "wrong field count";
+    if (reason.find("invalid UTF-8") != std::string::npos) return "invalid UTF-8";
+    if (reason.find("NUL byte") != std::string::npos) return "NUL byte";
+    if (reason.find("quote") != std::string::npos) return "bad quoting";
+    return reason;
+  }
+
+  void rejected(const std::string& file, const Reject& r) {
+    ++input.rows_read;
+    ++input.rows_reported;
+    ++input.reported_by_reason[reason_family(r.reason)];
+    if (first_rejects->size() < 5) first_rejects->push_back({file, r.line, r.reason});
+    if (rejects_csv != nullptr) {
+      auto cell = [](std::string_view text) {
+        std::string out = "\"";
+        for (char c : text) {
+          if (c == '"') out += '"';
+          out += c;
+        }
+        return out + "\"";
+      };
+      *rejects_csv += fmt::format("{},{},{},{}\n", cell(file), r.line, cell(r.reason), cell(r.raw));
+    }
+  }
+
+  static bool scientific(std::string_view id) {
+    // Excel shows long numbers as 1.23457E+11 and saves them so: distinct ids merge.
+    auto e = id.find_first_of("Ee");
+    if (e == std::string_view::npos || e == 0 || e + 2 > id.size() || (id[e + 1] != '+' && id[e + 1] != '-')) return false;
+    for (std::size_t i = 0; i < e; ++i) {
+      if (!(std::isdigit(static_cast<unsigned char>(id[i])) || (id[i] == '.' && i > 0))) return false;
+    }
+    for (std::size_t i = e + 2; i < id.size(); ++i) {
+      if (!std::isdigit(static_cast<unsigned char>(id[i]))) return false;
+    }
+    return true;
+  }
 
   StringMap<std::uint32_t> label_ids;
   std::vector<std::string> first_labels;  // the first few labels, scanned before hashing
@@ -144,7 +187,9 @@ struct Reader {
     Record record;
     RowEvidence evidence;
     for (const auto& path : input.files) {
-      RecordReader reader(path, stdin_stream, options.delimiter);
+      ReadOptions read{options.delimiter, options.encoding, options.lenient, options.skip_lines};
+      RecordReader reader(path, stdin_stream, read);
+      reader.on_reject([this, &reader](const Reject& r) { rejected(reader.name(), r); });
       if (reader.header().empty()) {
         throw Error(ExitCode::no_data, fmt::format("{}: empty input: no header line", reader.name()));
       }
@@ -170,11 +215,16 @@ struct Reader {
           continue;
         }
         ++input.rows_used;
+        if (evidence.id.size() > 2 && (evidence.id[1] == '.' || evidence.id[1] == 'E' || evidence.id[1] == 'e') &&
+            scientific(evidence.id)) {
+          ++input.scientific_ids;
+        }
         if (segmented) last_segment = intern_label(evidence.segment, batch);
         batch->add(evidence, last_segment);
         if (batch->full()) batch = sink(batch);
       }
       input.blank_lines += reader.blank_lines();
+      input.trailing_delimiters += reader.trailing_delimiters();
     }
     sink(batch);
   }
@@ -241,14 +291,16 @@ struct Cancelled {};
 }  // namespace
 
 Report build_report(const ReportOptions& options, std::istream* stdin_stream, Diagnostics& diagnostics) {
-  Report report{StageModel::build(options.stages), {}, {}, options.funnel, !options.columns.by.empty()};
+  Report report{StageModel::build(options.stages), {}, {}, options.funnel, !options.columns.by.empty(), {}, {}};
   InputCounts& input = report.input;
   input.files = options.files.empty() ? std::vector<std::string>{"-"} : options.files;
 
   LeadStore store(report.model.size());
   std::vector<std::string> labels;
   std::vector<std::string>* labels_out = report.segmented ? &labels : nullptr;
-  Reader reader{options, stdin_stream, report.model, input, report.segmented, {}, {}, {}, {}, {}, {}};
+  Reader reader{options, stdin_stream, report.model, input, report.segmented, {}, {}, {}, {},
+                &report.first_rejects, options.rejects.empty() ? nullptr : &report.rejects_csv, {}, {}};
+  if (!options.rejects.empty()) report.rejects_csv = "file,line,reason,raw\n";
 
   if (options.threads <= 1) {
     RowBatch batch;
@@ -295,6 +347,26 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
                 fmt::format("{}: header only: no data rows", input.files.size() == 1 ? reader.first_file : "input"));
   }
   warn_unknown_stages(*reader.extractor, report.model, input.shape, diagnostics);
+  for (const auto& r : report.first_rejects) {
+    diagnostics.warn(fmt::format("{}:{}: skipped: {}", r.file, r.line, r.reason));
+  }
+  std::uint64_t malformed = 0;
+  for (const auto& [reason, count] : input.reported_by_reason) {
+    if (reason != "empty lead id" && reason != "empty stage" && reason != "unknown stage" && reason != "no stage date") malformed += count;
+  }
+  if (malformed > report.first_rejects.size()) {
+    diagnostics.warn(fmt::format("{} records skipped in all (see the JSON's reported_by_reason{})", malformed,
+                                 options.rejects.empty() ? ", or write them with --rejects FILE" : ""));
+  }
+  if (input.trailing_delimiters > 0) {
+    diagnostics.warn(fmt::format("{} rows end with an extra delimiter; the empty last field was dropped",
+                                 input.trailing_delimiters));
+  }
+  if (input.scientific_ids > 0) {
+    diagnostics.warn(fmt::format("{} rows have a lead id in scientific notation (like 1.23457E+11): Excel "
+                                 "rounded them, so different leads may have merged; export ids as text",
+                                 input.scientific_ids));
+  }
   input.ids = store.size();
   report.tables = build_tables(store, report.model, labels, options.funnel);
   if (report.tables.segments.front().overall.leads == 0) {

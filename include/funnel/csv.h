@@ -3,11 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "funnel/input.h"
 
 namespace funnel {
 
@@ -27,12 +30,28 @@ struct Record {
   std::uint64_t line = 0;  ///< physical line where the record starts (1-based)
 };
 
+/// How to read an input.
+struct ReadOptions {
+  char delimiter = 0;  ///< 0: detect from the header line
+  Encoding encoding = Encoding::utf8;
+  bool lenient = false;          ///< skip malformed records (reported) instead of stopping
+  std::uint64_t skip_lines = 0;  ///< physical lines before the header (report titles)
+};
+
+/// A record that was not used: where it starts, why, and its text.
+struct Reject {
+  std::uint64_t line = 0;
+  std::string reason;
+  std::string raw;
+};
+
 /// Reads records from one input. The first record is the header.
 class RecordReader {
  public:
-  /// `path` "-" reads `stdin_stream` (or fd 0 when null). `delimiter` 0 means detect.
-  /// `block_size` 0 means the default; tests use tiny blocks to probe buffer boundaries.
-  RecordReader(const std::string& path, std::istream* stdin_stream, char delimiter);
+  /// `path` "-" reads `stdin_stream` (or fd 0 when null).
+  RecordReader(const std::string& path, std::istream* stdin_stream, const ReadOptions& options);
+  RecordReader(const std::string& path, std::istream* stdin_stream, char delimiter)
+      : RecordReader(path, stdin_stream, ReadOptions{delimiter}) {}
   ~RecordReader();
   RecordReader(const RecordReader&) = delete;
   RecordReader& operator=(const RecordReader&) = delete;
@@ -42,10 +61,16 @@ class RecordReader {
   const Dialect& dialect() const;
   /// The header fields; empty when the input has no lines at all.
   const std::vector<std::string>& header() const;
-  /// Next data record; false at end of input. Throws funnel::Error on a malformed record.
-  /// Blank lines are skipped and counted.
+  /// Next data record; false at end of input. A malformed record throws funnel::Error, or
+  /// in lenient mode goes to the reject sink. Blank lines are skipped and counted; a copy of
+  /// the header inside the data (two exports concatenated) goes to the reject sink as
+  /// "repeated header"; one empty field after the last column (a trailing delimiter) is
+  /// dropped and counted.
   bool next(Record& record);
+  /// Where skipped records go (repeated headers; malformed records in lenient mode).
+  void on_reject(std::function<void(const Reject&)> sink);
   std::uint64_t blank_lines() const;
+  std::uint64_t trailing_delimiters() const;
 
  private:
   struct Impl;

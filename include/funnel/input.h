@@ -3,6 +3,9 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
+#include <mutex>
+#include <optional>
 #include <cstddef>
 #include <cstdint>
 #include <istream>
@@ -30,9 +33,11 @@ struct ByteFault {
 };
 
 /// Scans bytes for NUL and invalid UTF-8 across block boundaries, counting lines so a
-/// fault is reported where it is. Stops at the first fault.
+/// fault is reported where it is. Strict: stops at the first fault. Lenient: records every
+/// faulty line and goes on, so the records on those lines can be rejected one by one.
 class ByteValidator {
  public:
+  explicit ByteValidator(bool lenient = false) : lenient_(lenient) {}
   /// Returns how many leading bytes of the block are safe to hand on: all of them, or
   /// up to the start of the line holding the first fault.
   std::size_t scan(const char* data, std::size_t size);
@@ -41,10 +46,17 @@ class ByteValidator {
   /// True once a fault is recorded; safe to call from another thread.
   bool failed() const { return failed_.load(std::memory_order_acquire); }
   const ByteFault& fault() const { return fault_; }
+  /// Lenient mode: the first fault on a line at or before `last_line` not yet taken, removing
+  /// every fault up to that line; nullopt when there is none. Safe to call from another thread.
+  std::optional<ByteFault> take_fault(std::uint64_t first_line, std::uint64_t last_line);
 
  private:
   void record(std::uint64_t column, std::string what);
 
+  bool lenient_;
+  std::mutex faults_mutex_;
+  std::deque<ByteFault> faults_;          ///< lenient mode: found, not yet taken
+  std::atomic<std::size_t> fault_count_{0};
   std::uint64_t line_ = 1;
   std::uint64_t column_ = 0;     ///< bytes seen on the current line
   int pending_ = 0;              ///< continuation bytes still expected
@@ -53,6 +65,34 @@ class ByteValidator {
   std::uint64_t lead_column_ = 0;
   ByteFault fault_;
   std::atomic<bool> failed_{false};
+};
+
+/// Text encodings funnel can read; UTF-16 is recognized by its byte-order mark.
+enum class Encoding { utf8, latin1, cp1252 };
+
+/// Turns raw bytes into UTF-8 text with LF or CRLF line ends: transcodes Latin-1,
+/// Windows-1252 and UTF-16 (by BOM), drops a UTF-8 BOM, turns lone CRs (old Mac Excel) into
+/// LFs, and validates the result. read() fills the whole buffer unless the input ends,
+/// as io::LineReader requires.
+class TextDecoder {
+ public:
+  TextDecoder(std::unique_ptr<ByteStream> stream, Encoding encoding, ByteValidator& validator);
+  std::size_t read(char* out, std::size_t size);
+  /// How many raw bytes to decode at a time; tests shrink it to probe chunk boundaries.
+  static void set_chunk_size(std::size_t bytes);
+
+ private:
+  bool decode_chunk();
+
+  std::unique_ptr<ByteStream> stream_;
+  Encoding encoding_;
+  ByteValidator& validator_;
+  enum class Mode { utf8, latin1, cp1252, utf16le, utf16be } mode_;
+  bool started_ = false, eof_ = false;
+  bool carry_cr_ = false;         ///< a CR ended the previous chunk
+  std::string carry_;             ///< raw bytes of a sequence cut by the chunk end
+  std::string raw_, pending_;
+  std::size_t pending_pos_ = 0;
 };
 
 }  // namespace funnel

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "funnel/diagnostics.h"
+#include "funnel/csv.h"
 #include "funnel/events.h"
 #include "funnel/funnel_table.h"
 #include "funnel/stage_model.h"
@@ -17,6 +18,10 @@ namespace funnel {
 struct ReportOptions {
   std::vector<std::string> files;  ///< empty or "-": stdin
   char delimiter = 0;              ///< 0: detect from the header
+  Encoding encoding = Encoding::utf8;
+  bool lenient = false;            ///< skip malformed records, counted and reported
+  std::uint64_t skip_lines = 0;    ///< lines before the header in every file
+  std::string rejects;             ///< write every rejected record here (CSV), when set
   ColumnSpec columns;
   StageModelSpec stages;
   bool strict_stages = false;
@@ -30,9 +35,18 @@ struct InputCounts {
   std::uint64_t rows_read = 0, rows_used = 0, rows_reported = 0;
   std::map<std::string, std::uint64_t> reported_by_reason;
   std::uint64_t blank_lines = 0;
+  std::uint64_t trailing_delimiters = 0;  ///< rows whose extra empty last field was dropped
+  std::uint64_t scientific_ids = 0;       ///< ids like 1.23457E+11 (Excel mangled them)
   std::uint64_t ids = 0;  ///< distinct lead ids seen
   char delimiter = ',';
   Shape shape = Shape::long_log;
+};
+
+/// A rejected record kept for the warnings on stderr.
+struct RejectedRow {
+  std::string file;
+  std::uint64_t line = 0;
+  std::string reason;
 };
 
 struct Report {
@@ -41,6 +55,8 @@ struct Report {
   InputCounts input;
   FunnelOptions options;
   bool segmented = false;  ///< --by was given
+  std::vector<RejectedRow> first_rejects;  ///< the first few, for stderr
+  std::string rejects_csv;                 ///< every reject as CSV, when --rejects is set
 };
 
 /// Reads every input and builds the report. Warnings (unknown stages) go to `diagnostics`.

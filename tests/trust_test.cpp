@@ -1,0 +1,210 @@
+// Hostile and broken exports: every record read is used or reported, nothing crashes, and
+// each defect class has one clear outcome (see tests/README.md).
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "funnel/input.h"
+#include "support.h"
+
+using funnel::test::read_file;
+using funnel::test::run_cli;
+using funnel::test::TempFile;
+
+namespace {
+
+const char* kHeader = "lead_id,stage,timestamp,source\n";
+
+std::string json_count(const std::string& json, const std::string& key) {
+  auto at = json.find("\"" + key + "\": ");
+  if (at == std::string::npos) return "missing";
+  at += key.size() + 4;
+  return json.substr(at, json.find_first_of(",}\n", at) - at);
+}
+
+/// rows_read = rows_used + rows_reported, read off the JSON.
+void check_accounting(const std::string& json) {
+  CHECK(std::stoull(json_count(json, "rows_read")) ==
+        std::stoull(json_count(json, "rows_used")) + std::stoull(json_count(json, "rows_reported")));
+}
+
+}  // namespace
+
+TEST_SUITE("trust") {
+  TEST_CASE("lenient mode skips malformed records, counts them by reason and writes them out") {
+    std::string input = std::string(kHeader) +
+                        "A,lead,2024-01-01,web\n"
+                        "B,lead,2024-01-02\n"                       // short row
+                        "C,lead,\"2024-01-03\"x,web\n"              // text after a closing quote
+                        "D,lead,2024-01-04,caf\xe9\n"               // Latin-1 byte
+                        "A,mql,2024-01-05,web\n" +
+                        std::string("E,lead,2024-01-06,n\0l\n", 22) +  // NUL byte
+                        "F,lead,2024-01-07,web\n";
+    TempFile rejects("");
+    auto r = run_cli({"report", "--lenient", "--rejects", rejects.path(), "-f", "json", "-"}, input);
+    REQUIRE(r.rc == 0);
+    CHECK(json_count(r.out, "rows_read") == "7");
+    CHECK(json_count(r.out, "rows_used") == "3");
+    CHECK(json_count(r.out, "rows_reported") == "4");
+    CHECK(r.out.find("\"reported_by_reason\": {\"NUL byte\": 1, \"bad quoting\": 1, \"invalid UTF-8\": 1, "
+                     "\"wrong field count\": 1}") != std::string::npos);
+    check_accounting(r.out);
+    CHECK(r.err.find("<stdin>:3: skipped: expected 4 fields (as in the header), found 3") != std::string::npos);
+    std::string csv = read_file(rejects.path());
+    CHECK(csv.rfind("file,line,reason,raw\n", 0) == 0);
+    CHECK(csv.find("\"<stdin>\",3,\"expected 4 fields (as in the header), found 3\",\"B,lead,2024-01-02\"\n") !=
+          std::string::npos);
+    CHECK(csv.find("\"<stdin>\",4,") != std::string::npos);
+    CHECK(csv.find("\"<stdin>\",5,\"line 5 byte 22: invalid UTF-8 byte 0xe9\"") != std::string::npos);
+    CHECK(csv.find("\"<stdin>\",7,\"line 7 byte 20: NUL byte\"") != std::string::npos);
+  }
+
+  TEST_CASE("strict mode stops at the first malformed record with file and line") {
+    auto r = run_cli({"report", "-"}, std::string(kHeader) + "A,lead,2024-01-01,web\nB,lead\n");
+    CHECK(r.rc == 4);
+    CHECK(r.err == "funnel: <stdin>:3: expected 4 fields (as in the header), found 2\n");
+    CHECK(r.out.empty());
+  }
+
+  TEST_CASE("an unclosed quote loses one line in lenient mode, not the rest of the file") {
+    std::string input = std::string(kHeader) + "A,lead,2024-01-01,web\nB,lead,2024-01-02,\"open\nC,lead,2024-01-03,web\nD,mql,2024-01-04,web\n";
+    auto r = run_cli({"report", "--lenient", "-f", "json", "-"}, input);
+    REQUIRE(r.rc == 0);
+    CHECK(json_count(r.out, "rows_read") == "4");
+    CHECK(json_count(r.out, "rows_used") == "3");
+    CHECK(json_count(r.out, "lead_ids") == "3");
+    auto strict = run_cli({"report", "-"}, input);
+    CHECK(strict.rc == 4);
+    CHECK(strict.err == "funnel: <stdin>:3: unclosed quote (opened at line 3 column 19) runs to the end of the input\n");
+  }
+
+  TEST_CASE("Windows-1252 and Latin-1 exports are read with --encoding") {
+    std::string input = "lead_id;stage;timestamp;owner\n1;lead;2024-01-01;Bj\xf8rn\n2;lead;2024-01-02;\x80uro\n";
+    auto strict = run_cli({"report", "--by", "owner", "-f", "csv", "-"}, input);
+    CHECK(strict.rc == 4);
+    CHECK(strict.err.find("<stdin>:2:21: invalid UTF-8 byte 0xf8") != std::string::npos);
+    CHECK(strict.err.find("--encoding cp1252") != std::string::npos);
+    auto cp1252 = run_cli({"report", "--encoding", "cp1252", "--by", "owner", "-f", "csv", "-"}, input);
+    REQUIRE(cp1252.rc == 0);
+    CHECK(cp1252.out.find("\nBjørn,lead,") != std::string::npos);
+    CHECK(cp1252.out.find("\n€uro,lead,") != std::string::npos);
+    auto latin1 = run_cli({"report", "--encoding", "latin1", "--by", "owner", "-f", "csv", "-"}, input);
+    CHECK(latin1.out.find("\nBjørn,lead,") != std::string::npos);
+  }
+
+  TEST_CASE("UTF-16 with a byte-order mark is transcoded") {
+    std::string utf8 = "lead_id,stage,timestamp,source\r\nA,lead,2024-01-01,Zoë\r\nA,mql,2024-01-02,Zoë\r\n";
+    std::u16string units = u"lead_id,stage,timestamp,source\r\nA,lead,2024-01-01,Zoë\r\nA,mql,2024-01-02,Zoë\r\n";
+    std::string le = "\xFF\xFE", be = "\xFE\xFF";
+    for (char16_t u : units) {
+      le += static_cast<char>(u & 0xFF);
+      le += static_cast<char>(u >> 8);
+      be += static_cast<char>(u >> 8);
+      be += static_cast<char>(u & 0xFF);
+    }
+    const std::vector<std::string> args{"report", "--by", "source", "-f", "csv", "-"};
+    auto expected = run_cli(args, utf8);
+    REQUIRE(expected.rc == 0);
+    CHECK(run_cli(args, le).out == expected.out);
+    CHECK(run_cli(args, be).out == expected.out);
+  }
+
+  TEST_CASE("CR-only, CRLF and mixed line ends read the same, with the same line numbers") {
+    std::string lf = std::string(kHeader) + "A,lead,2024-01-01,web\nA,mql,2024-01-02,\"two\nlines\"\nB,lead\n";
+    std::string cr = lf, crlf;
+    for (char& c : cr) c = c == '\n' ? '\r' : c;
+    for (char c : lf) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    for (const auto& input : {lf, cr, crlf}) {
+      auto r = run_cli({"report", "-"}, input);
+      CHECK(r.rc == 4);
+      CHECK(r.err == "funnel: <stdin>:5: expected 4 fields (as in the header), found 2\n");
+    }
+  }
+
+  TEST_CASE("decoding gives the same result for every chunk size") {
+    std::string input = "\xEF\xBB\xBFlead_id,stage,timestamp,source\rA,lead,2024-01-01,caf\xc3\xa9\r\nA,mql,2024-01-02,\"x\ry\"\rB,lead,2024-01-03,\xe2\x82\xac\n";
+    auto expected = run_cli({"report", "--by", "source", "-f", "json", "-"}, input);
+    REQUIRE(expected.rc == 0);
+    for (std::size_t chunk : {1u, 2u, 3u, 5u, 7u, 16u, 61u}) {
+      CAPTURE(chunk);
+      funnel::TextDecoder::set_chunk_size(chunk);
+      CHECK(run_cli({"report", "--by", "source", "-f", "json", "-"}, input).out == expected.out);
+    }
+    funnel::TextDecoder::set_chunk_size(std::size_t{1} << 20);
+  }
+
+  TEST_CASE("a title line before the header: --skip-lines, and a hint when it is missing") {
+    std::string input = "Leads report, exported 2024-05-01\n" + std::string(kHeader) + "A,lead,2024-01-01,web\n";
+    auto hinted = run_cli({"report", "-"}, input);
+    CHECK(hinted.rc == 6);
+    CHECK(hinted.err.find("--skip-lines") != std::string::npos);
+    auto skipped = run_cli({"report", "--skip-lines", "1", "-f", "csv", "-"}, input);
+    CHECK(skipped.rc == 0);
+    CHECK(skipped.out.find("(all),lead,tofu,1,") != std::string::npos);
+  }
+
+  TEST_CASE("a header repeated mid-file (two exports concatenated) is reported, not read as data") {
+    std::string input = std::string(kHeader) + "A,lead,2024-01-01,web\n" + kHeader + "B,lead,2024-01-02,web\n";
+    auto r = run_cli({"report", "-f", "json", "-"}, input);
+    REQUIRE(r.rc == 0);
+    CHECK(json_count(r.out, "rows_read") == "3");
+    CHECK(json_count(r.out, "rows_used") == "2");
+    CHECK(r.out.find("\"repeated header\": 1") != std::string::npos);
+    CHECK(r.err.find("<stdin>:3: skipped: repeated header") != std::string::npos);
+  }
+
+  TEST_CASE("a trailing delimiter on every row is accepted with a warning") {
+    auto r = run_cli({"report", "-f", "csv", "-"}, "lead_id,stage,timestamp\nA,lead,2024-01-01,\nA,mql,2024-01-02,\n");
+    CHECK(r.rc == 0);
+    CHECK(r.err == "funnel: warning: 2 rows end with an extra delimiter; the empty last field was dropped\n");
+  }
+
+  TEST_CASE("duplicate header names: an error only when funnel needs that column") {
+    auto unused = run_cli({"report", "-f", "csv", "-"}, "lead_id,stage,timestamp,note,note\nA,lead,2024-01-01,x,y\n");
+    CHECK(unused.rc == 0);
+    auto used = run_cli({"report", "-"}, "lead_id,stage,timestamp,stage\nA,lead,2024-01-01,mql\n");
+    CHECK(used.rc == 6);
+    CHECK(used.err == "funnel: <stdin>:1: columns 2 and 4 are both named 'stage' and funnel needs that column: rename one\n");
+  }
+
+  TEST_CASE("ids that Excel turned into scientific notation are warned about") {
+    auto r = run_cli({"report", "-f", "csv", "-"}, "lead_id,stage,timestamp\n1.23457E+11,lead,2024-01-01\n1.23457E+11,mql,2024-01-02\n42,lead,2024-01-01\n");
+    CHECK(r.rc == 0);
+    CHECK(r.err.find("2 rows have a lead id in scientific notation") != std::string::npos);
+  }
+
+  TEST_CASE("a 1 MiB field, a 10,000-column header and long non-ASCII ids") {
+    std::string big(1 << 20, 'x');
+    auto r = run_cli({"report", "-f", "json", "-"}, std::string(kHeader) + "A,lead,2024-01-01,\"" + big + "\"\n");
+    CHECK(r.rc == 0);
+    std::string header = "lead_id,stage,timestamp", row = "A,lead,2024-01-01";
+    for (int i = 0; i < 10000; ++i) {
+      header += ",c" + std::to_string(i);
+      row += ",";
+    }
+    auto wide = run_cli({"report", "-f", "csv", "-"}, header + "\n" + row + "\n");
+    CHECK(wide.rc == 0);
+    std::string id;
+    for (int i = 0; i < 2000; ++i) id += "ø";
+    auto ids = run_cli({"report", "-f", "json", "-"}, std::string(kHeader) + id + ",lead,2024-01-01,\n" + id + ",mql,2024-01-02,\n");
+    CHECK(ids.rc == 0);
+    CHECK(json_count(ids.out, "lead_ids") == "1");
+    std::string too_long(70000, 'z');
+    auto refused = run_cli({"report", "-"}, std::string(kHeader) + too_long + ",lead,2024-01-01,\n");
+    CHECK(refused.rc == 5);
+  }
+
+  TEST_CASE("empty lead ids are reported, not counted") {
+    auto r = run_cli({"report", "-f", "json", "-"}, std::string(kHeader) + ",lead,2024-01-01,web\n  ,lead,2024-01-01,web\nA,lead,2024-01-01,web\n");
+    CHECK(r.rc == 0);
+    CHECK(r.out.find("\"empty lead id\": 2") != std::string::npos);
+    check_accounting(r.out);
+  }
+
+  TEST_CASE("terminal output strips control characters and escape sequences from data") {
+    auto r = run_cli({"report", "--by", "source", "-"}, std::string(kHeader) + "A,lead,2024-01-01,\"\x1b[31mred\x1b[0m\"\n");
+    CHECK(r.rc == 0);
+    CHECK(r.out.find('\x1b') == std::string::npos);
+    CHECK(r.out.find("?[31mred?[0m") != std::string::npos);
+  }
+}
