@@ -9,6 +9,7 @@
 #include "funnel/output.h"
 #include "funnel/render.h"
 #include "funnel/report.h"
+#include "funnel/time_reader.h"
 
 namespace funnel {
 namespace {
@@ -91,8 +92,11 @@ void finish_options(CommandLine& cl) {
   auto stale = parse_duration(cl.stale);
   if (!stale) throw Error(ExitCode::usage, fmt::format("--stale wants a duration like 30d, 12h or 2w, not '{}'", cl.stale));
   cl.report.funnel.stale = *stale;
+  TimeFormat::parse(cl.report.date_format);  // refuse a bad --date-format before reading
   if (!cl.as_of.empty()) {
-    ParsedTime t = parse_timestamp(cl.as_of);
+    Zone zone(cl.report.tz);
+    TimeReader reader({}, &zone);
+    ParsedTime t = reader.read(cl.as_of);
     if (t.status != ParsedTime::Status::ok) {
       throw Error(ExitCode::usage, fmt::format("--as-of: cannot read {} as a time: {}", quote_cell(cl.as_of),
                                                t.status == ParsedTime::Status::empty ? "empty" : t.problem));
@@ -111,6 +115,8 @@ void define_report(CLI::App& report, CommandLine& cl) {
 
   report.add_option("-d,--delimiter", cl.delimiter, "Field delimiter: , ; tab | (default: detected from the header)")->group("Input");
   report.add_option("--encoding", cl.encoding, "Text encoding: utf8, latin1, cp1252 (UTF-16 is recognized by its BOM)")->capture_default_str()->group("Input");
+  report.add_option("--date-format", o.date_format, "How times are written: auto, dmy, mdy, epoch, epoch_ms, excel, or a pattern like '%d.%m.%Y %H:%M'")->group("Input");
+  report.add_option("--tz", o.tz, "Time zone of times without an offset (IANA name, e.g. Europe/Oslo)")->capture_default_str()->group("Input");
   report.add_option("--skip-lines", o.skip_lines, "Skip this many lines before the header (report titles)")->group("Input");
   report.add_flag("--lenient", o.lenient, "Skip malformed records (counted and reported) instead of stopping")->group("Input");
   report.add_option("--rejects", o.rejects, "Write every skipped record (file, line, reason, raw text) to FILE as CSV")->group("Input");

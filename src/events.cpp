@@ -199,9 +199,33 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
   return schema;
 }
 
-EventExtractor::EventExtractor(const Schema& schema, const StageModel& model, bool strict_stages)
+EventExtractor::EventExtractor(const Schema& schema, const StageModel& model, bool strict_stages,
+                               const TimeFormat& format, const Zone* zone)
     : schema_(schema), model_(model), strict_stages_(strict_stages) {
-  if (schema_.time >= 0) time_cache_ = &date_cache_[schema_.time];
+  std::vector<int> columns{schema_.time, schema_.created, schema_.closed};
+  for (const auto& st : schema_.stage_times) columns.push_back(st.column);
+  for (int column : columns) {
+    if (column >= 0) readers_.emplace(column, TimeReader(format, zone));
+  }
+  if (schema_.time >= 0) time_reader_ = &readers_.at(schema_.time);
+}
+
+std::size_t EventExtractor::settled_columns() const {
+  std::size_t n = 0;
+  for (const auto& [column, reader] : readers_) n += reader.order() != DateOrder::undecided;
+  return n;
+}
+
+std::uint64_t EventExtractor::dst_gaps() const {
+  std::uint64_t n = 0;
+  for (const auto& [column, reader] : readers_) n += reader.dst_gaps();
+  return n;
+}
+
+std::uint64_t EventExtractor::dst_overlaps() const {
+  std::uint64_t n = 0;
+  for (const auto& [column, reader] : readers_) n += reader.dst_overlaps();
+  return n;
 }
 
 int EventExtractor::resolve_stage(std::string_view value, const Record& record,
@@ -236,10 +260,14 @@ int EventExtractor::resolve_stage(std::string_view value, const Record& record,
   return index;
 }
 
-Timestamp EventExtractor::read_time(const Record& record, int column, std::string_view file) {
+Timestamp EventExtractor::read_time(const Record& record, int column, std::string_view file, RowEvidence& out) {
   auto cell = record.fields[static_cast<std::size_t>(column)];
-  DateCache& cache = column == schema_.time && time_cache_ != nullptr ? *time_cache_ : date_cache_[column];
-  ParsedTime parsed = parse_timestamp(cell, cache);
+  TimeReader& reader = column == schema_.time ? *time_reader_ : readers_.at(column);
+  ParsedTime parsed = reader.read(cell);
+  if (parsed.status == ParsedTime::Status::ambiguous) {
+    if (out.pending_column < 0) out.pending_column = column;
+    return kNoTime;
+  }
   if (parsed.status == ParsedTime::Status::invalid) {
     throw Error(ExitCode::bad_value,
                 fmt::format("{}cannot read {} as a time: {}",
@@ -258,13 +286,14 @@ void EventExtractor::add_snapshot(const Record& record, std::string_view file, R
     return std::any_of(out.items.begin(), out.items.end(), [&](const Evidence& e) { return e.stage == stage; });
   };
   if (schema_.created >= 0) {
-    Timestamp created = read_time(record, schema_.created, file);
+    Timestamp created = read_time(record, schema_.created, file, out);
     if (created != kNoTime && !has(0)) {
       out.items.push_back({0, created});
       if (out.touch == kNoTime || created < out.touch) out.touch = created;
     }
   }
-  Timestamp closed = schema_.closed >= 0 ? read_time(record, schema_.closed, file) : kNoTime;
+  Timestamp closed = schema_.closed >= 0 ? read_time(record, schema_.closed, file, out) : kNoTime;
+  if (out.pending_column >= 0) return;  // resolve nothing until every date can be read
   auto add_outcome = [&](int ref) {
     if (ref == StageRef::unknown || has(ref)) return;
     bool outcome = ref == model_.won() || ref == StageRef::lost;
@@ -289,6 +318,7 @@ void EventExtractor::extract(const Record& record, std::string_view file, RowEvi
   out.items.clear();
   out.reported = {};
   out.touch = kNoTime;
+  out.pending_column = -1;
   out.id = trim(record.fields[static_cast<std::size_t>(schema_.id)]);
   if (out.id.empty()) {
     out.reported = "empty lead id";
@@ -320,7 +350,8 @@ void EventExtractor::extract(const Record& record, std::string_view file, RowEvi
         return;
       }
       int stage = resolve_stage(value, record, file);
-      Timestamp t = read_time(record, schema_.time, file);
+      Timestamp t = read_time(record, schema_.time, file, out);
+      if (out.pending_column >= 0) return;
       if (stage == StageRef::unknown) {
         out.reported = "unknown stage";
         return;
@@ -332,12 +363,14 @@ void EventExtractor::extract(const Record& record, std::string_view file, RowEvi
     case Shape::wide:
     case Shape::snapshot: {
       for (const auto& st : schema_.stage_times) {
-        Timestamp t = read_time(record, st.column, file);
+        Timestamp t = read_time(record, st.column, file, out);
         if (t == kNoTime) continue;
         out.items.push_back({st.stage, t});
         if (st.stage >= 0 && (out.touch == kNoTime || t < out.touch)) out.touch = t;
       }
+      if (out.pending_column >= 0) return;
       if (schema_.shape == Shape::snapshot) add_snapshot(record, file, out);
+      if (out.pending_column >= 0) return;
       if (out.items.empty()) out.reported = "no stage date";
       break;
     }

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "funnel/csv.h"
+#include "funnel/time_reader.h"
 
 namespace funnel {
 namespace {
@@ -124,6 +125,8 @@ struct Reader {
   std::string first_file;
   std::vector<RejectedRow>* first_rejects = nullptr;
   std::string* rejects_csv = nullptr;
+  TimeFormat format;
+  const Zone* zone = nullptr;
 
   /// The reason's family, for the counts ("wrong field count", "invalid UTF-8", ...).
   static std::string reason_family(const std::string& reason) {
@@ -181,11 +184,72 @@ struct Reader {
     return id;
   }
 
+  /// A record whose dates wait for their column's day/month order, kept until it is known.
+  struct PendingRow {
+    std::string file;
+    std::uint64_t line;
+    std::vector<std::string> fields;
+    int column;
+  };
+  std::deque<PendingRow> pending;
+  static constexpr std::size_t kMaxPending = 100000;
+
+  /// Turns one record into evidence and hands it on; false when it had to wait.
+  bool take(const Record& record, const std::string& file, RowEvidence& evidence, RowBatch*& batch) {
+    extractor->extract(record, file, evidence);
+    if (evidence.pending_column >= 0) return false;
+    if (!evidence.reported.empty()) {
+      ++input.rows_reported;
+      ++input.reported_by_reason[std::string(evidence.reported)];
+      return true;
+    }
+    ++input.rows_used;
+    if (evidence.id.size() > 2 && (evidence.id[1] == '.' || evidence.id[1] == 'E' || evidence.id[1] == 'e') &&
+        scientific(evidence.id)) {
+      ++input.scientific_ids;
+    }
+    std::uint32_t segment = segmented ? intern_label(evidence.segment, batch) : 0;
+    batch->add(evidence, segment);
+    if (batch->full()) batch = sink(batch);
+    return true;
+  }
+
+  void keep_pending(const Record& record, const std::string& file, int column) {
+    if (pending.size() == kMaxPending) ambiguous_dates();
+    PendingRow row{file, record.line, {}, column};
+    for (auto field : record.fields) row.fields.emplace_back(field);
+    pending.push_back(std::move(row));
+  }
+
+  /// Once a column has settled its order, the rows that waited are read again.
+  void retry_pending(RowEvidence& evidence, RowBatch*& batch) {
+    Record record;
+    std::size_t n = pending.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      PendingRow row = std::move(pending.front());
+      pending.pop_front();
+      record.line = row.line;
+      record.fields.assign(row.fields.begin(), row.fields.end());
+      if (!take(record, row.file, evidence, batch)) keep_pending(record, row.file, evidence.pending_column);
+    }
+  }
+
+  [[noreturn]] void ambiguous_dates() const {
+    const PendingRow& row = pending.front();
+    const std::string& column = schema.header[static_cast<std::size_t>(row.column)];
+    throw Error(ExitCode::bad_value,
+                fmt::format("{}:{}: column '{}': cannot tell day from month in {} and {} other rows of "
+                            "this column (every day is 12 or less); set --date-format dmy (day first) or "
+                            "mdy (month first)",
+                            row.file, row.line, column, quote_cell(row.fields[static_cast<std::size_t>(row.column)]),
+                            pending.size() - 1));
+  }
+
   void run(RowBatch* batch) {
-    std::uint32_t last_segment = 0;
     std::vector<std::string> first_header;
     Record record;
     RowEvidence evidence;
+    std::size_t settled = 0;
     for (const auto& path : input.files) {
       ReadOptions read{options.delimiter, options.encoding, options.lenient, options.skip_lines};
       RecordReader reader(path, stdin_stream, read);
@@ -197,7 +261,7 @@ struct Reader {
         first_header = reader.header();
         first_file = reader.name();
         schema = detect_schema(first_header, model, options.columns, reader.name());
-        extractor = std::make_unique<EventExtractor>(schema, model, options.strict_stages);
+        extractor = std::make_unique<EventExtractor>(schema, model, options.strict_stages, format, zone);
         input.delimiter = reader.dialect().delimiter;
         input.shape = schema.shape;
       } else if (!same_header(reader.header(), first_header)) {
@@ -208,23 +272,20 @@ struct Reader {
       const std::string& name = reader.name();
       while (reader.next(record)) {
         ++input.rows_read;
-        extractor->extract(record, name, evidence);
-        if (!evidence.reported.empty()) {
-          ++input.rows_reported;
-          ++input.reported_by_reason[std::string(evidence.reported)];
-          continue;
+        if (!take(record, name, evidence, batch)) {
+          keep_pending(record, name, evidence.pending_column);
+        } else if (!pending.empty() && extractor->settled_columns() != settled) {
+          settled = extractor->settled_columns();
+          retry_pending(evidence, batch);
         }
-        ++input.rows_used;
-        if (evidence.id.size() > 2 && (evidence.id[1] == '.' || evidence.id[1] == 'E' || evidence.id[1] == 'e') &&
-            scientific(evidence.id)) {
-          ++input.scientific_ids;
-        }
-        if (segmented) last_segment = intern_label(evidence.segment, batch);
-        batch->add(evidence, last_segment);
-        if (batch->full()) batch = sink(batch);
       }
       input.blank_lines += reader.blank_lines();
       input.trailing_delimiters += reader.trailing_delimiters();
+    }
+    if (!pending.empty()) ambiguous_dates();
+    if (extractor) {
+      input.dst_gaps = extractor->dst_gaps();
+      input.dst_overlaps = extractor->dst_overlaps();
     }
     sink(batch);
   }
@@ -291,7 +352,7 @@ struct Cancelled {};
 }  // namespace
 
 Report build_report(const ReportOptions& options, std::istream* stdin_stream, Diagnostics& diagnostics) {
-  Report report{StageModel::build(options.stages), {}, {}, options.funnel, !options.columns.by.empty(), {}, {}};
+  Report report{Zone(options.tz), StageModel::build(options.stages), {}, {}, options.funnel, !options.columns.by.empty(), {}, {}};
   InputCounts& input = report.input;
   input.files = options.files.empty() ? std::vector<std::string>{"-"} : options.files;
 
@@ -299,7 +360,8 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
   std::vector<std::string> labels;
   std::vector<std::string>* labels_out = report.segmented ? &labels : nullptr;
   Reader reader{options, stdin_stream, report.model, input, report.segmented, {}, {}, {}, {},
-                &report.first_rejects, options.rejects.empty() ? nullptr : &report.rejects_csv, {}, {}};
+                &report.first_rejects, options.rejects.empty() ? nullptr : &report.rejects_csv,
+                TimeFormat::parse(options.date_format), &report.zone, {}, {}, {}};
   if (!options.rejects.empty()) report.rejects_csv = "file,line,reason,raw\n";
 
   if (options.threads <= 1) {
@@ -361,6 +423,11 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
   if (input.trailing_delimiters > 0) {
     diagnostics.warn(fmt::format("{} rows end with an extra delimiter; the empty last field was dropped",
                                  input.trailing_delimiters));
+  }
+  if (input.dst_gaps + input.dst_overlaps > 0) {
+    diagnostics.warn(fmt::format("{} times fell in a daylight-saving gap (read as after the jump) and {} in "
+                                 "an overlap (the earlier one taken) in {}",
+                                 input.dst_gaps, input.dst_overlaps, report.zone.name()));
   }
   if (input.scientific_ids > 0) {
     diagnostics.warn(fmt::format("{} rows have a lead id in scientific notation (like 1.23457E+11): Excel "

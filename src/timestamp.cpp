@@ -40,7 +40,77 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+
 }  // namespace
+
+ParsedTime finish_time(std::string_view s, std::size_t pos, std::int64_t days, const char* separator_problem) {
+  ParsedTime r;
+  r.status = ParsedTime::Status::ok;
+  r.local = true;
+  std::int64_t seconds = days * 86400;
+  if (pos == s.size()) {
+    r.value = seconds;
+    return r;
+  }
+  if (s[pos] != 'T' && s[pos] != ' ' && s[pos] != 't') return invalid(separator_problem);
+  while (pos < s.size() && (s[pos] == ' ' || s[pos] == 'T' || s[pos] == 't')) ++pos;
+  unsigned hour = 0, minute = 0, second = 0;
+  std::size_t hour_digits = pos + 1 < s.size() && s[pos + 1] == ':' ? 1 : 2;
+  if (!digits(s, pos, hour_digits, hour) || pos + hour_digits >= s.size() || s[pos + hour_digits] != ':' ||
+      !digits(s, pos + hour_digits + 1, 2, minute)) {
+    return invalid("expected a time like 14:22 or 14:22:01");
+  }
+  pos += hour_digits + 3;
+  if (pos < s.size() && s[pos] == ':') {
+    if (!digits(s, pos + 1, 2, second)) return invalid("expected two digits of seconds");
+    pos += 3;
+    if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {
+      std::size_t start = ++pos;
+      while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') ++pos;
+      if (pos == start) return invalid("expected digits after the decimal point");
+    }
+  }
+  std::size_t after_clock = pos;
+  while (pos < s.size() && s[pos] == ' ') ++pos;
+  if (pos + 2 <= s.size()) {
+    char a = static_cast<char>(s[pos] | 0x20), m = static_cast<char>(s[pos + 1] | 0x20);
+    if ((a == 'a' || a == 'p') && m == 'm') {
+      if (hour < 1 || hour > 12) return invalid(fmt::format("hour {} is not 1..12 before AM/PM", hour));
+      hour = hour % 12 + (a == 'p' ? 12 : 0);
+      pos += 2;
+      after_clock = pos;
+    }
+  }
+  pos = after_clock;
+  if (hour > 23) return invalid(fmt::format("hour {} is not 0..23", hour));
+  if (minute > 59) return invalid(fmt::format("minute {} is not 0..59", minute));
+  if (second > 60) return invalid(fmt::format("second {} is not 0..60", second));
+  if (second == 60) second = 59;  // a leap second is read as the second before it
+  seconds += hour * 3600 + minute * 60 + second;
+  if (pos < s.size()) {
+    char z = s[pos];
+    if ((z == 'Z' || z == 'z') && pos + 1 == s.size()) {
+      r.local = false;
+    } else if (z == '+' || z == '-') {
+      unsigned oh, om = 0;
+      if (!digits(s, pos + 1, 2, oh)) return invalid("expected an offset like +02:00");
+      std::size_t after = pos + 3;
+      if (after < s.size() && s[after] == ':') ++after;
+      if (after < s.size() && !digits(s, after, 2, om)) return invalid("expected an offset like +02:00");
+      if (after < s.size()) after += 2;
+      if (after != s.size()) return invalid("unexpected text after the offset");
+      if (oh > 23 || om > 59) return invalid("offset out of range");
+      std::int64_t offset = oh * 3600 + om * 60;
+      seconds += z == '+' ? -offset : offset;  // local = UTC + offset
+      r.local = false;
+    } else {
+      return invalid("unexpected text after the time");
+    }
+  }
+  r.value = seconds;
+  return r;
+}
+
 
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
@@ -88,61 +158,7 @@ ParsedTime parse_timestamp(std::string_view cell, DateCache& cache) {
     cache.days = days;
     cache.valid = true;
   }
-  std::int64_t seconds = days * 86400;
-  std::size_t pos = 10;
-  if (pos < s.size()) {
-    if (s[pos] != 'T' && s[pos] != ' ' && s[pos] != 't') {
-      return invalid("expected 'T' or a space between date and time");
-    }
-    ++pos;
-    unsigned hour, minute, second = 0;
-    if (!digits(s, pos, 2, hour) || pos + 2 >= s.size() || s[pos + 2] != ':' ||
-        !digits(s, pos + 3, 2, minute)) {
-      return invalid("expected a time like 14:22 or 14:22:01");
-    }
-    pos += 5;
-    if (pos < s.size() && s[pos] == ':') {
-      if (!digits(s, pos + 1, 2, second)) return invalid("expected two digits of seconds");
-      pos += 3;
-      if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {
-        std::size_t start = ++pos;
-        while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') ++pos;
-        if (pos == start) return invalid("expected digits after the decimal point");
-      }
-    }
-    if (hour > 23) return invalid(fmt::format("hour {} is not 0..23", hour));
-    if (minute > 59) return invalid(fmt::format("minute {} is not 0..59", minute));
-    if (second > 60) return invalid(fmt::format("second {} is not 0..60", second));
-    if (second == 60) second = 59;  // a leap second is read as the second before it
-    seconds += hour * 3600 + minute * 60 + second;
-    if (pos < s.size()) {
-      char z = s[pos];
-      if ((z == 'Z' || z == 'z') && pos + 1 == s.size()) {
-        pos += 1;
-      } else if (z == '+' || z == '-') {
-        unsigned oh, om = 0;
-        if (!digits(s, pos + 1, 2, oh)) return invalid("expected an offset like +02:00");
-        std::size_t after = pos + 3;
-        if (after < s.size() && s[after] == ':') ++after;
-        if (after < s.size() && !digits(s, after, 2, om)) {
-          return invalid("expected an offset like +02:00");
-        }
-        if (after < s.size()) after += 2;
-        if (after != s.size()) return invalid("unexpected text after the offset");
-        if (oh > 23 || om > 59) return invalid("offset out of range");
-        std::int64_t offset = oh * 3600 + om * 60;
-        seconds += z == '+' ? -offset : offset;  // local = UTC + offset
-        pos = after;
-      } else {
-        return invalid("unexpected text after the time");
-      }
-    }
-  }
-  if (pos != s.size()) return invalid("unexpected text after the date");
-  ParsedTime r;
-  r.status = ParsedTime::Status::ok;
-  r.value = seconds;
-  return r;
+  return finish_time(s, 10, days, "expected 'T' or a space between date and time");
 }
 
 std::string format_timestamp(Timestamp t) {

@@ -13,6 +13,7 @@
 
 #include "funnel/csv.h"
 #include "funnel/stage_model.h"
+#include "funnel/time_reader.h"
 #include "funnel/timestamp.h"
 
 namespace funnel {
@@ -73,12 +74,21 @@ struct RowEvidence {
   std::vector<Evidence> items;
   Timestamp touch = kNoTime;       ///< when this row happened, for first-touch segments
   std::string_view reported;       ///< why the row gives no evidence (empty when used)
+  int pending_column = -1;         ///< a date here waits for its column's day/month order
 };
 
 /// Turns records into evidence under a schema, counting the rows it cannot use.
 class EventExtractor {
  public:
-  EventExtractor(const Schema& schema, const StageModel& model, bool strict_stages);
+  EventExtractor(const Schema& schema, const StageModel& model, bool strict_stages,
+                 const TimeFormat& format = {}, const Zone* zone = nullptr);
+
+  /// How many time columns have settled their day/month order; when this grows, rows that
+  /// were pending can be extracted again.
+  std::size_t settled_columns() const;
+  /// Wall-clock times in a DST gap or overlap, over all columns.
+  std::uint64_t dst_gaps() const;
+  std::uint64_t dst_overlaps() const;
 
   /// Fills `out` from `record`. Throws funnel::Error(ExitCode::bad_value) for a cell that
   /// cannot be read (an invalid date) or an unknown stage under --strict-stages.
@@ -95,7 +105,7 @@ class EventExtractor {
  private:
   void add_snapshot(const Record& record, std::string_view file, RowEvidence& out);
   int resolve_stage(std::string_view value, const Record& record, std::string_view file);
-  Timestamp read_time(const Record& record, int column, std::string_view file);
+  Timestamp read_time(const Record& record, int column, std::string_view file, RowEvidence& out);
 
   const Schema& schema_;
   const StageModel& model_;
@@ -104,8 +114,8 @@ class EventExtractor {
   std::vector<std::pair<std::string, int>> recent_;  ///< the first spellings seen
   std::map<std::string, UnknownStage, std::less<>> unknown_;
   std::string segment_scratch_;
-  std::unordered_map<int, DateCache> date_cache_;  ///< per time column
-  DateCache* time_cache_ = nullptr;                ///< the long shape's time column
+  std::unordered_map<int, TimeReader> readers_;  ///< one per time column
+  TimeReader* time_reader_ = nullptr;            ///< the long shape's time column
 };
 
 }  // namespace funnel

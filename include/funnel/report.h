@@ -12,6 +12,7 @@
 #include "funnel/events.h"
 #include "funnel/funnel_table.h"
 #include "funnel/stage_model.h"
+#include "funnel/zone.h"
 
 namespace funnel {
 
@@ -22,6 +23,8 @@ struct ReportOptions {
   bool lenient = false;            ///< skip malformed records, counted and reported
   std::uint64_t skip_lines = 0;    ///< lines before the header in every file
   std::string rejects;             ///< write every rejected record here (CSV), when set
+  std::string date_format;         ///< --date-format: auto, dmy, mdy, epoch, epoch_ms, excel, pattern
+  std::string tz = "UTC";          ///< zone for naive times
   ColumnSpec columns;
   StageModelSpec stages;
   bool strict_stages = false;
@@ -37,6 +40,8 @@ struct InputCounts {
   std::uint64_t blank_lines = 0;
   std::uint64_t trailing_delimiters = 0;  ///< rows whose extra empty last field was dropped
   std::uint64_t scientific_ids = 0;       ///< ids like 1.23457E+11 (Excel mangled them)
+  std::uint64_t dst_gaps = 0;             ///< wall-clock times the clocks skipped (read forward)
+  std::uint64_t dst_overlaps = 0;         ///< wall-clock times that happened twice (earlier taken)
   std::uint64_t ids = 0;  ///< distinct lead ids seen
   char delimiter = ',';
   Shape shape = Shape::long_log;
@@ -50,6 +55,7 @@ struct RejectedRow {
 };
 
 struct Report {
+  Zone zone;
   StageModel model;
   FunnelTables tables;
   InputCounts input;

@@ -23,8 +23,14 @@ bool is_placeholder(std::string_view cell);
 
 /// The result of reading one cell.
 struct ParsedTime {
-  enum class Status { ok, empty, invalid } status = Status::invalid;
+  enum class Status {
+    ok,
+    empty,
+    invalid,
+    ambiguous,  ///< a slash date whose day/month order the column has not settled yet
+  } status = Status::invalid;
   Timestamp value = kNoTime;
+  bool local = false;   ///< no zone in the cell: `value` is wall-clock time, read in --tz
   std::string problem;  ///< why an invalid cell was refused
 };
 
@@ -41,6 +47,10 @@ struct DateCache {
 };
 /// parse_timestamp() reusing `cache` for the date part.
 ParsedTime parse_timestamp(std::string_view cell, DateCache& cache);
+
+/// Reads what may follow a date at `pos` in `s` (nothing, or a time of day with optional
+/// AM/PM and zone); `days` is the date's day number. Shared by every date format.
+ParsedTime finish_time(std::string_view s, std::size_t pos, std::int64_t days, const char* separator_problem);
 
 /// ISO 8601 UTC form, "2024-03-05T14:22:01Z".
 std::string format_timestamp(Timestamp t);

@@ -60,7 +60,8 @@ void render_json(const Report& report, std::ostream& out) {
     first = false;
   }
   out << "},\n    \"blank_lines\": " << in.blank_lines << ",\n    \"trailing_delimiters\": " << in.trailing_delimiters
-      << ",\n    \"scientific_ids\": " << in.scientific_ids << ",\n    \"lead_ids\": " << in.ids << "\n  },\n";
+      << ",\n    \"scientific_ids\": " << in.scientific_ids << ",\n    \"dst_gaps\": " << in.dst_gaps
+      << ",\n    \"dst_overlaps\": " << in.dst_overlaps << ",\n    \"lead_ids\": " << in.ids << "\n  },\n";
   out << "  \"options\": {\"count\": "
       << json_string(report.options.mode == CountMode::ordered ? "ordered" : "cumulative")
       << ", \"stale_days\": " << fmt::format("{:g}", static_cast<double>(report.options.stale) / 86400.0)

@@ -1,0 +1,51 @@
+// Reading one column of time cells in whatever format a CRM exported: ISO 8601, day-first
+// DD.MM.YYYY and DD/MM/YYYY, month-first M/D/YYYY h:mm AM/PM, epoch seconds and
+// milliseconds, Excel serial days, or an explicit pattern; naive times in --tz.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "funnel/timestamp.h"
+#include "funnel/zone.h"
+
+namespace funnel {
+
+/// What --date-format asked for.
+struct TimeFormat {
+  enum class Kind { automatic, dmy, mdy, epoch, epoch_ms, excel, pattern } kind = Kind::automatic;
+  std::string pattern;  ///< for Kind::pattern: %Y %m %d %H %M %S %I %p and literal text
+
+  /// Parses a --date-format value; throws funnel::Error(ExitCode::usage).
+  static TimeFormat parse(std::string_view text);
+};
+
+/// Day/month order of a column's slash dates, once the data has settled it.
+enum class DateOrder { undecided, dmy, mdy };
+
+/// Reads the cells of one column. Slash dates whose first two numbers are both 12 or less
+/// are ambiguous until a cell with a 13..31 settles the column's order.
+class TimeReader {
+ public:
+  TimeReader(TimeFormat format, const Zone* zone) : format_(std::move(format)), zone_(zone) {}
+
+  ParsedTime read(std::string_view cell);
+  DateOrder order() const { return order_; }
+  /// Wall-clock times that fell in a DST gap or overlap, and were resolved by the rule.
+  std::uint64_t dst_gaps() const { return gaps_; }
+  std::uint64_t dst_overlaps() const { return overlaps_; }
+
+ private:
+  ParsedTime read_local(std::string_view s);
+  ParsedTime read_slash(std::string_view s, char separator);
+  ParsedTime read_pattern(std::string_view s) const;
+
+  TimeFormat format_;
+  const Zone* zone_;
+  DateOrder order_ = DateOrder::undecided;
+  DateCache cache_;
+  std::uint64_t gaps_ = 0, overlaps_ = 0;
+};
+
+}  // namespace funnel

@@ -1,0 +1,111 @@
+#include <doctest/doctest.h>
+
+#include "funnel/diagnostics.h"
+#include "funnel/time_reader.h"
+#include "support.h"
+
+using namespace funnel;
+using funnel::test::run_cli;
+
+namespace {
+Timestamp at(const char* iso) { return parse_timestamp(iso).value; }
+Timestamp read_one(TimeReader& r, const char* cell) {
+  auto t = r.read(cell);
+  REQUIRE_MESSAGE(t.status == ParsedTime::Status::ok, cell, ": ", t.problem);
+  return t.value;
+}
+}  // namespace
+
+TEST_SUITE("time_reader") {
+  TEST_CASE("day-first dotted dates from Nordic and German Excel") {
+    TimeReader r({}, nullptr);
+    CHECK(read_one(r, "05.03.2024") == at("2024-03-05"));
+    CHECK(read_one(r, "5.3.2024 14:22") == at("2024-03-05T14:22:00Z"));
+    CHECK(read_one(r, "29.02.2024 23:59:59") == at("2024-02-29T23:59:59Z"));
+    CHECK(r.read("30.02.2024").status == ParsedTime::Status::invalid);
+  }
+
+  TEST_CASE("a 13..31 in the first place settles a column as day-first") {
+    TimeReader r({}, nullptr);
+    CHECK(r.read("03/04/2024").status == ParsedTime::Status::ambiguous);
+    CHECK(read_one(r, "25/12/2024") == at("2024-12-25"));
+    CHECK(r.order() == DateOrder::dmy);
+    CHECK(read_one(r, "03/04/2024") == at("2024-04-03"));  // now 3 April
+    auto contradiction = r.read("12/25/2024");
+    CHECK(contradiction.status == ParsedTime::Status::invalid);
+    CHECK(contradiction.problem.find("day-first") != std::string::npos);
+  }
+
+  TEST_CASE("US Salesforce month-first times with AM/PM") {
+    TimeReader r({}, nullptr);
+    CHECK(read_one(r, "12/25/2024 9:05 AM") == at("2024-12-25T09:05:00Z"));
+    CHECK(r.order() == DateOrder::mdy);
+    CHECK(read_one(r, "3/5/2024 2:22 PM") == at("2024-03-05T14:22:00Z"));
+    CHECK(read_one(r, "3/5/2024 12:00 AM") == at("2024-03-05T00:00:00Z"));
+    CHECK(read_one(r, "3/5/2024 12:30 pm") == at("2024-03-05T12:30:00Z"));
+    CHECK(r.read("3/5/2024 13:00 PM").status == ParsedTime::Status::invalid);
+  }
+
+  TEST_CASE("--date-format dmy and mdy decide without data") {
+    TimeReader dmy(TimeFormat::parse("dmy"), nullptr), mdy(TimeFormat::parse("mdy"), nullptr);
+    CHECK(read_one(dmy, "03/04/2024") == at("2024-04-03"));
+    CHECK(read_one(mdy, "03/04/2024") == at("2024-03-04"));
+    CHECK(read_one(dmy, "03-04-2024") == at("2024-04-03"));
+  }
+
+  TEST_CASE("epoch seconds and milliseconds, Excel serial days, explicit patterns") {
+    TimeReader r({}, nullptr);
+    CHECK(read_one(r, "1704067200") == at("2024-01-01"));
+    CHECK(read_one(r, "1704067200999") == at("2024-01-01"));
+    CHECK(r.read("20240105").status == ParsedTime::Status::invalid);
+    TimeReader excel(TimeFormat::parse("excel"), nullptr);
+    CHECK(read_one(excel, "45292.5") == at("2024-01-01T12:00:00Z"));  // 45292 days after 1899-12-30
+    CHECK(read_one(excel, "60") == at("1900-02-28"));                // Excel's 1900 system
+    TimeReader pattern(TimeFormat::parse("%Y%m%d %I:%M%p"), nullptr);
+    CHECK(read_one(pattern, "20240105 07:45PM") == at("2024-01-05T19:45:00Z"));
+    CHECK(pattern.read("2024-01-05").status == ParsedTime::Status::invalid);
+    CHECK_THROWS_AS(TimeFormat::parse("ymd"), Error);
+  }
+
+  TEST_CASE("offsets that cross midnight and leap days") {
+    TimeReader r({}, nullptr);
+    CHECK(read_one(r, "2024-02-29T23:30:00-01:00") == at("2024-03-01T00:30:00Z"));
+    CHECK(read_one(r, "2024-03-01T00:30:00+01:00") == at("2024-02-29T23:30:00Z"));
+    CHECK(read_one(r, "2024/02/29 10:00") == at("2024-02-29T10:00:00Z"));
+  }
+
+  TEST_CASE("--tz reads naive times in the zone, with the DST rules") {
+    Zone oslo("Europe/Oslo");
+    TimeReader r({}, &oslo);
+    CHECK(read_one(r, "2024-01-15 09:00") == at("2024-01-15T08:00:00Z"));  // CET, +1
+    CHECK(read_one(r, "2024-07-15 09:00") == at("2024-07-15T07:00:00Z"));  // CEST, +2
+    CHECK(read_one(r, "2024-07-15T09:00:00Z") == at("2024-07-15T09:00:00Z"));  // an offset wins
+    CHECK(read_one(r, "15.07.2024 09:00") == at("2024-07-15T07:00:00Z"));
+    // 2024-03-31: clocks go 02:00 -> 03:00. 02:30 does not exist: read as 03:30 CEST.
+    CHECK(read_one(r, "2024-03-31 02:30") == at("2024-03-31T01:30:00Z"));
+    CHECK(r.dst_gaps() == 1);
+    // 2024-10-27: clocks go 03:00 -> 02:00. 02:30 happens twice: the earlier (CEST) is taken.
+    CHECK(read_one(r, "2024-10-27 02:30") == at("2024-10-27T00:30:00Z"));
+    CHECK(r.dst_overlaps() == 1);
+    CHECK_THROWS_AS(Zone("Europe/Olso"), Error);
+  }
+
+  TEST_CASE("a column is settled by a later row; rows before it wait and are read then") {
+    // A: lead 03/01 (ambiguous), mql 25/01 settles day-first -> lead = 3 January.
+    auto r = run_cli({"report", "-f", "csv", "-"},
+                     "lead_id,stage,timestamp\nA,lead,03/01/2024\nB,lead,04/01/2024\nA,mql,25/01/2024\n");
+    REQUIRE(r.rc == 0);
+    // days from entry to mql = 25 - 3 = 22
+    CHECK(r.out.find("(all),mql,mofu,1,0.500000,0.500000,1,0,1,0,,,,22.0000,22.0000,22.0000") != std::string::npos);
+  }
+
+  TEST_CASE("a column that never settles stops with the column and the fix") {
+    auto r = run_cli({"report", "-"}, "lead_id,stage,timestamp\nA,lead,03/01/2024\nA,mql,04/02/2024\n");
+    CHECK(r.rc == 5);
+    CHECK(r.err == "funnel: <stdin>:2: column 'timestamp': cannot tell day from month in \"03/01/2024\" and 1 "
+                   "other rows of this column (every day is 12 or less); set --date-format dmy (day first) or "
+                   "mdy (month first)\n");
+    auto fixed = run_cli({"report", "--date-format", "mdy", "-f", "csv", "-"}, "lead_id,stage,timestamp\nA,lead,03/01/2024\nA,mql,04/02/2024\n");
+    CHECK(fixed.rc == 0);
+  }
+}
