@@ -9,6 +9,7 @@
 #include "funnel/output.h"
 #include "funnel/render.h"
 #include "funnel/report.h"
+#include "funnel/period.h"
 #include "funnel/time_reader.h"
 
 namespace funnel {
@@ -27,7 +28,21 @@ struct CommandLine {
   bool quiet = false;
   std::string config;
   std::string encoding = "utf8";
+  std::string window, since, until;
+  std::string every = "week";
 };
+
+/// Reads a time option (--as-of, --since, --until) in --tz; throws a usage error.
+Timestamp option_time(const std::string& text, const char* flag, const std::string& tz) {
+  Zone zone(tz);
+  TimeReader reader({}, &zone);
+  ParsedTime t = reader.read(text);
+  if (t.status != ParsedTime::Status::ok) {
+    throw Error(ExitCode::usage, fmt::format("{}: cannot read {} as a time: {}", flag, quote_cell(text),
+                                             t.status == ParsedTime::Status::empty ? "empty" : t.problem));
+  }
+  return t.value;
+}
 
 /// Applies a config file's keys to the options the command line left unset. Keys are the
 /// long option names, at the top level or under [report].
@@ -93,16 +108,17 @@ void finish_options(CommandLine& cl) {
   if (!stale) throw Error(ExitCode::usage, fmt::format("--stale wants a duration like 30d, 12h or 2w, not '{}'", cl.stale));
   cl.report.funnel.stale = *stale;
   TimeFormat::parse(cl.report.date_format);  // refuse a bad --date-format before reading
-  if (!cl.as_of.empty()) {
-    Zone zone(cl.report.tz);
-    TimeReader reader({}, &zone);
-    ParsedTime t = reader.read(cl.as_of);
-    if (t.status != ParsedTime::Status::ok) {
-      throw Error(ExitCode::usage, fmt::format("--as-of: cannot read {} as a time: {}", quote_cell(cl.as_of),
-                                               t.status == ParsedTime::Status::empty ? "empty" : t.problem));
+  if (!cl.as_of.empty()) cl.report.funnel.as_of = option_time(cl.as_of, "--as-of", cl.report.tz);
+  if (!cl.since.empty()) cl.report.funnel.since = option_time(cl.since, "--since", cl.report.tz);
+  if (!cl.until.empty()) cl.report.funnel.until = option_time(cl.until, "--until", cl.report.tz);
+  if (!cl.window.empty()) {
+    auto window = parse_duration(cl.window);
+    if (!window || *window == 0) {
+      throw Error(ExitCode::usage, fmt::format("--window wants a duration like 30d, 12h or 2w, not '{}'", cl.window));
     }
-    cl.report.funnel.as_of = t.value;
+    cl.report.funnel.window = *window;
   }
+  cl.report.every = parse_period(cl.every);
 }
 
 void define_report(CLI::App& report, CommandLine& cl) {
@@ -139,6 +155,9 @@ void define_report(CLI::App& report, CommandLine& cl) {
   report.add_option("--count", cl.count, "Counting mode: cumulative or ordered")->capture_default_str()->group("Metrics");
   report.add_option("--stale", cl.stale, "A lead with no activity for this long before the as-of time is stalled (h, d, w)")->capture_default_str()->group("Metrics");
   report.add_option("--as-of", cl.as_of, "Reference time for open and stalled (default: latest time in the data)")->group("Metrics");
+  report.add_option("--window", cl.window, "A stage counts only if reached within this long of the lead's entry (h, d, w)")->group("Metrics");
+  report.add_option("--since", cl.since, "Keep leads that entered the funnel at or after this time")->group("Metrics");
+  report.add_option("--until", cl.until, "Keep leads that entered the funnel before this time")->group("Metrics");
 }
 
 int run_report(CommandLine& cl, Streams& streams) {
@@ -167,9 +186,25 @@ int run(int argc, const char* const* argv, Streams& streams) {
   app.set_version_flag("--version", kVersion);
   app.require_subcommand(1);
   CommandLine cl;
-  CLI::App* report = app.add_subcommand("report", "Print conversion and drop-off tables");
-  report->add_option("--config", cl.config, "Read options from a TOML or INI file (keys are the long option names; the command line wins)");
-  define_report(*report, cl);
+  struct Command {
+    const char* name;
+    const char* help;
+    ReportKind kind;
+    CLI::App* app = nullptr;
+  };
+  Command commands[] = {
+      {"report", "Print conversion and drop-off tables", ReportKind::funnel},
+      {"cohorts", "Conversion per entry cohort (week, month or quarter of entry)", ReportKind::cohorts},
+      {"trend", "Leads entering each stage per week, month or quarter", ReportKind::trend},
+  };
+  for (Command& command : commands) {
+    command.app = app.add_subcommand(command.name, command.help);
+    command.app->add_option("--config", cl.config, "Read options from a TOML or INI file (keys are the long option names; the command line wins)");
+    define_report(*command.app, cl);
+    if (command.kind != ReportKind::funnel) {
+      command.app->add_option("--every", cl.every, "Period: week (ISO, Monday start), month or quarter, in --tz")->capture_default_str()->group("Metrics");
+    }
+  }
 
   try {
     app.parse(argc, argv);
@@ -178,14 +213,16 @@ int run(int argc, const char* const* argv, Streams& streams) {
     return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
   }
   try {
-    if (report->parsed()) {
+    for (Command& command : commands) {
+      if (!command.app->parsed()) continue;
       if (!cl.config.empty()) {
         try {
-          apply_config(*report, cl.config);
+          apply_config(*command.app, cl.config);
         } catch (const CLI::ParseError& e) {
           throw Error(ExitCode::usage, fmt::format("{}: {}", cl.config, e.what()));
         }
       }
+      cl.report.kind = command.kind;
       return run_report(cl, streams);
     }
   } catch (const Error& e) {

@@ -61,6 +61,11 @@ SegmentTable finish(std::string label, Accumulator& acc, const StageModel& model
   o.open = std::accumulate(acc.open.begin(), acc.open.end(), std::uint64_t{0});
   o.stalled = std::accumulate(acc.stalled.begin(), acc.stalled.end(), std::uint64_t{0});
   o.win_rate = ratio(o.won, o.won + o.lost);
+  for (std::int64_t seconds : acc.cycle) {
+    std::size_t bucket = 0;
+    while (bucket < kCycleBuckets - 1 && seconds >= std::int64_t{kCycleEdges[bucket]} * 86400) ++bucket;
+    ++o.cycle_histogram[bucket];
+  }
   o.cycle = duration_stats(acc.cycle);
   return table;
 }
@@ -93,7 +98,8 @@ DurationStats duration_stats(std::vector<std::int64_t>& seconds) {
 }
 
 FunnelTables build_tables(const LeadStore& store, const StageModel& model,
-                          const std::vector<std::string>& labels, const FunnelOptions& options) {
+                          const std::vector<std::string>& labels, const FunnelOptions& options,
+                          const std::vector<std::uint32_t>* assignment) {
   FunnelTables out;
   const auto n = static_cast<std::size_t>(model.size());
   out.as_of = options.as_of != kNoTime ? options.as_of : store.latest();
@@ -103,13 +109,22 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model,
   DataQuality& q = out.quality;
 
   for (std::uint32_t lead = 0; lead < store.size(); ++lead) {
-    LeadPath path = reconstruct_path(store, lead, options.mode, out.as_of, options.stale);
+    LeadPath path = reconstruct_path(store, lead, options.mode, out.as_of, options.stale, options.window);
     bool any_stage = false;
     for (int k = 0; k < model.size(); ++k) any_stage = any_stage || store.entered(lead, k);
     if (!any_stage) {
       q.lost_without_stage += store.lost(lead);
       continue;
     }
+    if (options.since != kNoTime || options.until != kNoTime) {
+      bool inside = path.entry != kNoTime && (options.since == kNoTime || path.entry >= options.since) &&
+                    (options.until == kNoTime || path.entry < options.until);
+      if (!inside) {
+        ++q.leads_outside_period;
+        continue;
+      }
+    }
+    q.leads_beyond_window += path.beyond_window;
     q.leads_with_skips += path.skipped > 0;
     q.skipped_stages += static_cast<std::uint64_t>(path.skipped);
     q.leads_with_repeats += store.repeats(lead) > 0;
@@ -146,7 +161,10 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model,
       }
     };
     record(all);
-    if (!labels.empty()) record(by_segment[store.segment(lead)]);
+    if (!labels.empty()) {
+      std::uint32_t segment = assignment != nullptr ? (*assignment)[lead] : store.segment(lead);
+      if (segment != kNoSegment) record(by_segment[segment]);
+    }
 
     for (int k = 0; k < path.furthest; ++k) {
       Timestamp t = store.first(lead, k), next = store.first(lead, k + 1);

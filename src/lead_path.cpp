@@ -275,7 +275,7 @@ std::string_view status_name(LeadStatus s) {
 }
 
 LeadPath reconstruct_path(const LeadStore& store, std::uint32_t lead, CountMode mode,
-                          Timestamp as_of, std::int64_t stale) {
+                          Timestamp as_of, std::int64_t stale, std::int64_t window) {
   LeadPath path;
   const int n = store.stage_count();
   int cumulative = -1;
@@ -313,6 +313,17 @@ LeadPath reconstruct_path(const LeadStore& store, std::uint32_t lead, CountMode 
     }
     path.order_broken = reached < cumulative;
     path.furthest = reached;
+  }
+  if (window > 0 && path.entry != kNoTime) {
+    // Measured from the funnel entry (step 1), as PostHog, Mixpanel and ClickHouse do.
+    int within = -1;
+    for (int k = 0; k <= path.furthest; ++k) {
+      if (!store.entered(lead, k)) continue;
+      Timestamp first = store.first(lead, k);
+      if (first == kNoTime || first - path.entry <= window) within = k;
+    }
+    path.beyond_window = within < path.furthest;
+    path.furthest = within;
   }
 
   if (path.furthest == n - 1) {

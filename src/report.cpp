@@ -1,6 +1,7 @@
 #include "funnel/report.h"
 
 #include <algorithm>
+#include <map>
 #include <cctype>
 #include <condition_variable>
 #include <deque>
@@ -349,10 +350,79 @@ class BatchQueue {
 
 struct Cancelled {};
 
+/// The earliest known stage time of a lead, or kNoTime.
+Timestamp entry_of(const LeadStore& store, std::uint32_t lead) {
+  Timestamp entry = kNoTime;
+  for (int k = 0; k < store.stage_count(); ++k) {
+    Timestamp t = store.entered(lead, k) ? store.first(lead, k) : kNoTime;
+    if (t != kNoTime && (entry == kNoTime || t < entry)) entry = t;
+  }
+  return entry;
+}
+
+/// One funnel per entry period: leads are segmented by the local period of their entry.
+void build_cohorts(Report& report, const LeadStore& store, const ReportOptions& options) {
+  std::vector<std::string> labels;
+  std::map<std::string, std::uint32_t> index;
+  std::map<std::string, PeriodSpan> spans;
+  std::vector<std::uint32_t> assignment(store.size(), kNoSegment);
+  for (std::uint32_t lead = 0; lead < store.size(); ++lead) {
+    Timestamp entry = entry_of(store, lead);
+    if (entry == kNoTime) continue;
+    PeriodSpan span = period_of(day_of(report.zone.to_local(entry)), options.every);
+    auto [it, added] = index.emplace(span.label, static_cast<std::uint32_t>(labels.size()));
+    if (added) {
+      labels.push_back(span.label);
+      spans.emplace(span.label, span);
+    }
+    assignment[lead] = it->second;
+  }
+  report.tables = build_tables(store, report.model, labels, options.funnel, &assignment);
+  // A cohort is complete when its period, plus the conversion window, ended by the as-of time.
+  Timestamp as_of_local = report.tables.as_of == kNoTime ? kNoTime : report.zone.to_local(report.tables.as_of);
+  for (std::size_t s = 1; s < report.tables.segments.size(); ++s) {
+    const PeriodSpan& span = spans.at(report.tables.segments[s].label);
+    bool complete = as_of_local != kNoTime && span.end_day * 86400 + options.funnel.window <= as_of_local;
+    report.cohorts.push_back({span.label, span.first_day, complete});
+  }
+}
+
+/// Leads entering each stage per local period, by the stage's first entry time.
+void build_trend(Report& report, const LeadStore& store, const ReportOptions& options) {
+  const auto n = static_cast<std::size_t>(store.stage_count());
+  std::map<std::int64_t, std::pair<std::string, std::vector<std::uint64_t>>> periods;
+  const FunnelOptions& f = options.funnel;
+  for (std::uint32_t lead = 0; lead < store.size(); ++lead) {
+    for (std::size_t k = 0; k < n; ++k) {
+      if (!store.entered(lead, static_cast<int>(k))) continue;
+      Timestamp t = store.first(lead, static_cast<int>(k));
+      if (t == kNoTime || (f.since != kNoTime && t < f.since) || (f.until != kNoTime && t >= f.until)) continue;
+      PeriodSpan span = period_of(day_of(report.zone.to_local(t)), options.every);
+      auto& slot = periods[span.first_day];
+      if (slot.second.empty()) slot = {span.label, std::vector<std::uint64_t>(n, 0)};
+      ++slot.second[k];
+    }
+  }
+  if (periods.empty()) return;
+  // Every period from the first to the last, quiet ones as zeros, so a series has no holes.
+  for (std::int64_t day = periods.begin()->first; day <= periods.rbegin()->first;) {
+    PeriodSpan span = period_of(day, options.every);
+    auto it = periods.find(span.first_day);
+    report.trend.periods.push_back(span.label);
+    report.trend.first_days.push_back(span.first_day);
+    report.trend.entered.push_back(it != periods.end() ? it->second.second : std::vector<std::uint64_t>(n, 0));
+    day = span.end_day;
+  }
+}
+
 }  // namespace
 
 Report build_report(const ReportOptions& options, std::istream* stdin_stream, Diagnostics& diagnostics) {
-  Report report{Zone(options.tz), StageModel::build(options.stages), {}, {}, options.funnel, !options.columns.by.empty(), {}, {}};
+  Report report;
+  report.zone = Zone(options.tz);
+  report.model = StageModel::build(options.stages);
+  report.options = options.funnel;
+  report.segmented = !options.columns.by.empty();
   InputCounts& input = report.input;
   input.files = options.files.empty() ? std::vector<std::string>{"-"} : options.files;
 
@@ -435,7 +505,16 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
                                  input.scientific_ids));
   }
   input.ids = store.size();
-  report.tables = build_tables(store, report.model, labels, options.funnel);
+  report.kind = options.kind;
+  report.every = options.every;
+  if (options.kind == ReportKind::funnel) {
+    report.tables = build_tables(store, report.model, labels, options.funnel);
+  } else if (options.kind == ReportKind::cohorts) {
+    build_cohorts(report, store, options);
+  } else {
+    report.tables = build_tables(store, report.model, {}, options.funnel);
+    build_trend(report, store, options);
+  }
   if (report.tables.segments.front().overall.leads == 0) {
     throw Error(ExitCode::no_data,
                 fmt::format("no lead entered any stage: {} rows read, {} used, {} reported",

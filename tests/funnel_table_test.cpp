@@ -130,3 +130,55 @@ TEST_SUITE("funnel_table") {
     CHECK(t.quality.lost_without_stage == 1);
   }
 }
+
+TEST_SUITE("funnel_table") {
+  // Window 10 days from entry:
+  //   A: lead d0, mql d5, sql d20  -> mql counts (5 <= 10), sql does not (20 > 10): furthest mql
+  //   B: lead d0, mql d10          -> exactly at the window: counts
+  //   C: lead d3                   -> lead only
+  // reached: lead 3, mql 2, sql 0; A is beyond the window.
+  // --since d1 keeps only C (entry d3); --until d1 keeps A and B.
+  TEST_CASE("a conversion window counts stages reached within it of the entry; since/until select by entry") {
+    StageModelSpec spec;
+    spec.stages = {"lead,mql,sql"};
+    StageModel model = StageModel::build(spec);
+    LeadStore store(3);
+    auto add = [&](const char* id, int stage, Timestamp t) { store.add(store.intern(id), stage, t); };
+    add("A", 0, 0), add("A", 1, 5 * day), add("A", 2, 20 * day);
+    add("B", 0, 0), add("B", 1, 10 * day);
+    add("C", 0, 3 * day);
+    FunnelOptions options;
+    options.window = 10 * day;
+    auto t = build_tables(store, model, {}, options);
+    CHECK(t.segments[0].stages[0].reached == 3);
+    CHECK(t.segments[0].stages[1].reached == 2);
+    CHECK(t.segments[0].stages[2].reached == 0);
+    CHECK(t.quality.leads_beyond_window == 1);
+    FunnelOptions since;
+    since.since = 1 * day;
+    CHECK(build_tables(store, model, {}, since).segments[0].stages[0].reached == 1);
+    FunnelOptions until;
+    until.until = 1 * day;
+    auto u = build_tables(store, model, {}, until);
+    CHECK(u.segments[0].stages[0].reached == 2);
+    CHECK(u.segments[0].stages[2].reached == 1);
+    CHECK(u.quality.leads_outside_period == 1);
+  }
+
+  TEST_CASE("the sales-cycle histogram buckets won leads by days from entry to won") {
+    StageModelSpec spec;
+    spec.stages = {"lead,won"};
+    StageModel model = StageModel::build(spec);
+    LeadStore store(2);
+    auto add = [&](const char* id, int stage, Timestamp t) { store.add(store.intern(id), stage, t); };
+    add("A", 0, 0), add("A", 1, 3 * day);     // 0-7
+    add("B", 0, 0), add("B", 1, 7 * day);     // 7-14 (edges belong to the bucket above)
+    add("C", 0, 0), add("C", 1, 400 * day);   // 365+
+    auto t = build_tables(store, model, {}, FunnelOptions{});
+    const auto& h = t.segments[0].overall.cycle_histogram;
+    CHECK(h[0] == 1);
+    CHECK(h[1] == 1);
+    CHECK(h[7] == 1);
+    CHECK(h[2] + h[3] + h[4] + h[5] + h[6] == 0);
+  }
+}

@@ -109,3 +109,22 @@ TEST_SUITE("time_reader") {
     CHECK(fixed.rc == 0);
   }
 }
+
+TEST_SUITE("time_reader") {
+  TEST_CASE("cohorts: a week is complete once it ended by the as-of time; trend fills quiet weeks") {
+    // Entries: A 2024-01-01 (W01), B 2024-01-10 (W02), C 2024-01-24 (W04); as of 2024-01-25.
+    std::string input = "lead_id,stage,timestamp\nA,lead,2024-01-01\nA,mql,2024-01-02\nB,lead,2024-01-10\nC,lead,2024-01-24\nC,mql,2024-01-25\n";
+    auto r = run_cli({"cohorts", "--every", "week", "-f", "csv", "-"}, input);
+    REQUIRE(r.rc == 0);
+    CHECK(r.out.find("2024-W01,2024-01-01,true,mql,mofu,1,1.000000,1.000000,1.0000") != std::string::npos);
+    CHECK(r.out.find("2024-W02,2024-01-08,true,lead,tofu,1,") != std::string::npos);
+    CHECK(r.out.find("2024-W04,2024-01-22,false,lead,tofu,1,") != std::string::npos);  // week ends 01-29
+    // With a 7-day window W02 (ends 01-15, + 7 days = 01-22 <= 01-25) is complete, W04 is not.
+    auto w = run_cli({"cohorts", "--every", "week", "--window", "7d", "-f", "csv", "-"}, input);
+    CHECK(w.out.find("2024-W02,2024-01-08,true,") != std::string::npos);
+    auto t = run_cli({"trend", "--every", "week", "-f", "csv", "-"}, input);
+    REQUIRE(t.rc == 0);
+    CHECK(t.out.find("2024-W03,2024-01-15,lead,tofu,0\n") != std::string::npos);  // the quiet week is there
+    CHECK(t.out.find("2024-W04,2024-01-22,mql,mofu,1\n") != std::string::npos);
+  }
+}

@@ -42,10 +42,15 @@ struct SectionRow {
   std::optional<double> overall_conversion;  ///< from the first stage
 };
 
+/// Sales-cycle histogram bucket edges in days: [0,7), [7,14), ... [365, inf).
+inline constexpr int kCycleEdges[] = {7, 14, 30, 60, 90, 180, 365};
+inline constexpr std::size_t kCycleBuckets = 8;
+
 struct Overall {
   std::uint64_t leads = 0, won = 0, lost = 0, open = 0, stalled = 0;
   std::optional<double> win_rate;  ///< won / (won + lost)
   DurationStats cycle;             ///< entry -> won
+  std::uint64_t cycle_histogram[kCycleBuckets] = {};  ///< won leads by days entry -> won
 };
 
 struct SegmentTable {
@@ -65,13 +70,19 @@ struct DataQuality {
   std::uint64_t lost_without_stage = 0;  ///< ids with lost rows but no stage: not leads
   std::uint64_t won_and_lost = 0;        ///< won leads that also have a lost row
   std::uint64_t negative_durations = 0;  ///< stage pairs left out of days because of inversion
+  std::uint64_t leads_beyond_window = 0; ///< reached a stage only after --window
+  std::uint64_t leads_outside_period = 0; ///< entry outside --since/--until (or unknown)
 };
 
 struct FunnelOptions {
   CountMode mode = CountMode::cumulative;
   Timestamp as_of = kNoTime;      ///< kNoTime: the latest time in the data
   std::int64_t stale = 30 * 86400;
+  std::int64_t window = 0;        ///< conversion window in seconds from entry; 0: none
+  Timestamp since = kNoTime;      ///< keep leads whose entry is at or after this
+  Timestamp until = kNoTime;      ///< keep leads whose entry is before this
 };
+
 
 struct FunnelTables {
   std::vector<SegmentTable> segments;  ///< "(all)" first, then labels in byte order
@@ -79,8 +90,13 @@ struct FunnelTables {
   Timestamp as_of = kNoTime;
 };
 
+/// A lead left out of every segment (for `assignment`).
+inline constexpr std::uint32_t kNoSegment = 0xFFFFFFFF;
+
 /// Builds the tables. `labels[s]` names segment s; with no breakdown pass an empty vector.
+/// Each lead's segment is store.segment(lead), or `(*assignment)[lead]` when given.
 FunnelTables build_tables(const LeadStore& store, const StageModel& model,
-                          const std::vector<std::string>& labels, const FunnelOptions& options);
+                          const std::vector<std::string>& labels, const FunnelOptions& options,
+                          const std::vector<std::uint32_t>* assignment = nullptr);
 
 }  // namespace funnel

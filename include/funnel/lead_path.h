@@ -100,11 +100,14 @@ struct LeadPath {
   bool inversion = false;       ///< a later stage stamped before an earlier one
   bool lost_evidence = false;   ///< a lost row, whatever the outcome
   bool order_broken = false;    ///< ordered mode stopped before the furthest stage entered
+  bool beyond_window = false;   ///< a stage was entered, but after the conversion window
 };
 
 /// Rebuilds a lead's path. `stale` is in seconds; a lead with no activity for longer than
 /// that before `as_of` is stalled.
+/// `window` (seconds, 0 = none): a stage counts only if entered within that long of the
+/// lead's entry; a stage whose time is unknown counts.
 LeadPath reconstruct_path(const LeadStore& store, std::uint32_t lead, CountMode mode,
-                          Timestamp as_of, std::int64_t stale);
+                          Timestamp as_of, std::int64_t stale, std::int64_t window = 0);
 
 }  // namespace funnel

@@ -23,6 +23,10 @@ void render_delimited(const Report& report, std::ostream& out, char separator);
 void render_json(const Report& report, std::ostream& out);
 void render_markdown(const Report& report, std::ostream& out);
 void render(const Report& report, Format format, std::ostream& out, bool color);
+/// funnel cohorts: one row per (entry period, stage).
+void render_cohorts(const Report& report, Format format, std::ostream& out, bool color);
+/// funnel trend: leads entering each stage per period.
+void render_trend(const Report& report, Format format, std::ostream& out, bool color);
 
 /// A fraction with 6 decimals ("0.500000"); empty when undefined.
 std::string format_rate(const std::optional<double>& rate);

@@ -11,12 +11,22 @@
 #include "funnel/csv.h"
 #include "funnel/events.h"
 #include "funnel/funnel_table.h"
+#include "funnel/period.h"
 #include "funnel/stage_model.h"
 #include "funnel/zone.h"
 
 namespace funnel {
 
+/// What to tabulate.
+enum class ReportKind {
+  funnel,   ///< funnel report: one funnel per segment
+  cohorts,  ///< funnel cohorts: one funnel per entry period
+  trend,    ///< funnel trend: leads entering each stage per period
+};
+
 struct ReportOptions {
+  ReportKind kind = ReportKind::funnel;
+  Period every = Period::week;
   std::vector<std::string> files;  ///< empty or "-": stdin
   char delimiter = 0;              ///< 0: detect from the header
   Encoding encoding = Encoding::utf8;
@@ -54,6 +64,20 @@ struct RejectedRow {
   std::string reason;
 };
 
+/// An entry cohort: its period and whether its window has elapsed at the as-of time.
+struct Cohort {
+  std::string label;
+  std::int64_t first_day = 0;  ///< local calendar day the period starts
+  bool complete = false;
+};
+
+/// Leads entering each stage per period (by each stage's first entry time).
+struct Trend {
+  std::vector<std::string> periods;
+  std::vector<std::int64_t> first_days;
+  std::vector<std::vector<std::uint64_t>> entered;  ///< [period][stage]
+};
+
 struct Report {
   Zone zone;
   StageModel model;
@@ -63,6 +87,10 @@ struct Report {
   bool segmented = false;  ///< --by was given
   std::vector<RejectedRow> first_rejects;  ///< the first few, for stderr
   std::string rejects_csv;                 ///< every reject as CSV, when --rejects is set
+  ReportKind kind = ReportKind::funnel;
+  Period every = Period::week;
+  std::vector<Cohort> cohorts;  ///< funnel cohorts: one per segment after "(all)"
+  Trend trend;                  ///< funnel trend
 };
 
 /// Reads every input and builds the report. Warnings (unknown stages) go to `diagnostics`.

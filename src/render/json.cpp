@@ -65,7 +65,10 @@ void render_json(const Report& report, std::ostream& out) {
   out << "  \"options\": {\"count\": "
       << json_string(report.options.mode == CountMode::ordered ? "ordered" : "cumulative")
       << ", \"stale_days\": " << fmt::format("{:g}", static_cast<double>(report.options.stale) / 86400.0)
-      << ", \"as_of\": " << json_time(report.tables.as_of) << "},\n";
+      << ", \"as_of\": " << json_time(report.tables.as_of) << ", \"window_days\": "
+      << (report.options.window > 0 ? fmt::format("{:g}", static_cast<double>(report.options.window) / 86400.0) : "null")
+      << ", \"since\": " << json_time(report.options.since) << ", \"until\": " << json_time(report.options.until)
+      << ", \"tz\": " << json_string(report.zone.name()) << "},\n";
   out << "  \"data_quality\": {\n"
       << "    \"leads_with_skips\": " << q.leads_with_skips << ",\n"
       << "    \"skipped_stages\": " << q.skipped_stages << ",\n"
@@ -76,7 +79,9 @@ void render_json(const Report& report, std::ostream& out) {
       << "    \"leads_out_of_order\": " << q.leads_out_of_order << ",\n"
       << "    \"lost_without_stage\": " << q.lost_without_stage << ",\n"
       << "    \"won_and_lost\": " << q.won_and_lost << ",\n"
-      << "    \"negative_durations\": " << q.negative_durations << "\n  },\n";
+      << "    \"negative_durations\": " << q.negative_durations << ",\n"
+      << "    \"leads_beyond_window\": " << q.leads_beyond_window << ",\n"
+      << "    \"leads_outside_period\": " << q.leads_outside_period << "\n  },\n";
   out << "  \"stages\": [";
   for (std::size_t k = 0; k < stages.size(); ++k) {
     out << (k ? ", " : "") << "{\"name\": " << json_string(stages[k].name)
@@ -90,7 +95,9 @@ void render_json(const Report& report, std::ostream& out) {
     out << "      \"overall\": {\"leads\": " << o.leads << ", \"won\": " << o.won
         << ", \"lost\": " << o.lost << ", \"open\": " << o.open << ", \"stalled\": " << o.stalled
         << ", \"win_rate\": " << json_rate(o.win_rate) << ", \"cycle_days\": " << json_days(o.cycle)
-        << "},\n";
+        << ", \"cycle_histogram\": [";
+    for (std::size_t b = 0; b < kCycleBuckets; ++b) out << (b ? ", " : "") << o.cycle_histogram[b];
+    out << "]},\n";
     out << "      \"sections\": [";
     for (std::size_t i = 0; i < seg.sections.size(); ++i) {
       const SectionRow& r = seg.sections[i];

@@ -89,6 +89,14 @@ void render_table(const Report& report, std::ostream& out, bool color) {
     if (o.cycle.count > 0) {
       out << fmt::format("sales cycle, entry to won: median {:.2f} days, p90 {:.2f}, mean {:.2f} ({} leads)\n",
                          o.cycle.median, o.cycle.p90, o.cycle.mean, o.cycle.count);
+      std::uint64_t most = *std::max_element(std::begin(o.cycle_histogram), std::end(o.cycle_histogram));
+      for (std::size_t b = 0; b < kCycleBuckets; ++b) {
+        std::string range = b + 1 < kCycleBuckets
+                                ? fmt::format("{}-{}", b == 0 ? 0 : kCycleEdges[b - 1], kCycleEdges[b])
+                                : fmt::format("{}+", kCycleEdges[b - 1]);
+        out << fmt::format("  {:>7} days {:>7}  {}{}{}\n", range, o.cycle_histogram[b], tint,
+                           bar(o.cycle_histogram[b], most), reset);
+      }
     }
   }
   const InputCounts& in = report.input;
@@ -123,6 +131,8 @@ Format parse_format(std::string_view name) {
 }
 
 void render(const Report& report, Format format, std::ostream& out, bool color) {
+  if (report.kind == ReportKind::cohorts) return render_cohorts(report, format, out, color);
+  if (report.kind == ReportKind::trend) return render_trend(report, format, out, color);
   switch (format) {
     case Format::table: render_table(report, out, color); break;
     case Format::csv: render_delimited(report, out, ','); break;
