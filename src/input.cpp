@@ -259,7 +259,11 @@ bool TextDecoder::decode_chunk() {
   }
   switch (mode_) {
     case Mode::utf8:
-      pending_.append(raw_, at, std::string::npos);
+      if (pending_.empty() && at == 0) {
+        pending_.swap(raw_);  // the common case: no copy
+      } else {
+        pending_.append(raw_, at, std::string::npos);
+      }
       break;
     case Mode::latin1:
     case Mode::cp1252:
@@ -303,7 +307,9 @@ bool TextDecoder::decode_chunk() {
   }
   // Lone CRs (old Mac line ends) become LFs; CRLF stays for io::LineReader to strip.
   for (std::size_t i = 0; i < pending_.size(); ++i) {
-    if (pending_[i] != '\r') continue;
+    const void* cr = std::memchr(pending_.data() + i, '\r', pending_.size() - i);
+    if (cr == nullptr) break;
+    i = static_cast<std::size_t>(static_cast<const char*>(cr) - pending_.data());
     if (i + 1 < pending_.size()) {
       if (pending_[i + 1] != '\n') pending_[i] = '\n';
     } else if (!end) {
