@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <set>
 #include <sys/stat.h>
 
@@ -83,5 +84,45 @@ TEST_SUITE("cli") {
                      "lead_id,stage,timestamp,source\nA,lead,2024-01-01,=HYPERLINK(\"x\")\n");
     REQUIRE(r.rc == 0);
     CHECK(r.out.find("\"'=HYPERLINK(\"\"x\"\")\",lead,") != std::string::npos);
+  }
+}
+
+TEST_SUITE("cli") {
+  TEST_CASE("every funnel command in the README is a golden case") {
+    std::string readme = read_file("README.md");
+    std::set<std::string> golden;
+    for (const auto& entry : std::filesystem::directory_iterator("tests/golden")) {
+      std::string cmd = read_file((entry.path() / "cmd").string());
+      while (!cmd.empty() && (cmd.back() == '\n' || cmd.back() == ' ')) cmd.pop_back();
+      golden.insert(cmd);
+    }
+    // Join continuation lines, drop comments, keep lines that run funnel on files in the repo.
+    std::vector<std::string> commands;
+    std::string pending;
+    std::size_t begin = 0;
+    while (begin < readme.size()) {
+      std::size_t end = readme.find('\n', begin);
+      if (end == std::string::npos) end = readme.size();
+      std::string line = readme.substr(begin, end - begin);
+      begin = end + 1;
+      if (!pending.empty()) {
+        line = pending + " " + line.substr(line.find_first_not_of(' '));
+        pending.clear();
+      }
+      if (!line.empty() && line.back() == '\\') {
+        line.pop_back();
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        pending = line;
+        continue;
+      }
+      if (auto hash = line.find("  #"); hash != std::string::npos) line.resize(hash);
+      while (!line.empty() && line.back() == ' ') line.pop_back();
+      if (line.rfind("funnel ", 0) == 0 && line.find(" -o ") == std::string::npos) commands.push_back(line);
+    }
+    CHECK(commands.size() >= 10);
+    for (const auto& command : commands) {
+      CAPTURE(command);
+      CHECK(golden.count(command) == 1);
+    }
   }
 }
