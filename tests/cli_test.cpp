@@ -21,7 +21,8 @@ TEST_SUITE("cli") {
       if (roff[i] != '\\' || i + 1 == roff.size() || roff[i + 1] != '-') man += roff[i];
     }
     std::set<std::string> options;
-    for (const auto& args : {std::vector<std::string>{"--help"}, std::vector<std::string>{"report", "--help"}}) {
+    for (const auto& args : {std::vector<std::string>{"--help"}, std::vector<std::string>{"report", "--help"},
+                             std::vector<std::string>{"cohorts", "--help"}, std::vector<std::string>{"trend", "--help"}}) {
       auto help = run_cli(args).out;
       // Every "--name" token: two dashes, a letter, then letters and dashes.
       for (std::size_t at = help.find("--"); at != std::string::npos; at = help.find("--", at + 2)) {
