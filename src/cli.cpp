@@ -33,9 +33,9 @@ struct CommandLine {
 };
 
 /// Reads a time option (--as-of, --since, --until) in --tz; throws a usage error.
-Timestamp option_time(const std::string& text, const char* flag, const std::string& tz) {
+Timestamp option_time(const std::string& text, const char* flag, const std::string& tz, const std::string& format) {
   Zone zone(tz);
-  TimeReader reader({}, &zone);
+  TimeReader reader(TimeFormat::parse(format), &zone);
   ParsedTime t = reader.read(text);
   if (t.status != ParsedTime::Status::ok) {
     throw Error(ExitCode::usage, fmt::format("{}: cannot read {} as a time: {}", flag, quote_cell(text),
@@ -108,9 +108,9 @@ void finish_options(CommandLine& cl) {
   if (!stale) throw Error(ExitCode::usage, fmt::format("--stale wants a duration like 30d, 12h or 2w, not '{}'", cl.stale));
   cl.report.funnel.stale = *stale;
   TimeFormat::parse(cl.report.date_format);  // refuse a bad --date-format before reading
-  if (!cl.as_of.empty()) cl.report.funnel.as_of = option_time(cl.as_of, "--as-of", cl.report.tz);
-  if (!cl.since.empty()) cl.report.funnel.since = option_time(cl.since, "--since", cl.report.tz);
-  if (!cl.until.empty()) cl.report.funnel.until = option_time(cl.until, "--until", cl.report.tz);
+  if (!cl.as_of.empty()) cl.report.funnel.as_of = option_time(cl.as_of, "--as-of", cl.report.tz, cl.report.date_format);
+  if (!cl.since.empty()) cl.report.funnel.since = option_time(cl.since, "--since", cl.report.tz, cl.report.date_format);
+  if (!cl.until.empty()) cl.report.funnel.until = option_time(cl.until, "--until", cl.report.tz, cl.report.date_format);
   if (!cl.window.empty()) {
     auto window = parse_duration(cl.window);
     if (!window || *window == 0) {

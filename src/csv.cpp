@@ -102,7 +102,7 @@ struct RecordReader::Impl {
       check_fault();
       throw Error(ExitCode::malformed_csv,
                   fmt::format("{}:{}: line longer than 16 MiB (is this a CSV file?)", name,
-                              lines->get_file_line() + 1));
+                              lines->get_file_line()));
     }
   }
 
@@ -168,6 +168,9 @@ struct RecordReader::Impl {
         char c = line[i];
         switch (state) {
           case State::field_start:
+            if ((c == ' ' || c == '\t') && c != delimiter) {
+              break;  // spaces before a field (Excel writes `a, "b"`); values are trimmed anyway
+            }
             if (c == '"') {
               state = State::quoted;
               quote_line = physical;
@@ -265,6 +268,16 @@ struct RecordReader::Impl {
       }
       std::size_t len = std::strlen(line);
       if (is_blank(line, len, dialect.delimiter)) {
+        // A line that looks blank may hold a NUL byte (strlen stops there): in lenient mode
+        // the fault is on record, so it is rejected rather than passed over.
+        if (options.lenient) {
+          if (auto fault = validator.take_fault(line_number, line_number)) {
+            record.line = line_number;
+            record_lines.assign(1, {line_number, std::string(line, len)});
+            problem = fmt::format("line {} byte {}: {}", fault->line, fault->column, fault->what);
+            return true;
+          }
+        }
         ++blank;
         continue;
       }
@@ -375,6 +388,13 @@ bool RecordReader::next(Record& record) {
         if (!m.options.lenient) {
           m.check_fault();
           throw Error(ExitCode::malformed_csv, fmt::format("{}:{}: {}", m.name, record.line, problem));
+        }
+        if (m.record_lines.size() > 1) {
+          // A stray quote closed lines later joined good rows into one bad record: reject the
+          // line with the stray quote and read the lines after it again.
+          problem = "a quote opened here is not closed on this line, and joining the next lines does not give a valid record";
+          for (std::size_t i = m.record_lines.size(); i-- > 1;) m.replay.push_front(std::move(m.record_lines[i]));
+          m.record_lines.resize(1);
         }
       } else {
         bool repeated = true;

@@ -483,9 +483,15 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
     diagnostics.warn(fmt::format("{}:{}: skipped: {}", r.file, r.line, r.reason));
   }
   std::uint64_t malformed = 0;
+  std::string unused;
   for (const auto& [reason, count] : input.reported_by_reason) {
-    if (reason != "empty lead id" && reason != "empty stage" && reason != "unknown stage" && reason != "no stage date") malformed += count;
+    if (reason == "empty lead id" || reason == "empty stage" || reason == "no stage date") {
+      unused += fmt::format("{}{} {}", unused.empty() ? "" : ", ", count, reason);
+    } else if (reason != "unknown stage") {
+      malformed += count;
+    }
   }
+  if (!unused.empty()) diagnostics.warn(fmt::format("rows not used: {}", unused));
   if (malformed > report.first_rejects.size()) {
     diagnostics.warn(fmt::format("{} records skipped in all (see the JSON's reported_by_reason{})", malformed,
                                  options.rejects.empty() ? ", or write them with --rejects FILE" : ""));

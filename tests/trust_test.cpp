@@ -208,3 +208,30 @@ TEST_SUITE("trust") {
     CHECK(r.out.find("?[31mred?[0m") != std::string::npos);
   }
 }
+
+TEST_SUITE("trust") {
+  TEST_CASE("a line that starts with NUL bytes is rejected in lenient mode, not passed over as blank") {
+    std::string input = std::string(kHeader) + "A,lead,2024-01-01,web\n" + std::string("\0\0\0\n", 4) + "B,lead,2024-01-02,web\n";
+    auto r = run_cli({"report", "--lenient", "-f", "json", "-"}, input);
+    REQUIRE(r.rc == 0);
+    CHECK(json_count(r.out, "rows_read") == "3");
+    CHECK(json_count(r.out, "rows_reported") == "1");
+    CHECK(r.out.find("\"NUL byte\": 1") != std::string::npos);
+  }
+
+  TEST_CASE("a stray quote closed lines later costs one line in lenient mode") {
+    std::string input = std::string(kHeader) + "A,lead,2024-01-01,\"web\n" + "B,lead,2024-01-02,web\n" +
+                        "C,lead,2024-01-03,web\"\n" + "D,lead,2024-01-04,web\n";
+    auto r = run_cli({"report", "--lenient", "-f", "json", "-"}, input);
+    REQUIRE(r.rc == 0);
+    CHECK(json_count(r.out, "lead_ids") == "2");      // B and D; C's line ends with the stray closing quote
+    check_accounting(r.out);
+  }
+
+  TEST_CASE("spaces before a quoted field are ignored; footer lines are reported with a warning") {
+    auto r = run_cli({"report", "-f", "json", "-"}, "lead_id,stage,timestamp\nA, \"lead\", 2024-01-01\nTotal,,\n");
+    REQUIRE(r.rc == 0);
+    CHECK(json_count(r.out, "rows_used") == "1");
+    CHECK(r.err.find("rows not used: 1 empty stage") != std::string::npos);
+  }
+}
