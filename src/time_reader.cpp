@@ -88,6 +88,10 @@ ParsedTime TimeReader::read(std::string_view cell) {
     gaps_ += kind == LocalKind::gap;
     overlaps_ += kind == LocalKind::overlap;
   }
+  constexpr Timestamp lowest = -62135596800, highest = 253402300799;  // 0001-01-01, 9999-12-31
+  if (r.status == ParsedTime::Status::ok && (r.value < lowest || r.value > highest)) {
+    return invalid("the time falls outside the years 0001..9999");
+  }
   return r;
 }
 

@@ -107,6 +107,10 @@ ParsedTime finish_time(std::string_view s, std::size_t pos, std::int64_t days, c
       return invalid("unexpected text after the time");
     }
   }
+  // Keep every instant printable as a four-digit year (an offset can push 0001-01-01 or
+  // 9999-12-31 over the edge).
+  constexpr std::int64_t lowest = -62135596800, highest = 253402300799;  // 0001-01-01, 9999-12-31
+  if (seconds < lowest || seconds > highest) return invalid("the time falls outside the years 0001..9999");
   r.value = seconds;
   return r;
 }

@@ -82,3 +82,11 @@ TEST_SUITE("timestamp") {
     }
   }
 }
+
+TEST_SUITE("timestamp") {
+  TEST_CASE("an offset cannot push a time outside the years 0001..9999") {
+    CHECK(parse_timestamp("0001-01-01T00:30:00+01:00").status == ParsedTime::Status::invalid);
+    CHECK(parse_timestamp("9999-12-31T23:30:00-01:00").status == ParsedTime::Status::invalid);
+    CHECK(parse_timestamp("0001-01-01T00:30:00Z").status == ParsedTime::Status::ok);
+  }
+}
