@@ -143,12 +143,12 @@ if awk -v l="$load" 'BEGIN { exit !(l > 0.5) }'; then
 fi
 
 # ------------------------------------------------------------------ hand-checked example
-log "correctness: the bench kit's hand-checked example"
-for f in "$KIT"/check/tiny_events.csv "$KIT"/check/tiny_leads.csv; do
+log "correctness: the hand-checked example (check/, copied from the bench kit)"
+for f in check/tiny_events.csv check/tiny_leads.csv; do
     tag=$(basename "$f" .csv)
     if "$FUNNEL" "${REPORT[@]}" "$f" > "$OUT/funnel_$tag.csv" &&
         ./to_reference.sh < "$OUT/funnel_$tag.csv" > "$OUT/funnel_$tag.ref.csv"; then
-        "$PY" "$KIT/verify.py" "$KIT/check/tiny_expected.csv" "$OUT/funnel_$tag.ref.csv" ||
+        "$PY" "$KIT/verify.py" check/tiny_expected.csv "$OUT/funnel_$tag.ref.csv" ||
             fail "funnel on $tag differs from the hand-checked answer"
     else
         fail "funnel failed on $f"
@@ -298,6 +298,7 @@ if [ "$huge" = 1 ]; then
 fi
 
 # ------------------------------------------------------------------ summary
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 log "summary (also in $OUT/summary.md)"
 "$PY" summarize.py "$OUT" "${tags[@]}" | tee "$OUT/summary.md"
 if [ "$status" = 0 ]; then

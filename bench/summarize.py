@@ -146,6 +146,14 @@ def main():
       "pandas vs DuckDB: " + ", ".join(f"{t} {m.get('pandas', 'not run')}" for t, m, _, _ in data)
       + ".")
 
+    p("\n### Per round (a round slower for both tools points at other load on the machine)\n")
+    p("| file | round | funnel s | DuckDB s | time ratio |")
+    p("|---|---:|---:|---:|---:|")
+    for tag, meta, hf, rounds in data:
+        for i, r in enumerate(rounds, start=1):
+            f, d = med(r.get("funnel")), med(r.get("duckdb"))
+            row(tag, i, num(f, 3), num(d, 3), ratio(f, d))
+
     p("\n### Every command: median wall s [min–max]\n")
     p("| file | funnel FILE | funnel - < FILE | cat FILE \\| funnel - | DuckDB | pandas | "
       "cat FILE >/dev/null | wc -l FILE |")
