@@ -74,7 +74,7 @@ struct RecordReader::Impl {
   std::unique_ptr<io::LineReader> lines;
   Dialect dialect;
   std::vector<std::string> header;
-  std::vector<std::string> header_keys;  // normalized, to spot a repeated header
+  std::vector<std::string> header_trimmed;  // to spot a repeated header
   std::uint64_t blank = 0, trailing = 0;
   std::function<void(const Reject&)> reject_sink;
 
@@ -358,7 +358,9 @@ RecordReader::RecordReader(const std::string& path, std::istream* stdin_stream, 
   }
   for (auto field : header.fields) {
     m.header.emplace_back(field);
-    m.header_keys.push_back(normalize_name(field));
+    while (!field.empty() && field.front() == ' ') field.remove_prefix(1);
+    while (!field.empty() && field.back() == ' ') field.remove_suffix(1);
+    m.header_trimmed.emplace_back(field);
   }
 }
 
@@ -397,9 +399,14 @@ bool RecordReader::next(Record& record) {
           m.record_lines.resize(1);
         }
       } else {
+        // A repeated header (two exports concatenated) is the header again, cell for cell
+        // (ignoring surrounding spaces); the first cell settles almost every row.
         bool repeated = true;
         for (std::size_t i = 0; i < n && repeated; ++i) {
-          repeated = normalize_name(record.fields[i]) == m.header_keys[i];
+          std::string_view cell = record.fields[i];
+          while (!cell.empty() && cell.front() == ' ') cell.remove_prefix(1);
+          while (!cell.empty() && cell.back() == ' ') cell.remove_suffix(1);
+          repeated = cell == m.header_trimmed[i];
         }
         if (!repeated) return true;
         m.reject(record, "repeated header");

@@ -10,8 +10,8 @@ namespace {
 struct Accumulator {
   std::vector<std::uint64_t> furthest;                   // leads whose furthest stage is k
   std::vector<std::uint64_t> lost, open, stalled;        // by furthest stage
-  std::vector<std::vector<std::int64_t>> to_next, from_entry;
-  std::vector<std::int64_t> cycle;
+  std::vector<std::vector<Duration>> to_next, from_entry;
+  std::vector<Duration> cycle;
 
   explicit Accumulator(std::size_t n)
       : furthest(n), lost(n), open(n), stalled(n), to_next(n), from_entry(n) {}
@@ -61,9 +61,9 @@ SegmentTable finish(std::string label, Accumulator& acc, const StageModel& model
   o.open = std::accumulate(acc.open.begin(), acc.open.end(), std::uint64_t{0});
   o.stalled = std::accumulate(acc.stalled.begin(), acc.stalled.end(), std::uint64_t{0});
   o.win_rate = ratio(o.won, o.won + o.lost);
-  for (std::int64_t seconds : acc.cycle) {
+  for (Duration seconds : acc.cycle) {
     std::size_t bucket = 0;
-    while (bucket < kCycleBuckets - 1 && seconds >= std::int64_t{kCycleEdges[bucket]} * 86400) ++bucket;
+    while (bucket < kCycleBuckets - 1 && std::int64_t{seconds} >= std::int64_t{kCycleEdges[bucket]} * 86400) ++bucket;
     ++o.cycle_histogram[bucket];
   }
   o.cycle = duration_stats(acc.cycle);
@@ -72,7 +72,7 @@ SegmentTable finish(std::string label, Accumulator& acc, const StageModel& model
 
 }  // namespace
 
-double quantile(std::vector<std::int64_t>& values, double q) {
+double quantile(std::vector<Duration>& values, double q) {
   // Type 7 (R's default, numpy's "linear"): h = (n-1)q, interpolate between floor and ceil.
   const double h = static_cast<double>(values.size() - 1) * q;
   const auto lo = static_cast<std::size_t>(h);
@@ -84,7 +84,7 @@ double quantile(std::vector<std::int64_t>& values, double q) {
   return below + (h - static_cast<double>(lo)) * (above - below);
 }
 
-DurationStats duration_stats(std::vector<std::int64_t>& seconds) {
+DurationStats duration_stats(std::vector<Duration>& seconds) {
   DurationStats stats;
   stats.count = seconds.size();
   if (seconds.empty()) return stats;
@@ -145,19 +145,19 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model,
         case LeadStatus::won: break;
       }
       for (int k = 0; k <= path.furthest; ++k) {
-        Timestamp t = store.first(lead, k);
+        Timestamp t = path.first[k];
         if (t == kNoTime) continue;
-        acc.from_entry[static_cast<std::size_t>(k)].push_back(t - path.entry);
+        acc.from_entry[static_cast<std::size_t>(k)].push_back(to_duration(t - path.entry));
         if (k < path.furthest) {
-          Timestamp next = store.first(lead, k + 1);
+          Timestamp next = path.first[k + 1];
           if (next != kNoTime && next >= t) {
-            acc.to_next[static_cast<std::size_t>(k)].push_back(next - t);
+            acc.to_next[static_cast<std::size_t>(k)].push_back(to_duration(next - t));
           }
         }
       }
       if (path.status == LeadStatus::won) {
-        Timestamp won = store.first(lead, model.won());
-        if (won != kNoTime) acc.cycle.push_back(won - path.entry);
+        Timestamp won = path.first[model.won()];
+        if (won != kNoTime) acc.cycle.push_back(to_duration(won - path.entry));
       }
     };
     record(all);
@@ -167,7 +167,7 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model,
     }
 
     for (int k = 0; k < path.furthest; ++k) {
-      Timestamp t = store.first(lead, k), next = store.first(lead, k + 1);
+      Timestamp t = path.first[k], next = path.first[k + 1];
       q.negative_durations += t != kNoTime && next != kNoTime && next < t;
     }
   }

@@ -1,6 +1,9 @@
 #include "funnel/lead_path.h"
 
+#include <algorithm>
 #include <cstring>
+#include <new>
+#include <sys/mman.h>
 
 #include <fmt/format.h>
 
@@ -63,10 +66,37 @@ std::uint64_t slot_of(std::uint32_t tag, std::uint32_t lead) {
 LeadStore::LeadStore(int stage_count)
     : stages_(stage_count),
       stride_(kTimes + 2 * static_cast<std::size_t>(stage_count)),
-      slots_(std::size_t{1} << bits_, 0) {}
+      slots_(std::size_t{1} << bits_) {}
+
+namespace {
+/// Asks for transparent huge pages over the page-aligned part of a big block.
+void advise_huge(const void* data, std::size_t bytes) {
+  constexpr std::uintptr_t page = 4096;
+  auto begin = (reinterpret_cast<std::uintptr_t>(data) + page - 1) & ~(page - 1);
+  auto end = (reinterpret_cast<std::uintptr_t>(data) + bytes) & ~(page - 1);
+  if (end > begin + (std::uintptr_t{2} << 20)) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+}
+}  // namespace
+
+LeadStore::SlotArray::SlotArray(std::size_t count) : size_(count) {
+  void* p = ::mmap(nullptr, count * sizeof(std::uint64_t), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  data_ = static_cast<std::uint64_t*>(p);
+  advise_huge(data_, count * sizeof(std::uint64_t));
+}
+
+LeadStore::SlotArray::~SlotArray() {
+  if (data_ != nullptr) ::munmap(data_, size_ * sizeof(std::uint64_t));
+}
+
+void LeadStore::SlotArray::swap(SlotArray& other) noexcept {
+  std::swap(data_, other.data_);
+  std::swap(size_, other.size_);
+}
 
 void LeadStore::reserve(std::size_t leads) {
-  records_.reserve(leads * stride_);
+  records_.reserve(leads * stride_);  // address space only, until used
+  advise_huge(records_.data(), records_.capacity() * sizeof(std::uint32_t));
   id_bytes_.reserve(leads * 12);
 }
 
@@ -81,7 +111,7 @@ std::string_view LeadStore::id(std::uint32_t lead) const {
 }
 
 std::size_t LeadStore::memory_bytes() const {
-  return id_bytes_.capacity() + slots_.capacity() * 8 + records_.capacity() * 4;
+  return id_bytes_.capacity() + slots_.size() * 8 + records_.capacity() * 4;
 }
 
 Timestamp LeadStore::get_time(std::uint32_t lead, std::size_t word) const {
@@ -114,7 +144,7 @@ void LeadStore::set_time(std::uint32_t lead, std::size_t word, Timestamp t) {
 
 void LeadStore::grow_table() {
   if (bits_ >= 31) throw Error(ExitCode::bad_value, "more than a billion leads");
-  std::vector<std::uint64_t> bigger(slots_.size() * 2, 0);
+  SlotArray bigger(slots_.size() * 2);
   ++bits_;
   std::size_t mask = bigger.size() - 1;
   for (std::uint64_t slot : slots_) {
@@ -134,6 +164,10 @@ std::uint32_t LeadStore::insert(std::string_view id, std::size_t slot, std::uint
   slots_[slot] = slot_of(tag, lead);
   std::uint64_t ref = (std::uint64_t{id_bytes_.size()} << 16) | id.size();
   id_bytes_.append(id);
+  if (records_.size() + stride_ > records_.capacity()) {
+    records_.reserve(std::max(records_.capacity() * 2, std::size_t{1} << 16));
+    advise_huge(records_.data(), records_.capacity() * sizeof(std::uint32_t));
+  }
   records_.resize(records_.size() + stride_, 0);
   std::uint32_t* r = record(lead);
   r[kIdLow] = static_cast<std::uint32_t>(ref);
@@ -258,6 +292,18 @@ Timestamp LeadStore::last(std::uint32_t lead, int stage) const {
   return get_time(lead, kTimes + static_cast<std::size_t>(stages_ + stage));
 }
 
+void LeadStore::times(std::uint32_t lead, Timestamp* first, Timestamp* last) const {
+  const std::uint32_t* r = record(lead);
+  const auto n = static_cast<std::size_t>(stages_);
+  for (std::size_t k = 0; k < 2 * n; ++k) {
+    auto v = static_cast<std::int32_t>(r[kTimes + k]);
+    Timestamp t = v == kT32None || v == kT32Unset ? kNoTime
+                  : v == kT32Far                  ? far_.at(std::uint64_t{lead} * stride_ + kTimes + k)
+                                                  : kBase + v;
+    (k < n ? first[k] : last[k - n]) = t;
+  }
+}
+
 bool LeadStore::entered(std::uint32_t lead, int stage) const { return (record(lead)[kSeen] >> stage) & 1u; }
 bool LeadStore::lost(std::uint32_t lead) const { return record(lead)[kCounts] & kLostFlag; }
 Timestamp LeadStore::last_activity(std::uint32_t lead) const { return get_time(lead, kActivity); }
@@ -278,11 +324,13 @@ LeadPath reconstruct_path(const LeadStore& store, std::uint32_t lead, CountMode 
                           Timestamp as_of, std::int64_t stale, std::int64_t window) {
   LeadPath path;
   const int n = store.stage_count();
+  Timestamp last[32];
+  store.times(lead, path.first, last);
   int cumulative = -1;
   for (int k = 0; k < n; ++k) {
     if (!store.entered(lead, k)) continue;
     cumulative = k;
-    Timestamp first = store.first(lead, k);
+    Timestamp first = path.first[k];
     if (first != kNoTime && (path.entry == kNoTime || first < path.entry)) path.entry = first;
   }
   path.lost_evidence = store.lost(lead);
@@ -293,7 +341,7 @@ LeadPath reconstruct_path(const LeadStore& store, std::uint32_t lead, CountMode 
     if (!store.entered(lead, j)) continue;
     for (int k = j + 1; k <= cumulative; ++k) {
       if (!store.entered(lead, k)) continue;
-      Timestamp fj = store.first(lead, j), fk = store.first(lead, k), lj = store.last(lead, j);
+      Timestamp fj = path.first[j], fk = path.first[k], lj = last[j];
       if (fj != kNoTime && fk != kNoTime && fk < fj) path.inversion = true;
       if (lj != kNoTime && fk != kNoTime && lj > fk) path.regression = true;
     }
@@ -306,7 +354,7 @@ LeadPath reconstruct_path(const LeadStore& store, std::uint32_t lead, CountMode 
     Timestamp previous = kNoTime;
     for (int k = 0; k <= cumulative; ++k) {
       if (!store.entered(lead, k)) break;
-      Timestamp first = store.first(lead, k);
+      Timestamp first = path.first[k];
       if (first != kNoTime && previous != kNoTime && first < previous) break;
       if (first != kNoTime) previous = first;
       reached = k;
@@ -319,7 +367,7 @@ LeadPath reconstruct_path(const LeadStore& store, std::uint32_t lead, CountMode 
     int within = -1;
     for (int k = 0; k <= path.furthest; ++k) {
       if (!store.entered(lead, k)) continue;
-      Timestamp first = store.first(lead, k);
+      Timestamp first = path.first[k];
       if (first == kNoTime || first - path.entry <= window) within = k;
     }
     path.beyond_window = within < path.furthest;

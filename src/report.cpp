@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -427,6 +428,14 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
   input.files = options.files.empty() ? std::vector<std::string>{"-"} : options.files;
 
   LeadStore store(report.model.size());
+  // Room for as many leads as the files could hold (about one per 64 bytes): address space
+  // only, so the lead records never move while they grow.
+  std::uintmax_t bytes = 0;
+  for (const auto& path : input.files) {
+    std::error_code error;
+    if (path != "-") bytes += std::filesystem::file_size(path, error) * !error;
+  }
+  if (bytes > 0) store.reserve(static_cast<std::size_t>(bytes / 64));
   std::vector<std::string> labels;
   std::vector<std::string>* labels_out = report.segmented ? &labels : nullptr;
   Reader reader{options, stdin_stream, report.model, input, report.segmented, {}, {}, {}, {},

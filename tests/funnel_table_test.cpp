@@ -13,13 +13,13 @@ constexpr int lost = -1;
 
 TEST_SUITE("funnel_table") {
   TEST_CASE("quantiles interpolate between ranks; an even median is the mean of the middle two") {
-    std::vector<std::int64_t> v{40, 10, 30, 20};
+    std::vector<Duration> v{40, 10, 30, 20};
     // sorted 10 20 30 40: median h = 1.5 -> 20 + 0.5*10 = 25; p90 h = 2.7 -> 30 + 0.7*10 = 37
     CHECK(quantile(v, 0.5) == doctest::Approx(25));
     CHECK(quantile(v, 0.9) == doctest::Approx(37));
-    std::vector<std::int64_t> one{7};
+    std::vector<Duration> one{7};
     CHECK(quantile(one, 0.9) == 7);
-    std::vector<std::int64_t> secs{86400, 3 * 86400, 8 * 86400};
+    std::vector<Duration> secs{86400, 3 * 86400, 8 * 86400};
     auto s = duration_stats(secs);
     CHECK(s.count == 3);
     CHECK(s.median == doctest::Approx(3));

@@ -56,6 +56,9 @@ class LeadStore {
   bool lost(std::uint32_t lead) const;
   /// The latest known time of any of the lead's rows, or kNoTime.
   Timestamp last_activity(std::uint32_t lead) const;
+  /// first() and last() of every stage at once (kNoTime where unknown): one pass over the
+  /// lead's record instead of one lookup per stage.
+  void times(std::uint32_t lead, Timestamp* first, Timestamp* last) const;
   std::uint32_t segment(std::uint32_t lead) const;
   /// Rows that repeated a stage the lead had already entered (saturates at 2^24 - 1).
   std::uint32_t repeats(std::uint32_t lead) const;
@@ -79,8 +82,28 @@ class LeadStore {
   std::size_t stride_;                // words per lead record
   std::uint32_t count_ = 0;
   std::string id_bytes_;              // lead ids back to back
+  /// Zeroed slots straight from mmap, with transparent huge pages asked for: the table is
+  /// read at random, and 2 MiB pages spare most TLB misses on big tables.
+  class SlotArray {
+   public:
+    explicit SlotArray(std::size_t count);
+    ~SlotArray();
+    SlotArray(const SlotArray&) = delete;
+    SlotArray& operator=(const SlotArray&) = delete;
+    void swap(SlotArray& other) noexcept;
+    std::uint64_t& operator[](std::size_t i) { return data_[i]; }
+    const std::uint64_t& operator[](std::size_t i) const { return data_[i]; }
+    std::size_t size() const { return size_; }
+    const std::uint64_t* begin() const { return data_; }
+    const std::uint64_t* end() const { return data_ + size_; }
+
+   private:
+    std::uint64_t* data_ = nullptr;
+    std::size_t size_ = 0;
+  };
+
   int bits_ = 10;                     // slots_.size() == 1 << bits_
-  std::vector<std::uint64_t> slots_;  // (tag << 32) | (lead + 1); 0 = empty
+  SlotArray slots_;                   // (tag << 32) | (lead + 1); 0 = empty
   std::vector<std::uint32_t> records_;
   std::unordered_map<std::uint64_t, Timestamp> far_;  // (lead, word) -> time beyond 32 bits
   Timestamp latest_ = kNoTime;
@@ -92,6 +115,7 @@ std::string_view status_name(LeadStatus s);
 
 /// One lead's reconstructed path.
 struct LeadPath {
+  Timestamp first[32];          ///< first entry time per stage; kNoTime if unknown or not entered
   int furthest = -1;            ///< furthest stage reached under the count mode; -1: none
   Timestamp entry = kNoTime;    ///< earliest known stage time
   LeadStatus status = LeadStatus::open;
