@@ -45,5 +45,5 @@ expect "maven won" "$(field won)" 4238
 expect "maven lost" "$(field lost)" 2473
 expect "maven open + stalled" "$(( $(field open) + $(field stalled) ))" 2089
 expect "maven win rate (63.2%)" "$(printf '%.3f' "$(field win_rate)")" 0.632
-expect "maven mean days engage to won (51.8)" "$(printf '%.1f' "$(sed -E 's/.*"mean": ([0-9.]+)}}.*/\1/' <<< "$overall")")" 51.8
+expect "maven mean days engage to won (51.8)" "$(printf '%.1f' "$(sed -E 's/.*"cycle_days": \{[^}]*"mean": ([0-9.]+)\}.*/\1/' <<< "$overall")")" 51.8
 exit $fail
