@@ -107,6 +107,8 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model,
   Accumulator all(n);
   std::vector<Accumulator> by_segment(labels.size(), Accumulator(n));
   DataQuality& q = out.quality;
+  q.exact_duplicates = store.exact_duplicates();
+  q.conflicting_repeats = store.conflicting_repeats();
 
   for (std::uint32_t lead = 0; lead < store.size(); ++lead) {
     LeadPath path = reconstruct_path(store, lead, options.mode, out.as_of, options.stale, options.window);

@@ -257,11 +257,18 @@ void LeadStore::add(std::uint32_t lead, int stage, Timestamp time) {
     return;
   }
   std::uint32_t bit = 1u << stage;
-  if ((r[kSeen] & bit) && (r[kCounts] & kRepeatMask) != kRepeatMask) ++r[kCounts];
-  r[kSeen] |= bit;
-  if (time == kNoTime) return;
   const std::size_t first = kTimes + static_cast<std::size_t>(stage);
   const std::size_t last = first + static_cast<std::size_t>(stages_);
+  if (r[kSeen] & bit) {
+    if ((r[kCounts] & kRepeatMask) != kRepeatMask) ++r[kCounts];
+    // Same stage at a time already recorded (or again without a time): an exact duplicate.
+    Timestamp f = get_time(lead, first), l = get_time(lead, last);
+    bool exact = time == kNoTime ? f == kUnsetFirst : (time == f || time == l);
+    ++(exact ? exact_duplicates_ : conflicting_repeats_);
+  }
+  r = record(lead);
+  r[kSeen] |= bit;
+  if (time == kNoTime) return;
   if (time < get_time(lead, first)) set_time(lead, first, time);
   if (time > get_time(lead, last)) set_time(lead, last, time);
 }

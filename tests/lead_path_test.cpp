@@ -139,3 +139,21 @@ TEST_SUITE("lead_path") {
     CHECK(store.segment(c) == 1);
   }
 }
+
+TEST_SUITE("lead_path") {
+  TEST_CASE("exact duplicates and conflicting repeats are told apart") {
+    LeadStore store(2);
+    auto a = store.intern("A");
+    store.add(a, 1, 5 * day);
+    store.add(a, 1, 5 * day);  // exact duplicate
+    store.add(a, 1, 9 * day);  // another time: conflicting
+    store.add(a, 1, 9 * day);  // now equal to the last time: exact
+    auto b = store.intern("B");
+    store.add(b, 0, kNoTime);
+    store.add(b, 0, kNoTime);  // again without a time: exact
+    CHECK(store.exact_duplicates() == 3);
+    CHECK(store.conflicting_repeats() == 1);
+    CHECK(store.repeats(a) == 3);
+    CHECK(store.first(a, 1) == 5 * day);
+  }
+}

@@ -128,3 +128,21 @@ TEST_SUITE("time_reader") {
     CHECK(t.out.find("2024-W04,2024-01-22,mql,mofu,1\n") != std::string::npos);
   }
 }
+
+TEST_SUITE("time_reader") {
+  TEST_CASE("cohort weeks follow the --tz calendar across a DST change") {
+    // 2024-03-31T22:30Z is Sunday in UTC; in Oslo it is Monday 00:30 CEST
+    // (the clocks went forward that morning), so the lead enters in ISO week 14 in Oslo and
+    // week 13 in UTC.
+    std::string input = "lead_id,stage,timestamp\nA,lead,2024-03-31T22:30:00Z\n";
+    auto utc = run_cli({"cohorts", "-f", "csv", "-"}, input);
+    auto oslo = run_cli({"cohorts", "--tz", "Europe/Oslo", "-f", "csv", "-"}, input);
+    REQUIRE(utc.rc == 0);
+    REQUIRE(oslo.rc == 0);
+    CHECK(utc.out.find("\n2024-W13,2024-03-25,") != std::string::npos);
+    CHECK(oslo.out.find("\n2024-W14,2024-04-01,") != std::string::npos);
+    // Naive times are Oslo wall-clock: Monday 00:30 local is still week 14 (Sunday 22:30 UTC).
+    auto naive = run_cli({"trend", "--tz", "Europe/Oslo", "-f", "csv", "-"}, "lead_id,stage,timestamp\nA,lead,2024-04-01 00:30\n");
+    CHECK(naive.out.find("2024-W14,2024-04-01,lead,tofu,1") != std::string::npos);
+  }
+}

@@ -72,6 +72,8 @@ struct SegmentTable {
 struct DataQuality {
   std::uint64_t leads_with_skips = 0, skipped_stages = 0;
   std::uint64_t leads_with_repeats = 0, repeated_rows = 0;
+  std::uint64_t exact_duplicates = 0;     ///< repeated rows at a time already recorded
+  std::uint64_t conflicting_repeats = 0;  ///< repeated rows at another time
   std::uint64_t leads_with_regressions = 0;
   std::uint64_t leads_with_inversions = 0;
   std::uint64_t leads_out_of_order = 0;  ///< ordered mode: path stopped by order

@@ -64,6 +64,11 @@ class LeadStore {
   std::uint32_t repeats(std::uint32_t lead) const;
   /// The latest known time of anything in the data, or kNoTime.
   Timestamp latest() const { return latest_; }
+  /// Repeated stage rows at a time already recorded for that stage (or again without a
+  /// time): exact duplicates, counted once in every metric.
+  std::uint64_t exact_duplicates() const { return exact_duplicates_; }
+  /// Repeated stage rows at another time: the first time counts, the row is a repeat.
+  std::uint64_t conflicting_repeats() const { return conflicting_repeats_; }
   /// Bytes held for leads (records, id table, id bytes), for benchmarks.
   std::size_t memory_bytes() const;
 
@@ -107,6 +112,7 @@ class LeadStore {
   std::vector<std::uint32_t> records_;
   std::unordered_map<std::uint64_t, Timestamp> far_;  // (lead, word) -> time beyond 32 bits
   Timestamp latest_ = kNoTime;
+  std::uint64_t exact_duplicates_ = 0, conflicting_repeats_ = 0;
 };
 
 /// Status of a lead at the as-of time.

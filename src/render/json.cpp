@@ -74,6 +74,8 @@ void render_json(const Report& report, std::ostream& out) {
       << "    \"skipped_stages\": " << q.skipped_stages << ",\n"
       << "    \"leads_with_repeats\": " << q.leads_with_repeats << ",\n"
       << "    \"repeated_rows\": " << q.repeated_rows << ",\n"
+      << "    \"exact_duplicates\": " << q.exact_duplicates << ",\n"
+      << "    \"conflicting_repeats\": " << q.conflicting_repeats << ",\n"
       << "    \"leads_with_regressions\": " << q.leads_with_regressions << ",\n"
       << "    \"leads_with_inversions\": " << q.leads_with_inversions << ",\n"
       << "    \"leads_out_of_order\": " << q.leads_out_of_order << ",\n"
