@@ -8,12 +8,18 @@
 // A kept block is poisoned while it sits in the pool, so use after delete[] is still an ASan
 // report; overflows past its end hit the block's own redzone as before. Smaller arrays go
 // to malloc (ASan's), so they keep every check except new[]/delete mismatch.
+//
+// Every block handed out starts with kFilled bytes of FUNNEL_FUZZ_STALE_BYTE (default 0, what
+// a fresh mapping holds in a real run), so what the previous input left there cannot change
+// the next run: results stay reproducible. FUNNEL_FUZZ_STALE_BYTE=10 fills them with '\n'
+// instead, which shows any read of buffer bytes past the data (see tests/fuzz/README.md).
 #pragma once
 
 #include <sanitizer/asan_interface.h>
 
 #include <cstddef>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <new>
 
@@ -21,6 +27,20 @@ namespace funnel_fuzz {
 
 inline constexpr std::size_t kBigArray = std::size_t{8} << 20;  // 8 MiB and up are kept
 inline constexpr int kPoolSlots = 4;
+inline constexpr std::size_t kFilled = std::size_t{64} << 10;  // far beyond any fuzz input
+
+inline int stale_byte() {
+  static const int value = [] {
+    const char* text = std::getenv("FUNNEL_FUZZ_STALE_BYTE");
+    return text == nullptr ? 0 : std::atoi(text) & 0xFF;
+  }();
+  return value;
+}
+
+inline void* fill_start(void* block, std::size_t size) {
+  std::memset(block, stale_byte(), size < kFilled ? size : kFilled);
+  return block;
+}
 
 struct PooledBlock {
   void* data = nullptr;
@@ -45,7 +65,7 @@ inline void* allocate_array(std::size_t size) {
       if (!blocks[i].in_use && blocks[i].data != nullptr && blocks[i].size == size) {
         blocks[i].in_use = true;
         ASAN_UNPOISON_MEMORY_REGION(blocks[i].data, size);
-        return blocks[i].data;
+        return fill_start(blocks[i].data, size);
       }
     }
     for (int i = 0; i < kPoolSlots; ++i) {
@@ -53,7 +73,7 @@ inline void* allocate_array(std::size_t size) {
         void* p = std::malloc(size);
         if (p == nullptr) throw std::bad_alloc();
         blocks[i] = PooledBlock{p, size, true};
-        return p;
+        return fill_start(p, size);
       }
     }
   }

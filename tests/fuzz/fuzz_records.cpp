@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <exception>
 #include <sstream>
 #include <string>
@@ -55,6 +56,21 @@ std::string describe(const Transcript& t) {
   s += "; " + std::to_string(t.records.size()) + " records, " + std::to_string(t.rejects.size()) +
        " rejects, " + std::to_string(t.blank) + " blank, " + std::to_string(t.trailing) + " trailing";
   return s;
+}
+
+/// The first record or reject where two transcripts differ, for the failure message.
+std::string first_difference(const Transcript& x, const Transcript& y) {
+  auto first = [](const char* what, const std::vector<std::string>& a, const std::vector<std::string>& b) {
+    for (std::size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
+      const std::string none = "(none)";
+      const std::string& p = i < a.size() ? a[i] : none;
+      const std::string& q = i < b.size() ? b[i] : none;
+      if (p != q) return std::string("\n  first differing ") + what + ": \"" + p + "\" vs \"" + q + "\"";
+    }
+    return std::string();
+  };
+  std::string d = first("record", x.records, y.records);
+  return d.empty() ? first("reject", x.rejects, y.rejects) : d;
 }
 
 void check_field(const char* run, std::string_view field, std::uint64_t line) {
@@ -132,14 +148,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!a.failed) {
     if (c.failed || c.records != a.records || c.rejects != a.rejects) {
       broken("C", "lenient reading differs from a clean strict read:\n  A: " + describe(a) +
-                      "\n  C: " + describe(c));
+                      "\n  C: " + describe(c) + first_difference(a, c));
     }
   } else {
     bool prefix = a.records.size() <= c.records.size();
     for (std::size_t i = 0; prefix && i < a.records.size(); ++i) prefix = a.records[i] == c.records[i];
     if (!prefix) {
       broken("C", "records read before the strict error are not the first lenient records:\n  A: " +
-                      describe(a) + "\n  C: " + describe(c));
+                      describe(a) + "\n  C: " + describe(c) + first_difference(a, c));
     }
   }
 
