@@ -1,8 +1,10 @@
 // The only file that includes fast-cpp-csv-parser. Its header lacks <limits> and trips
 // -Wstringop-truncation at -O2 (strncpy of file names): both are contained here.
 #include <limits>
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wstringop-truncation"
+#endif
 #include <libfccp/csv.h>
 
 #include "funnel/csv.h"
@@ -311,7 +313,15 @@ struct RecordReader::Impl {
   }
 
   void reject(const Record& record, std::string reason) const {
-    if (reject_sink) reject_sink(Reject{record.line, std::move(reason), raw_text()});
+    if (!reject_sink) return;
+    std::string raw = raw_text();
+    if (record_lines.empty()) {  // strict mode keeps no raw lines: rebuild them from the fields
+      for (std::size_t i = 0; i < record.fields.size(); ++i) {
+        if (i > 0) raw += dialect.delimiter;
+        raw += record.fields[i];
+      }
+    }
+    reject_sink(Reject{record.line, std::move(reason), std::move(raw)});
   }
 };
 
@@ -379,6 +389,9 @@ bool RecordReader::next(Record& record) {
   std::string problem;
   for (;;) {
     if (!m.read_record(record, problem)) return false;
+    // Strict: the decoder may have cut a faulty line short (the fault was in a later chunk,
+    // or a sequence was cut off by the end); the fault, not the cut line, is the error.
+    if (!m.options.lenient && m.validator.failed() && m.validator.fault().line <= m.line_number) m.check_fault();
     if (problem.empty()) {
       std::size_t n = m.header.size();
       if (record.fields.size() == n + 1 && record.fields.back().find_first_not_of(" \t") == std::string_view::npos) {
@@ -419,4 +432,6 @@ bool RecordReader::next(Record& record) {
 
 }  // namespace funnel
 
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif

@@ -319,6 +319,12 @@ bool TextDecoder::decode_chunk() {
       pending_[i] = '\n';
     }
   }
+  if (end && last_byte_ != '\n' && (pending_.empty() || pending_.back() != '\n') && (emitted_ || !pending_.empty())) {
+    // The last line has no line end: add one. fast-cpp-csv-parser 2016 (Debian 12) reads
+    // the byte past the data when the input does not end in '\n' and can hang if that
+    // stale byte is one (upstream issue #72).
+    pending_ += '\n';
+  }
   std::size_t good = validator_.scan(pending_.data(), pending_.size());
   if (good < pending_.size()) {
     pending_.resize(good);  // strict: stop at the line holding the fault
@@ -327,6 +333,10 @@ bool TextDecoder::decode_chunk() {
   if (end) {
     validator_.finish();
     eof_ = true;
+  }
+  if (!pending_.empty()) {
+    last_byte_ = pending_.back();
+    emitted_ = true;
   }
   return !pending_.empty() || !eof_;
 }

@@ -108,15 +108,17 @@ ParsedTime TimeReader::read_local(std::string_view s) {
       if (end != text.c_str() + text.size() || !std::isfinite(v) || text.find_first_of("eExX") != std::string::npos) {
         return invalid(format_.kind == Kind::excel ? "expected an Excel serial day like 45292.5" : "expected a number of seconds since 1970");
       }
+      // Seconds since 1970 as a double, range-checked before any integer conversion.
+      double seconds = format_.kind == Kind::excel    ? std::floor(v * 86400.0 + 0.5) + double(days_from_civil(1899, 12, 30)) * 86400.0
+                       : format_.kind == Kind::epoch_ms ? std::floor(v / 1000.0)
+                                                        : std::floor(v);
+      if (!(seconds >= -62135596800.0 && seconds <= 253402300799.0)) {
+        return invalid("the time falls outside the years 0001..9999");
+      }
       ParsedTime r;
       r.status = ParsedTime::Status::ok;
-      if (format_.kind == Kind::excel) {
-        // Days since 1899-12-30 (Excel's 1900 system), wall-clock time.
-        r.value = static_cast<Timestamp>(std::floor(v * 86400.0 + 0.5)) + days_from_civil(1899, 12, 30) * 86400;
-        r.local = true;
-      } else {
-        r.value = static_cast<Timestamp>(std::floor(format_.kind == Kind::epoch_ms ? v / 1000.0 : v));
-      }
+      r.value = static_cast<Timestamp>(seconds);
+      r.local = format_.kind == Kind::excel;  // Excel serials are wall-clock time
       return r;
     }
     case Kind::pattern:

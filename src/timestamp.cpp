@@ -95,7 +95,10 @@ ParsedTime finish_time(std::string_view s, std::size_t pos, std::int64_t days, c
       unsigned oh, om = 0;
       if (!digits(s, pos + 1, 2, oh)) return invalid("expected an offset like +02:00");
       std::size_t after = pos + 3;
-      if (after < s.size() && s[after] == ':') ++after;
+      if (after < s.size() && s[after] == ':') {
+        ++after;
+        if (after == s.size()) return invalid("expected an offset like +02:00");
+      }
       if (after < s.size() && !digits(s, after, 2, om)) return invalid("expected an offset like +02:00");
       if (after < s.size()) after += 2;
       if (after != s.size()) return invalid("unexpected text after the offset");

@@ -235,3 +235,40 @@ TEST_SUITE("trust") {
     CHECK(r.err.find("rows not used: 1 empty stage") != std::string::npos);
   }
 }
+
+TEST_SUITE("trust") {
+  TEST_CASE("strict mode reports a byte fault before anything the faulty line says (fuzzer finds)") {
+    // A UTF-8 sequence cut off by the end of the input, on a line with a broken date.
+    auto cut = run_cli({"report", "-f", "csv", "-"}, std::string(kHeader) + "A,lead,2024-01-01,web\nB,lead,2024-01-0\xe2\x82");
+    CHECK(cut.rc == 4);
+    CHECK(cut.err.find("<stdin>:3:") != std::string::npos);
+    CHECK(cut.err.find("invalid UTF-8 byte 0xe2") != std::string::npos);
+    // An invalid byte on a line that straddles two decoder chunks.
+    std::string input = std::string(kHeader) + "A,lead,2024-01-01,web\nB,lead,2024-01-0\xff,web\n";
+    for (std::size_t chunk : {7u, 40u, 50u, 64u}) {
+      CAPTURE(chunk);
+      funnel::TextDecoder::set_chunk_size(chunk);
+      auto r = run_cli({"report", "-f", "csv", "-"}, input);
+      CHECK(r.rc == 4);
+      CHECK(r.err.find("invalid UTF-8 byte 0xff") != std::string::npos);
+    }
+    funnel::TextDecoder::set_chunk_size(std::size_t{1} << 20);
+  }
+
+  TEST_CASE("--rejects without --lenient still writes the raw text of a repeated header") {
+    TempFile rejects("");
+    auto r = run_cli({"report", "--rejects", rejects.path(), "-f", "csv", "-"},
+                     "lead_id,stage,timestamp\nA,lead,2024-01-01\nlead_id,stage,timestamp\n");
+    CHECK(r.rc == 0);
+    CHECK(read_file(rejects.path()) == "file,line,reason,raw\n\"<stdin>\",3,\"repeated header\",\"lead_id,stage,timestamp\"\n");
+  }
+
+  TEST_CASE("epoch and Excel numbers far outside the calendar are refused, not overflowed") {
+    for (const char* format : {"epoch", "epoch_ms", "excel"}) {
+      CAPTURE(format);
+      auto r = run_cli({"report", "--date-format", format, "-"}, "lead_id,stage,timestamp\nA,lead,10000000000000000000\n");
+      CHECK(r.rc == 5);
+      CHECK(r.err.find("outside the years 0001..9999") != std::string::npos);
+    }
+  }
+}

@@ -90,6 +90,8 @@ class TextDecoder {
   enum class Mode { utf8, latin1, cp1252, utf16le, utf16be } mode_;
   bool started_ = false, eof_ = false;
   bool carry_cr_ = false;         ///< a CR ended the previous chunk
+  bool emitted_ = false;          ///< any text handed out yet
+  char last_byte_ = '\n';         ///< the last byte handed out
   std::string carry_;             ///< raw bytes of a sequence cut by the chunk end
   std::string raw_, pending_;
   std::size_t pending_pos_ = 0;
