@@ -363,6 +363,8 @@ RecordReader::RecordReader(const std::string& path, std::istream* stdin_stream, 
   Record header;
   std::string problem;
   m.read_record(header, problem);
+  // Strict: a byte fault on the header's lines is the error, whatever chunk it was found in.
+  if (!options.lenient && m.validator.failed() && m.validator.fault().line <= m.line_number) m.check_fault();
   if (!problem.empty()) {
     throw Error(ExitCode::malformed_csv, fmt::format("{}:{}: header: {}", m.name, header.line, problem));
   }

@@ -272,3 +272,19 @@ TEST_SUITE("trust") {
     }
   }
 }
+
+TEST_SUITE("trust") {
+  TEST_CASE("a byte fault in the header gives the same error for every decoder chunk size") {
+    std::string input = "lead_id,stage,timestamp,source,compa\x9dy\nL1,lead,2024-01-01,Acme\n";
+    auto expected = run_cli({"report", "-"}, input);
+    CHECK(expected.rc == 4);
+    CHECK(expected.err.find("<stdin>:1:37: invalid UTF-8 byte 0x9d") != std::string::npos);
+    for (std::size_t chunk : {3u, 4u, 16u}) {
+      funnel::TextDecoder::set_chunk_size(chunk);
+      auto r = run_cli({"report", "-"}, input);
+      CHECK(r.rc == expected.rc);
+      CHECK(r.err == expected.err);
+    }
+    funnel::TextDecoder::set_chunk_size(std::size_t{1} << 20);
+  }
+}
