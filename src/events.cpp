@@ -25,11 +25,6 @@ const std::vector<std::string> kCreatedNames = {"deal_add_time", "add_time", "cr
                                                 "created_date", "created_at", "created",
                                                 "deal_created", "created_on"};
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 [[noreturn]] void schema_error(std::string message) {
   throw Error(ExitCode::schema, std::move(message));
@@ -299,10 +294,10 @@ void EventExtractor::add_snapshot(const Record& record, std::string_view file, R
     bool outcome = ref == model_.won() || ref == StageRef::lost;
     out.items.push_back({ref, outcome ? closed : kNoTime});
   };
-  auto value = trim(record.fields[static_cast<std::size_t>(schema_.stage)]);
+  auto value = trim_blanks(record.fields[static_cast<std::size_t>(schema_.stage)]);
   if (!value.empty()) add_outcome(resolve_stage(value, record, file));
   if (schema_.status >= 0) {
-    auto status = trim(record.fields[static_cast<std::size_t>(schema_.status)]);
+    auto status = trim_blanks(record.fields[static_cast<std::size_t>(schema_.status)]);
     int ref = status.empty() ? StageRef::unknown : model_.resolve(status).index;
     if (ref == model_.won() || ref == StageRef::lost) add_outcome(ref);
   }
@@ -319,7 +314,7 @@ void EventExtractor::extract(const Record& record, std::string_view file, RowEvi
   out.reported = {};
   out.touch = kNoTime;
   out.pending_column = -1;
-  out.id = trim(record.fields[static_cast<std::size_t>(schema_.id)]);
+  out.id = trim_blanks(record.fields[static_cast<std::size_t>(schema_.id)]);
   if (out.id.empty()) {
     out.reported = "empty lead id";
     return;
@@ -327,14 +322,14 @@ void EventExtractor::extract(const Record& record, std::string_view file, RowEvi
   if (schema_.segments.empty()) {
     out.segment = {};
   } else if (schema_.segments.size() == 1) {
-    out.segment = trim(record.fields[static_cast<std::size_t>(schema_.segments[0])]);
+    out.segment = trim_blanks(record.fields[static_cast<std::size_t>(schema_.segments[0])]);
     out.segment_empty = out.segment.empty();
     if (out.segment.empty()) out.segment = "(none)";
   } else {
     segment_scratch_.clear();
     out.segment_empty = true;
     for (std::size_t i = 0; i < schema_.segments.size(); ++i) {
-      auto value = trim(record.fields[static_cast<std::size_t>(schema_.segments[i])]);
+      auto value = trim_blanks(record.fields[static_cast<std::size_t>(schema_.segments[i])]);
       if (i > 0) segment_scratch_ += " / ";
       segment_scratch_ += value.empty() ? std::string_view("(none)") : value;
       out.segment_empty = out.segment_empty && value.empty();
@@ -344,7 +339,7 @@ void EventExtractor::extract(const Record& record, std::string_view file, RowEvi
 
   switch (schema_.shape) {
     case Shape::long_log: {
-      auto value = trim(record.fields[static_cast<std::size_t>(schema_.stage)]);
+      auto value = trim_blanks(record.fields[static_cast<std::size_t>(schema_.stage)]);
       if (value.empty()) {
         out.reported = "empty stage";
         return;

@@ -43,11 +43,6 @@ std::string check_date(unsigned y, unsigned m, unsigned d) {
   return {};
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 const char* kAccepted =
     "expected e.g. 2024-03-05, 2024-03-05T14:22:01Z, 05.03.2024, 05/03/2024, 3/5/2024 2:22 PM or "
@@ -75,7 +70,7 @@ TimeFormat TimeFormat::parse(std::string_view text) {
 }
 
 ParsedTime TimeReader::read(std::string_view cell) {
-  std::string_view s = trim(cell);
+  std::string_view s = trim_blanks(cell);
   if (is_placeholder(s)) {
     ParsedTime r;
     r.status = ParsedTime::Status::empty;
@@ -88,8 +83,7 @@ ParsedTime TimeReader::read(std::string_view cell) {
     gaps_ += kind == LocalKind::gap;
     overlaps_ += kind == LocalKind::overlap;
   }
-  constexpr Timestamp lowest = -62135596800, highest = 253402300799;  // 0001-01-01, 9999-12-31
-  if (r.status == ParsedTime::Status::ok && (r.value < lowest || r.value > highest)) {
+  if (r.status == ParsedTime::Status::ok && (r.value < kEarliest || r.value > kLatest)) {
     return invalid("the time falls outside the years 0001..9999");
   }
   return r;
@@ -112,7 +106,7 @@ ParsedTime TimeReader::read_local(std::string_view s) {
       double seconds = format_.kind == Kind::excel    ? std::floor(v * 86400.0 + 0.5) + double(days_from_civil(1899, 12, 30)) * 86400.0
                        : format_.kind == Kind::epoch_ms ? std::floor(v / 1000.0)
                                                         : std::floor(v);
-      if (!(seconds >= -62135596800.0 && seconds <= 253402300799.0)) {
+      if (!(seconds >= double(kEarliest) && seconds <= double(kLatest))) {
         return invalid("the time falls outside the years 0001..9999");
       }
       ParsedTime r;

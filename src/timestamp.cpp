@@ -34,11 +34,6 @@ ParsedTime invalid(std::string problem) {
   return r;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 
 }  // namespace
@@ -112,12 +107,17 @@ ParsedTime finish_time(std::string_view s, std::size_t pos, std::int64_t days, c
   }
   // Keep every instant printable as a four-digit year (an offset can push 0001-01-01 or
   // 9999-12-31 over the edge).
-  constexpr std::int64_t lowest = -62135596800, highest = 253402300799;  // 0001-01-01, 9999-12-31
-  if (seconds < lowest || seconds > highest) return invalid("the time falls outside the years 0001..9999");
+  if (seconds < kEarliest || seconds > kLatest) return invalid("the time falls outside the years 0001..9999");
   r.value = seconds;
   return r;
 }
 
+
+std::string_view trim_blanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
 
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
@@ -129,7 +129,7 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
 }
 
 bool is_placeholder(std::string_view cell) {
-  cell = trim(cell);
+  cell = trim_blanks(cell);
   return cell.empty() || cell == "NULL" || cell == "null" || cell == "Null" || cell == "N/A" ||
          cell == "n/a" || cell == "NA" || cell == "-" || cell == "none" || cell == "None";
 }
@@ -140,7 +140,7 @@ ParsedTime parse_timestamp(std::string_view cell) {
 }
 
 ParsedTime parse_timestamp(std::string_view cell, DateCache& cache) {
-  std::string_view s = trim(cell);
+  std::string_view s = trim_blanks(cell);
   std::int64_t days;
   if (cache.valid && s.size() >= 10 && std::memcmp(s.data(), cache.text, 10) == 0) {
     days = cache.days;

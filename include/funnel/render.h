@@ -40,6 +40,8 @@ std::string format_percent(const std::optional<double>& rate);
 std::string format_median_days(const DurationStats& d);
 /// "TOFU", "MOFU", "BOFU".
 std::string section_label(Section s);
+/// A JSON string literal of `text` (quotes, backslashes and control bytes escaped).
+std::string json_quote(std::string_view text);
 /// Text from the data made safe for a terminal: control bytes and escapes become '?'.
 std::string terminal_safe(std::string_view text);
 

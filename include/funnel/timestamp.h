@@ -14,6 +14,14 @@ using Timestamp = std::int64_t;
 /// A stage entered at a time the data does not say.
 inline constexpr Timestamp kNoTime = std::numeric_limits<Timestamp>::min();
 
+/// The first and last instants funnel reads: 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z,
+/// so every time prints with a four-digit year.
+inline constexpr Timestamp kEarliest = -62135596800;
+inline constexpr Timestamp kLatest = 253402300799;
+
+/// A cell without the spaces and tabs around it.
+std::string_view trim_blanks(std::string_view cell);
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day);
 

@@ -4,9 +4,7 @@
 #include "funnel/timestamp.h"
 
 namespace funnel {
-namespace {
-
-std::string json_string(std::string_view text) {
+std::string json_quote(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
     switch (c) {
@@ -26,6 +24,10 @@ std::string json_string(std::string_view text) {
   out += '"';
   return out;
 }
+
+namespace {
+
+std::string json_string(std::string_view text) { return json_quote(text); }
 
 std::string json_rate(const std::optional<double>& rate) {
   return rate ? fmt::format("{:.6f}", *rate) : "null";

@@ -84,19 +84,6 @@ void trend_table(const Report& report, std::ostream& out, bool markdown) {
   }
 }
 
-std::string json_text(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
-}
-
 }  // namespace
 
 void render_cohorts(const Report& report, Format format, std::ostream& out, bool) {
@@ -125,19 +112,19 @@ void render_cohorts(const Report& report, Format format, std::ostream& out, bool
     }
     case Format::json: {
       out << "{\n  \"schema_version\": " << kSchemaVersion << ",\n  \"kind\": \"cohorts\",\n  \"every\": "
-          << json_text(report.every == Period::week ? "week" : report.every == Period::month ? "month" : "quarter")
-          << ",\n  \"as_of\": " << (report.tables.as_of == kNoTime ? "null" : json_text(format_timestamp(report.tables.as_of)))
+          << json_quote(report.every == Period::week ? "week" : report.every == Period::month ? "month" : "quarter")
+          << ",\n  \"as_of\": " << (report.tables.as_of == kNoTime ? "null" : json_quote(format_timestamp(report.tables.as_of)))
           << ",\n  \"cohorts\": [\n";
       for (std::size_t s = 1; s < report.tables.segments.size(); ++s) {
         const SegmentTable& t = report.tables.segments[s];
         const Cohort& c = report.cohorts[s - 1];
-        out << "    {\"cohort\": " << json_text(c.label) << ", \"start\": " << json_text(day_text(c.first_day))
+        out << "    {\"cohort\": " << json_quote(c.label) << ", \"start\": " << json_quote(day_text(c.first_day))
             << ", \"complete\": " << (c.complete ? "true" : "false") << ", \"leads\": " << t.stages[0].reached
             << ", \"stages\": [";
         for (std::size_t k = 0; k < stages.size(); ++k) {
           const StageRow& r = t.stages[k];
           auto rate = [](const std::optional<double>& v) { return v ? fmt::format("{:.6f}", *v) : std::string("null"); };
-          out << (k ? ", " : "") << "{\"stage\": " << json_text(stages[k].name) << ", \"reached\": " << r.reached
+          out << (k ? ", " : "") << "{\"stage\": " << json_quote(stages[k].name) << ", \"reached\": " << r.reached
               << ", \"step_conversion\": " << rate(r.step_conversion)
               << ", \"overall_conversion\": " << rate(r.overall_conversion) << "}";
         }
@@ -170,10 +157,10 @@ void render_trend(const Report& report, Format format, std::ostream& out, bool) 
     case Format::json: {
       out << "{\n  \"schema_version\": " << kSchemaVersion << ",\n  \"kind\": \"trend\",\n  \"periods\": [\n";
       for (std::size_t p = 0; p < t.periods.size(); ++p) {
-        out << "    {\"period\": " << json_text(t.periods[p]) << ", \"start\": " << json_text(day_text(t.first_days[p]))
+        out << "    {\"period\": " << json_quote(t.periods[p]) << ", \"start\": " << json_quote(day_text(t.first_days[p]))
             << ", \"entered\": {";
         for (std::size_t k = 0; k < stages.size(); ++k) {
-          out << (k ? ", " : "") << json_text(stages[k].name) << ": " << t.entered[p][k];
+          out << (k ? ", " : "") << json_quote(stages[k].name) << ": " << t.entered[p][k];
         }
         out << "}}" << (p + 1 < t.periods.size() ? ",\n" : "\n");
       }
