@@ -4,6 +4,7 @@
 #include "funnel/timestamp.h"
 
 namespace funnel {
+
 std::string json_quote(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
@@ -27,8 +28,6 @@ std::string json_quote(std::string_view text) {
 
 namespace {
 
-std::string json_string(std::string_view text) { return json_quote(text); }
-
 std::string json_rate(const std::optional<double>& rate) {
   return rate ? fmt::format("{:.6f}", *rate) : "null";
 }
@@ -39,7 +38,7 @@ std::string json_days(const DurationStats& d) {
                      d.count, d.median, d.p90, d.mean);
 }
 
-std::string json_time(Timestamp t) { return t == kNoTime ? "null" : json_string(format_timestamp(t)); }
+std::string json_time(Timestamp t) { return t == kNoTime ? "null" : json_quote(format_timestamp(t)); }
 
 }  // namespace
 
@@ -50,27 +49,27 @@ void render_json(const Report& report, std::ostream& out) {
   out << "{\n  \"schema_version\": " << kSchemaVersion << ",\n";
   out << "  \"input\": {\n    \"files\": [";
   for (std::size_t i = 0; i < in.files.size(); ++i) {
-    out << (i ? ", " : "") << json_string(in.files[i] == "-" ? "<stdin>" : in.files[i]);
+    out << (i ? ", " : "") << json_quote(in.files[i] == "-" ? "<stdin>" : in.files[i]);
   }
-  out << "],\n    \"shape\": " << json_string(shape_name(in.shape))
-      << ",\n    \"delimiter\": " << json_string(std::string(1, in.delimiter))
+  out << "],\n    \"shape\": " << json_quote(shape_name(in.shape))
+      << ",\n    \"delimiter\": " << json_quote(std::string(1, in.delimiter))
       << ",\n    \"rows_read\": " << in.rows_read << ",\n    \"rows_used\": " << in.rows_used
       << ",\n    \"rows_reported\": " << in.rows_reported << ",\n    \"reported_by_reason\": {";
   bool first = true;
   for (const auto& [reason, count] : in.reported_by_reason) {
-    out << (first ? "" : ", ") << json_string(reason) << ": " << count;
+    out << (first ? "" : ", ") << json_quote(reason) << ": " << count;
     first = false;
   }
   out << "},\n    \"blank_lines\": " << in.blank_lines << ",\n    \"trailing_delimiters\": " << in.trailing_delimiters
       << ",\n    \"scientific_ids\": " << in.scientific_ids << ",\n    \"dst_gaps\": " << in.dst_gaps
       << ",\n    \"dst_overlaps\": " << in.dst_overlaps << ",\n    \"lead_ids\": " << in.ids << "\n  },\n";
   out << "  \"options\": {\"count\": "
-      << json_string(report.options.mode == CountMode::ordered ? "ordered" : "cumulative")
+      << json_quote(report.options.mode == CountMode::ordered ? "ordered" : "cumulative")
       << ", \"stale_days\": " << fmt::format("{:g}", static_cast<double>(report.options.stale) / 86400.0)
       << ", \"as_of\": " << json_time(report.tables.as_of) << ", \"window_days\": "
       << (report.options.window > 0 ? fmt::format("{:g}", static_cast<double>(report.options.window) / 86400.0) : "null")
       << ", \"since\": " << json_time(report.options.since) << ", \"until\": " << json_time(report.options.until)
-      << ", \"tz\": " << json_string(report.zone.name()) << "},\n";
+      << ", \"tz\": " << json_quote(report.zone.name()) << "},\n";
   out << "  \"data_quality\": {\n"
       << "    \"leads_with_skips\": " << q.leads_with_skips << ",\n"
       << "    \"skipped_stages\": " << q.skipped_stages << ",\n"
@@ -88,14 +87,14 @@ void render_json(const Report& report, std::ostream& out) {
       << "    \"leads_outside_period\": " << q.leads_outside_period << "\n  },\n";
   out << "  \"stages\": [";
   for (std::size_t k = 0; k < stages.size(); ++k) {
-    out << (k ? ", " : "") << "{\"name\": " << json_string(stages[k].name)
-        << ", \"section\": " << json_string(section_name(stages[k].section)) << "}";
+    out << (k ? ", " : "") << "{\"name\": " << json_quote(stages[k].name)
+        << ", \"section\": " << json_quote(section_name(stages[k].section)) << "}";
   }
   out << "],\n  \"segments\": [\n";
   for (std::size_t s = 0; s < report.tables.segments.size(); ++s) {
     const SegmentTable& seg = report.tables.segments[s];
     const Overall& o = seg.overall;
-    out << "    {\n      \"segment\": " << json_string(seg.label) << ",\n";
+    out << "    {\n      \"segment\": " << json_quote(seg.label) << ",\n";
     out << "      \"overall\": {\"leads\": " << o.leads << ", \"won\": " << o.won
         << ", \"lost\": " << o.lost << ", \"open\": " << o.open << ", \"stalled\": " << o.stalled
         << ", \"win_rate\": " << json_rate(o.win_rate) << ", \"cycle_days\": " << json_days(o.cycle)
@@ -105,15 +104,15 @@ void render_json(const Report& report, std::ostream& out) {
     out << "      \"sections\": [";
     for (std::size_t i = 0; i < seg.sections.size(); ++i) {
       const SectionRow& r = seg.sections[i];
-      out << (i ? ", " : "") << "{\"section\": " << json_string(section_name(r.section))
+      out << (i ? ", " : "") << "{\"section\": " << json_quote(section_name(r.section))
           << ", \"reached\": " << r.reached << ", \"conversion\": " << json_rate(r.conversion)
           << ", \"overall_conversion\": " << json_rate(r.overall_conversion) << "}";
     }
     out << "],\n      \"stages\": [\n";
     for (std::size_t k = 0; k < stages.size(); ++k) {
       const StageRow& r = seg.stages[k];
-      out << "        {\"stage\": " << json_string(stages[k].name)
-          << ", \"section\": " << json_string(section_name(stages[k].section))
+      out << "        {\"stage\": " << json_quote(stages[k].name)
+          << ", \"section\": " << json_quote(section_name(stages[k].section))
           << ", \"reached\": " << r.reached << ", \"step_conversion\": " << json_rate(r.step_conversion)
           << ", \"overall_conversion\": " << json_rate(r.overall_conversion)
           << ", \"dropped\": " << r.dropped << ", \"lost\": " << r.lost << ", \"open\": " << r.open
