@@ -94,8 +94,10 @@ void render_table(const Report& report, std::ostream& out, bool color) {
         std::string range = b + 1 < kCycleBuckets
                                 ? fmt::format("{}-{}", b == 0 ? 0 : kCycleEdges[b - 1], kCycleEdges[b])
                                 : fmt::format("{}+", kCycleEdges[b - 1]);
-        out << fmt::format("  {:>7} days {:>7}  {}{}{}\n", range, o.cycle_histogram[b], tint,
-                           bar(o.cycle_histogram[b], most), reset);
+        std::string line = fmt::format("  {:>7} days {:>7}  {}{}{}", range, o.cycle_histogram[b], tint,
+                                       bar(o.cycle_histogram[b], most), reset);
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        out << line << '\n';
       }
     }
   }
