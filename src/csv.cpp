@@ -79,6 +79,7 @@ struct RecordReader::Impl {
   std::vector<std::string> header_trimmed;  // to spot a repeated header
   std::uint64_t blank = 0, trailing = 0;
   std::function<void(const Reject&)> reject_sink;
+  std::string family;  // the kind of the last problem found, for Reject::family
 
   std::string out;                    // unescaped fields of a quoted record
   std::vector<std::size_t> bounds;    // field end offsets into `out`
@@ -277,6 +278,7 @@ struct RecordReader::Impl {
             record.line = line_number;
             record_lines.assign(1, {line_number, std::string(line, len)});
             problem = fmt::format("line {} byte {}: {}", fault->line, fault->column, fault->what);
+            family = fault_family(*fault);
             return true;
           }
         }
@@ -290,6 +292,7 @@ struct RecordReader::Impl {
       }
       if (!split_plain(line, len, record)) {
         problem = split_quoted(line, len, record);
+        family = "bad quoting";
         if (!problem.empty()) {
           if (!options.lenient) {
             check_fault();
@@ -306,13 +309,18 @@ struct RecordReader::Impl {
         std::uint64_t last = record_lines.empty() ? record.line : record_lines.back().first;
         if (auto fault = validator.take_fault(record.line, last)) {
           problem = fmt::format("line {} byte {}: {}", fault->line, fault->column, fault->what);
+          family = fault_family(*fault);
         }
       }
       return true;
     }
   }
 
-  void reject(const Record& record, std::string reason) const {
+  static const char* fault_family(const ByteFault& fault) {
+    return fault.what.rfind("NUL", 0) == 0 ? "NUL byte" : "invalid UTF-8";
+  }
+
+  void reject(const Record& record, std::string reason, std::string kind) const {
     if (!reject_sink) return;
     std::string raw = raw_text();
     if (record_lines.empty()) {  // strict mode keeps no raw lines: rebuild them from the fields
@@ -321,7 +329,7 @@ struct RecordReader::Impl {
         raw += record.fields[i];
       }
     }
-    reject_sink(Reject{record.line, std::move(reason), std::move(raw)});
+    reject_sink(Reject{record.line, std::move(reason), std::move(raw), std::move(kind)});
   }
 };
 
@@ -402,6 +410,7 @@ bool RecordReader::next(Record& record) {
       }
       if (record.fields.size() != n) {
         problem = fmt::format("expected {} fields (as in the header), found {}", n, record.fields.size());
+        m.family = "wrong field count";
         if (!m.options.lenient) {
           m.check_fault();
           throw Error(ExitCode::malformed_csv, fmt::format("{}:{}: {}", m.name, record.line, problem));
@@ -410,6 +419,7 @@ bool RecordReader::next(Record& record) {
           // A stray quote closed lines later joined good rows into one bad record: reject the
           // line with the stray quote and read the lines after it again.
           problem = "a quote opened here is not closed on this line, and joining the next lines does not give a valid record";
+          m.family = "bad quoting";
           for (std::size_t i = m.record_lines.size(); i-- > 1;) m.replay.push_front(std::move(m.record_lines[i]));
           m.record_lines.resize(1);
         }
@@ -424,11 +434,11 @@ bool RecordReader::next(Record& record) {
           repeated = cell == m.header_trimmed[i];
         }
         if (!repeated) return true;
-        m.reject(record, "repeated header");
+        m.reject(record, "repeated header", "repeated header");
         continue;
       }
     }
-    m.reject(record, problem);
+    m.reject(record, problem, m.family);
   }
 }
 

@@ -29,6 +29,15 @@ std::int64_t floor_mod(std::int64_t a, std::int64_t b) { return ((a % b) + b) % 
 
 }  // namespace
 
+std::string_view period_name(Period period) {
+  switch (period) {
+    case Period::week: return "week";
+    case Period::month: return "month";
+    case Period::quarter: return "quarter";
+  }
+  return "week";
+}
+
 Period parse_period(std::string_view text) {
   if (text == "week" || text == "weekly") return Period::week;
   if (text == "month" || text == "monthly") return Period::month;

@@ -130,19 +130,10 @@ struct Reader {
   TimeFormat format;
   const Zone* zone = nullptr;
 
-  /// The reason's family, for the counts ("wrong field count", "invalid UTF-8", ...).
-  static std::string reason_family(const std::string& reason) {
-    if (reason.rfind("expected ", 0) == 0) return "wrong field count";
-    if (reason.find("invalid UTF-8") != std::string::npos) return "invalid UTF-8";
-    if (reason.find("NUL byte") != std::string::npos) return "NUL byte";
-    if (reason.find("quote") != std::string::npos) return "bad quoting";
-    return reason;
-  }
-
   void rejected(const std::string& file, const Reject& r) {
     ++input.rows_read;
     ++input.rows_reported;
-    ++input.reported_by_reason[reason_family(r.reason)];
+    ++input.reported_by_reason[r.family];
     if (first_rejects->size() < 5) first_rejects->push_back({file, r.line, r.reason});
     if (rejects_csv != nullptr) {
       auto cell = [](std::string_view text) {

@@ -43,6 +43,8 @@ struct Reject {
   std::uint64_t line = 0;
   std::string reason;
   std::string raw;
+  std::string family;  ///< the reason's kind, for counts: "wrong field count", "bad quoting",
+                       ///< "invalid UTF-8", "NUL byte", "repeated header"
 };
 
 /// Reads records from one input. The first record is the header.

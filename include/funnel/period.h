@@ -10,6 +10,9 @@ namespace funnel {
 
 enum class Period { week, month, quarter };
 
+/// "week", "month", "quarter".
+std::string_view period_name(Period period);
+
 /// Parses --every; throws funnel::Error(ExitCode::usage).
 Period parse_period(std::string_view text);
 

@@ -49,7 +49,7 @@ void cohorts_table(const Report& report, std::ostream& out, bool markdown) {
   for (const auto& row : rows) line(row);
   out << fmt::format("\ncounts and conversion from entry, per {} of entry; a cohort is complete once its period{} "
                      "ended by the as-of time {}\n",
-                     report.every == Period::week ? "ISO week" : report.every == Period::month ? "month" : "quarter",
+                     report.every == Period::week ? std::string_view("ISO week") : period_name(report.every),
                      report.options.window > 0 ? " plus the window" : "",
                      report.tables.as_of == kNoTime ? "-" : format_timestamp(report.tables.as_of));
 }
@@ -112,7 +112,7 @@ void render_cohorts(const Report& report, Format format, std::ostream& out, bool
     }
     case Format::json: {
       out << "{\n  \"schema_version\": " << kSchemaVersion << ",\n  \"kind\": \"cohorts\",\n  \"every\": "
-          << json_quote(report.every == Period::week ? "week" : report.every == Period::month ? "month" : "quarter")
+          << json_quote(period_name(report.every))
           << ",\n  \"as_of\": " << (report.tables.as_of == kNoTime ? "null" : json_quote(format_timestamp(report.tables.as_of)))
           << ",\n  \"cohorts\": [\n";
       for (std::size_t s = 1; s < report.tables.segments.size(); ++s) {
