@@ -5,7 +5,9 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "funnel/completions.h"
 #include "funnel/diagnostics.h"
+#include "funnel/inspect.h"
 #include "funnel/output.h"
 #include "funnel/render.h"
 #include "funnel/report.h"
@@ -72,6 +74,15 @@ void apply_config(CLI::App& command, const std::string& path) {
   }
 }
 
+void load_config(CLI::App& command, const CommandLine& cl) {
+  if (cl.config.empty()) return;
+  try {
+    apply_config(command, cl.config);
+  } catch (const CLI::ParseError& e) {
+    throw Error(ExitCode::usage, fmt::format("{}: {}", cl.config, e.what()));
+  }
+}
+
 char parse_delimiter(const std::string& text) {
   if (text.empty()) return 0;
   if (text == "," || text == "comma") return ',';
@@ -121,43 +132,63 @@ void finish_options(CommandLine& cl) {
   cl.report.every = parse_period(cl.every);
 }
 
-void define_report(CLI::App& report, CommandLine& cl) {
+/// Options every command that reads exports shares: input, columns and stages.
+void define_input(CLI::App& app, CommandLine& cl) {
   auto& o = cl.report;
-  report.add_option("files", o.files, "CSV files to read (several must share a header); - or none: stdin");
-  report.add_option("-f,--format", cl.format, "Output format: table, csv, tsv, json, markdown")->capture_default_str();
-  report.add_option("-o,--output", cl.output, "Write to FILE atomically instead of stdout");
-  report.add_flag("-q,--quiet", cl.quiet, "No warnings on stderr (errors still print)");
-  report.add_option("--threads", o.threads, "1: one thread; 2: one reads and parses while the other counts")->capture_default_str()->check(CLI::Range(1, 2));
+  app.add_option("--config", cl.config, "Read options from a TOML or INI file (keys are the long option names; the command line wins)");
+  app.add_flag("-q,--quiet", cl.quiet, "No warnings on stderr (errors still print)");
+  app.add_option("--threads", o.threads, "1: one thread; 2: one reads and parses while the other counts")->capture_default_str()->check(CLI::Range(1, 2));
+  app.add_option("-d,--delimiter", cl.delimiter, "Field delimiter: , ; tab | (default: detected from the header)")->group("Input");
+  app.add_option("--encoding", cl.encoding, "Text encoding: utf8, latin1, cp1252 (UTF-16 is recognized by its BOM)")->capture_default_str()->group("Input");
+  app.add_option("--date-format", o.date_format, "How times are written: auto, dmy, mdy, epoch, epoch_ms, excel, or a pattern like '%d.%m.%Y %H:%M'")->group("Input");
+  app.add_option("--tz", o.tz, "Time zone of times without an offset (IANA name, e.g. Europe/Oslo)")->capture_default_str()->group("Input");
+  app.add_option("--skip-lines", o.skip_lines, "Skip this many lines before the header (report titles)")->group("Input");
+  app.add_flag("--lenient", o.lenient, "Skip malformed records (counted and reported) instead of stopping")->group("Input");
+  app.add_option("--rejects", o.rejects, "Write every skipped record (file, line, reason, raw text) to FILE as CSV")->group("Input");
+  app.add_option("--shape", o.columns.shape, "Input shape: long, wide, snapshot (default: detected)")->group("Input");
+  app.add_option("--id", o.columns.id, "Lead id column")->group("Input");
+  app.add_option("--stage-col", o.columns.stage, "Stage column (long and snapshot shapes)")->group("Input");
+  app.add_option("--time-col", o.columns.time, "Timestamp column (long shape)")->group("Input");
+  app.add_option("--stage-time", o.columns.stage_times, "STAGE=COLUMN: a column holding the time a lead entered STAGE (repeatable)")->group("Input")->allow_extra_args(false);
+  app.add_option("--by", o.columns.by, "Break the funnel down by this column (repeatable: combinations)")->group("Input")->allow_extra_args(false);
 
-  report.add_option("-d,--delimiter", cl.delimiter, "Field delimiter: , ; tab | (default: detected from the header)")->group("Input");
-  report.add_option("--encoding", cl.encoding, "Text encoding: utf8, latin1, cp1252 (UTF-16 is recognized by its BOM)")->capture_default_str()->group("Input");
-  report.add_option("--date-format", o.date_format, "How times are written: auto, dmy, mdy, epoch, epoch_ms, excel, or a pattern like '%d.%m.%Y %H:%M'")->group("Input");
-  report.add_option("--tz", o.tz, "Time zone of times without an offset (IANA name, e.g. Europe/Oslo)")->capture_default_str()->group("Input");
-  report.add_option("--skip-lines", o.skip_lines, "Skip this many lines before the header (report titles)")->group("Input");
-  report.add_flag("--lenient", o.lenient, "Skip malformed records (counted and reported) instead of stopping")->group("Input");
-  report.add_option("--rejects", o.rejects, "Write every skipped record (file, line, reason, raw text) to FILE as CSV")->group("Input");
-  report.add_option("--shape", o.columns.shape, "Input shape: long, wide, snapshot (default: detected)")->group("Input");
-  report.add_option("--id", o.columns.id, "Lead id column")->group("Input");
-  report.add_option("--stage-col", o.columns.stage, "Stage column (long and snapshot shapes)")->group("Input");
-  report.add_option("--time-col", o.columns.time, "Timestamp column (long shape)")->group("Input");
-  report.add_option("--stage-time", o.columns.stage_times, "STAGE=COLUMN: a column holding the time a lead entered STAGE (repeatable)")->group("Input")->allow_extra_args(false);
-  report.add_option("--by", o.columns.by, "Break the funnel down by this column (repeatable: combinations)")->group("Input")->allow_extra_args(false);
+  app.add_option("--preset", o.stages.preset, "Stage model: default, hubspot, salesforce")->capture_default_str()->group("Stages");
+  app.add_option("--stages", o.stages.stages, "Ordered stage names, comma separated (replaces the preset's)")->group("Stages")->allow_extra_args(false);
+  app.add_option("--tofu", o.stages.tofu, "Stages in the top of the funnel")->group("Stages")->allow_extra_args(false);
+  app.add_option("--mofu", o.stages.mofu, "Stages in the middle of the funnel")->group("Stages")->allow_extra_args(false);
+  app.add_option("--bofu", o.stages.bofu, "Stages in the bottom of the funnel")->group("Stages")->allow_extra_args(false);
+  app.add_option("--alias", o.stages.aliases, "STAGE=VALUE: another spelling of a stage (repeatable)")->group("Stages")->allow_extra_args(false);
+  app.add_option("--lost", o.stages.lost, "A value that marks a lead as lost (repeatable)")->group("Stages")->allow_extra_args(false);
+  app.add_flag("--strict-stages", o.strict_stages, "An unknown stage value is an error, not a warning")->group("Stages");
+}
 
-  report.add_option("--preset", o.stages.preset, "Stage model: default, hubspot, salesforce")->capture_default_str()->group("Stages");
-  report.add_option("--stages", o.stages.stages, "Ordered stage names, comma separated (replaces the preset's)")->group("Stages")->allow_extra_args(false);
-  report.add_option("--tofu", o.stages.tofu, "Stages in the top of the funnel")->group("Stages")->allow_extra_args(false);
-  report.add_option("--mofu", o.stages.mofu, "Stages in the middle of the funnel")->group("Stages")->allow_extra_args(false);
-  report.add_option("--bofu", o.stages.bofu, "Stages in the bottom of the funnel")->group("Stages")->allow_extra_args(false);
-  report.add_option("--alias", o.stages.aliases, "STAGE=VALUE: another spelling of a stage (repeatable)")->group("Stages")->allow_extra_args(false);
-  report.add_option("--lost", o.stages.lost, "A value that marks a lead as lost (repeatable)")->group("Stages")->allow_extra_args(false);
-  report.add_flag("--strict-stages", o.strict_stages, "An unknown stage value is an error, not a warning")->group("Stages");
+/// How leads are counted: shared by every command that rebuilds paths.
+void define_metrics(CLI::App& app, CommandLine& cl) {
+  app.add_option("--count", cl.count, "Counting mode: cumulative or ordered")->capture_default_str()->group("Metrics");
+  app.add_option("--stale", cl.stale, "A lead with no activity for this long before the as-of time is stalled (h, d, w)")->capture_default_str()->group("Metrics");
+  app.add_option("--as-of", cl.as_of, "Reference time for open and stalled (default: latest time in the data)")->group("Metrics");
+  app.add_option("--window", cl.window, "A stage counts only if reached within this long of the lead's entry (h, d, w)")->group("Metrics");
+  app.add_option("--since", cl.since, "Keep leads that entered the funnel at or after this time")->group("Metrics");
+  app.add_option("--until", cl.until, "Keep leads that entered the funnel before this time")->group("Metrics");
+}
 
-  report.add_option("--count", cl.count, "Counting mode: cumulative or ordered")->capture_default_str()->group("Metrics");
-  report.add_option("--stale", cl.stale, "A lead with no activity for this long before the as-of time is stalled (h, d, w)")->capture_default_str()->group("Metrics");
-  report.add_option("--as-of", cl.as_of, "Reference time for open and stalled (default: latest time in the data)")->group("Metrics");
-  report.add_option("--window", cl.window, "A stage counts only if reached within this long of the lead's entry (h, d, w)")->group("Metrics");
-  report.add_option("--since", cl.since, "Keep leads that entered the funnel at or after this time")->group("Metrics");
-  report.add_option("--until", cl.until, "Keep leads that entered the funnel before this time")->group("Metrics");
+void define_output(CLI::App& app, CommandLine& cl, const char* formats) {
+  app.add_option("-f,--format", cl.format, fmt::format("Output format: {}", formats))->capture_default_str();
+  app.add_option("-o,--output", cl.output, "Write to FILE atomically instead of stdout");
+}
+
+/// Writes a command's text to stdout or, with -o, atomically to a file.
+void emit(const CommandLine& cl, Streams& streams, const std::string& text) {
+  if (!cl.output.empty() && cl.output != "-") {
+    write_file_atomically(cl.output, text);
+  } else {
+    streams.out << text;
+    streams.out.flush();
+  }
+}
+
+bool to_terminal(const CommandLine& cl, const Streams& streams) {
+  return (cl.output.empty() || cl.output == "-") && streams.out_is_terminal && !streams.no_color;
 }
 
 int run_report(CommandLine& cl, Streams& streams) {
@@ -166,17 +197,21 @@ int run_report(CommandLine& cl, Streams& streams) {
   Diagnostics diagnostics(streams.err, cl.quiet);
   Report report = build_report(cl.report, streams.in, diagnostics);
   std::ostringstream text;
-  bool to_stdout = cl.output.empty() || cl.output == "-";
-  bool color = format == Format::table && to_stdout && streams.out_is_terminal && !streams.no_color;
-  render(report, format, text, color);
+  render(report, format, text, format == Format::table && to_terminal(cl, streams));
   if (!cl.report.rejects.empty()) write_file_atomically(cl.report.rejects, report.rejects_csv);
-  if (!to_stdout) {
-    write_file_atomically(cl.output, text.str());
-  } else {
-    streams.out << text.str();
-    streams.out.flush();
-  }
+  emit(cl, streams, text.str());
   return 0;
+}
+
+int run_inspect(CommandLine& cl, Streams& streams) {
+  finish_options(cl);
+  if (cl.format != "table" && cl.format != "json") {
+    throw Error(ExitCode::usage, fmt::format("funnel inspect: --format must be table or json, not '{}'", cl.format));
+  }
+  std::ostringstream text;
+  int rc = inspect(cl.report, streams.in, text, cl.format == "json");
+  emit(cl, streams, text.str());
+  return rc;
 }
 
 }  // namespace
@@ -199,12 +234,21 @@ int run(int argc, const char* const* argv, Streams& streams) {
   };
   for (Command& command : commands) {
     command.app = app.add_subcommand(command.name, command.help);
-    command.app->add_option("--config", cl.config, "Read options from a TOML or INI file (keys are the long option names; the command line wins)");
-    define_report(*command.app, cl);
+    command.app->add_option("files", cl.report.files, "CSV files to read (several must share a header); - or none: stdin");
+    define_output(*command.app, cl, "table, csv, tsv, json, markdown");
+    define_input(*command.app, cl);
+    define_metrics(*command.app, cl);
     if (command.kind != ReportKind::funnel) {
       command.app->add_option("--every", cl.every, "Period: week (ISO, Monday start), month or quarter, in --tz")->capture_default_str()->group("Metrics");
     }
   }
+  CLI::App* inspect_app = app.add_subcommand("inspect", "Show what funnel sees in an export: dialect, shape, columns, stage values, suggested flags");
+  inspect_app->add_option("files", cl.report.files, "CSV files to read; - or none: stdin");
+  define_output(*inspect_app, cl, "table, json");
+  define_input(*inspect_app, cl);
+  std::string shell;
+  CLI::App* completions_app = app.add_subcommand("completions", "Print a shell completion script (bash, zsh, fish)");
+  completions_app->add_option("shell", shell, "bash, zsh or fish")->required();
 
   try {
     app.parse(argc, argv);
@@ -213,17 +257,20 @@ int run(int argc, const char* const* argv, Streams& streams) {
     return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
   }
   try {
+    if (completions_app->parsed()) {
+      streams.out << completion_script(app, shell);
+      streams.out.flush();
+      return 0;
+    }
     for (Command& command : commands) {
       if (!command.app->parsed()) continue;
-      if (!cl.config.empty()) {
-        try {
-          apply_config(*command.app, cl.config);
-        } catch (const CLI::ParseError& e) {
-          throw Error(ExitCode::usage, fmt::format("{}: {}", cl.config, e.what()));
-        }
-      }
+      load_config(*command.app, cl);
       cl.report.kind = command.kind;
       return run_report(cl, streams);
+    }
+    if (inspect_app->parsed()) {
+      load_config(*inspect_app, cl);
+      return run_inspect(cl, streams);
     }
   } catch (const Error& e) {
     streams.err << "funnel: " << e.what() << '\n';
