@@ -8,6 +8,7 @@
 #include "funnel/completions.h"
 #include "funnel/diagnostics.h"
 #include "funnel/inspect.h"
+#include "funnel/leads.h"
 #include "funnel/output.h"
 #include "funnel/render.h"
 #include "funnel/report.h"
@@ -32,6 +33,10 @@ struct CommandLine {
   std::string encoding = "utf8";
   std::string window, since, until;
   std::string every = "week";
+  LeadFilter filter;
+  bool lost_only = false;
+  std::vector<std::string> where;
+  std::size_t top = 20;
 };
 
 /// Reads a time option (--as-of, --since, --until) in --tz; throws a usage error.
@@ -203,6 +208,69 @@ int run_report(CommandLine& cl, Streams& streams) {
   return 0;
 }
 
+/// --where COLUMN=VALUE: the column joins the breakdown so each lead carries its value.
+void finish_filter(CommandLine& cl) {
+  if (cl.lost_only) {
+    if (!cl.filter.status.empty() && cl.filter.status != "lost") {
+      throw Error(ExitCode::usage, fmt::format("--lost and --status {} contradict each other", cl.filter.status));
+    }
+    cl.filter.status = "lost";
+  }
+  auto& by = cl.report.columns.by;
+  for (const auto& w : cl.where) {
+    auto eq = w.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw Error(ExitCode::usage, fmt::format("--where wants COLUMN=VALUE, not '{}'", w));
+    }
+    std::string column = w.substr(0, eq);
+    auto it = std::find(by.begin(), by.end(), column);
+    if (it == by.end()) it = by.insert(by.end(), column);
+    cl.filter.where.emplace_back(static_cast<std::size_t>(it - by.begin()), w.substr(eq + 1));
+  }
+  cl.filter.by_columns = by.size();
+}
+
+int run_leads(CommandLine& cl, Streams& streams) {
+  finish_options(cl);
+  finish_filter(cl);
+  LeadFormat format = parse_lead_format(cl.format);
+  check_filter(cl.filter, StageModel::build(cl.report.stages));
+  Diagnostics diagnostics(streams.err, cl.quiet);
+  Report report = build_report(cl.report, streams.in, diagnostics);
+  std::ostringstream text;
+  render_leads(report, cl.filter, format, text);
+  emit(cl, streams, text.str());
+  return 0;
+}
+
+int run_paths(CommandLine& cl, Streams& streams) {
+  finish_options(cl);
+  Format format = parse_format(cl.format);
+  Diagnostics diagnostics(streams.err, cl.quiet);
+  Report report = build_report(cl.report, streams.in, diagnostics);
+  std::ostringstream text;
+  render_paths(report, cl.top, format, text);
+  emit(cl, streams, text.str());
+  return 0;
+}
+
+int run_explain(CommandLine& cl, Streams& streams) {
+  finish_options(cl);
+  Diagnostics diagnostics(streams.err, cl.quiet);
+  Report report = build_report(cl.report, streams.in, diagnostics);
+  if (report.trace.empty()) {
+    std::vector<std::string> ids;
+    const LeadStore& store = *report.store;
+    for (std::uint32_t lead = 0; lead < store.size() && ids.size() < 100000; ++lead) ids.emplace_back(store.id(lead));
+    throw Error(ExitCode::no_data, fmt::format("no row has lead id {}{}", quote_cell(cl.report.trace_id),
+                                               did_you_mean(cl.report.trace_id, ids)));
+  }
+  std::ostringstream text;
+  render_explain(report, cl.report.trace_id, text);
+  emit(cl, streams, text.str());
+  return 0;
+}
+
 int run_inspect(CommandLine& cl, Streams& streams) {
   finish_options(cl);
   if (cl.format != "table" && cl.format != "json") {
@@ -246,6 +314,31 @@ int run(int argc, const char* const* argv, Streams& streams) {
   inspect_app->add_option("files", cl.report.files, "CSV files to read; - or none: stdin");
   define_output(*inspect_app, cl, "table, json");
   define_input(*inspect_app, cl);
+  CLI::App* leads_app = app.add_subcommand("leads", "One row per lead: its path, furthest stage, status, skips and regressions");
+  leads_app->add_option("files", cl.report.files, "CSV files to read (several must share a header); - or none: stdin");
+  define_output(*leads_app, cl, "csv, tsv, jsonl, json");
+  define_input(*leads_app, cl);
+  define_metrics(*leads_app, cl);
+  leads_app->add_option("--stage", cl.filter.stage, "Only leads whose furthest stage is this one")->group("Filters");
+  leads_app->add_option("--status", cl.filter.status, "Only leads with this status: won, lost, open, stalled")->group("Filters");
+  leads_app->add_flag("--lost-only", cl.lost_only, "Only lost leads (same as --status lost)")->group("Filters");
+  leads_app->add_option("--where", cl.where, "COLUMN=VALUE: only leads whose first-touch COLUMN is VALUE (repeatable)")->group("Filters")->allow_extra_args(false);
+  leads_app->add_flag("--all", cl.filter.all, "Also leads the tables leave out, with the reason in 'counted'")->group("Filters");
+
+  CLI::App* paths_app = app.add_subcommand("paths", "The most common stage sequences, with counts and shares");
+  paths_app->add_option("files", cl.report.files, "CSV files to read (several must share a header); - or none: stdin");
+  define_output(*paths_app, cl, "table, csv, tsv, json, markdown");
+  paths_app->add_option("--top", cl.top, "Show this many paths; the rest are summed as (other); 0: all")->capture_default_str();
+  define_input(*paths_app, cl);
+  define_metrics(*paths_app, cl);
+
+  CLI::App* explain_app = app.add_subcommand("explain", "Show one lead's rows (file:line) and every decision made for it");
+  explain_app->add_option("lead", cl.report.trace_id, "The lead id")->required();
+  explain_app->add_option("files", cl.report.files, "CSV files to read (several must share a header); - or none: stdin");
+  explain_app->add_option("-o,--output", cl.output, "Write to FILE atomically instead of stdout");
+  define_input(*explain_app, cl);
+  define_metrics(*explain_app, cl);
+
   std::string shell;
   CLI::App* completions_app = app.add_subcommand("completions", "Print a shell completion script (bash, zsh, fish)");
   completions_app->add_option("shell", shell, "bash, zsh or fish")->required();
@@ -271,6 +364,19 @@ int run(int argc, const char* const* argv, Streams& streams) {
     if (inspect_app->parsed()) {
       load_config(*inspect_app, cl);
       return run_inspect(cl, streams);
+    }
+    if (leads_app->parsed()) {
+      if (cl.format == "table") cl.format = "csv";
+      load_config(*leads_app, cl);
+      return run_leads(cl, streams);
+    }
+    if (paths_app->parsed()) {
+      load_config(*paths_app, cl);
+      return run_paths(cl, streams);
+    }
+    if (explain_app->parsed()) {
+      load_config(*explain_app, cl);
+      return run_explain(cl, streams);
     }
   } catch (const Error& e) {
     streams.err << "funnel: " << e.what() << '\n';

@@ -72,6 +72,33 @@ SegmentTable finish(std::string label, Accumulator& acc, const StageModel& model
 
 }  // namespace
 
+std::string_view exclusion_name(Exclusion e) {
+  switch (e) {
+    case Exclusion::none: return "";
+    case Exclusion::no_stage: return "no stage";
+    case Exclusion::outside_period: return "outside period";
+    case Exclusion::not_entered: return "first stage not entered";
+  }
+  return "";
+}
+
+LeadVerdict judge_lead(const LeadStore& store, std::uint32_t lead, const FunnelOptions& options, Timestamp as_of) {
+  LeadVerdict v;
+  v.path = reconstruct_path(store, lead, options.mode, as_of, options.stale, options.window);
+  bool any_stage = false;
+  for (int k = 0; k < store.stage_count() && !any_stage; ++k) any_stage = store.entered(lead, k);
+  if (!any_stage) {
+    v.excluded = Exclusion::no_stage;
+  } else if (options.since != kNoTime || options.until != kNoTime) {
+    const Timestamp entry = v.path.entry;
+    bool inside = entry != kNoTime && (options.since == kNoTime || entry >= options.since) &&
+                  (options.until == kNoTime || entry < options.until);
+    if (!inside) v.excluded = Exclusion::outside_period;
+  }
+  if (v.excluded == Exclusion::none && v.path.furthest < 0) v.excluded = Exclusion::not_entered;
+  return v;
+}
+
 double quantile(std::vector<Duration>& values, double q) {
   // Type 7 (R's default, numpy's "linear"): h = (n-1)q, interpolate between floor and ceil.
   const double h = static_cast<double>(values.size() - 1) * q;
@@ -111,20 +138,15 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model,
   q.conflicting_repeats = store.conflicting_repeats();
 
   for (std::uint32_t lead = 0; lead < store.size(); ++lead) {
-    LeadPath path = reconstruct_path(store, lead, options.mode, out.as_of, options.stale, options.window);
-    bool any_stage = false;
-    for (int k = 0; k < model.size(); ++k) any_stage = any_stage || store.entered(lead, k);
-    if (!any_stage) {
+    LeadVerdict verdict = judge_lead(store, lead, options, out.as_of);
+    const LeadPath& path = verdict.path;
+    if (verdict.excluded == Exclusion::no_stage) {
       q.lost_without_stage += store.lost(lead);
       continue;
     }
-    if (options.since != kNoTime || options.until != kNoTime) {
-      bool inside = path.entry != kNoTime && (options.since == kNoTime || path.entry >= options.since) &&
-                    (options.until == kNoTime || path.entry < options.until);
-      if (!inside) {
-        ++q.leads_outside_period;
-        continue;
-      }
+    if (verdict.excluded == Exclusion::outside_period) {
+      ++q.leads_outside_period;
+      continue;
     }
     q.leads_beyond_window += path.beyond_window;
     q.leads_with_skips += path.skipped > 0;
@@ -135,7 +157,7 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model,
     q.leads_with_inversions += path.inversion;
     q.leads_out_of_order += path.order_broken;
     q.won_and_lost += path.status == LeadStatus::won && path.lost_evidence;
-    if (path.furthest < 0) continue;  // ordered mode: never entered the first stage
+    if (verdict.excluded == Exclusion::not_entered) continue;
 
     auto record = [&](Accumulator& acc) {
       const auto f = static_cast<std::size_t>(path.furthest);

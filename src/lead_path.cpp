@@ -194,6 +194,16 @@ std::uint32_t LeadStore::intern(std::string_view id) {
   return insert(id, at, tag);
 }
 
+std::optional<std::uint32_t> LeadStore::find(std::string_view id) const {
+  std::uint64_t h = hash_id(id);
+  std::uint32_t tag = tag_of(h);
+  std::size_t mask = slots_.size() - 1;
+  for (std::size_t at = home(tag, bits_); std::uint64_t slot = slots_[at]; at = (at + 1) & mask) {
+    if (static_cast<std::uint32_t>(slot >> 32) == tag && this->id(lead_of(slot)) == id) return lead_of(slot);
+  }
+  return std::nullopt;
+}
+
 void LeadStore::intern_batch(const std::string_view* ids, std::size_t count, std::uint32_t* leads) {
   constexpr std::size_t kMax = 64;
   std::uint64_t hashes[kMax];

@@ -188,9 +188,29 @@ struct Reader {
   static constexpr std::size_t kMaxPending = 100000;
 
   /// Turns one record into evidence and hands it on; false when it had to wait.
+  std::vector<TraceRow>* trace = nullptr;
+
+  void keep_trace(const Record& record, const std::string& file, const RowEvidence& evidence) {
+    TraceRow row{file, record.line, {}, evidence.items, std::string(evidence.reported)};
+    for (std::size_t i = 0; i < record.fields.size(); ++i) {
+      if (i > 0) row.raw += ',';
+      std::string_view field = record.fields[i];
+      if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
+        row.raw += field;
+        continue;
+      }
+      row.raw += '"';
+      for (char c : field) row.raw += c == '"' ? std::string("\"\"") : std::string(1, c);
+      row.raw += '"';
+    }
+    if (!row.reported.empty()) row.evidence.clear();
+    trace->push_back(std::move(row));
+  }
+
   bool take(const Record& record, const std::string& file, RowEvidence& evidence, RowBatch*& batch) {
     extractor->extract(record, file, evidence);
     if (evidence.pending_column >= 0) return false;
+    if (trace != nullptr && evidence.id == options.trace_id) keep_trace(record, file, evidence);
     if (!evidence.reported.empty()) {
       ++input.rows_reported;
       ++input.reported_by_reason[std::string(evidence.reported)];
@@ -418,7 +438,9 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
   InputCounts& input = report.input;
   input.files = options.files.empty() ? std::vector<std::string>{"-"} : options.files;
 
-  LeadStore store(report.model.size());
+  auto owned_store = std::make_shared<LeadStore>(report.model.size());
+  LeadStore& store = *owned_store;
+  report.store = owned_store;
   // Room for as many leads as the files could hold (about one per 64 bytes): address space
   // only, so the lead records never move while they grow.
   std::uintmax_t bytes = 0;
@@ -433,6 +455,7 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
                 &report.first_rejects, options.rejects.empty() ? nullptr : &report.rejects_csv,
                 TimeFormat::parse(options.date_format), &report.zone, {}, {}, {}};
   if (!options.rejects.empty()) report.rejects_csv = "file,line,reason,raw\n";
+  if (!options.trace_id.empty()) reader.trace = &report.trace;
 
   if (options.threads <= 1) {
     RowBatch batch;
@@ -511,6 +534,8 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
                                  input.scientific_ids));
   }
   input.ids = store.size();
+  report.header = reader.schema.header;
+  report.labels = labels;
   report.kind = options.kind;
   report.every = options.every;
   if (options.kind == ReportKind::funnel) {

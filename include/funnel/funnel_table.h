@@ -100,6 +100,23 @@ struct FunnelTables {
   Timestamp as_of = kNoTime;
 };
 
+/// Why a lead is left out of the tables.
+enum class Exclusion {
+  none,            ///< counted
+  no_stage,        ///< only lost rows: an id, not a lead
+  outside_period,  ///< entry outside --since/--until, or unknown while they are set
+  not_entered,     ///< ordered mode: never entered the first stage
+};
+std::string_view exclusion_name(Exclusion e);
+
+/// A lead's path and whether the tables count it: the one rule build_tables and
+/// `funnel leads` share.
+struct LeadVerdict {
+  LeadPath path;
+  Exclusion excluded = Exclusion::none;
+};
+LeadVerdict judge_lead(const LeadStore& store, std::uint32_t lead, const FunnelOptions& options, Timestamp as_of);
+
 /// A lead left out of every segment (for `assignment`).
 inline constexpr std::uint32_t kNoSegment = 0xFFFFFFFF;
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -34,6 +35,8 @@ class LeadStore {
   void reserve(std::size_t leads);
   /// The lead's index, adding it on first sight.
   std::uint32_t intern(std::string_view id);
+  /// The lead with this id, if any.
+  std::optional<std::uint32_t> find(std::string_view id) const;
   /// Interns many ids at once, prefetching table slots and records so the cache misses of
   /// one id overlap those of the others. Same result as calling intern() in order.
   void intern_batch(const std::string_view* ids, std::size_t count, std::uint32_t* leads);

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <istream>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,7 @@ struct ReportOptions {
   bool strict_stages = false;
   FunnelOptions funnel;
   int threads = 2;  ///< 1: read and apply on one thread; 2: a reading thread feeds this one
+  std::string trace_id;  ///< funnel explain: keep every row of this lead id (Report::trace)
 };
 
 /// What was read, so that rows read = rows used + rows reported can be checked.
@@ -78,6 +80,15 @@ struct Trend {
   std::vector<std::vector<std::uint64_t>> entered;  ///< [period][stage]
 };
 
+/// A row of the lead being explained: where it is, what it says, what funnel made of it.
+struct TraceRow {
+  std::string file;
+  std::uint64_t line = 0;
+  std::string raw;                 ///< the record's fields, comma separated and quoted as needed
+  std::vector<Evidence> evidence;  ///< empty when the row was not used
+  std::string reported;            ///< why it was not used
+};
+
 struct Report {
   Zone zone;
   StageModel model;
@@ -91,6 +102,10 @@ struct Report {
   Period every = Period::week;
   std::vector<Cohort> cohorts;  ///< funnel cohorts: one per segment after "(all)"
   Trend trend;                  ///< funnel trend
+  std::shared_ptr<const LeadStore> store;  ///< every lead, for leads, paths, explain and check
+  std::vector<std::string> labels;         ///< segment labels by store.segment(lead), with --by
+  std::vector<TraceRow> trace;             ///< funnel explain: the rows of the traced id
+  std::vector<std::string> header;         ///< the first file's header
 };
 
 /// Reads every input and builds the report. Warnings (unknown stages) go to `diagnostics`.

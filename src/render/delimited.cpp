@@ -3,10 +3,7 @@
 #include "funnel/render.h"
 
 namespace funnel {
-namespace {
 
-/// A text cell for CSV/TSV. Cells that a spreadsheet would run as a formula get a leading
-/// quote mark; CSV quotes per RFC 4180; TSV, which cannot quote, turns tabs and breaks to spaces.
 std::string text_cell(std::string_view text, char separator) {
   std::string cell;
   if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
@@ -30,8 +27,6 @@ std::string text_cell(std::string_view text, char separator) {
   out += '"';
   return out;
 }
-
-}  // namespace
 
 std::string_view csv_header() {
   return "segment,stage,section,reached,step_conversion,overall_conversion,dropped,lost,open,"
