@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "funnel/check.h"
 #include "funnel/completions.h"
 #include "funnel/diagnostics.h"
 #include "funnel/inspect.h"
@@ -37,6 +38,9 @@ struct CommandLine {
   bool lost_only = false;
   std::vector<std::string> where;
   std::size_t top = 20;
+  std::string leads_format = "csv", check_format = "text";
+  CheckOptions check;
+  std::vector<std::string> diff_files;
 };
 
 /// Reads a time option (--as-of, --since, --until) in --tz; throws a usage error.
@@ -177,8 +181,8 @@ void define_metrics(CLI::App& app, CommandLine& cl) {
   app.add_option("--until", cl.until, "Keep leads that entered the funnel before this time")->group("Metrics");
 }
 
-void define_output(CLI::App& app, CommandLine& cl, const char* formats) {
-  app.add_option("-f,--format", cl.format, fmt::format("Output format: {}", formats))->capture_default_str();
+void define_output(CLI::App& app, CommandLine& cl, const char* formats, std::string* format = nullptr) {
+  app.add_option("-f,--format", format != nullptr ? *format : cl.format, fmt::format("Output format: {}", formats))->capture_default_str();
   app.add_option("-o,--output", cl.output, "Write to FILE atomically instead of stdout");
 }
 
@@ -233,7 +237,7 @@ void finish_filter(CommandLine& cl) {
 int run_leads(CommandLine& cl, Streams& streams) {
   finish_options(cl);
   finish_filter(cl);
-  LeadFormat format = parse_lead_format(cl.format);
+  LeadFormat format = parse_lead_format(cl.leads_format);
   check_filter(cl.filter, StageModel::build(cl.report.stages));
   Diagnostics diagnostics(streams.err, cl.quiet);
   Report report = build_report(cl.report, streams.in, diagnostics);
@@ -267,6 +271,36 @@ int run_explain(CommandLine& cl, Streams& streams) {
   }
   std::ostringstream text;
   render_explain(report, cl.report.trace_id, text);
+  emit(cl, streams, text.str());
+  return 0;
+}
+
+int run_check(CommandLine& cl, Streams& streams) {
+  finish_options(cl);
+  CheckFormat format = parse_check_format(cl.check_format);
+  const StageModel model = StageModel::build(cl.report.stages);
+  for (const auto& rule : cl.check.rules) parse_rule(rule, model);  // refuse a bad rule before reading
+  parse_max_drop(cl.check.max_drop);
+  if (cl.check.significance < 0 || cl.check.significance >= 1) {
+    throw Error(ExitCode::usage, fmt::format("--significance must be between 0 and 1, like 0.05, not {:g}", cl.check.significance));
+  }
+  Diagnostics diagnostics(streams.err, cl.quiet);
+  Report report = build_report(cl.report, streams.in, diagnostics);
+  auto verdicts = run_check(report, cl.check);
+  std::ostringstream text;
+  render_verdicts(verdicts, format, text);
+  emit(cl, streams, text.str());
+  bool failed = std::any_of(verdicts.begin(), verdicts.end(), [](const Verdict& v) { return v.status == Verdict::Status::fail; });
+  return failed ? static_cast<int>(ExitCode::rule_failed) : 0;
+}
+
+int run_diff(CommandLine& cl, Streams& streams) {
+  double significance = cl.check.significance > 0 ? cl.check.significance : 0.05;
+  if (significance >= 1) throw Error(ExitCode::usage, "--significance must be between 0 and 1, like 0.05");
+  SavedReport a = read_saved_report(cl.diff_files[0]);
+  SavedReport b = read_saved_report(cl.diff_files[1]);
+  std::ostringstream text;
+  render_diff(a, b, significance, cl.format, text);
   emit(cl, streams, text.str());
   return 0;
 }
@@ -316,7 +350,7 @@ int run(int argc, const char* const* argv, Streams& streams) {
   define_input(*inspect_app, cl);
   CLI::App* leads_app = app.add_subcommand("leads", "One row per lead: its path, furthest stage, status, skips and regressions");
   leads_app->add_option("files", cl.report.files, "CSV files to read (several must share a header); - or none: stdin");
-  define_output(*leads_app, cl, "csv, tsv, jsonl, json");
+  define_output(*leads_app, cl, "csv, tsv, jsonl, json", &cl.leads_format);
   define_input(*leads_app, cl);
   define_metrics(*leads_app, cl);
   leads_app->add_option("--stage", cl.filter.stage, "Only leads whose furthest stage is this one")->group("Filters");
@@ -338,6 +372,22 @@ int run(int argc, const char* const* argv, Streams& streams) {
   explain_app->add_option("-o,--output", cl.output, "Write to FILE atomically instead of stdout");
   define_input(*explain_app, cl);
   define_metrics(*explain_app, cl);
+
+  CLI::App* check_app = app.add_subcommand("check", "Fail (exit 1) when a rule or a baseline comparison does not hold: for CI and cron");
+  check_app->add_option("files", cl.report.files, "CSV files to read (several must share a header); - or none: stdin");
+  define_output(*check_app, cl, "text, junit, json", &cl.check_format);
+  check_app->add_option("--require", cl.check.rules, "A rule like \"mql->sql >= 25%\", \"won >= 40\", \"days sql->customer <= 30\" (repeatable)")->group("Checks")->allow_extra_args(false);
+  check_app->add_option("--baseline", cl.check.baseline, "A JSON report FILE (funnel report -f json) whose step conversions must not drop")->group("Checks");
+  check_app->add_option("--max-drop", cl.check.max_drop, "Largest allowed drop from the baseline: points (5pp) or relative (10%)")->capture_default_str()->group("Checks");
+  check_app->add_option("--significance", cl.check.significance, "Fail only when a breach is significant at this level (e.g. 0.05); 0: any breach fails")->group("Checks");
+  check_app->add_option("--min-leads", cl.check.min_leads, "Skip segments with fewer leads than this")->group("Checks");
+  define_input(*check_app, cl);
+  define_metrics(*check_app, cl);
+
+  CLI::App* diff_app = app.add_subcommand("diff", "Compare two JSON reports stage by stage, with significance");
+  diff_app->add_option("reports", cl.diff_files, "Two JSON reports written by funnel report -f json: before and after")->required()->expected(2);
+  define_output(*diff_app, cl, "table, csv, json");
+  diff_app->add_option("--significance", cl.check.significance, "Mark changes significant at this level (default 0.05)");
 
   std::string shell;
   CLI::App* completions_app = app.add_subcommand("completions", "Print a shell completion script (bash, zsh, fish)");
@@ -366,7 +416,6 @@ int run(int argc, const char* const* argv, Streams& streams) {
       return run_inspect(cl, streams);
     }
     if (leads_app->parsed()) {
-      if (cl.format == "table") cl.format = "csv";
       load_config(*leads_app, cl);
       return run_leads(cl, streams);
     }
@@ -374,6 +423,11 @@ int run(int argc, const char* const* argv, Streams& streams) {
       load_config(*paths_app, cl);
       return run_paths(cl, streams);
     }
+    if (check_app->parsed()) {
+      load_config(*check_app, cl);
+      return run_check(cl, streams);
+    }
+    if (diff_app->parsed()) return run_diff(cl, streams);
     if (explain_app->parsed()) {
       load_config(*explain_app, cl);
       return run_explain(cl, streams);
