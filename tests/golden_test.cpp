@@ -1,12 +1,15 @@
 // Golden CLI cases: tests/golden/<case>/cmd holds the arguments (shell-style quoting),
 // optional `stdin` is fed to the run, and stdout, stderr and rc must match byte for byte.
-// FUNNEL_UPDATE_GOLDEN=1 rewrites the expected files (review the diff before committing).
+// FUNNEL_UPDATE_GOLDEN=1 rewrites the expected files (review the diff before committing);
+// FUNNEL_UPDATE_GOLDEN=case1,case2 rewrites only those cases.
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+
+#include <fmt/format.h>
 
 #include "support.h"
 
@@ -48,7 +51,8 @@ std::vector<std::string> split_args(const std::string& line) {
 
 TEST_SUITE("golden") {
   TEST_CASE("every golden case matches its stdout, stderr and exit code") {
-    const bool update = std::getenv("FUNNEL_UPDATE_GOLDEN") != nullptr;
+    const char* update_env = std::getenv("FUNNEL_UPDATE_GOLDEN");
+    const std::string update_list = update_env != nullptr ? fmt::format(",{},", update_env) : "";
     std::vector<fs::path> cases;
     for (const auto& entry : fs::directory_iterator("tests/golden")) {
       if (entry.is_directory()) cases.push_back(entry.path());
@@ -63,6 +67,7 @@ TEST_SUITE("golden") {
       args.erase(args.begin());
       std::string input = fs::exists(dir / "stdin") ? read_file((dir / "stdin").string()) : "";
       auto result = run_cli(args, input);
+      const bool update = update_list == ",1," || update_list.find(fmt::format(",{},", dir.filename().string())) != std::string::npos;
       if (update) {
         std::ofstream(dir / "stdout", std::ios::binary) << result.out;
         std::ofstream(dir / "stderr", std::ios::binary) << result.err;
