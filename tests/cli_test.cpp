@@ -21,8 +21,15 @@ TEST_SUITE("cli") {
       if (roff[i] != '\\' || i + 1 == roff.size() || roff[i + 1] != '-') man += roff[i];
     }
     std::set<std::string> options;
-    for (const auto& args : {std::vector<std::string>{"--help"}, std::vector<std::string>{"report", "--help"},
-                             std::vector<std::string>{"cohorts", "--help"}, std::vector<std::string>{"trend", "--help"}}) {
+    std::vector<std::vector<std::string>> helps{{"--help"}};
+    for (const char* command : {"report", "cohorts", "trend", "leads", "paths", "explain", "check", "diff", "inspect", "completions"}) {
+      helps.push_back({command, "--help"});
+      auto subcommand = run_cli({command, "--help"});
+      CAPTURE(command);
+      CHECK(subcommand.rc == 0);
+      CHECK(man.find(std::string("funnel ") + command) != std::string::npos);
+    }
+    for (const auto& args : helps) {
       auto help = run_cli(args).out;
       // Every "--name" token: two dashes, a letter, then letters and dashes.
       for (std::size_t at = help.find("--"); at != std::string::npos; at = help.find("--", at + 2)) {
