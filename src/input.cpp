@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <fmt/format.h>
 
@@ -51,12 +53,146 @@ class IstreamStream : public ByteStream {
   std::istream& in_;
 };
 
+/// Hands out the bytes peeked to look for the gzip magic, then the rest of the stream.
+class ReplayStream : public ByteStream {
+ public:
+  ReplayStream(std::unique_ptr<ByteStream> inner, std::string head, bool inner_ended)
+      : inner_(std::move(inner)), head_(std::move(head)), ended_(inner_ended) {}
+  std::size_t read(char* buffer, std::size_t size) override {
+    std::size_t n = 0;
+    if (pos_ < head_.size()) {
+      n = std::min(size, head_.size() - pos_);
+      std::memcpy(buffer, head_.data() + pos_, n);
+      pos_ += n;
+    }
+    // Never read past an end already seen: a terminal on stdin would wait for a second ^D.
+    while (n < size && !ended_) {
+      std::size_t got = inner_->read(buffer + n, size - n);
+      if (got == 0) ended_ = true;
+      n += got;
+    }
+    return n;
+  }
+
+ private:
+  std::unique_ptr<ByteStream> inner_;
+  std::string head_;
+  std::size_t pos_ = 0;
+  bool ended_;
+};
+
+/// Inflates gzip data (RFC 1952) read from another stream in large blocks, straight into
+/// the caller's buffer. Members are read one after another until the input ends.
+class GzipStream : public ByteStream {
+ public:
+  static constexpr std::size_t kInputBytes = std::size_t{256} << 10;
+
+  GzipStream(std::unique_ptr<ByteStream> raw, std::string name, const std::string& head)
+      : raw_(std::move(raw)), name_(std::move(name)), in_(std::make_unique<unsigned char[]>(kInputBytes)) {
+    std::memcpy(in_.get(), head.data(), head.size());
+    zs_.next_in = in_.get();
+    zs_.avail_in = static_cast<uInt>(head.size());
+    if (inflateInit2(&zs_, 15 + 16) != Z_OK) {  // 16: gzip wrapper only, the magic is known
+      throw Error(ExitCode::io, fmt::format("{}: cannot start gzip decompression: {}", name_,
+                                            zs_.msg != nullptr ? zs_.msg : "out of memory"));
+    }
+  }
+  ~GzipStream() override { inflateEnd(&zs_); }
+  GzipStream(const GzipStream&) = delete;
+  GzipStream& operator=(const GzipStream&) = delete;
+
+  std::size_t read(char* buffer, std::size_t size) override {
+    std::size_t total = 0;
+    while (total < size && !done_) {
+      if (zs_.avail_in == 0 && !refill()) {
+        throw Error(ExitCode::io, fmt::format("{}: gzip data is truncated", name_));
+      }
+      std::size_t room = std::min<std::size_t>(size - total, UINT_MAX);
+      zs_.next_out = reinterpret_cast<Bytef*>(buffer + total);
+      zs_.avail_out = static_cast<uInt>(room);
+      int rc = inflate(&zs_, Z_NO_FLUSH);
+      total += room - zs_.avail_out;
+      switch (rc) {
+        case Z_OK:
+          break;
+        case Z_STREAM_END:
+          next_member();
+          break;
+        case Z_BUF_ERROR:  // no progress: only right when the input ran out
+          if (zs_.avail_in != 0 && zs_.avail_out != 0) corrupt();
+          break;
+        case Z_MEM_ERROR:
+          throw Error(ExitCode::io, fmt::format("{}: gzip decompression: out of memory", name_));
+        case Z_NEED_DICT:
+          corrupt("a preset dictionary is required");
+        default:  // Z_DATA_ERROR: bad header, bad block, wrong CRC or length
+          corrupt();
+      }
+    }
+    return total;
+  }
+
+ private:
+  [[noreturn]] void corrupt(const char* what = nullptr) const {
+    if (what == nullptr) what = zs_.msg != nullptr ? zs_.msg : "unknown zlib error";
+    throw Error(ExitCode::io, fmt::format("{}: gzip data is corrupt: {}", name_, what));
+  }
+
+  /// Keeps the unread input and reads more after it; false when nothing more came.
+  bool refill() {
+    if (raw_ended_) return false;
+    std::size_t kept = zs_.avail_in;
+    if (kept > 0 && zs_.next_in != in_.get()) std::memmove(in_.get(), zs_.next_in, kept);
+    std::size_t got = raw_->read(reinterpret_cast<char*>(in_.get()) + kept, kInputBytes - kept);
+    if (got == 0) raw_ended_ = true;
+    zs_.next_in = in_.get();
+    zs_.avail_in = static_cast<uInt>(kept + got);
+    return got > 0;
+  }
+
+  /// After a member's trailer: the end of input, or the magic of the next member.
+  void next_member() {
+    while (zs_.avail_in < 2 && refill()) {
+    }
+    if (zs_.avail_in == 0) {
+      done_ = true;
+      return;
+    }
+    if (zs_.avail_in < 2 || zs_.next_in[0] != 0x1f || zs_.next_in[1] != 0x8b) {
+      corrupt("trailing data after the last gzip member");
+    }
+    if (inflateReset(&zs_) != Z_OK) corrupt();
+  }
+
+  std::unique_ptr<ByteStream> raw_;
+  std::string name_;
+  std::unique_ptr<unsigned char[]> in_;
+  z_stream zs_{};
+  bool raw_ended_ = false;
+  bool done_ = false;
+};
+
 }  // namespace
+
+std::unique_ptr<ByteStream> gunzip_if_magic(std::unique_ptr<ByteStream> raw, std::string name) {
+  std::string head(2, '\0');
+  std::size_t got = 0;
+  while (got < head.size()) {
+    std::size_t n = raw->read(head.data() + got, head.size() - got);
+    if (n == 0) break;
+    got += n;
+  }
+  head.resize(got);
+  if (got == 2 && head[0] == '\x1f' && head[1] == '\x8b') {
+    return std::make_unique<GzipStream>(std::move(raw), std::move(name), head);
+  }
+  return std::make_unique<ReplayStream>(std::move(raw), std::move(head), got < 2);
+}
 
 std::unique_ptr<ByteStream> open_byte_stream(const std::string& path, std::istream* stdin_stream) {
   if (path == "-") {
-    if (stdin_stream != nullptr) return std::make_unique<IstreamStream>(*stdin_stream);
-    return std::make_unique<FdStream>(0, "<stdin>", false);
+    if (stdin_stream != nullptr) return gunzip_if_magic(std::make_unique<IstreamStream>(*stdin_stream), "<stdin>");
+    return gunzip_if_magic(std::make_unique<FdStream>(0, "<stdin>", false), "<stdin>");
   }
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -65,7 +201,7 @@ std::unique_ptr<ByteStream> open_byte_stream(const std::string& path, std::istre
 #ifdef POSIX_FADV_SEQUENTIAL
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
-  return std::make_unique<FdStream>(fd, path, true);
+  return gunzip_if_magic(std::make_unique<FdStream>(fd, path, true), path);
 }
 
 void ByteValidator::record(std::uint64_t column, std::string what) {

@@ -23,7 +23,16 @@ class ByteStream {
 };
 
 /// Opens a path, or stdin for "-". Throws funnel::Error(ExitCode::io) naming the file.
+/// gzip input (files or stdin) is recognized by its magic bytes 1f 8b, whatever the name,
+/// and decompressed transparently (see gunzip_if_magic).
 std::unique_ptr<ByteStream> open_byte_stream(const std::string& path, std::istream* stdin_stream);
+
+/// Peeks the first two bytes of `raw` (kept and replayed: stdin cannot seek). If they are
+/// the gzip magic 1f 8b, returns a stream of the inflated bytes; every member of a
+/// multi-member file (`cat a.gz b.gz`) is read in turn. Otherwise returns the bytes
+/// unchanged: the magic decides, not the name. Errors are funnel::Error(ExitCode::io):
+/// "NAME: gzip data is truncated", "NAME: gzip data is corrupt: <zlib message>".
+std::unique_ptr<ByteStream> gunzip_if_magic(std::unique_ptr<ByteStream> raw, std::string name);
 
 /// The first fault found in the bytes, with its physical position.
 struct ByteFault {
