@@ -38,6 +38,7 @@ struct CommandLine {
   bool lost_only = false;
   std::vector<std::string> where;
   std::size_t top = 20;
+  std::string attribution = "first";
   std::string leads_format = "csv", check_format = "text";
   CheckOptions check;
   std::vector<std::string> diff_files;
@@ -139,6 +140,10 @@ void finish_options(CommandLine& cl) {
     cl.report.funnel.window = *window;
   }
   cl.report.every = parse_period(cl.every);
+  if (cl.attribution != "first" && cl.attribution != "last") {
+    throw Error(ExitCode::usage, fmt::format("--attribution must be first or last, not '{}'", cl.attribution));
+  }
+  cl.report.last_touch = cl.attribution == "last";
 }
 
 /// Options every command that reads exports shares: input, columns and stages.
@@ -160,6 +165,7 @@ void define_input(CLI::App& app, CommandLine& cl) {
   app.add_option("--time-col", o.columns.time, "Timestamp column (long shape)")->group("Input");
   app.add_option("--stage-time", o.columns.stage_times, "STAGE=COLUMN: a column holding the time a lead entered STAGE (repeatable)")->group("Input")->allow_extra_args(false);
   app.add_option("--by", o.columns.by, "Break the funnel down by this column (repeatable: combinations)")->group("Input")->allow_extra_args(false);
+  app.add_option("--attribution", cl.attribution, "Which row gives a lead its --by value: first (earliest row) or last (latest row)")->capture_default_str()->group("Input");
 
   app.add_option("--preset", o.stages.preset, "Stage model: default, hubspot, salesforce")->capture_default_str()->group("Stages");
   app.add_option("--stages", o.stages.stages, "Ordered stage names, comma separated (replaces the preset's)")->group("Stages")->allow_extra_args(false);
@@ -340,7 +346,9 @@ int run(int argc, const char* const* argv, Streams& streams) {
     define_output(*command.app, cl, "table, csv, tsv, json, markdown");
     define_input(*command.app, cl);
     define_metrics(*command.app, cl);
-    if (command.kind != ReportKind::funnel) {
+    if (command.kind == ReportKind::funnel) {
+      command.app->add_option("--top", cl.report.top_segments, "Keep the N segments with the most leads; fold the rest into (other)")->group("Input");
+    } else {
       command.app->add_option("--every", cl.every, "Period: week (ISO, Monday start), month or quarter, in --tz")->capture_default_str()->group("Metrics");
     }
   }

@@ -34,7 +34,10 @@ SegmentTable finish(std::string label, Accumulator& acc, const StageModel& model
   }
   for (std::size_t k = 0; k < n; ++k) {
     StageRow& row = table.stages[k];
-    if (k > 0) row.step_conversion = ratio(row.reached, table.stages[k - 1].reached);
+    if (k > 0) {
+      row.step_conversion = ratio(row.reached, table.stages[k - 1].reached);
+      row.step_ci = wilson(row.reached, table.stages[k - 1].reached);
+    }
     row.overall_conversion = ratio(row.reached, table.stages[0].reached);
     if (k + 1 < n) {
       row.dropped = row.reached - table.stages[k + 1].reached;
@@ -205,6 +208,18 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model,
     std::uint64_t leads = std::accumulate(by_segment[s].furthest.begin(), by_segment[s].furthest.end(), std::uint64_t{0});
     if (leads == 0) continue;  // labels seen only on rows that made no lead
     out.segments.push_back(finish(labels[s], by_segment[s], model));
+  }
+  // Each segment's step conversions against everyone else's.
+  const SegmentTable& everyone = out.segments.front();
+  for (std::size_t s = 1; s < out.segments.size(); ++s) {
+    auto& rows = out.segments[s].stages;
+    for (std::size_t k = 1; k < rows.size(); ++k) {
+      std::uint64_t x = rows[k].reached, m = rows[k - 1].reached;
+      const std::uint64_t rest_x = everyone.stages[k].reached - x, rest_m = everyone.stages[k - 1].reached - m;
+      // Too few leads for the normal approximation: no test, so no small segment looks like a signal.
+      if (!large_enough_for_z(x, m, rest_x, rest_m)) continue;
+      if (auto z = two_proportion_z(x, m, rest_x, rest_m)) rows[k].vs_rest_p = two_sided_p(*z);
+    }
   }
   return out;
 }

@@ -288,7 +288,9 @@ void LeadStore::touch(std::uint32_t lead, std::uint32_t segment, bool empty, Tim
   std::uint32_t& counts = record(lead)[kCounts];
   bool labelled = counts & kLabelledFlag;
   if (empty && labelled) return;  // an empty cell never replaces a value
-  Timestamp t = time == kNoTime ? kUntimed : time;  // untimed rows lose to timed ones
+  // Untimed rows lose to timed ones. Last touch keeps the latest row: its time is mirrored
+  // around 2000-01-01 so that "earliest" picks it, and the mirror still fits 32 bits.
+  Timestamp t = time == kNoTime ? kUntimed : last_touch_ ? 2 * kBase - time : time;
   Timestamp current = get_time(lead, kTouch);
   std::uint32_t& current_segment = record(lead)[kSegment];
   bool earlier = t < current ||

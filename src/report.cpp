@@ -427,6 +427,40 @@ void build_trend(Report& report, const LeadStore& store, const ReportOptions& op
   }
 }
 
+/// --top N: the N segments with the most leads keep their label, the rest become "(other)".
+FunnelTables build_top_tables(const LeadStore& store, const StageModel& model, const std::vector<std::string>& labels,
+                              const ReportOptions& options) {
+  std::vector<std::uint64_t> leads(labels.size());
+  for (std::uint32_t lead = 0; lead < store.size(); ++lead) {
+    if (judge_lead(store, lead, options.funnel, kNoTime).excluded == Exclusion::none) ++leads[store.segment(lead)];
+  }
+  std::vector<std::uint32_t> order(labels.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  // Most leads first; equal counts in label byte order, so the cut is deterministic.
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return leads[a] != leads[b] ? leads[a] > leads[b] : labels[a] < labels[b];
+  });
+  std::vector<std::string> kept;
+  std::vector<std::uint32_t> remap(labels.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    if (i < options.top_segments) {
+      remap[order[i]] = static_cast<std::uint32_t>(kept.size());
+      kept.push_back(labels[order[i]]);
+    } else {
+      remap[order[i]] = static_cast<std::uint32_t>(options.top_segments);
+    }
+  }
+  kept.emplace_back("(other)");
+  std::vector<std::uint32_t> assignment(store.size());
+  for (std::uint32_t lead = 0; lead < store.size(); ++lead) assignment[lead] = remap[store.segment(lead)];
+  FunnelTables tables = build_tables(store, model, kept, options.funnel, &assignment);
+  // "(other)" goes last, after the kept labels in byte order.
+  auto other = std::find_if(tables.segments.begin() + 1, tables.segments.end(),
+                            [](const SegmentTable& t) { return t.label == "(other)"; });
+  if (other != tables.segments.end()) std::rotate(other, other + 1, tables.segments.end());
+  return tables;
+}
+
 }  // namespace
 
 Report build_report(const ReportOptions& options, std::istream* stdin_stream, Diagnostics& diagnostics) {
@@ -441,6 +475,7 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
   auto owned_store = std::make_shared<LeadStore>(report.model.size());
   LeadStore& store = *owned_store;
   report.store = owned_store;
+  store.set_last_touch(options.last_touch);
   // Room for as many leads as the files could hold (about one per 64 bytes): address space
   // only, so the lead records never move while they grow.
   std::uintmax_t bytes = 0;
@@ -538,7 +573,9 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
   report.labels = labels;
   report.kind = options.kind;
   report.every = options.every;
-  if (options.kind == ReportKind::funnel) {
+  if (options.kind == ReportKind::funnel && options.top_segments > 0 && labels.size() > options.top_segments) {
+    report.tables = build_top_tables(store, report.model, labels, options);
+  } else if (options.kind == ReportKind::funnel) {
     report.tables = build_tables(store, report.model, labels, options.funnel);
   } else if (options.kind == ReportKind::cohorts) {
     build_cohorts(report, store, options);

@@ -1,5 +1,6 @@
 #include "funnel/stats.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace funnel {
@@ -23,6 +24,13 @@ std::optional<double> two_proportion_z(std::uint64_t x1, std::uint64_t n1, std::
   if (pooled <= 0 || pooled >= 1) return std::nullopt;
   const double se = std::sqrt(pooled * (1 - pooled) * (1 / a + 1 / b));
   return (static_cast<double>(x1) / a - static_cast<double>(x2) / b) / se;
+}
+
+bool large_enough_for_z(std::uint64_t x1, std::uint64_t n1, std::uint64_t x2, std::uint64_t n2) {
+  if (n1 == 0 || n2 == 0) return false;
+  const double pooled = static_cast<double>(x1 + x2) / static_cast<double>(n1 + n2);
+  const double smaller = std::min(pooled, 1 - pooled);
+  return static_cast<double>(std::min(n1, n2)) * smaller >= 5;
 }
 
 double two_sided_p(double z) { return std::erfc(std::fabs(z) / std::sqrt(2.0)); }

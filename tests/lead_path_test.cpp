@@ -121,6 +121,26 @@ TEST_SUITE("lead_path") {
 }
 
 TEST_SUITE("lead_path") {
+  TEST_CASE("last touch: the latest row with a segment value; untimed and empty rows never win over one") {
+    const std::vector<std::string> labels{"(none)", "ads", "web"};
+    LeadStore store(2);
+    store.set_last_touch(true);
+    auto a = store.intern("A");
+    store.touch(a, 1, false, 3 * day, labels);
+    store.touch(a, 2, false, 5 * day, labels);  // later: wins
+    store.touch(a, 1, false, 4 * day, labels);  // earlier than the kept one: ignored
+    store.touch(a, 0, true, 9 * day, labels);   // empty: ignored however late
+    store.touch(a, 1, false, kNoTime, labels);  // no time: loses to a timed row
+    CHECK(store.segment(a) == 2);
+    auto b = store.intern("B");
+    store.touch(b, 2, false, 2 * day, labels);
+    store.touch(b, 1, false, 2 * day, labels);  // same time: "ads" sorts first
+    CHECK(store.segment(b) == 1);
+    auto c = store.intern("C");
+    store.touch(c, 0, true, day, labels);
+    store.touch(c, 2, false, -400 * 365 * day, labels);  // far before 2000: still a value
+    CHECK(store.segment(c) == 2);
+  }
   TEST_CASE("first touch: the earliest row with a segment value; an empty cell never replaces one") {
     const std::vector<std::string> labels{"(none)", "ads", "web"};
     LeadStore store(2);

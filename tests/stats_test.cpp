@@ -51,4 +51,14 @@ TEST_SUITE("stats") {
     CHECK_FALSE(two_proportion_z(0, 10, 0, 20));
     CHECK_FALSE(two_proportion_z(10, 10, 20, 20));
   }
+  TEST_CASE("the z-test is used only where every expected count is at least 5") {
+    // 1 lead against 8: the approximation fails, whatever z says.
+    CHECK_FALSE(funnel::large_enough_for_z(0, 1, 7, 8));
+    // 60/100 vs 40/100: pooled 0.5, 100 * 0.5 = 50 >= 5.
+    CHECK(funnel::large_enough_for_z(60, 100, 40, 100));
+    // 2/10 vs 3/10: pooled 0.25, 10 * 0.25 = 2.5 < 5.
+    CHECK_FALSE(funnel::large_enough_for_z(2, 10, 3, 10));
+    // 5/20 vs 5/20: pooled 0.25, 20 * 0.25 = 5: exactly enough.
+    CHECK(funnel::large_enough_for_z(5, 20, 5, 20));
+  }
 }

@@ -10,6 +10,7 @@
 
 #include "funnel/lead_path.h"
 #include "funnel/stage_model.h"
+#include "funnel/stats.h"
 
 namespace funnel {
 
@@ -39,6 +40,10 @@ struct StageRow {
   std::optional<double> step_conversion;     ///< reached / reached of previous stage
   std::optional<double> overall_conversion;  ///< reached / reached of first stage
   std::uint64_t dropped = 0, lost = 0, open = 0, stalled = 0;
+  std::optional<Interval> step_ci;  ///< 95% Wilson interval of step_conversion
+  /// Two-sided p-value of this segment's step conversion against all other leads' (segments
+  /// other than "(all)"; undefined when either side has no leads or the rates are 0 or 1).
+  std::optional<double> vs_rest_p;
   DurationStats to_next;     ///< this stage -> next stage, leads with both times
   DurationStats from_entry;  ///< entry -> this stage, leads with a time for this stage
 };

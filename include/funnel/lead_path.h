@@ -48,6 +48,9 @@ class LeadStore {
   void touch(std::uint32_t lead, std::uint32_t segment, bool empty, Timestamp time,
              const std::vector<std::string>& labels);
 
+  /// Last touch instead: keep the segment of the latest row whose cells are not empty.
+  void set_last_touch(bool last) { last_touch_ = last; }
+
   std::uint32_t size() const { return count_; }
   int stage_count() const { return stages_; }
   std::string_view id(std::uint32_t lead) const;
@@ -115,6 +118,7 @@ class LeadStore {
   std::vector<std::uint32_t> records_;
   std::unordered_map<std::uint64_t, Timestamp> far_;  // (lead, word) -> time beyond 32 bits
   Timestamp latest_ = kNoTime;
+  bool last_touch_ = false;
   std::uint64_t exact_duplicates_ = 0, conflicting_repeats_ = 0;
 };
 

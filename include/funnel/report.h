@@ -41,6 +41,8 @@ struct ReportOptions {
   bool strict_stages = false;
   FunnelOptions funnel;
   int threads = 2;  ///< 1: read and apply on one thread; 2: a reading thread feeds this one
+  bool last_touch = false;        ///< --attribution last: a lead's segment from its latest row
+  std::size_t top_segments = 0;  ///< --top: keep the N largest segments, fold the rest into (other)
   std::string trace_id;  ///< funnel explain: keep every row of this lead id (Report::trace)
 };
 

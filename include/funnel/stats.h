@@ -22,6 +22,10 @@ std::optional<Interval> wilson(std::uint64_t successes, std::uint64_t trials, do
 /// p = (x1 + x2) / (n1 + n2). Nullopt when either n is 0 or the pooled rate is 0 or 1.
 std::optional<double> two_proportion_z(std::uint64_t x1, std::uint64_t n1, std::uint64_t x2, std::uint64_t n2);
 
+/// Whether the normal approximation behind two_proportion_z holds: every expected count
+/// (n1·p, n1·(1-p), n2·p, n2·(1-p) with the pooled p) is at least 5.
+bool large_enough_for_z(std::uint64_t x1, std::uint64_t n1, std::uint64_t x2, std::uint64_t n2);
+
 /// Two-sided p-value of a z score: P(|Z| >= |z|).
 double two_sided_p(double z);
 /// One-sided p-value that the first rate is greater: P(Z >= z).

@@ -31,7 +31,7 @@ std::string text_cell(std::string_view text, char separator) {
 std::string_view csv_header() {
   return "segment,stage,section,reached,step_conversion,overall_conversion,dropped,lost,open,"
          "stalled,days_to_next_median,days_to_next_p90,days_to_next_mean,days_from_entry_median,"
-         "days_from_entry_p90,days_from_entry_mean";
+         "days_from_entry_p90,days_from_entry_mean,step_ci_low,step_ci_high,vs_rest_p";
 }
 
 void render_delimited(const Report& report, std::ostream& out, char separator) {
@@ -57,7 +57,10 @@ void render_delimited(const Report& report, std::ostream& out, char separator) {
           << format_days(row.to_next.mean, row.to_next.count) << separator
           << format_days(row.from_entry.median, row.from_entry.count) << separator
           << format_days(row.from_entry.p90, row.from_entry.count) << separator
-          << format_days(row.from_entry.mean, row.from_entry.count) << '\n';
+          << format_days(row.from_entry.mean, row.from_entry.count) << separator
+          << (row.step_ci ? fmt::format("{:.6f}", row.step_ci->low) : "") << separator
+          << (row.step_ci ? fmt::format("{:.6f}", row.step_ci->high) : "") << separator
+          << (row.vs_rest_p ? fmt::format("{:.6f}", *row.vs_rest_p) : "") << '\n';
     }
   }
 }

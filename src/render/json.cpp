@@ -117,7 +117,9 @@ void render_json(const Report& report, std::ostream& out) {
           << ", \"overall_conversion\": " << json_rate(r.overall_conversion)
           << ", \"dropped\": " << r.dropped << ", \"lost\": " << r.lost << ", \"open\": " << r.open
           << ", \"stalled\": " << r.stalled << ", \"days_to_next\": " << json_days(r.to_next)
-          << ", \"days_from_entry\": " << json_days(r.from_entry) << "}"
+          << ", \"days_from_entry\": " << json_days(r.from_entry) << ", \"step_ci\": "
+          << (r.step_ci ? fmt::format("[{:.6f}, {:.6f}]", r.step_ci->low, r.step_ci->high) : "null")
+          << ", \"vs_rest_p\": " << (r.vs_rest_p ? fmt::format("{:.6f}", *r.vs_rest_p) : "null") << "}"
           << (k + 1 < stages.size() ? ",\n" : "\n");
     }
     out << "      ]\n    }" << (s + 1 < report.tables.segments.size() ? ",\n" : "\n");

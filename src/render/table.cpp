@@ -23,6 +23,41 @@ std::string bar(std::uint64_t value, std::uint64_t max) {
   return out;
 }
 
+/// One line per segment: leads, each step conversion (marked * when it differs from the
+/// other leads' at p < 0.05), lead-to-won conversion, won and win rate.
+void render_segments_side_by_side(const Report& report, std::ostream& out, const char* bold, const char* reset) {
+  const auto& stages = report.model.stages();
+  const auto& segments = report.tables.segments;
+  std::size_t label_width = 7;
+  for (const auto& seg : segments) label_width = std::max(label_width, terminal_safe(seg.label).size());
+  std::vector<std::string> heads;
+  for (std::size_t k = 1; k < stages.size(); ++k) heads.push_back(stages[k - 1].name + "->" + stages[k].name);
+  heads.push_back("overall");
+  std::string line = fmt::format("{:<{}}  {:>7}", "segment", label_width, "leads");
+  for (const auto& h : heads) line += fmt::format("  {:>{}}", terminal_safe(h), std::max<std::size_t>(8, h.size()));
+  line += fmt::format("  {:>6}  {:>8}", "won", "win rate");
+  out << '\n' << bold << line << reset << '\n';
+  bool any_marked = false;
+  for (const auto& seg : segments) {
+    line = fmt::format("{:<{}}  {:>7}", terminal_safe(seg.label), label_width, seg.overall.leads);
+    for (std::size_t k = 1; k <= stages.size(); ++k) {
+      const std::size_t width = std::max<std::size_t>(8, heads[k - 1].size());
+      if (k == stages.size()) {
+        line += fmt::format("  {:>{}}", format_percent(seg.stages.back().overall_conversion), width);
+        continue;
+      }
+      const StageRow& r = seg.stages[k];
+      bool marked = r.vs_rest_p && *r.vs_rest_p < 0.05;
+      any_marked = any_marked || marked;
+      line += fmt::format("  {:>{}}", format_percent(r.step_conversion) + (marked ? "*" : " "), width);
+    }
+    line += fmt::format("  {:>6}  {:>8}", seg.overall.won, format_percent(seg.overall.win_rate));
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out << line << '\n';
+  }
+  if (any_marked) out << "* differs from the other leads at p < 0.05 (two-proportion test)\n";
+}
+
 }  // namespace
 
 std::string format_percent(const std::optional<double>& rate) {
@@ -56,7 +91,9 @@ void render_table(const Report& report, std::ostream& out, bool color) {
   std::size_t name_width = 5;
   for (const auto& s : stages) name_width = std::max(name_width, s.name.size());
 
-  for (std::size_t s = 0; s < report.tables.segments.size(); ++s) {
+  // With a breakdown, the full table is for everyone; segments follow side by side.
+  const std::size_t full_tables = report.segmented ? 1 : report.tables.segments.size();
+  for (std::size_t s = 0; s < full_tables; ++s) {
     const SegmentTable& seg = report.tables.segments[s];
     const Overall& o = seg.overall;
     if (s > 0) out << '\n';
@@ -101,6 +138,7 @@ void render_table(const Report& report, std::ostream& out, bool color) {
       }
     }
   }
+  if (report.segmented) render_segments_side_by_side(report, out, bold, reset);
   const InputCounts& in = report.input;
   const DataQuality& q = report.tables.quality;
   std::string reasons;
