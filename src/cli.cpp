@@ -39,6 +39,7 @@ struct CommandLine {
   std::vector<std::string> where;
   std::size_t top = 20;
   std::string attribution = "first";
+  std::string decimal = "auto";
   std::string leads_format = "csv", check_format = "text";
   CheckOptions check;
   std::vector<std::string> diff_files;
@@ -144,6 +145,7 @@ void finish_options(CommandLine& cl) {
     throw Error(ExitCode::usage, fmt::format("--attribution must be first or last, not '{}'", cl.attribution));
   }
   cl.report.last_touch = cl.attribution == "last";
+  cl.report.decimal = parse_decimal_mark(cl.decimal);
 }
 
 /// Options every command that reads exports shares: input, columns and stages.
@@ -165,6 +167,8 @@ void define_input(CLI::App& app, CommandLine& cl) {
   app.add_option("--time-col", o.columns.time, "Timestamp column (long shape)")->group("Input");
   app.add_option("--stage-time", o.columns.stage_times, "STAGE=COLUMN: a column holding the time a lead entered STAGE (repeatable)")->group("Input")->allow_extra_args(false);
   app.add_option("--by", o.columns.by, "Break the funnel down by this column (repeatable: combinations)")->group("Input")->allow_extra_args(false);
+  app.add_option("--amount", o.amount, "Deal value column: won revenue, deal sizes, pipeline, sales velocity")->group("Input");
+  app.add_option("--decimal", cl.decimal, "Decimal mark of --amount: auto, . or ,")->capture_default_str()->group("Input");
   app.add_option("--attribution", cl.attribution, "Which row gives a lead its --by value: first (earliest row) or last (latest row)")->capture_default_str()->group("Input");
 
   app.add_option("--preset", o.stages.preset, "Stage model: default, hubspot, salesforce")->capture_default_str()->group("Stages");
@@ -347,6 +351,7 @@ int run(int argc, const char* const* argv, Streams& streams) {
     define_input(*command.app, cl);
     define_metrics(*command.app, cl);
     if (command.kind == ReportKind::funnel) {
+      command.app->add_option("--spend", cl.report.spend, "A CSV FILE of source,cost: cost per lead and per stage, CAC and ROI per --by segment")->group("Input");
       command.app->add_option("--top", cl.report.top_segments, "Keep the N segments with the most leads; fold the rest into (other)")->group("Input");
     } else {
       command.app->add_option("--every", cl.every, "Period: week (ISO, Monday start), month or quarter, in --tz")->capture_default_str()->group("Metrics");

@@ -1,6 +1,7 @@
 #include "funnel/funnel_table.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 namespace funnel {
@@ -12,6 +13,9 @@ struct Accumulator {
   std::vector<std::uint64_t> lost, open, stalled;        // by furthest stage
   std::vector<std::vector<Duration>> to_next, from_entry;
   std::vector<Duration> cycle;
+  std::vector<double> won_amounts;
+  double open_pipeline = 0;
+  std::uint64_t open_opportunities = 0;
 
   explicit Accumulator(std::size_t n)
       : furthest(n), lost(n), open(n), stalled(n), to_next(n), from_entry(n) {}
@@ -22,7 +26,7 @@ std::optional<double> ratio(std::uint64_t a, std::uint64_t b) {
   return static_cast<double>(a) / static_cast<double>(b);
 }
 
-SegmentTable finish(std::string label, Accumulator& acc, const StageModel& model) {
+SegmentTable finish(std::string label, Accumulator& acc, const StageModel& model, bool money) {
   const std::size_t n = acc.furthest.size();
   SegmentTable table;
   table.label = std::move(label);
@@ -70,6 +74,27 @@ SegmentTable finish(std::string label, Accumulator& acc, const StageModel& model
     ++o.cycle_histogram[bucket];
   }
   o.cycle = duration_stats(acc.cycle);
+  if (money) {
+    Money& m = o.money;
+    m.present = true;
+    m.won_with_amount = acc.won_amounts.size();
+    for (double a : acc.won_amounts) m.won_revenue += a;
+    m.open_pipeline = acc.open_pipeline;
+    m.open_opportunities = acc.open_opportunities;
+    if (!acc.won_amounts.empty()) {
+      m.average_deal = m.won_revenue / static_cast<double>(acc.won_amounts.size());
+      std::sort(acc.won_amounts.begin(), acc.won_amounts.end());
+      const double h = static_cast<double>(acc.won_amounts.size() - 1) * 0.5;
+      const auto lo = static_cast<std::size_t>(h);
+      const double below = acc.won_amounts[lo];
+      const double above = acc.won_amounts[std::min(lo + 1, acc.won_amounts.size() - 1)];
+      m.median_deal = below + (h - static_cast<double>(lo)) * (above - below);
+    }
+    if (o.leads > 0) m.revenue_per_lead = m.won_revenue / static_cast<double>(o.leads);
+    if (m.average_deal && o.win_rate && o.cycle.count > 0 && o.cycle.median > 0) {
+      m.sales_velocity = static_cast<double>(m.open_opportunities) * *m.average_deal * *o.win_rate / o.cycle.median;
+    }
+  }
   return table;
 }
 
@@ -129,7 +154,7 @@ DurationStats duration_stats(std::vector<Duration>& seconds) {
 
 FunnelTables build_tables(const LeadStore& store, const StageModel& model,
                           const std::vector<std::string>& labels, const FunnelOptions& options,
-                          const std::vector<std::uint32_t>* assignment) {
+                          const std::vector<std::uint32_t>* assignment, const std::vector<double>* amounts) {
   FunnelTables out;
   const auto n = static_cast<std::size_t>(model.size());
   out.as_of = options.as_of != kNoTime ? options.as_of : store.latest();
@@ -182,6 +207,13 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model,
           }
         }
       }
+      if (amounts != nullptr) {
+        double amount = (*amounts)[lead];
+        bool known = !std::isnan(amount);
+        if (path.status == LeadStatus::won && known) acc.won_amounts.push_back(amount);
+        if ((path.status == LeadStatus::open || path.status == LeadStatus::stalled) && known) acc.open_pipeline += amount;
+        if (path.status == LeadStatus::open && model.stages()[f].section == Section::bofu) ++acc.open_opportunities;
+      }
       if (path.status == LeadStatus::won) {
         Timestamp won = path.first[model.won()];
         if (won != kNoTime) acc.cycle.push_back(to_duration(won - path.entry));
@@ -199,7 +231,7 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model,
     }
   }
 
-  out.segments.push_back(finish("(all)", all, model));
+  out.segments.push_back(finish("(all)", all, model, amounts != nullptr));
   std::vector<std::size_t> order(labels.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return labels[a] < labels[b]; });
@@ -207,7 +239,7 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model,
     if (by_segment[s].furthest.empty()) continue;
     std::uint64_t leads = std::accumulate(by_segment[s].furthest.begin(), by_segment[s].furthest.end(), std::uint64_t{0});
     if (leads == 0) continue;  // labels seen only on rows that made no lead
-    out.segments.push_back(finish(labels[s], by_segment[s], model));
+    out.segments.push_back(finish(labels[s], by_segment[s], model, amounts != nullptr));
   }
   // Each segment's step conversions against everyone else's.
   const SegmentTable& everyone = out.segments.front();

@@ -1,6 +1,8 @@
 #include "funnel/report.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <cctype>
 #include <condition_variable>
@@ -18,6 +20,21 @@
 
 namespace funnel {
 namespace {
+
+/// The index of a column named by an option; throws funnel::Error(ExitCode::schema).
+int find_column(const std::vector<std::string>& header, const std::string& name, const char* option, const std::string& file) {
+  int found = -1;
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    if (normalize_name(header[i]) != normalize_name(name)) continue;
+    if (found >= 0) throw Error(ExitCode::schema, fmt::format("{}:1: {}: two columns are named '{}'", file, option, name));
+    found = static_cast<int>(i);
+  }
+  if (found < 0) {
+    throw Error(ExitCode::schema, fmt::format("{}:1: {}: no column '{}' in the header{}", file, option, name,
+                                              did_you_mean(name, header)));
+  }
+  return found;
+}
 
 bool same_header(const std::vector<std::string>& a, const std::vector<std::string>& b) {
   if (a.size() != b.size()) return false;
@@ -46,6 +63,31 @@ void warn_unknown_stages(const EventExtractor& extractor, const StageModel& mode
   }
 }
 
+constexpr double kNoAmount = std::numeric_limits<double>::quiet_NaN();
+
+/// A lead's deal value so far: the amount on its won row, else its latest non-empty amount.
+struct LeadAmount {
+  double value = kNoAmount;
+  Timestamp time = kNoTime;
+  bool won = false;
+
+  void offer(double amount, Timestamp t, bool won_row) {
+    if (won && !won_row) return;
+    bool take = std::isnan(value) || (won_row && !won);
+    if (!take) {
+      // Later rows win; untimed rows lose to timed ones; equal times keep the larger amount,
+      // so the row order never matters.
+      if (t != kNoTime && (time == kNoTime || t > time)) take = true;
+      else if (t == time && amount > value) take = true;
+    }
+    if (take) {
+      value = amount;
+      time = t;
+      won = won || won_row;
+    }
+  }
+};
+
 /// Rows on their way from the reader to the lead store. Ids are copied because a record's
 /// memory is gone once the next record is read; a batch lets the store overlap its cache
 /// misses, and lets reading and applying run on two threads.
@@ -56,7 +98,9 @@ class RowBatch {
   bool full() const { return ends_.size() == kRows; }
   bool empty() const { return ends_.empty(); }
 
-  void add(const RowEvidence& row, std::uint32_t segment) {
+  void add(const RowEvidence& row, std::uint32_t segment, double amount = kNoAmount, bool won_row = false) {
+    amounts_.push_back(amount);
+    won_rows_.push_back(won_row);
     ids_.append(row.id);
     ends_.push_back(ids_.size());
     for (const Evidence& e : row.items) items_.push_back(e);
@@ -70,7 +114,7 @@ class RowBatch {
   std::vector<std::string> new_labels;
 
   /// Applies the rows to the store; `labels` (may be null: no breakdown) receives the new labels.
-  void apply(LeadStore& store, std::vector<std::string>* labels) {
+  void apply(LeadStore& store, std::vector<std::string>* labels, std::vector<LeadAmount>* amounts = nullptr) {
     if (labels != nullptr) {
       for (auto& label : new_labels) labels->push_back(std::move(label));
     }
@@ -87,6 +131,10 @@ class RowBatch {
     for (std::size_t i = 0; i < n; ++i) {
       for (; item < item_ends_[i]; ++item) store.add(leads_[i], items_[item].stage, items_[item].time);
       if (labels != nullptr) store.touch(leads_[i], segments_[i], segment_empty_[i], touches_[i], *labels);
+      if (amounts != nullptr && !std::isnan(amounts_[i])) {
+        if (amounts->size() <= leads_[i]) amounts->resize(std::size_t{leads_[i]} + 1);
+        (*amounts)[leads_[i]].offer(amounts_[i], touches_[i], won_rows_[i]);
+      }
     }
     clear();
   }
@@ -100,6 +148,8 @@ class RowBatch {
     segments_.clear();
     segment_empty_.clear();
     touches_.clear();
+    amounts_.clear();
+    won_rows_.clear();
   }
 
  private:
@@ -109,6 +159,8 @@ class RowBatch {
   std::vector<std::uint32_t> segments_;
   std::vector<bool> segment_empty_;
   std::vector<Timestamp> touches_;
+  std::vector<double> amounts_;
+  std::vector<bool> won_rows_;
   std::vector<std::string_view> views_;
   std::vector<std::uint32_t> leads_;
 };
@@ -189,6 +241,9 @@ struct Reader {
 
   /// Turns one record into evidence and hands it on; false when it had to wait.
   std::vector<TraceRow>* trace = nullptr;
+  int amount_column = -1;
+  AmountReader amount_reader{options.decimal};
+  std::string first_invalid_amount = {};
 
   void keep_trace(const Record& record, const std::string& file, const RowEvidence& evidence) {
     TraceRow row{file, record.line, {}, evidence.items, std::string(evidence.reported)};
@@ -217,12 +272,28 @@ struct Reader {
       return true;
     }
     ++input.rows_used;
+    double amount = kNoAmount;
+    bool won_row = false;
+    if (amount_column >= 0) {
+      std::string_view cell = static_cast<std::size_t>(amount_column) < record.fields.size()
+                                  ? record.fields[static_cast<std::size_t>(amount_column)] : std::string_view();
+      ParsedAmount parsed = amount_reader.read(cell);
+      if (parsed.status == ParsedAmount::Status::ok) {
+        amount = parsed.value;
+      } else if (parsed.status == ParsedAmount::Status::invalid) {
+        if (input.invalid_amounts++ == 0) {
+          first_invalid_amount = fmt::format("{}:{}: column '{}': {} {}", file, record.line,
+                                             schema.header[static_cast<std::size_t>(amount_column)], parsed.problem, quote_cell(cell));
+        }
+      }
+      for (const Evidence& e : evidence.items) won_row = won_row || e.stage == model.won();
+    }
     if (evidence.id.size() > 2 && (evidence.id[1] == '.' || evidence.id[1] == 'E' || evidence.id[1] == 'e') &&
         scientific(evidence.id)) {
       ++input.scientific_ids;
     }
     std::uint32_t segment = segmented ? intern_label(evidence.segment, batch) : 0;
-    batch->add(evidence, segment);
+    batch->add(evidence, segment, amount, won_row);
     if (batch->full()) batch = sink(batch);
     return true;
   }
@@ -276,6 +347,7 @@ struct Reader {
         schema = detect_schema(first_header, model, options.columns, reader.name());
         extractor = std::make_unique<EventExtractor>(schema, model, options.strict_stages, format, zone);
         input.delimiter = reader.dialect().delimiter;
+        if (!options.amount.empty()) amount_column = find_column(first_header, options.amount, "--amount", reader.name());
         input.shape = schema.shape;
       } else if (!same_header(reader.header(), first_header)) {
         throw Error(ExitCode::schema,
@@ -296,6 +368,7 @@ struct Reader {
       input.trailing_delimiters += reader.trailing_delimiters();
     }
     if (!pending.empty()) ambiguous_dates();
+    input.guessed_amounts = amount_reader.guessed();
     if (extractor) {
       input.dst_gaps = extractor->dst_gaps();
       input.dst_overlaps = extractor->dst_overlaps();
@@ -429,7 +502,7 @@ void build_trend(Report& report, const LeadStore& store, const ReportOptions& op
 
 /// --top N: the N segments with the most leads keep their label, the rest become "(other)".
 FunnelTables build_top_tables(const LeadStore& store, const StageModel& model, const std::vector<std::string>& labels,
-                              const ReportOptions& options) {
+                              const ReportOptions& options, const std::vector<double>* amounts) {
   std::vector<std::uint64_t> leads(labels.size());
   for (std::uint32_t lead = 0; lead < store.size(); ++lead) {
     if (judge_lead(store, lead, options.funnel, kNoTime).excluded == Exclusion::none) ++leads[store.segment(lead)];
@@ -453,12 +526,74 @@ FunnelTables build_top_tables(const LeadStore& store, const StageModel& model, c
   kept.emplace_back("(other)");
   std::vector<std::uint32_t> assignment(store.size());
   for (std::uint32_t lead = 0; lead < store.size(); ++lead) assignment[lead] = remap[store.segment(lead)];
-  FunnelTables tables = build_tables(store, model, kept, options.funnel, &assignment);
+  FunnelTables tables = build_tables(store, model, kept, options.funnel, &assignment, amounts);
   // "(other)" goes last, after the kept labels in byte order.
   auto other = std::find_if(tables.segments.begin() + 1, tables.segments.end(),
                             [](const SegmentTable& t) { return t.label == "(other)"; });
   if (other != tables.segments.end()) std::rotate(other, other + 1, tables.segments.end());
   return tables;
+}
+
+/// --spend: reads source,cost rows (several rows of a source, e.g. one per period, add up).
+std::map<std::string, double> read_spend(const std::string& path, DecimalMark decimal) {
+  RecordReader reader(path, nullptr, ReadOptions{});
+  const auto& header = reader.header();
+  if (header.empty()) throw Error(ExitCode::no_data, fmt::format("{}: empty spend file", path));
+  int source = -1, cost = -1;
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    std::string name = normalize_name(header[i]);
+    if (name == "source" || name == "channel" || name == "segment") source = static_cast<int>(i);
+    if (name == "cost" || name == "spend" || name == "amount") cost = static_cast<int>(i);
+  }
+  if (source < 0 || cost < 0) {
+    throw Error(ExitCode::schema, fmt::format("{}:1: a spend file needs a 'source' and a 'cost' column", path));
+  }
+  std::map<std::string, double> spend;
+  AmountReader amounts(decimal);
+  Record record;
+  while (reader.next(record)) {
+    auto field = [&](int i) {
+      return static_cast<std::size_t>(i) < record.fields.size() ? trim_blanks(record.fields[static_cast<std::size_t>(i)]) : std::string_view();
+    };
+    ParsedAmount a = amounts.read(field(cost));
+    if (a.status != ParsedAmount::Status::ok) {
+      throw Error(ExitCode::bad_value, fmt::format("{}:{}: column '{}': {} {}", path, record.line, header[static_cast<std::size_t>(cost)],
+                                                   a.status == ParsedAmount::Status::empty ? "no cost in" : a.problem, quote_cell(field(cost))));
+    }
+    std::string label(field(source));
+    spend[label.empty() ? "(none)" : label] += a.value;
+  }
+  return spend;
+}
+
+/// Joins spend to the segments: cost per lead and per stage, CAC and ROI.
+void join_spend(Report& report, const std::map<std::string, double>& spend) {
+  double total = 0;
+  for (const auto& [source, cost] : spend) total += cost;
+  std::map<std::string, bool> used;
+  for (SegmentTable& seg : report.tables.segments) {
+    double cost = 0;
+    if (seg.label == "(all)") {
+      cost = total;
+    } else if (auto it = spend.find(seg.label); it != spend.end()) {
+      cost = it->second;
+      used[seg.label] = true;
+    } else {
+      report.segments_without_spend.push_back(seg.label);
+      continue;
+    }
+    Spend& s = seg.overall.spend;
+    s.present = true;
+    s.cost = cost;
+    for (const StageRow& row : seg.stages) {
+      s.per_stage.push_back(row.reached > 0 ? std::optional<double>(cost / static_cast<double>(row.reached)) : std::nullopt);
+    }
+    if (seg.overall.won > 0) s.cac = cost / static_cast<double>(seg.overall.won);
+    if (seg.overall.money.present && cost > 0) s.roi = (seg.overall.money.won_revenue - cost) / cost;
+  }
+  for (const auto& [source, cost] : spend) {
+    if (!used.count(source)) report.spend_unmatched.push_back(source);
+  }
 }
 
 }  // namespace
@@ -486,6 +621,8 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
   if (bytes > 0) store.reserve(static_cast<std::size_t>(bytes / 64));
   std::vector<std::string> labels;
   std::vector<std::string>* labels_out = report.segmented ? &labels : nullptr;
+  std::vector<LeadAmount> lead_amounts;
+  std::vector<LeadAmount>* amounts_out = options.amount.empty() ? nullptr : &lead_amounts;
   Reader reader{options, stdin_stream, report.model, input, report.segmented, {}, {}, {}, {},
                 &report.first_rejects, options.rejects.empty() ? nullptr : &report.rejects_csv,
                 TimeFormat::parse(options.date_format), &report.zone, {}, {}, {}};
@@ -495,7 +632,7 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
   if (options.threads <= 1) {
     RowBatch batch;
     reader.sink = [&](RowBatch* full) {
-      full->apply(store, labels_out);
+      full->apply(store, labels_out, amounts_out);
       return full;
     };
     reader.run(&batch);
@@ -520,7 +657,7 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
     });
     try {
       while (RowBatch* batch = queue.take_full()) {
-        batch->apply(store, labels_out);
+        batch->apply(store, labels_out, amounts_out);
         queue.give_back(batch);
       }
     } catch (...) {
@@ -569,19 +706,46 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
                                  input.scientific_ids));
   }
   input.ids = store.size();
+  if (!options.amount.empty()) {
+    report.amounts.assign(store.size(), kNoAmount);
+    for (std::size_t i = 0; i < lead_amounts.size(); ++i) report.amounts[i] = lead_amounts[i].value;
+    if (input.invalid_amounts > 0) {
+      diagnostics.warn(fmt::format("{}; {} amount{} not used (negative, not a number, or not finite)",
+                                   reader.first_invalid_amount, input.invalid_amounts, input.invalid_amounts == 1 ? "" : "s"));
+    }
+    if (input.guessed_amounts > 0) {
+      diagnostics.warn(fmt::format("{} amounts like 1,234 were read with the separator as thousands before the column "
+                                   "showed its decimal mark; set --decimal . or , to be sure", input.guessed_amounts));
+    }
+  }
+  const std::vector<double>* amounts = options.amount.empty() ? nullptr : &report.amounts;
   report.header = reader.schema.header;
   report.labels = labels;
   report.kind = options.kind;
   report.every = options.every;
   if (options.kind == ReportKind::funnel && options.top_segments > 0 && labels.size() > options.top_segments) {
-    report.tables = build_top_tables(store, report.model, labels, options);
+    report.tables = build_top_tables(store, report.model, labels, options, amounts);
   } else if (options.kind == ReportKind::funnel) {
-    report.tables = build_tables(store, report.model, labels, options.funnel);
+    report.tables = build_tables(store, report.model, labels, options.funnel, nullptr, amounts);
   } else if (options.kind == ReportKind::cohorts) {
     build_cohorts(report, store, options);
   } else {
     report.tables = build_tables(store, report.model, {}, options.funnel);
     build_trend(report, store, options);
+  }
+  if (!options.spend.empty()) {
+    if (!report.segmented) {
+      throw Error(ExitCode::usage, "--spend joins costs to segments: add --by with the column holding the source");
+    }
+    join_spend(report, read_spend(options.spend, options.decimal));
+    if (!report.spend_unmatched.empty()) {
+      diagnostics.warn(fmt::format("{}: no lead has source {}: its cost counts only in (all)", options.spend,
+                                   fmt::join(report.spend_unmatched, ", ")));
+    }
+    if (!report.segments_without_spend.empty()) {
+      diagnostics.warn(fmt::format("{}: no cost for {}: those leads still count in (all)", options.spend,
+                                   fmt::join(report.segments_without_spend, ", ")));
+    }
   }
   if (report.tables.segments.front().overall.leads == 0) {
     throw Error(ExitCode::no_data,

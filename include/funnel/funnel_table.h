@@ -59,11 +59,36 @@ struct SectionRow {
 inline constexpr int kCycleEdges[] = {7, 14, 30, 60, 90, 180, 365};
 inline constexpr std::size_t kCycleBuckets = 8;
 
+/// Deal values (with --amount), over the leads of a segment that have one.
+struct Money {
+  bool present = false;                 ///< --amount was given
+  std::uint64_t won_with_amount = 0;    ///< won leads with an amount
+  double won_revenue = 0;               ///< sum of their amounts
+  std::optional<double> average_deal;   ///< won_revenue / won_with_amount
+  std::optional<double> median_deal;    ///< median amount of won leads (type 7)
+  std::optional<double> revenue_per_lead;  ///< won_revenue / leads
+  std::uint64_t open_opportunities = 0; ///< open (not stalled) leads whose furthest stage is in BOFU
+  double open_pipeline = 0;             ///< sum of the amounts of open and stalled leads
+  /// open_opportunities x average_deal x win_rate / median cycle days: revenue per day.
+  std::optional<double> sales_velocity;
+};
+
+/// Marketing spend joined to a segment (with --spend).
+struct Spend {
+  bool present = false;
+  double cost = 0;
+  std::vector<std::optional<double>> per_stage;  ///< cost / leads that reached each stage
+  std::optional<double> cac;  ///< cost / won
+  std::optional<double> roi;  ///< (won revenue - cost) / cost, with --amount
+};
+
 struct Overall {
   std::uint64_t leads = 0, won = 0, lost = 0, open = 0, stalled = 0;
   std::optional<double> win_rate;  ///< won / (won + lost)
   DurationStats cycle;             ///< entry -> won
   std::uint64_t cycle_histogram[kCycleBuckets] = {};  ///< won leads by days entry -> won
+  Money money;
+  Spend spend;
 };
 
 struct SegmentTable {
@@ -129,6 +154,7 @@ inline constexpr std::uint32_t kNoSegment = 0xFFFFFFFF;
 /// Each lead's segment is store.segment(lead), or `(*assignment)[lead]` when given.
 FunnelTables build_tables(const LeadStore& store, const StageModel& model,
                           const std::vector<std::string>& labels, const FunnelOptions& options,
-                          const std::vector<std::uint32_t>* assignment = nullptr);
+                          const std::vector<std::uint32_t>* assignment = nullptr,
+                          const std::vector<double>* amounts = nullptr);
 
 }  // namespace funnel

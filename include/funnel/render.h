@@ -43,6 +43,12 @@ std::string section_label(Section s);
 /// A text cell for CSV/TSV. Cells that a spreadsheet would run as a formula get a leading
 /// quote mark; CSV quotes per RFC 4180; TSV, which cannot quote, turns tabs and breaks to spaces.
 std::string text_cell(std::string_view text, char separator);
+/// An amount with two decimals and comma thousands ("1,234.50"); "-" when undefined.
+std::string format_money(const std::optional<double>& value);
+/// The table and Markdown line of a segment's money metrics.
+std::string money_line(const Money& m);
+/// The table and Markdown line of a segment's spend metrics.
+std::string spend_line(const Report& report, const Spend& s);
 /// A JSON string literal of `text` (quotes, backslashes and control bytes escaped).
 std::string json_quote(std::string_view text);
 /// Text from the data made safe for a terminal: control bytes and escapes become '?'.

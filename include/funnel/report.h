@@ -12,6 +12,7 @@
 #include "funnel/csv.h"
 #include "funnel/events.h"
 #include "funnel/funnel_table.h"
+#include "funnel/money.h"
 #include "funnel/period.h"
 #include "funnel/stage_model.h"
 #include "funnel/zone.h"
@@ -43,6 +44,9 @@ struct ReportOptions {
   int threads = 2;  ///< 1: read and apply on one thread; 2: a reading thread feeds this one
   bool last_touch = false;        ///< --attribution last: a lead's segment from its latest row
   std::size_t top_segments = 0;  ///< --top: keep the N largest segments, fold the rest into (other)
+  std::string amount;              ///< --amount: the deal value column
+  DecimalMark decimal = DecimalMark::automatic;
+  std::string spend;               ///< --spend: a CSV of source,cost[,period]
   std::string trace_id;  ///< funnel explain: keep every row of this lead id (Report::trace)
 };
 
@@ -57,6 +61,8 @@ struct InputCounts {
   std::uint64_t dst_gaps = 0;             ///< wall-clock times the clocks skipped (read forward)
   std::uint64_t dst_overlaps = 0;         ///< wall-clock times that happened twice (earlier taken)
   std::uint64_t ids = 0;  ///< distinct lead ids seen
+  std::uint64_t invalid_amounts = 0;  ///< --amount cells that are not a usable value
+  std::uint64_t guessed_amounts = 0;  ///< "1,234" read before the column showed its decimal mark
   char delimiter = ',';
   Shape shape = Shape::long_log;
 };
@@ -108,6 +114,9 @@ struct Report {
   std::vector<std::string> labels;         ///< segment labels by store.segment(lead), with --by
   std::vector<TraceRow> trace;             ///< funnel explain: the rows of the traced id
   std::vector<std::string> header;         ///< the first file's header
+  std::vector<std::string> spend_unmatched;  ///< spend sources no segment has
+  std::vector<std::string> segments_without_spend;  ///< segments with leads but no spend row
+  std::vector<double> amounts;             ///< --amount: each lead's deal value, NaN when none
 };
 
 /// Reads every input and builds the report. Warnings (unknown stages) go to `diagnostics`.

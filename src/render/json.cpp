@@ -62,7 +62,8 @@ void render_json(const Report& report, std::ostream& out) {
   }
   out << "},\n    \"blank_lines\": " << in.blank_lines << ",\n    \"trailing_delimiters\": " << in.trailing_delimiters
       << ",\n    \"scientific_ids\": " << in.scientific_ids << ",\n    \"dst_gaps\": " << in.dst_gaps
-      << ",\n    \"dst_overlaps\": " << in.dst_overlaps << ",\n    \"lead_ids\": " << in.ids << "\n  },\n";
+      << ",\n    \"dst_overlaps\": " << in.dst_overlaps << ",\n    \"invalid_amounts\": " << in.invalid_amounts
+      << ",\n    \"guessed_amounts\": " << in.guessed_amounts << ",\n    \"lead_ids\": " << in.ids << "\n  },\n";
   out << "  \"options\": {\"count\": "
       << json_quote(report.options.mode == CountMode::ordered ? "ordered" : "cumulative")
       << ", \"stale_days\": " << fmt::format("{:g}", static_cast<double>(report.options.stale) / 86400.0)
@@ -100,7 +101,25 @@ void render_json(const Report& report, std::ostream& out) {
         << ", \"win_rate\": " << json_rate(o.win_rate) << ", \"cycle_days\": " << json_days(o.cycle)
         << ", \"cycle_histogram\": [";
     for (std::size_t b = 0; b < kCycleBuckets; ++b) out << (b ? ", " : "") << o.cycle_histogram[b];
-    out << "]},\n";
+    out << "]";
+    if (o.money.present) {
+      const Money& m = o.money;
+      auto num = [](const std::optional<double>& x) { return x ? fmt::format("{:.2f}", *x) : std::string("null"); };
+      out << fmt::format(", \"money\": {{\"won_with_amount\": {}, \"won_revenue\": {:.2f}, \"average_deal\": {}, "
+                         "\"median_deal\": {}, \"revenue_per_lead\": {}, \"open_opportunities\": {}, "
+                         "\"open_pipeline\": {:.2f}, \"sales_velocity_per_day\": {}}}",
+                         m.won_with_amount, m.won_revenue, num(m.average_deal), num(m.median_deal), num(m.revenue_per_lead),
+                         m.open_opportunities, m.open_pipeline, num(m.sales_velocity));
+    }
+    if (o.spend.present) {
+      const Spend& sp = o.spend;
+      auto num = [](const std::optional<double>& x) { return x ? fmt::format("{:.2f}", *x) : std::string("null"); };
+      out << fmt::format(", \"spend\": {{\"cost\": {:.2f}, \"cost_per_stage\": [", sp.cost);
+      for (std::size_t k = 0; k < sp.per_stage.size(); ++k) out << (k ? ", " : "") << num(sp.per_stage[k]);
+      out << fmt::format("], \"cac\": {}, \"roi\": {}}}", num(sp.cac),
+                         sp.roi ? fmt::format("{:.6f}", *sp.roi) : std::string("null"));
+    }
+    out << "},\n";
     out << "      \"sections\": [";
     for (std::size_t i = 0; i < seg.sections.size(); ++i) {
       const SectionRow& r = seg.sections[i];

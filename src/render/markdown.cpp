@@ -32,6 +32,8 @@ void render_markdown(const Report& report, std::ostream& out) {
                          count(r.dropped), count(r.lost), count(r.open), count(r.stalled),
                          format_median_days(r.to_next), format_median_days(r.from_entry));
     }
+    if (o.money.present) out << '\n' << money_line(o.money) << '\n';
+    if (o.spend.present) out << '\n' << spend_line(report, o.spend) << '\n';
   }
 }
 

@@ -60,6 +60,38 @@ void render_segments_side_by_side(const Report& report, std::ostream& out, const
 
 }  // namespace
 
+std::string format_money(const std::optional<double>& value) {
+  if (!value) return "-";
+  // Thousands grouped with a thin space would not survive every terminal: a comma it is.
+  std::string digits = fmt::format("{:.2f}", *value);
+  std::size_t dot = digits.find('.');
+  std::string out;
+  for (std::size_t i = 0; i < dot; ++i) {
+    if (i > 0 && (dot - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out + digits.substr(dot);
+}
+
+std::string money_line(const Money& m) {
+  return fmt::format("money: won revenue {} ({} deals with an amount), average deal {}, median deal {}, "
+                     "revenue per lead {}; open pipeline {}, {} open opportunities, sales velocity {} per day",
+                     format_money(m.won_revenue), m.won_with_amount, format_money(m.average_deal),
+                     format_money(m.median_deal), format_money(m.revenue_per_lead), format_money(m.open_pipeline),
+                     m.open_opportunities, format_money(m.sales_velocity));
+}
+
+std::string spend_line(const Report& report, const Spend& s) {
+  std::string line = fmt::format("spend: cost {}", format_money(s.cost));
+  const auto& stages = report.model.stages();
+  for (std::size_t k = 0; k < s.per_stage.size() && k < stages.size(); ++k) {
+    line += fmt::format(", per {} {}", terminal_safe(stages[k].name), format_money(s.per_stage[k]));
+  }
+  line += fmt::format("; CAC {}", format_money(s.cac));
+  if (s.roi) line += fmt::format(", ROI {}", format_percent(s.roi));
+  return line;
+}
+
 std::string format_percent(const std::optional<double>& rate) {
   return rate ? fmt::format("{:.1f}%", *rate * 100.0) : std::string("-");
 }
@@ -123,6 +155,8 @@ void render_table(const Report& report, std::ostream& out, bool color) {
       if (i > 0) flow += fmt::format(" ({})", format_percent(sec.conversion));
     }
     out << "sections: " << flow << '\n';
+    if (o.money.present) out << money_line(o.money) << '\n';
+    if (o.spend.present) out << spend_line(report, o.spend) << '\n';
     if (o.cycle.count > 0) {
       out << fmt::format("sales cycle, entry to won: median {:.2f} days, p90 {:.2f}, mean {:.2f} ({} leads)\n",
                          o.cycle.median, o.cycle.p90, o.cycle.mean, o.cycle.count);
