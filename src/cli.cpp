@@ -8,6 +8,7 @@
 #include "funnel/check.h"
 #include "funnel/completions.h"
 #include "funnel/diagnostics.h"
+#include "funnel/forecast.h"
 #include "funnel/inspect.h"
 #include "funnel/leads.h"
 #include "funnel/output.h"
@@ -315,6 +316,19 @@ int run_diff(CommandLine& cl, Streams& streams) {
   return 0;
 }
 
+int run_forecast(CommandLine& cl, Streams& streams) {
+  finish_options(cl);
+  if (cl.format != "table" && cl.format != "csv" && cl.format != "json") {
+    throw Error(ExitCode::usage, fmt::format("funnel forecast: --format must be table, csv or json, not '{}'", cl.format));
+  }
+  Diagnostics diagnostics(streams.err, cl.quiet);
+  Report report = build_report(cl.report, streams.in, diagnostics);
+  std::ostringstream text;
+  render_forecast(report, build_forecast(report), cl.format, text);
+  emit(cl, streams, text.str());
+  return 0;
+}
+
 int run_inspect(CommandLine& cl, Streams& streams) {
   finish_options(cl);
   if (cl.format != "table" && cl.format != "json") {
@@ -402,6 +416,12 @@ int run(int argc, const char* const* argv, Streams& streams) {
   define_output(*diff_app, cl, "table, csv, json");
   diff_app->add_option("--significance", cl.check.significance, "Mark changes significant at this level (default 0.05)");
 
+  CLI::App* forecast_app = app.add_subcommand("forecast", "Expected wins and revenue from the open leads, by stage and segment");
+  forecast_app->add_option("files", cl.report.files, "CSV files to read (several must share a header); - or none: stdin");
+  define_output(*forecast_app, cl, "table, csv, json");
+  define_input(*forecast_app, cl);
+  define_metrics(*forecast_app, cl);
+
   std::string shell;
   CLI::App* completions_app = app.add_subcommand("completions", "Print a shell completion script (bash, zsh, fish)");
   completions_app->add_option("shell", shell, "bash, zsh or fish")->required();
@@ -441,6 +461,10 @@ int run(int argc, const char* const* argv, Streams& streams) {
       return run_check(cl, streams);
     }
     if (diff_app->parsed()) return run_diff(cl, streams);
+    if (forecast_app->parsed()) {
+      load_config(*forecast_app, cl);
+      return run_forecast(cl, streams);
+    }
     if (explain_app->parsed()) {
       load_config(*explain_app, cl);
       return run_explain(cl, streams);
