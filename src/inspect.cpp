@@ -838,7 +838,10 @@ struct Inspection {
 
   std::string command_line() const {
     std::string line = "funnel";
-    for (const auto& [word, quote] : command) line += " " + shell_quote(word, quote);
+    for (const auto& [word, quote] : command) {
+      line += ' ';
+      line += shell_quote(word, quote);
+    }
     return line;
   }
 
