@@ -436,11 +436,13 @@ struct Json {
   double number = 0;
   std::string text;
   std::vector<Json> items;
-  std::vector<std::pair<std::string, Json>> members;
+  // Two vectors, not one of pairs: std::vector (unlike std::pair) may hold an incomplete type.
+  std::vector<std::string> keys;
+  std::vector<Json> values;
 
   const Json* get(std::string_view key) const {
-    for (const auto& [k, v] : members) {
-      if (k == key) return &v;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (keys[i] == key) return &values[i];
     }
     return nullptr;
   }
@@ -530,7 +532,8 @@ class JsonParser {
         skip_space();
         std::string key = parse_string();
         if (!take(':')) fail("expected ':'");
-        v.members.emplace_back(std::move(key), parse_value(depth + 1));
+        v.keys.push_back(std::move(key));
+        v.values.push_back(parse_value(depth + 1));
       } while (take(','));
       if (!take('}')) fail("expected ',' or '}'");
     } else if (c == '[') {
