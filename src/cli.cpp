@@ -215,6 +215,7 @@ int run_report(CommandLine& cl, Streams& streams) {
   finish_options(cl);
   Format format = parse_format(cl.format);
   Diagnostics diagnostics(streams.err, cl.quiet);
+  if (streams.err_is_terminal && !cl.quiet) cl.report.progress = &streams.err;
   Report report = build_report(cl.report, streams.in, diagnostics);
   std::ostringstream text;
   render(report, format, text, format == Format::table && to_terminal(cl, streams));
@@ -251,6 +252,7 @@ int run_leads(CommandLine& cl, Streams& streams) {
   LeadFormat format = parse_lead_format(cl.leads_format);
   check_filter(cl.filter, StageModel::build(cl.report.stages));
   Diagnostics diagnostics(streams.err, cl.quiet);
+  if (streams.err_is_terminal && !cl.quiet) cl.report.progress = &streams.err;
   Report report = build_report(cl.report, streams.in, diagnostics);
   std::ostringstream text;
   render_leads(report, cl.filter, format, text);
@@ -262,6 +264,7 @@ int run_paths(CommandLine& cl, Streams& streams) {
   finish_options(cl);
   Format format = parse_format(cl.format);
   Diagnostics diagnostics(streams.err, cl.quiet);
+  if (streams.err_is_terminal && !cl.quiet) cl.report.progress = &streams.err;
   Report report = build_report(cl.report, streams.in, diagnostics);
   std::ostringstream text;
   render_paths(report, cl.top, format, text);
@@ -272,6 +275,7 @@ int run_paths(CommandLine& cl, Streams& streams) {
 int run_explain(CommandLine& cl, Streams& streams) {
   finish_options(cl);
   Diagnostics diagnostics(streams.err, cl.quiet);
+  if (streams.err_is_terminal && !cl.quiet) cl.report.progress = &streams.err;
   Report report = build_report(cl.report, streams.in, diagnostics);
   if (report.trace.empty()) {
     std::vector<std::string> ids;
@@ -296,6 +300,7 @@ int run_check(CommandLine& cl, Streams& streams) {
     throw Error(ExitCode::usage, fmt::format("--significance must be between 0 and 1, like 0.05, not {:g}", cl.check.significance));
   }
   Diagnostics diagnostics(streams.err, cl.quiet);
+  if (streams.err_is_terminal && !cl.quiet) cl.report.progress = &streams.err;
   Report report = build_report(cl.report, streams.in, diagnostics);
   auto verdicts = run_check(report, cl.check);
   std::ostringstream text;
@@ -322,6 +327,7 @@ int run_forecast(CommandLine& cl, Streams& streams) {
     throw Error(ExitCode::usage, fmt::format("funnel forecast: --format must be table, csv or json, not '{}'", cl.format));
   }
   Diagnostics diagnostics(streams.err, cl.quiet);
+  if (streams.err_is_terminal && !cl.quiet) cl.report.progress = &streams.err;
   Report report = build_report(cl.report, streams.in, diagnostics);
   std::ostringstream text;
   render_forecast(report, build_forecast(report), cl.format, text);

@@ -1,6 +1,8 @@
 #include "funnel/report.h"
 
 #include <algorithm>
+#include <chrono>
+#include <ostream>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -329,6 +331,18 @@ struct Reader {
                             pending.size() - 1));
   }
 
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now(), last_shown = started;
+  bool shown_progress = false;
+
+  /// Long runs on a terminal: the rows read so far, at most once a second, after the first second.
+  void show_progress() {
+    auto now = std::chrono::steady_clock::now();
+    if (now - started < std::chrono::seconds(1) || (shown_progress && now - last_shown < std::chrono::seconds(1))) return;
+    last_shown = now;
+    shown_progress = true;
+    *options.progress << fmt::format("\rfunnel: {} rows read...", input.rows_read) << std::flush;
+  }
+
   void run(RowBatch* batch) {
     std::vector<std::string> first_header;
     Record record;
@@ -356,7 +370,7 @@ struct Reader {
       }
       const std::string& name = reader.name();
       while (reader.next(record)) {
-        ++input.rows_read;
+        if ((++input.rows_read & 0xFFFF) == 0 && options.progress != nullptr) show_progress();
         if (!take(record, name, evidence, batch)) {
           keep_pending(record, name, evidence.pending_column);
         } else if (!pending.empty() && extractor->settled_columns() != settled) {
@@ -367,6 +381,7 @@ struct Reader {
       input.blank_lines += reader.blank_lines();
       input.trailing_delimiters += reader.trailing_delimiters();
     }
+    if (shown_progress) *options.progress << "\r\033[K" << std::flush;
     if (!pending.empty()) ambiguous_dates();
     input.guessed_amounts = amount_reader.guessed();
     if (extractor) {

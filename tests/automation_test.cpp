@@ -204,4 +204,24 @@ TEST_SUITE("automation") {
       CHECK(yml.find("funnel-check.xml") != std::string::npos);
     }
   }
+
+  TEST_CASE("a long run shows progress on a terminal's stderr, and only there") {
+    TempDir dir;
+    // 70,000 rows, a pause longer than the one-second grace, then 140,000 more rows.
+    const std::string feed = fmt::format(
+        "(awk 'BEGIN {{ print \"lead_id,stage,timestamp\"; for (i = 0; i < 70000; i++) printf \"L%d,lead,2024-01-01\\n\", i }}'; "
+        "sleep 1.5; awk 'BEGIN {{ for (i = 70000; i < 210000; i++) printf \"L%d,lead,2024-01-01\\n\", i }}') | {} report -f csv -",
+        kBinary);
+    const fs::path script_file = dir.path / "feed.sh", out = dir.path / "tty.txt", plain = dir.path / "plain.txt";
+    std::ofstream(script_file) << feed << " > /dev/null\n";
+    // script(1) gives the run a terminal; what the terminal showed lands in `out`.
+    REQUIRE(shell(fmt::format("script -qec 'sh {}' /dev/null > {} 2>&1", script_file.string(), out.string())) == 0);
+    std::string shown = read_file(out.string());
+    CHECK(shown.find("\rfunnel: ") != std::string::npos);
+    CHECK(shown.find("536 rows read...") != std::string::npos);  // a multiple of 65,536 rows
+    CHECK(shown.find("\033[K") != std::string::npos);  // the line is cleared at the end
+    // Not a terminal: nothing on stderr.
+    REQUIRE(shell(fmt::format("sh {} 2> {}", script_file.string(), plain.string())) == 0);
+    CHECK(read_file(plain.string()).empty());
+  }
 }

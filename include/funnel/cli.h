@@ -14,6 +14,7 @@ struct Streams {
   std::ostream& err;
   bool out_is_terminal = false;
   bool no_color = false;  ///< NO_COLOR is set
+  bool err_is_terminal = false;  ///< stderr is a terminal: long runs show progress there
 };
 
 /// Parses the arguments, runs the subcommand and returns the process exit code. Every

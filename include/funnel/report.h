@@ -47,6 +47,7 @@ struct ReportOptions {
   std::string amount;              ///< --amount: the deal value column
   DecimalMark decimal = DecimalMark::automatic;
   std::string spend;               ///< --spend: a CSV of source,cost[,period]
+  std::ostream* progress = nullptr;  ///< a terminal: rows read so far, after the first second
   std::string trace_id;  ///< funnel explain: keep every row of this lead id (Report::trace)
 };
 
