@@ -182,18 +182,22 @@ std::vector<Verdict> run_check(const Report& report, const CheckOptions& options
   const auto& stages = report.model.stages();
   const LeadStore& store = *report.store;
 
-  // Durations between two stages, per segment label, measured only when a days rule asks.
-  auto durations = [&](const Rule& rule, const std::string& label) {
-    std::vector<Duration> values;
+  // Days rules: durations between their two stages per segment label, in one pass over the leads.
+  std::vector<std::map<std::string, std::vector<Duration>, std::less<>>> spans(rules.size());
+  if (std::any_of(rules.begin(), rules.end(), [](const Rule& r) { return r.metric == Rule::Metric::days; })) {
     for (std::uint32_t lead = 0; lead < store.size(); ++lead) {
-      if (label != "(all)" && (report.labels.empty() || report.labels[store.segment(lead)] != label)) continue;
       LeadVerdict v = judge_lead(store, lead, report.options, report.tables.as_of);
-      if (v.excluded != Exclusion::none || v.path.furthest < rule.to) continue;
-      Timestamp a = v.path.first[rule.from], b = v.path.first[rule.to];
-      if (a != kNoTime && b != kNoTime && b >= a) values.push_back(to_duration(b - a));
+      if (v.excluded != Exclusion::none) continue;
+      for (std::size_t r = 0; r < rules.size(); ++r) {
+        const Rule& rule = rules[r];
+        if (rule.metric != Rule::Metric::days || v.path.furthest < rule.to) continue;
+        Timestamp a = v.path.first[rule.from], b = v.path.first[rule.to];
+        if (a == kNoTime || b == kNoTime || b < a) continue;
+        spans[r]["(all)"].push_back(to_duration(b - a));
+        if (!report.labels.empty()) spans[r][report.labels[store.segment(lead)]].push_back(to_duration(b - a));
+      }
     }
-    return values;
-  };
+  }
 
   std::vector<Verdict> verdicts;
   for (const SegmentTable& seg : report.tables.segments) {
@@ -207,7 +211,8 @@ std::vector<Verdict> run_check(const Report& report, const CheckOptions& options
       }
       verdicts.push_back(std::move(v));
     };
-    for (const Rule& rule : rules) {
+    for (std::size_t r = 0; r < rules.size(); ++r) {
+      const Rule& rule = rules[r];
       Verdict v{rule.text, seg.label, Verdict::Status::pass, "", ""};
       switch (rule.metric) {
         case Rule::Metric::count: {
@@ -262,7 +267,7 @@ std::vector<Verdict> run_check(const Report& report, const CheckOptions& options
           break;
         }
         case Rule::Metric::days: {
-          auto values = durations(rule, seg.label);
+          std::vector<Duration> values = spans[r][seg.label];
           if (values.empty()) {
             v.value = "-";
             v.detail = "no lead has both times";

@@ -211,12 +211,18 @@ bool to_terminal(const CommandLine& cl, const Streams& streams) {
   return (cl.output.empty() || cl.output == "-") && streams.out_is_terminal && !streams.no_color;
 }
 
+/// Reads the exports as every data command does: warnings to stderr unless --quiet, progress
+/// when stderr is a terminal.
+Report read_input(CommandLine& cl, Streams& streams) {
+  Diagnostics diagnostics(streams.err, cl.quiet);
+  if (streams.err_is_terminal && !cl.quiet) cl.report.progress = &streams.err;
+  return build_report(cl.report, streams.in, diagnostics);
+}
+
 int run_report(CommandLine& cl, Streams& streams) {
   finish_options(cl);
   Format format = parse_format(cl.format);
-  Diagnostics diagnostics(streams.err, cl.quiet);
-  if (streams.err_is_terminal && !cl.quiet) cl.report.progress = &streams.err;
-  Report report = build_report(cl.report, streams.in, diagnostics);
+  Report report = read_input(cl, streams);
   std::ostringstream text;
   render(report, format, text, format == Format::table && to_terminal(cl, streams));
   if (!cl.report.rejects.empty()) write_file_atomically(cl.report.rejects, report.rejects_csv);
@@ -251,9 +257,7 @@ int run_leads(CommandLine& cl, Streams& streams) {
   finish_filter(cl);
   LeadFormat format = parse_lead_format(cl.leads_format);
   check_filter(cl.filter, StageModel::build(cl.report.stages));
-  Diagnostics diagnostics(streams.err, cl.quiet);
-  if (streams.err_is_terminal && !cl.quiet) cl.report.progress = &streams.err;
-  Report report = build_report(cl.report, streams.in, diagnostics);
+  Report report = read_input(cl, streams);
   std::ostringstream text;
   render_leads(report, cl.filter, format, text);
   emit(cl, streams, text.str());
@@ -263,9 +267,7 @@ int run_leads(CommandLine& cl, Streams& streams) {
 int run_paths(CommandLine& cl, Streams& streams) {
   finish_options(cl);
   Format format = parse_format(cl.format);
-  Diagnostics diagnostics(streams.err, cl.quiet);
-  if (streams.err_is_terminal && !cl.quiet) cl.report.progress = &streams.err;
-  Report report = build_report(cl.report, streams.in, diagnostics);
+  Report report = read_input(cl, streams);
   std::ostringstream text;
   render_paths(report, cl.top, format, text);
   emit(cl, streams, text.str());
@@ -274,9 +276,7 @@ int run_paths(CommandLine& cl, Streams& streams) {
 
 int run_explain(CommandLine& cl, Streams& streams) {
   finish_options(cl);
-  Diagnostics diagnostics(streams.err, cl.quiet);
-  if (streams.err_is_terminal && !cl.quiet) cl.report.progress = &streams.err;
-  Report report = build_report(cl.report, streams.in, diagnostics);
+  Report report = read_input(cl, streams);
   if (report.trace.empty()) {
     std::vector<std::string> ids;
     const LeadStore& store = *report.store;
@@ -299,9 +299,7 @@ int run_check(CommandLine& cl, Streams& streams) {
   if (cl.check.significance < 0 || cl.check.significance >= 1) {
     throw Error(ExitCode::usage, fmt::format("--significance must be between 0 and 1, like 0.05, not {:g}", cl.check.significance));
   }
-  Diagnostics diagnostics(streams.err, cl.quiet);
-  if (streams.err_is_terminal && !cl.quiet) cl.report.progress = &streams.err;
-  Report report = build_report(cl.report, streams.in, diagnostics);
+  Report report = read_input(cl, streams);
   auto verdicts = run_check(report, cl.check);
   std::ostringstream text;
   render_verdicts(verdicts, format, text);
@@ -326,9 +324,7 @@ int run_forecast(CommandLine& cl, Streams& streams) {
   if (cl.format != "table" && cl.format != "csv" && cl.format != "json") {
     throw Error(ExitCode::usage, fmt::format("funnel forecast: --format must be table, csv or json, not '{}'", cl.format));
   }
-  Diagnostics diagnostics(streams.err, cl.quiet);
-  if (streams.err_is_terminal && !cl.quiet) cl.report.progress = &streams.err;
-  Report report = build_report(cl.report, streams.in, diagnostics);
+  Report report = read_input(cl, streams);
   std::ostringstream text;
   render_forecast(report, build_forecast(report), cl.format, text);
   emit(cl, streams, text.str());

@@ -372,4 +372,12 @@ void EventExtractor::extract(const Record& record, std::string_view file, RowEvi
   }
 }
 
+bool same_header(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (normalize_name(a[i]) != normalize_name(b[i])) return false;
+  }
+  return true;
+}
+
 }  // namespace funnel

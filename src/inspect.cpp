@@ -118,14 +118,6 @@ bool looks_lost(std::string_view value) {
   return false;
 }
 
-bool same_header(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (normalize_name(a[i]) != normalize_name(b[i])) return false;
-  }
-  return true;
-}
-
 std::string json_or_null(const std::optional<std::string>& s) { return s ? json_quote(*s) : "null"; }
 
 // ---------------------------------------------------------------------------------------------

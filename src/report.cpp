@@ -23,6 +23,21 @@
 namespace funnel {
 namespace {
 
+/// Appends `text` as an RFC 4180 field: quoted (quotes doubled) when `always` or when it
+/// holds a comma, quote or line break.
+void append_csv_field(std::string& out, std::string_view text, bool always) {
+  if (!always && text.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out += text;
+    return;
+  }
+  out += '"';
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
 /// The index of a column named by an option; throws funnel::Error(ExitCode::schema).
 int find_column(const std::vector<std::string>& header, const std::string& name, const char* option, const std::string& file) {
   int found = -1;
@@ -36,14 +51,6 @@ int find_column(const std::vector<std::string>& header, const std::string& name,
                                               did_you_mean(name, header)));
   }
   return found;
-}
-
-bool same_header(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (normalize_name(a[i]) != normalize_name(b[i])) return false;
-  }
-  return true;
 }
 
 void warn_unknown_stages(const EventExtractor& extractor, const StageModel& model, Shape shape,
@@ -191,12 +198,9 @@ struct Reader {
     if (first_rejects->size() < 5) first_rejects->push_back({file, r.line, r.reason});
     if (rejects_csv != nullptr) {
       auto cell = [](std::string_view text) {
-        std::string out = "\"";
-        for (char c : text) {
-          if (c == '"') out += '"';
-          out += c;
-        }
-        return out + "\"";
+        std::string out;
+        append_csv_field(out, text, true);
+        return out;
       };
       *rejects_csv += fmt::format("{},{},{},{}\n", cell(file), r.line, cell(r.reason), cell(r.raw));
     }
@@ -251,14 +255,7 @@ struct Reader {
     TraceRow row{file, record.line, {}, evidence.items, std::string(evidence.reported)};
     for (std::size_t i = 0; i < record.fields.size(); ++i) {
       if (i > 0) row.raw += ',';
-      std::string_view field = record.fields[i];
-      if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
-        row.raw += field;
-        continue;
-      }
-      row.raw += '"';
-      for (char c : field) row.raw += c == '"' ? std::string("\"\"") : std::string(1, c);
-      row.raw += '"';
+      append_csv_field(row.raw, record.fields[i], false);
     }
     if (!row.reported.empty()) row.evidence.clear();
     trace->push_back(std::move(row));

@@ -60,6 +60,10 @@ struct Schema {
 Schema detect_schema(const std::vector<std::string>& header, const StageModel& model,
                      const ColumnSpec& spec, std::string_view file);
 
+/// Whether two headers name the same columns in the same order (names compared normalized),
+/// as several files read together must.
+bool same_header(const std::vector<std::string>& a, const std::vector<std::string>& b);
+
 /// One piece of evidence: the lead entered `stage` (or was lost) at `time`.
 struct Evidence {
   int stage;
