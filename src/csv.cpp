@@ -1,17 +1,12 @@
-// The only file that includes fast-cpp-csv-parser. Its header lacks <limits> and trips
-// -Wstringop-truncation at -O2 (strncpy of file names): both are contained here.
-#include <limits>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wstringop-truncation"
-#endif
-#include <libfccp/csv.h>
-
 #include "funnel/csv.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -27,18 +22,131 @@ namespace {
 
 constexpr std::size_t kMaxRecordBytes = std::size_t{64} << 20;
 
-/// Feeds io::LineReader decoded, validated text. This runs on LineReader's reader thread,
-/// so decoding and checks cost the parsing thread nothing.
-class DecodingSource : public io::ByteSourceBase {
+constexpr std::size_t kMaxLineBytes = std::size_t{16} << 20;
+
+/// Lines of decoded, validated text. A background thread decodes the next block while
+/// this one is being split, so decoding and byte checks cost the parsing thread nothing;
+/// lines are found with memchr. (This replaced fast-cpp-csv-parser's io::LineReader,
+/// whose byte-at-a-time loop and 16 MiB buffer copies made it five times slower than
+/// memchr on the same file: bench/RESULTS.md, "The line layer".)
+class LineSource {
  public:
-  DecodingSource(std::unique_ptr<ByteStream> stream, Encoding encoding, ByteValidator& validator)
-      : decoder_(std::move(stream), encoding, validator) {}
-  int read(char* buffer, int size) override {
-    return static_cast<int>(decoder_.read(buffer, static_cast<std::size_t>(size)));
+  LineSource(std::unique_ptr<ByteStream> stream, Encoding encoding, ByteValidator& validator)
+      : decoder_(std::move(stream), encoding, validator) {
+    worker_ = std::thread([this] { decode_ahead(); });
   }
+  ~LineSource() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    worker_.join();
+  }
+  LineSource(const LineSource&) = delete;
+  LineSource& operator=(const LineSource&) = delete;
+
+  /// The next line without its line end (LF or CRLF), NUL-terminated in place; null at the
+  /// end of input. Throws funnel::Error from the decoder, or LineTooLong.
+  char* next_line(std::size_t& length) {
+    for (;;) {
+      char* begin = current_.data() + begin_;
+      std::size_t from = std::max(begin_, scanned_);  // a long line is not scanned twice
+      auto* newline = static_cast<char*>(std::memchr(current_.data() + from, '\n', end_ - from));
+      if (newline != nullptr) {
+        length = static_cast<std::size_t>(newline - begin);
+        if (length + 1 > kMaxLineBytes) throw LineTooLong{};
+        *newline = '\0';
+        if (length > 0 && begin[length - 1] == '\r') begin[--length] = '\0';
+        begin_ = static_cast<std::size_t>(newline - current_.data()) + 1;
+        ++line_;
+        return begin;
+      }
+      if (end_ - begin_ >= kMaxLineBytes) throw LineTooLong{};
+      scanned_ = end_;
+      if (!refill()) {
+        if (begin_ == end_) return nullptr;
+        // The decoder ends every input with a line end; this is only a safety net.
+        current_.resize(end_ + 1);
+        current_[end_++] = '\n';
+      }
+    }
+  }
+  /// Physical number of the last line handed out (1-based).
+  std::uint64_t line() const { return line_; }
+
+  struct LineTooLong {};
 
  private:
+  static constexpr std::size_t kBlock = std::size_t{1} << 20;
+  static constexpr std::size_t kHeadroom = std::size_t{64} << 10;  // room for a line cut by a block end
+
+  /// Takes the next decoded block, keeping the unfinished line in front of it.
+  bool refill() {
+    std::unique_lock lock(mutex_);
+    ready_wait_.wait(lock, [this] { return ready_; });
+    if (error_) std::rethrow_exception(error_);
+    if (next_size_ == 0) return false;
+    const std::size_t carry = end_ - begin_;
+    scanned_ = scanned_ - begin_;  // made relative; the carried bytes hold no line end
+    if (carry <= kHeadroom) {
+      std::memcpy(next_.data() + kHeadroom - carry, current_.data() + begin_, carry);
+      current_.swap(next_);
+      begin_ = kHeadroom - carry;
+      end_ = kHeadroom + next_size_;
+      scanned_ += begin_;
+    } else {  // a line longer than the headroom: join by copying
+      std::string joined(current_, begin_, carry);
+      joined.append(next_, kHeadroom, next_size_);
+      current_ = std::move(joined);
+      begin_ = 0;
+      end_ = current_.size();
+    }
+    ready_ = false;
+    lock.unlock();
+    wake_.notify_one();
+    return true;
+  }
+
+  /// The background thread: decodes one block ahead of the parser.
+  void decode_ahead() {
+    std::string block(kHeadroom + kBlock, '\0');
+    for (;;) {
+      std::size_t got = 0;
+      std::exception_ptr error;
+      try {
+        got = decoder_.read(block.data() + kHeadroom, kBlock);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return !ready_ || stop_; });
+      if (stop_) return;
+      if (next_.size() < block.size()) next_.resize(block.size());
+      next_.swap(block);
+      next_size_ = got;
+      error_ = error;
+      ready_ = true;
+      lock.unlock();
+      ready_wait_.notify_one();
+      if (got == 0 || error) {
+        lock.lock();
+        wake_.wait(lock, [this] { return stop_; });
+        return;
+      }
+      if (block.size() < kHeadroom + kBlock) block.resize(kHeadroom + kBlock);
+    }
+  }
+
   TextDecoder decoder_;
+  std::string current_, next_;
+  std::size_t begin_ = 0, end_ = 0, scanned_ = 0, next_size_ = 0;
+  std::uint64_t line_ = 0;
+  std::mutex mutex_;
+  std::condition_variable wake_, ready_wait_;
+  bool ready_ = false, stop_ = false;
+  std::exception_ptr error_;
+  std::thread worker_;  // last: started once everything above exists
 };
 
 bool is_blank(const char* line, std::size_t len, char delimiter) {
@@ -73,7 +181,7 @@ struct RecordReader::Impl {
   std::string name;
   ReadOptions options;
   ByteValidator validator;
-  std::unique_ptr<io::LineReader> lines;
+  std::unique_ptr<LineSource> lines;
   Dialect dialect;
   std::vector<std::string> header;
   std::vector<std::string> header_trimmed;  // to spot a repeated header
@@ -84,28 +192,33 @@ struct RecordReader::Impl {
   std::string out;                    // unescaped fields of a quoted record
   std::vector<std::size_t> bounds;    // field end offsets into `out`
   // Lines read ahead and given back: the first line of the header, or the lines after
-  // an unclosed quote in lenient mode. Served before io::LineReader's.
+  // an unclosed quote in lenient mode. Served before the line source's.
   std::deque<std::pair<std::uint64_t, std::string>> replay;
   std::string replayed;               // the line handed out from `replay`
   std::uint64_t line_number = 0;      // physical line of the last line handed out
+  std::size_t line_length = 0;        // length of the last line handed out
   std::vector<std::pair<std::uint64_t, std::string>> record_lines;  // lenient: raw lines
 
+  /// The next physical line, NUL-terminated; its length goes to `line_length`.
   char* next_line() {
     if (!replay.empty()) {
       line_number = replay.front().first;
       replayed = std::move(replay.front().second);
       replay.pop_front();
+      line_length = replayed.size();
       return replayed.data();
     }
     try {
-      char* line = lines->next_line();
-      line_number = lines->get_file_line();
+      char* line = lines->next_line(line_length);
+      line_number = lines->line();
+      // A NUL byte ends the line as far as the record layer is concerned; only lenient mode
+      // hands on lines that hold one (strict mode stops at the fault).
+      if (line != nullptr && options.lenient) line_length = strnlen(line, line_length);
       return line;
-    } catch (const io::error::line_length_limit_exceeded&) {
+    } catch (const LineSource::LineTooLong&) {
       check_fault();
       throw Error(ExitCode::malformed_csv,
-                  fmt::format("{}:{}: line longer than 16 MiB (is this a CSV file?)", name,
-                              lines->get_file_line()));
+                  fmt::format("{}:{}: line longer than 16 MiB (is this a CSV file?)", name, lines->line() + 1));
     }
   }
 
@@ -237,7 +350,7 @@ struct RecordReader::Impl {
                            quote_line, quote_column);
       }
       physical = line_number;
-      len = std::strlen(line);
+      len = line_length;
       if (options.lenient) record_lines.emplace_back(physical, std::string(line, len));
     }
     bounds.push_back(out.size());
@@ -269,9 +382,9 @@ struct RecordReader::Impl {
         check_fault();
         return false;
       }
-      std::size_t len = std::strlen(line);
+      std::size_t len = line_length;
       if (is_blank(line, len, dialect.delimiter)) {
-        // A line that looks blank may hold a NUL byte (strlen stops there): in lenient mode
+        // A line that looks blank may hold a NUL byte (the line ends there): in lenient mode
         // the fault is on record, so it is rejected rather than passed over.
         if (options.lenient) {
           if (auto fault = validator.take_fault(line_number, line_number)) {
@@ -338,20 +451,19 @@ RecordReader::RecordReader(const std::string& path, std::istream* stdin_stream, 
   Impl& m = *impl_;
   m.options = options;
   m.name = path == "-" ? "<stdin>" : path;
-  auto source = std::make_unique<DecodingSource>(open_byte_stream(path, stdin_stream), options.encoding, m.validator);
-  m.lines = std::make_unique<io::LineReader>(m.name, std::move(source));
+  m.lines = std::make_unique<LineSource>(open_byte_stream(path, stdin_stream), options.encoding, m.validator);
 
   for (std::uint64_t i = 0; i < options.skip_lines; ++i) {
     if (m.next_line() == nullptr) break;
   }
   // Find the first non-blank line to learn the dialect from it.
   char* first = nullptr;
-  while ((first = m.next_line()) != nullptr && is_blank(first, std::strlen(first), '\0')) ++m.blank;
+  while ((first = m.next_line()) != nullptr && is_blank(first, m.line_length, '\0')) ++m.blank;
   if (first == nullptr) {
     m.check_fault();
     return;  // empty input: header() stays empty
   }
-  std::string first_line(first);
+  std::string first_line(first, m.line_length);
   std::uint64_t first_number = m.line_number;
   char delimiter = options.delimiter;
   if (first_line.size() == 5 && first_line.compare(0, 4, "sep=") == 0 && first_line[4] != '"') {
@@ -362,7 +474,7 @@ RecordReader::RecordReader(const std::string& path, std::istream* stdin_stream, 
       m.check_fault();
       return;
     }
-    first_line = first;
+    first_line.assign(first, m.line_length);
     first_number = m.line_number;
   }
   m.dialect.delimiter = delimiter != 0 ? delimiter : detect_delimiter(first_line);
@@ -444,6 +556,3 @@ bool RecordReader::next(Record& record) {
 
 }  // namespace funnel
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif

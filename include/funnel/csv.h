@@ -1,5 +1,5 @@
 // CSV records: dialect detection, RFC 4180 quoting (doubled quotes, line breaks inside quoted
-// fields) and field-count checks, on top of fast-cpp-csv-parser's io::LineReader.
+// fields) and field-count checks, over lines found with memchr in decoded blocks.
 #pragma once
 
 #include <cstdint>
