@@ -225,12 +225,10 @@ std::uint64_t EventExtractor::dst_overlaps() const {
 
 int EventExtractor::resolve_stage(std::string_view value, const Record& record,
                                   std::string_view file) {
-  // Exports use a handful of stage spellings: a short linear scan beats hashing.
-  for (const auto& [spelling, index] : recent_) {
-    if (spelling == value) {
-      if (index == StageRef::unknown) ++unknown_.find(value)->second.rows;
-      return index;
-    }
+  // Exports use a handful of stage spellings: the recent ones cost one compare.
+  if (const int* recent = recent_.find(value)) {
+    if (*recent == StageRef::unknown) ++unknown_.find(value)->second.rows;
+    return *recent;
   }
   auto hit = stage_cache_.find(value);
   if (hit != stage_cache_.end()) {
@@ -238,6 +236,7 @@ int EventExtractor::resolve_stage(std::string_view value, const Record& record,
       auto& u = unknown_.find(value)->second;
       ++u.rows;
     }
+    recent_.put(value, hit->second);
     return hit->second;
   }
   int index = model_.resolve(value).index;
@@ -251,7 +250,7 @@ int EventExtractor::resolve_stage(std::string_view value, const Record& record,
     unknown_.emplace(std::string(value), UnknownStage{1, std::string(file), record.line});
   }
   stage_cache_.emplace(std::string(value), index);
-  if (recent_.size() < 16) recent_.emplace_back(std::string(value), index);
+  recent_.put(value, index);
   return index;
 }
 

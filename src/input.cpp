@@ -1,5 +1,9 @@
 #include "funnel/input.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cerrno>
 #include <climits>
@@ -242,6 +246,21 @@ std::size_t ByteValidator::scan(const char* data, std::size_t size) {
   bool lenient = lenient_;
   while (i < size) {
     if (pending_ == 0) {
+#ifdef __SSE2__
+      // ASCII fast path, sixteen bytes at a time: no high bit and no zero byte; line ends
+      // are counted without leaving it.
+      while (i + 16 <= size) {
+        __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+        if ((_mm_movemask_epi8(v) | _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128()))) != 0) break;
+        auto newlines = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+        if (newlines != 0) {
+          line_ += static_cast<unsigned>(__builtin_popcount(newlines));
+          column_ = 0;
+          line_start = i + static_cast<std::size_t>(31 - __builtin_clz(newlines)) + 1;
+        }
+        i += 16;
+      }
+#endif
       // ASCII fast path, eight bytes at a time: no high bit, no zero byte.
       while (i + 8 <= size) {
         std::uint64_t w;

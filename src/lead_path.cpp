@@ -53,6 +53,19 @@ std::uint64_t hash_id(std::string_view id) {
   return mix(h ^ w ^ k1, k0 ^ (n << 56));
 }
 
+/// Byte equality of two ids of length `n`, with two loads each for the common 8..16 bytes.
+inline bool same_bytes(const char* a, const char* b, std::size_t n) {
+  if (n >= 8 && n <= 16) {
+    std::uint64_t a0, b0, a1, b1;
+    std::memcpy(&a0, a, 8);
+    std::memcpy(&b0, b, 8);
+    std::memcpy(&a1, a + n - 8, 8);
+    std::memcpy(&b1, b + n - 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  return std::memcmp(a, b, n) == 0;
+}
+
 std::uint32_t tag_of(std::uint64_t h) { return static_cast<std::uint32_t>(h >> 32); }
 /// A slot's home is the top bits of the tag, so the table grows without rehashing ids.
 std::size_t home(std::uint32_t tag, int bits) { return tag >> (32 - bits); }
@@ -108,6 +121,11 @@ std::uint64_t LeadStore::id_ref(std::uint32_t lead) const {
 std::string_view LeadStore::id(std::uint32_t lead) const {
   std::uint64_t ref = id_ref(lead);
   return std::string_view(id_bytes_).substr(ref >> 16, ref & 0xFFFF);
+}
+
+bool LeadStore::has_id(std::uint32_t lead, std::string_view id) const {
+  std::uint64_t ref = id_ref(lead);
+  return (ref & 0xFFFF) == id.size() && same_bytes(id_bytes_.data() + (ref >> 16), id.data(), id.size());
 }
 
 std::size_t LeadStore::memory_bytes() const {
@@ -188,7 +206,7 @@ std::uint32_t LeadStore::intern(std::string_view id) {
   std::size_t mask = slots_.size() - 1;
   std::size_t at = home(tag, bits_);
   while (std::uint64_t slot = slots_[at]) {
-    if (static_cast<std::uint32_t>(slot >> 32) == tag && this->id(lead_of(slot)) == id) return lead_of(slot);
+    if (static_cast<std::uint32_t>(slot >> 32) == tag && has_id(lead_of(slot), id)) return lead_of(slot);
     at = (at + 1) & mask;
   }
   return insert(id, at, tag);
@@ -199,7 +217,7 @@ std::optional<std::uint32_t> LeadStore::find(std::string_view id) const {
   std::uint32_t tag = tag_of(h);
   std::size_t mask = slots_.size() - 1;
   for (std::size_t at = home(tag, bits_); std::uint64_t slot = slots_[at]; at = (at + 1) & mask) {
-    if (static_cast<std::uint32_t>(slot >> 32) == tag && this->id(lead_of(slot)) == id) return lead_of(slot);
+    if (static_cast<std::uint32_t>(slot >> 32) == tag && has_id(lead_of(slot), id)) return lead_of(slot);
   }
   return std::nullopt;
 }
@@ -245,7 +263,7 @@ void LeadStore::intern_batch(const std::string_view* ids, std::size_t count, std
           lead = insert(id, at, tag);
           break;
         }
-        if (static_cast<std::uint32_t>(slot >> 32) == tag && this->id(lead_of(slot)) == id) {
+        if (static_cast<std::uint32_t>(slot >> 32) == tag && has_id(lead_of(slot), id)) {
           lead = lead_of(slot);
           break;
         }
@@ -258,6 +276,29 @@ void LeadStore::intern_batch(const std::string_view* ids, std::size_t count, std
 
 void LeadStore::add(std::uint32_t lead, int stage, Timestamp time) {
   std::uint32_t* r = record(lead);
+  if (far_.empty() && time != kNoTime && time - kBase >= kT32Low && time - kBase <= kT32High) {
+    // Every stored time is a plain 32-bit value or a sentinel that orders correctly (none is
+    // the smallest, unset the largest), so the words compare as they are.
+    const auto v = static_cast<std::int32_t>(time - kBase);
+    if (v > static_cast<std::int32_t>(r[kActivity])) r[kActivity] = static_cast<std::uint32_t>(v);
+    if (time > latest_) latest_ = time;
+    if (stage < 0) {
+      r[kCounts] |= kLostFlag;
+      return;
+    }
+    const std::uint32_t bit = 1u << stage;
+    std::uint32_t& first = r[kTimes + static_cast<std::size_t>(stage)];
+    std::uint32_t& last = r[kTimes + static_cast<std::size_t>(stage + stages_)];
+    const auto f = static_cast<std::int32_t>(first), l = static_cast<std::int32_t>(last);
+    if (r[kSeen] & bit) {
+      if ((r[kCounts] & kRepeatMask) != kRepeatMask) ++r[kCounts];
+      ++(v == f || v == l ? exact_duplicates_ : conflicting_repeats_);
+    }
+    r[kSeen] |= bit;
+    if (v < f) first = static_cast<std::uint32_t>(v);
+    if (v > l) last = static_cast<std::uint32_t>(v);
+    return;
+  }
   if (time != kNoTime) {
     if (time > get_time(lead, kActivity)) set_time(lead, kActivity, time);
     if (time > latest_) latest_ = time;

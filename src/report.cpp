@@ -104,19 +104,13 @@ class RowBatch {
  public:
   static constexpr std::size_t kRows = 4096;
 
-  bool full() const { return ends_.size() == kRows; }
-  bool empty() const { return ends_.empty(); }
+  bool full() const { return rows_.size() == kRows; }
+  bool empty() const { return rows_.empty(); }
 
   void add(const RowEvidence& row, std::uint32_t segment, double amount = kNoAmount, bool won_row = false) {
-    amounts_.push_back(amount);
-    won_rows_.push_back(won_row);
     ids_.append(row.id);
-    ends_.push_back(ids_.size());
-    for (const Evidence& e : row.items) items_.push_back(e);
-    item_ends_.push_back(items_.size());
-    segments_.push_back(segment);
-    segment_empty_.push_back(row.segment_empty);
-    touches_.push_back(row.touch);
+    items_.insert(items_.end(), row.items.begin(), row.items.end());
+    rows_.push_back(Row{ids_.size(), items_.size(), row.touch, amount, segment, row.segment_empty, won_row});
   }
 
   /// Segment labels first seen in this batch, in id order.
@@ -127,22 +121,23 @@ class RowBatch {
     if (labels != nullptr) {
       for (auto& label : new_labels) labels->push_back(std::move(label));
     }
-    const std::size_t n = ends_.size();
+    const std::size_t n = rows_.size();
     views_.clear();
     std::size_t begin = 0;
-    for (std::size_t end : ends_) {
-      views_.emplace_back(ids_.data() + begin, end - begin);
-      begin = end;
+    for (const Row& row : rows_) {
+      views_.emplace_back(ids_.data() + begin, row.id_end - begin);
+      begin = row.id_end;
     }
     leads_.resize(n);
     store.intern_batch(views_.data(), n, leads_.data());
     std::size_t item = 0;
     for (std::size_t i = 0; i < n; ++i) {
-      for (; item < item_ends_[i]; ++item) store.add(leads_[i], items_[item].stage, items_[item].time);
-      if (labels != nullptr) store.touch(leads_[i], segments_[i], segment_empty_[i], touches_[i], *labels);
-      if (amounts != nullptr && !std::isnan(amounts_[i])) {
+      const Row& row = rows_[i];
+      for (; item < row.item_end; ++item) store.add(leads_[i], items_[item].stage, items_[item].time);
+      if (labels != nullptr) store.touch(leads_[i], row.segment, row.segment_empty, row.touch, *labels);
+      if (amounts != nullptr && !std::isnan(row.amount)) {
         if (amounts->size() <= leads_[i]) amounts->resize(std::size_t{leads_[i]} + 1);
-        (*amounts)[leads_[i]].offer(amounts_[i], touches_[i], won_rows_[i]);
+        (*amounts)[leads_[i]].offer(row.amount, row.touch, row.won_row);
       }
     }
     clear();
@@ -151,25 +146,21 @@ class RowBatch {
   void clear() {
     new_labels.clear();
     ids_.clear();
-    ends_.clear();
     items_.clear();
-    item_ends_.clear();
-    segments_.clear();
-    segment_empty_.clear();
-    touches_.clear();
-    amounts_.clear();
-    won_rows_.clear();
+    rows_.clear();
   }
 
  private:
+  struct Row {
+    std::size_t id_end, item_end;  ///< ends of the row's id bytes and evidence
+    Timestamp touch;
+    double amount;
+    std::uint32_t segment;
+    bool segment_empty, won_row;
+  };
   std::string ids_;
-  std::vector<std::size_t> ends_, item_ends_;
   std::vector<Evidence> items_;
-  std::vector<std::uint32_t> segments_;
-  std::vector<bool> segment_empty_;
-  std::vector<Timestamp> touches_;
-  std::vector<double> amounts_;
-  std::vector<bool> won_rows_;
+  std::vector<Row> rows_;
   std::vector<std::string_view> views_;
   std::vector<std::uint32_t> leads_;
 };
@@ -220,18 +211,18 @@ struct Reader {
   }
 
   StringMap<std::uint32_t> label_ids;
-  std::vector<std::string> first_labels;  // the first few labels, scanned before hashing
-
+  RecentMap<std::uint32_t> recent_labels;
   std::uint32_t intern_label(std::string_view label, RowBatch* batch) {
-    for (std::size_t i = 0; i < first_labels.size(); ++i) {
-      if (first_labels[i] == label) return static_cast<std::uint32_t>(i);
+    if (const std::uint32_t* recent = recent_labels.find(label)) return *recent;
+    std::uint32_t id;
+    if (auto it = label_ids.find(label); it != label_ids.end()) {
+      id = it->second;
+    } else {
+      id = static_cast<std::uint32_t>(label_ids.size());
+      label_ids.emplace(std::string(label), id);
+      batch->new_labels.emplace_back(label);
     }
-    auto it = label_ids.find(label);
-    if (it != label_ids.end()) return it->second;
-    auto id = static_cast<std::uint32_t>(label_ids.size());
-    label_ids.emplace(std::string(label), id);
-    if (first_labels.size() < 16) first_labels.emplace_back(label);
-    batch->new_labels.emplace_back(label);
+    recent_labels.put(label, id);
     return id;
   }
 

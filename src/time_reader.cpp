@@ -71,7 +71,7 @@ TimeFormat TimeFormat::parse(std::string_view text) {
 
 ParsedTime TimeReader::read(std::string_view cell) {
   std::string_view s = trim_blanks(cell);
-  if (is_placeholder(s)) {
+  if (s.size() <= 4 && is_placeholder(s)) {  // every placeholder is short
     ParsedTime r;
     r.status = ParsedTime::Status::empty;
     return r;

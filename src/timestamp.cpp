@@ -113,12 +113,6 @@ ParsedTime finish_time(std::string_view s, std::size_t pos, std::int64_t days, c
 }
 
 
-std::string_view trim_blanks(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
   const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -164,6 +158,17 @@ ParsedTime parse_timestamp(std::string_view cell, DateCache& cache) {
     std::memcpy(cache.text, s.data(), 10);
     cache.days = days;
     cache.valid = true;
+  }
+  // The shape almost every export writes, 2024-03-05T14:22:01Z, without the general reader.
+  if (s.size() == 20 && s[10] == 'T' && s[13] == ':' && s[16] == ':' && s[19] == 'Z') {
+    unsigned hour, minute, second;
+    if (digits(s, 11, 2, hour) && digits(s, 14, 2, minute) && digits(s, 17, 2, second) && hour <= 23 &&
+        minute <= 59 && second <= 59) {
+      ParsedTime r;
+      r.status = ParsedTime::Status::ok;
+      r.value = days * 86400 + hour * 3600 + minute * 60 + second;
+      return r;
+    }
   }
   return finish_time(s, 10, days, "expected 'T' or a space between date and time");
 }

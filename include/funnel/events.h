@@ -3,6 +3,7 @@
 // (lead, stage, time). The shapes differ only in that last step.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -28,6 +29,35 @@ struct StringHash {
 };
 template <class V>
 using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+
+/// A direct-mapped cache of recent strings (stage spellings, segment labels) in front of a
+/// map: a column of a handful of values costs one compare per row.
+template <class V>
+class RecentMap {
+ public:
+  const V* find(std::string_view key) const {
+    const Entry& e = slots_[slot(key)];
+    return e.used && e.key == key ? &e.value : nullptr;
+  }
+  void put(std::string_view key, V value) {
+    Entry& e = slots_[slot(key)];
+    e.key.assign(key);
+    e.value = value;
+    e.used = true;
+  }
+
+ private:
+  static std::size_t slot(std::string_view key) {
+    if (key.empty()) return 0;
+    return (key.size() * 31 + static_cast<unsigned char>(key.front()) * 7 + static_cast<unsigned char>(key.back())) & 63;
+  }
+  struct Entry {
+    std::string key;
+    V value{};
+    bool used = false;
+  };
+  std::array<Entry, 64> slots_{};
+};
 
 /// What the user said about columns; empty means "detect".
 struct ColumnSpec {
@@ -115,7 +145,7 @@ class EventExtractor {
   const StageModel& model_;
   bool strict_stages_;
   StringMap<int> stage_cache_;
-  std::vector<std::pair<std::string, int>> recent_;  ///< the first spellings seen
+  RecentMap<int> recent_;  ///< spellings seen lately
   std::map<std::string, UnknownStage, std::less<>> unknown_;
   std::string segment_scratch_;
   std::unordered_map<int, TimeReader> readers_;  ///< one per time column

@@ -84,6 +84,7 @@ class LeadStore {
     return records_.data() + std::size_t{lead} * stride_;
   }
   std::uint64_t id_ref(std::uint32_t lead) const;
+  bool has_id(std::uint32_t lead, std::string_view id) const;
   Timestamp get_time(std::uint32_t lead, std::size_t word) const;
   void set_time(std::uint32_t lead, std::size_t word, Timestamp t);
   std::uint32_t insert(std::string_view id, std::size_t slot, std::uint32_t tag);

@@ -20,7 +20,11 @@ inline constexpr Timestamp kEarliest = -62135596800;
 inline constexpr Timestamp kLatest = 253402300799;
 
 /// A cell without the spaces and tabs around it.
-std::string_view trim_blanks(std::string_view cell);
+inline std::string_view trim_blanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day);
