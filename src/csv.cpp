@@ -1,6 +1,7 @@
 #include "funnel/csv.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -23,19 +24,54 @@ namespace {
 constexpr std::size_t kMaxRecordBytes = std::size_t{64} << 20;
 
 constexpr std::size_t kMaxLineBytes = std::size_t{16} << 20;
+std::atomic<std::size_t> block_bytes{std::size_t{1} << 20};
 
 /// Lines of decoded, validated text. A background thread decodes the next block while
 /// this one is being split, so decoding and byte checks cost the parsing thread nothing;
 /// lines are found with memchr. (This replaced fast-cpp-csv-parser's io::LineReader,
 /// whose byte-at-a-time loop and 16 MiB buffer copies made it five times slower than
 /// memchr on the same file: bench/RESULTS.md, "The line layer".)
-class LineSource {
+class Lines {
+ public:
+  struct LineTooLong {};
+  virtual ~Lines() = default;
+  /// The next line without its line end (LF or CRLF; `length` bytes, not NUL-terminated);
+  /// null at the end. Throws funnel::Error from the decoder, or LineTooLong.
+  virtual char* next_line(std::size_t& length) = 0;
+  /// Physical number of the last line handed out (1-based).
+  virtual std::uint64_t line() const = 0;
+};
+
+/// Counts line ends, sixteen bytes at a time where SSE2 is there.
+std::uint64_t count_newlines(const char* p, std::size_t n) {
+  std::uint64_t count = 0;
+  std::size_t i = 0;
+#ifdef __SSE2__
+  const __m128i newline = _mm_set1_epi8('\n');
+  while (i + 16 <= n) {
+    // Up to 255 blocks per byte lane before the lane counters could overflow.
+    __m128i lanes = _mm_setzero_si128();
+    std::size_t end = std::min(n - (n - i) % 16, i + 255 * 16);
+    for (; i < end; i += 16) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+      lanes = _mm_sub_epi8(lanes, _mm_cmpeq_epi8(v, newline));
+    }
+    __m128i sums = _mm_sad_epu8(lanes, _mm_setzero_si128());
+    count += static_cast<std::uint64_t>(_mm_cvtsi128_si32(sums)) +
+             static_cast<std::uint64_t>(_mm_cvtsi128_si32(_mm_srli_si128(sums, 8)));
+  }
+#endif
+  for (; i < n; ++i) count += p[i] == '\n';
+  return count;
+}
+
+class LineSource : public Lines {
  public:
   LineSource(std::unique_ptr<ByteStream> stream, Encoding encoding, ByteValidator& validator)
       : decoder_(std::move(stream), encoding, validator) {
     worker_ = std::thread([this] { decode_ahead(); });
   }
-  ~LineSource() {
+  ~LineSource() override {
     {
       std::lock_guard lock(mutex_);
       stop_ = true;
@@ -46,9 +82,7 @@ class LineSource {
   LineSource(const LineSource&) = delete;
   LineSource& operator=(const LineSource&) = delete;
 
-  /// The next line without its line end (LF or CRLF), NUL-terminated in place; null at the
-  /// end of input. Throws funnel::Error from the decoder, or LineTooLong.
-  char* next_line(std::size_t& length) {
+  char* next_line(std::size_t& length) override {
     for (;;) {
       char* begin = current_.data() + begin_;
       std::size_t from = std::max(begin_, scanned_);  // a long line is not scanned twice
@@ -56,8 +90,7 @@ class LineSource {
       if (newline != nullptr) {
         length = static_cast<std::size_t>(newline - begin);
         if (length + 1 > kMaxLineBytes) throw LineTooLong{};
-        *newline = '\0';
-        if (length > 0 && begin[length - 1] == '\r') begin[--length] = '\0';
+        if (length > 0 && begin[length - 1] == '\r') --length;
         begin_ = static_cast<std::size_t>(newline - current_.data()) + 1;
         ++line_;
         return begin;
@@ -72,13 +105,46 @@ class LineSource {
       }
     }
   }
-  /// Physical number of the last line handed out (1-based).
-  std::uint64_t line() const { return line_; }
+  std::uint64_t line() const override { return line_; }
 
-  struct LineTooLong {};
+  /// Cuts the next piece of whole lines (about a block) off the input, for parsing on
+  /// another thread: its text and the physical number of its first line. The cut is at a
+  /// line end where the quotes seen since the previous cut are balanced, which is a record
+  /// end unless a stray quote misleads it; the piece reader notices that (its last record
+  /// runs off the end) and the caller re-reads. False at the end of input.
+  bool take_piece(std::string& text, std::uint64_t& first_line) {
+    for (;;) {
+      if (begin_ < end_ && current_[end_ - 1] == '\n') break;  // whole lines up to the end
+      if (end_ - begin_ >= (block_ >> 1) && std::memchr(current_.data() + begin_, '\n', end_ - begin_) != nullptr) break;
+      if (!refill()) break;
+    }
+    if (begin_ == end_) return false;
+    const char* data = current_.data();
+    std::size_t cut = end_;
+    if (data[cut - 1] != '\n') {
+      const void* last = memrchr(data + begin_, '\n', end_ - begin_);
+      cut = last == nullptr ? end_ : static_cast<std::size_t>(static_cast<const char*>(last) - data) + 1;
+    }
+    // Move the cut back over line ends inside quotes (an odd count of quotes before it).
+    std::size_t quotes = 0;
+    for (const char* q = data + begin_; (q = static_cast<const char*>(std::memchr(q, '"', static_cast<std::size_t>(data + cut - q)))) != nullptr; ++q) ++quotes;
+    for (int tries = 0; quotes % 2 != 0 && tries < 64; ++tries) {
+      const void* previous = cut - begin_ >= 2 ? memrchr(data + begin_, '\n', cut - 1 - begin_) : nullptr;
+      if (previous == nullptr) break;
+      std::size_t at = static_cast<std::size_t>(static_cast<const char*>(previous) - data) + 1;
+      for (std::size_t i = at; i < cut; ++i) quotes -= data[i] == '"';
+      cut = at;
+    }
+    text.assign(data + begin_, cut - begin_);
+    first_line = line_ + 1;
+    line_ += count_newlines(text.data(), text.size());
+    begin_ = cut;
+    scanned_ = begin_;
+    return true;
+  }
 
  private:
-  static constexpr std::size_t kBlock = std::size_t{1} << 20;
+  const std::size_t block_ = block_bytes.load();
   static constexpr std::size_t kHeadroom = std::size_t{64} << 10;  // room for a line cut by a block end
 
   /// Takes the next decoded block, keeping the unfinished line in front of it.
@@ -88,13 +154,13 @@ class LineSource {
     if (error_) std::rethrow_exception(error_);
     if (next_size_ == 0) return false;
     const std::size_t carry = end_ - begin_;
-    scanned_ = scanned_ - begin_;  // made relative; the carried bytes hold no line end
+    // How much of the carried bytes is known to hold no line end, made relative.
+    const std::size_t scanned = scanned_ > begin_ ? scanned_ - begin_ : 0;
     if (carry <= kHeadroom) {
       std::memcpy(next_.data() + kHeadroom - carry, current_.data() + begin_, carry);
       current_.swap(next_);
       begin_ = kHeadroom - carry;
       end_ = kHeadroom + next_size_;
-      scanned_ += begin_;
     } else {  // a line longer than the headroom: join by copying
       std::string joined(current_, begin_, carry);
       joined.append(next_, kHeadroom, next_size_);
@@ -102,6 +168,7 @@ class LineSource {
       begin_ = 0;
       end_ = current_.size();
     }
+    scanned_ = begin_ + scanned;
     ready_ = false;
     lock.unlock();
     wake_.notify_one();
@@ -110,12 +177,12 @@ class LineSource {
 
   /// The background thread: decodes one block ahead of the parser.
   void decode_ahead() {
-    std::string block(kHeadroom + kBlock, '\0');
+    std::string block(kHeadroom + block_, '\0');
     for (;;) {
       std::size_t got = 0;
       std::exception_ptr error;
       try {
-        got = decoder_.read(block.data() + kHeadroom, kBlock);
+        got = decoder_.read(block.data() + kHeadroom, block_);
       } catch (...) {
         error = std::current_exception();
       }
@@ -134,7 +201,7 @@ class LineSource {
         wake_.wait(lock, [this] { return stop_; });
         return;
       }
-      if (block.size() < kHeadroom + kBlock) block.resize(kHeadroom + kBlock);
+      if (block.size() < kHeadroom + block_) block.resize(kHeadroom + block_);
     }
   }
 
@@ -147,6 +214,36 @@ class LineSource {
   bool ready_ = false, stop_ = false;
   std::exception_ptr error_;
   std::thread worker_;  // last: started once everything above exists
+};
+
+/// Lines of a piece of text held in memory (a piece cut by LineSource::take_piece).
+class TextLines : public Lines {
+ public:
+  TextLines(std::string text, std::uint64_t first_line)
+      : text_(std::move(text)), first_line_(first_line), line_(first_line - 1) {}
+  char* next_line(std::size_t& length) override {
+    if (pos_ >= text_.size()) return nullptr;
+    char* begin = text_.data() + pos_;
+    last_offset_ = pos_;
+    auto* newline = static_cast<char*>(std::memchr(begin, '\n', text_.size() - pos_));
+    length = newline != nullptr ? static_cast<std::size_t>(newline - begin) : text_.size() - pos_;
+    if (length + 1 > kMaxLineBytes) throw LineTooLong{};
+    pos_ += length + 1;
+    if (length > 0 && begin[length - 1] == '\r') --length;
+    ++line_;
+    return begin;
+  }
+  std::uint64_t line() const override { return line_; }
+  std::uint64_t first_line() const { return first_line_; }
+  std::string release_text() { return std::move(text_); }
+  /// Where the last line handed out starts in the text.
+  std::size_t last_offset() const { return last_offset_; }
+  const std::string& text() const { return text_; }
+
+ private:
+  std::string text_;
+  std::size_t pos_ = 0, last_offset_ = 0;
+  std::uint64_t first_line_, line_;
 };
 
 bool is_blank(const char* line, std::size_t len, char delimiter) {
@@ -176,12 +273,19 @@ char detect_delimiter(std::string_view header_line) {
 }
 
 struct RecordReader::Impl {
-  explicit Impl(bool lenient) : validator(lenient) {}
+  explicit Impl(bool lenient) : own_validator(lenient) {}
 
   std::string name;
   ReadOptions options;
-  ByteValidator validator;
-  std::unique_ptr<LineSource> lines;
+  ByteValidator own_validator;
+  ByteValidator* validator = &own_validator;  // a piece reader checks its file's
+  std::unique_ptr<Lines> lines;
+  LineSource* stream = nullptr;  // the file's lines, when they come from one
+  TextLines* piece_lines = nullptr;  // a piece's lines
+  bool final_piece = true;       // false: a quote still open at the end is not an error
+  bool ran_off = false;          // the last record of a piece went on past its end
+  std::size_t unfinished_offset = 0;  // where that record starts in the piece's text
+  std::uint64_t unfinished_line = 0;  // and its physical line
   Dialect dialect;
   std::vector<std::string> header;
   std::vector<std::string> header_trimmed;  // to spot a repeated header
@@ -199,7 +303,7 @@ struct RecordReader::Impl {
   std::size_t line_length = 0;        // length of the last line handed out
   std::vector<std::pair<std::uint64_t, std::string>> record_lines;  // lenient: raw lines
 
-  /// The next physical line, NUL-terminated; its length goes to `line_length`.
+  /// The next physical line (not NUL-terminated); its length goes to `line_length`.
   char* next_line() {
     if (!replay.empty()) {
       line_number = replay.front().first;
@@ -215,7 +319,7 @@ struct RecordReader::Impl {
       // hands on lines that hold one (strict mode stops at the fault).
       if (line != nullptr && options.lenient) line_length = strnlen(line, line_length);
       return line;
-    } catch (const LineSource::LineTooLong&) {
+    } catch (const Lines::LineTooLong&) {
       check_fault();
       throw Error(ExitCode::malformed_csv,
                   fmt::format("{}:{}: line longer than 16 MiB (is this a CSV file?)", name, lines->line() + 1));
@@ -224,8 +328,8 @@ struct RecordReader::Impl {
 
   /// A byte fault (NUL, bad UTF-8) explains any CSV error after it: report it first.
   void check_fault() const {
-    if (!validator.failed()) return;
-    const ByteFault& f = validator.fault();
+    if (!validator->failed()) return;
+    const ByteFault& f = validator->fault();
     throw Error(ExitCode::malformed_csv, fmt::format("{}:{}:{}: {}{}", name, f.line, f.column, f.what, hint(f)));
   }
 
@@ -345,6 +449,10 @@ struct RecordReader::Impl {
                            quote_line, quote_column);
       }
       line = next_line();
+      if (line == nullptr && !final_piece) {
+        ran_off = true;
+        return "runs past the piece";
+      }
       if (line == nullptr) {
         return fmt::format("unclosed quote (opened at line {} column {}) runs to the end of the input",
                            quote_line, quote_column);
@@ -387,7 +495,7 @@ struct RecordReader::Impl {
         // A line that looks blank may hold a NUL byte (the line ends there): in lenient mode
         // the fault is on record, so it is rejected rather than passed over.
         if (options.lenient) {
-          if (auto fault = validator.take_fault(line_number, line_number)) {
+          if (auto fault = validator->take_fault(line_number, line_number)) {
             record.line = line_number;
             record_lines.assign(1, {line_number, std::string(line, len)});
             problem = fmt::format("line {} byte {}: {}", fault->line, fault->column, fault->what);
@@ -399,12 +507,17 @@ struct RecordReader::Impl {
         continue;
       }
       record.line = line_number;
+      if (piece_lines != nullptr) {
+        unfinished_offset = piece_lines->last_offset();
+        unfinished_line = line_number;
+      }
       if (options.lenient) {
         record_lines.clear();
         record_lines.emplace_back(line_number, std::string(line, len));
       }
       if (!split_plain(line, len, record)) {
         problem = split_quoted(line, len, record);
+        if (ran_off) return false;
         family = "bad quoting";
         if (!problem.empty()) {
           if (!options.lenient) {
@@ -420,7 +533,7 @@ struct RecordReader::Impl {
       }
       if (options.lenient) {
         std::uint64_t last = record_lines.empty() ? record.line : record_lines.back().first;
-        if (auto fault = validator.take_fault(record.line, last)) {
+        if (auto fault = validator->take_fault(record.line, last)) {
           problem = fmt::format("line {} byte {}: {}", fault->line, fault->column, fault->what);
           family = fault_family(*fault);
         }
@@ -451,7 +564,9 @@ RecordReader::RecordReader(const std::string& path, std::istream* stdin_stream, 
   Impl& m = *impl_;
   m.options = options;
   m.name = path == "-" ? "<stdin>" : path;
-  m.lines = std::make_unique<LineSource>(open_byte_stream(path, stdin_stream), options.encoding, m.validator);
+  auto lines = std::make_unique<LineSource>(open_byte_stream(path, stdin_stream), options.encoding, *m.validator);
+  m.stream = lines.get();
+  m.lines = std::move(lines);
 
   for (std::uint64_t i = 0; i < options.skip_lines; ++i) {
     if (m.next_line() == nullptr) break;
@@ -484,7 +599,7 @@ RecordReader::RecordReader(const std::string& path, std::istream* stdin_stream, 
   std::string problem;
   m.read_record(header, problem);
   // Strict: a byte fault on the header's lines is the error, whatever chunk it was found in.
-  if (!options.lenient && m.validator.failed() && m.validator.fault().line <= m.line_number) m.check_fault();
+  if (!options.lenient && m.validator->failed() && m.validator->fault().line <= m.line_number) m.check_fault();
   if (!problem.empty()) {
     throw Error(ExitCode::malformed_csv, fmt::format("{}:{}: header: {}", m.name, header.line, problem));
   }
@@ -496,7 +611,48 @@ RecordReader::RecordReader(const std::string& path, std::istream* stdin_stream, 
   }
 }
 
+RecordReader::RecordReader(const RecordReader& file, Piece piece, bool final_piece)
+    : impl_(std::make_unique<Impl>(false)) {
+  Impl& m = *impl_;
+  const Impl& f = *file.impl_;
+  m.name = f.name;
+  m.options = f.options;
+  m.dialect = f.dialect;
+  m.header = f.header;
+  m.header_trimmed = f.header_trimmed;
+  m.final_piece = final_piece;
+  // Share the file's byte checks: a fault found anywhere is reported by the line it is on.
+  m.validator = f.validator;
+  auto lines = std::make_unique<TextLines>(std::move(piece.text), piece.first_line);
+  m.piece_lines = lines.get();
+  m.lines = std::move(lines);
+}
+
 RecordReader::~RecordReader() = default;
+
+bool RecordReader::can_take_pieces() const {
+  const Impl& m = *impl_;
+  return m.stream != nullptr && m.replay.empty() && !m.options.lenient && !m.header.empty();
+}
+
+bool RecordReader::take_piece(Piece& piece) { return impl_->stream->take_piece(piece.text, piece.first_line); }
+
+bool RecordReader::ran_off_end() const { return impl_->ran_off; }
+
+std::string RecordReader::unfinished_text() const {
+  const Impl& m = *impl_;
+  return m.ran_off ? m.piece_lines->text().substr(m.unfinished_offset) : std::string();
+}
+
+std::uint64_t RecordReader::unfinished_line() const { return impl_->ran_off ? impl_->unfinished_line : 0; }
+
+Piece RecordReader::release_piece() {
+  Impl& m = *impl_;
+  Piece piece{m.piece_lines->release_text(), m.piece_lines->first_line()};
+  return piece;
+}
+
+void RecordReader::set_block_bytes(std::size_t bytes) { block_bytes.store(bytes < 64 ? 64 : bytes); }
 
 const std::string& RecordReader::name() const { return impl_->name; }
 const Dialect& RecordReader::dialect() const { return impl_->dialect; }
@@ -513,7 +669,7 @@ bool RecordReader::next(Record& record) {
     if (!m.read_record(record, problem)) return false;
     // Strict: the decoder may have cut a faulty line short (the fault was in a later chunk,
     // or a sequence was cut off by the end); the fault, not the cut line, is the error.
-    if (!m.options.lenient && m.validator.failed() && m.validator.fault().line <= m.line_number) m.check_fault();
+    if (!m.options.lenient && m.validator->failed() && m.validator->fault().line <= m.line_number) m.check_fault();
     if (problem.empty()) {
       std::size_t n = m.header.size();
       if (record.fields.size() == n + 1 && record.fields.back().find_first_not_of(" \t") == std::string_view::npos) {

@@ -1,5 +1,7 @@
 #include "funnel/events.h"
 
+#include <utility>
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -223,19 +225,40 @@ std::uint64_t EventExtractor::dst_overlaps() const {
   return n;
 }
 
+void EventExtractor::count_unknown(std::string_view value, std::string_view file, std::uint64_t line) {
+  auto it = unknown_.find(value);
+  if (it == unknown_.end()) it = unknown_.emplace(std::string(value), UnknownStage{0, std::string(file), line}).first;
+  ++it->second.rows;
+}
+
+std::unique_ptr<EventExtractor> EventExtractor::clone() const {
+  auto copy = std::make_unique<EventExtractor>(*this);
+  if (schema_.time >= 0) copy->time_reader_ = &copy->readers_.at(schema_.time);
+  copy->unknown_.clear();
+  return copy;
+}
+
+std::map<std::string, EventExtractor::UnknownStage, std::less<>> EventExtractor::take_unknown_stages() {
+  return std::exchange(unknown_, {});
+}
+
+void EventExtractor::merge_unknown_stages(std::map<std::string, UnknownStage, std::less<>> later) {
+  for (auto& [value, u] : later) {
+    auto [it, added] = unknown_.try_emplace(value, u);
+    if (!added) it->second.rows += u.rows;
+  }
+}
+
 int EventExtractor::resolve_stage(std::string_view value, const Record& record,
                                   std::string_view file) {
   // Exports use a handful of stage spellings: the recent ones cost one compare.
   if (const int* recent = recent_.find(value)) {
-    if (*recent == StageRef::unknown) ++unknown_.find(value)->second.rows;
+    if (*recent == StageRef::unknown) count_unknown(value, file, record.line);
     return *recent;
   }
   auto hit = stage_cache_.find(value);
   if (hit != stage_cache_.end()) {
-    if (hit->second == StageRef::unknown) {
-      auto& u = unknown_.find(value)->second;
-      ++u.rows;
-    }
+    if (hit->second == StageRef::unknown) count_unknown(value, file, record.line);
     recent_.put(value, hit->second);
     return hit->second;
   }
@@ -247,7 +270,7 @@ int EventExtractor::resolve_stage(std::string_view value, const Record& record,
                               where({file, record.line, schema_.header[static_cast<std::size_t>(schema_.stage)]}),
                               quote_cell(value), did_you_mean(normalize_name(value), model_.spellings())));
     }
-    unknown_.emplace(std::string(value), UnknownStage{1, std::string(file), record.line});
+    count_unknown(value, file, record.line);
   }
   stage_cache_.emplace(std::string(value), index);
   recent_.put(value, index);

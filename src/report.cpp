@@ -1,6 +1,9 @@
 #include "funnel/report.h"
 
 #include <algorithm>
+#include <utility>
+#include <optional>
+#include <atomic>
 #include <chrono>
 #include <ostream>
 #include <cmath>
@@ -22,6 +25,8 @@
 
 namespace funnel {
 namespace {
+
+std::atomic<std::uint64_t> rows_before_pieces{16384};
 
 /// Appends `text` as an RFC 4180 field: quoted (quotes doubled) when `always` or when it
 /// holds a comma, quote or line break.
@@ -115,6 +120,11 @@ class RowBatch {
 
   /// Segment labels first seen in this batch, in id order.
   std::vector<std::string> new_labels;
+
+  /// Renumbers the rows' segments: a piece's own label numbers to the report's.
+  void remap_segments(const std::vector<std::uint32_t>& to) {
+    for (Row& row : rows_) row.segment = to[row.segment];
+  }
 
   /// Applies the rows to the store; `labels` (may be null: no breakdown) receives the new labels.
   void apply(LeadStore& store, std::vector<std::string>* labels, std::vector<LeadAmount>* amounts = nullptr) {
@@ -257,11 +267,11 @@ struct Reader {
     if (evidence.pending_column >= 0) return false;
     if (trace != nullptr && evidence.id == options.trace_id) keep_trace(record, file, evidence);
     if (!evidence.reported.empty()) {
-      ++input.rows_reported;
-      ++input.reported_by_reason[std::string(evidence.reported)];
+      ++tally->rows_reported;
+      ++tally->reported_by_reason[std::string(evidence.reported)];
       return true;
     }
-    ++input.rows_used;
+    ++tally->rows_used;
     double amount = kNoAmount;
     bool won_row = false;
     if (amount_column >= 0) {
@@ -271,7 +281,7 @@ struct Reader {
       if (parsed.status == ParsedAmount::Status::ok) {
         amount = parsed.value;
       } else if (parsed.status == ParsedAmount::Status::invalid) {
-        if (input.invalid_amounts++ == 0) {
+        if (tally->invalid_amounts++ == 0) {
           first_invalid_amount = fmt::format("{}:{}: column '{}': {} {}", file, record.line,
                                              schema.header[static_cast<std::size_t>(amount_column)], parsed.problem, quote_cell(cell));
         }
@@ -280,7 +290,7 @@ struct Reader {
     }
     if (evidence.id.size() > 2 && (evidence.id[1] == '.' || evidence.id[1] == 'E' || evidence.id[1] == 'e') &&
         scientific(evidence.id)) {
-      ++input.scientific_ids;
+      ++tally->scientific_ids;
     }
     std::uint32_t segment = segmented ? intern_label(evidence.segment, batch) : 0;
     batch->add(evidence, segment, amount, won_row);
@@ -322,13 +332,197 @@ struct Reader {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now(), last_shown = started;
   bool shown_progress = false;
 
-  /// Long runs on a terminal: the rows read so far, at most once a second, after the first second.
+  /// Long runs on a terminal: the rows read so far (a multiple of 65,536), at most once a
+  /// second, after the first second.
   void show_progress() {
     auto now = std::chrono::steady_clock::now();
     if (now - started < std::chrono::seconds(1) || (shown_progress && now - last_shown < std::chrono::seconds(1))) return;
     last_shown = now;
     shown_progress = true;
-    *options.progress << fmt::format("\rfunnel: {} rows read...", input.rows_read) << std::flush;
+    *options.progress << fmt::format("\rfunnel: {} rows read...", input.rows_read & ~std::uint64_t{0xFFFF}) << std::flush;
+  }
+
+  InputCounts* tally = &input;  ///< where take() counts: the input's, or a piece's
+  std::uint64_t piece_dst_gaps = 0, piece_dst_overlaps = 0;  ///< counted by piece parsers
+
+  /// What a piece parser made of one piece, waiting to be handed on in input order.
+  struct PieceResult {
+    std::vector<RowBatch> batches;
+    std::vector<std::string> labels;  ///< the piece's segment labels, by its own numbers
+    InputCounts counts;
+    std::vector<Reject> rejects;
+    std::deque<PendingRow> pending;
+    std::map<std::string, EventExtractor::UnknownStage, std::less<>> unknown;
+    std::uint64_t dst_gaps = 0, dst_overlaps = 0;
+    std::exception_ptr error;  ///< what stopped the piece (raised when its turn comes)
+    Piece piece;               ///< its text, to read again if it began inside a record
+    bool ran_off = false;      ///< its last record goes on in the next piece
+    Piece unfinished;          ///< that record's text so far
+  };
+
+  /// Another reader with what this one has learned, to parse pieces on another thread.
+  std::unique_ptr<Reader> piece_parser() const {
+    return std::unique_ptr<Reader>(new Reader{options, stdin_stream, model, input, segmented, {}, schema,
+                                              extractor->clone(), first_file, nullptr, nullptr, format, zone, {}, {}, {}});
+  }
+
+  /// Parses one piece with this (piece parser) reader; errors are kept, not thrown.
+  PieceResult parse_piece(const RecordReader& file, Piece piece, bool final_piece) {
+    PieceResult r;
+    RecordReader records(file, std::move(piece), final_piece);
+    records.on_reject([&r](const Reject& reject) { r.rejects.push_back(reject); });
+    tally = &r.counts;
+    label_ids.clear();
+    recent_labels = {};
+    RowBatch scratch;
+    RowBatch* current = &scratch;
+    sink = [&r](RowBatch* full) {
+      r.batches.push_back(std::move(*full));
+      full->clear();
+      return full;
+    };
+    const std::uint64_t gaps = extractor->dst_gaps(), overlaps = extractor->dst_overlaps();
+    const std::string& name = file.name();
+    try {
+      Record record;
+      RowEvidence evidence;
+      while (records.next(record)) {
+        ++r.counts.rows_read;
+        if (!take(record, name, evidence, current)) keep_pending(record, name, evidence.pending_column);
+      }
+    } catch (...) {
+      r.error = std::current_exception();
+    }
+    if (!current->empty()) sink(current);
+    for (RowBatch& batch : r.batches) {
+      for (auto& label : batch.new_labels) r.labels.push_back(std::move(label));
+      batch.new_labels.clear();
+    }
+    r.unknown = extractor->take_unknown_stages();
+    r.pending = std::exchange(pending, {});
+    r.dst_gaps = extractor->dst_gaps() - gaps;
+    r.dst_overlaps = extractor->dst_overlaps() - overlaps;
+    r.counts.blank_lines = records.blank_lines();
+    r.counts.trailing_delimiters = records.trailing_delimiters();
+    r.ran_off = records.ran_off_end();
+    if (r.ran_off) r.unfinished = Piece{records.unfinished_text(), records.unfinished_line()};
+    r.piece = records.release_piece();
+    return r;
+  }
+
+  /// Hands a piece's rows on (this is the file's reader; the caller holds the lock that
+  /// keeps pieces in input order). A piece that followed one whose last record ran on
+  /// began inside that record: it is read again from where the record starts.
+  void emit(PieceResult& r, Reader& parser, const RecordReader& file, RowBatch*& batch, RowEvidence& evidence,
+            std::size_t& settled, std::optional<Piece>& carry) {
+    if (carry) {
+      Piece joined{carry->text + r.piece.text, carry->first_line};
+      carry.reset();
+      r = parser.parse_piece(file, std::move(joined), false);
+    }
+    if (r.error) std::rethrow_exception(r.error);
+    const bool progress = options.progress != nullptr && (input.rows_read >> 16) != ((input.rows_read + r.counts.rows_read) >> 16);
+    input.rows_read += r.counts.rows_read;
+    input.rows_used += r.counts.rows_used;
+    input.rows_reported += r.counts.rows_reported;
+    input.scientific_ids += r.counts.scientific_ids;
+    input.blank_lines += r.counts.blank_lines;
+    input.trailing_delimiters += r.counts.trailing_delimiters;
+    for (const auto& [reason, count] : r.counts.reported_by_reason) input.reported_by_reason[reason] += count;
+    for (const Reject& reject : r.rejects) rejected(file.name(), reject);
+    extractor->merge_unknown_stages(std::move(r.unknown));
+    piece_dst_gaps += r.dst_gaps;
+    piece_dst_overlaps += r.dst_overlaps;
+    // The piece's label numbers become the report's, new labels numbered in input order.
+    std::vector<std::uint32_t> remap;
+    std::vector<std::string> fresh;
+    for (const std::string& label : r.labels) {
+      auto [it, added] = label_ids.try_emplace(label, static_cast<std::uint32_t>(label_ids.size()));
+      if (added) fresh.push_back(label);
+      remap.push_back(it->second);
+    }
+    if (!batch->empty()) batch = sink(batch);  // rows that waited for their dates, read again
+    for (RowBatch& rows : r.batches) {
+      if (segmented) rows.remap_segments(remap);
+      rows.new_labels = std::exchange(fresh, {});
+      *batch = std::move(rows);
+      batch = sink(batch);
+    }
+    for (PendingRow& row : r.pending) {
+      if (pending.size() == kMaxPending) ambiguous_dates();
+      pending.push_back(std::move(row));
+    }
+    // A column may have settled on the other thread before this piece's rows came in.
+    if (!pending.empty() && (extractor->settled_columns() != settled || (!r.pending.empty() && settled > 0))) {
+      settled = extractor->settled_columns();
+      retry_pending(evidence, batch);
+    }
+    if (r.ran_off) carry = std::move(r.unfinished);
+    if (progress) show_progress();
+  }
+
+  /// The rest of a file on two threads: each cuts the next piece off the input, parses it
+  /// with its own copy of the extractor, and hands the result on in input order, so every
+  /// count, label number, reject and error comes out as one thread would make it.
+  void read_in_pieces(RecordReader& file, RowBatch*& batch, RowEvidence& evidence, std::size_t& settled) {
+    if (!batch->empty()) batch = sink(batch);  // the rows read so far go first
+    std::mutex cut_mutex, emit_mutex, failure_mutex;
+    std::uint64_t next_index = 0, next_emit = 0;
+    std::map<std::uint64_t, PieceResult> ready;
+    std::optional<Piece> carry;
+    std::exception_ptr failure;
+    std::atomic<bool> stop{false};
+    auto work = [&](Reader& parser) {
+      try {
+        for (;;) {
+          Piece piece;
+          std::uint64_t index;
+          std::exception_ptr cut_error;
+          {
+            std::lock_guard lock(cut_mutex);
+            if (stop.load()) return;
+            try {
+              if (!file.take_piece(piece)) return;
+            } catch (...) {
+              cut_error = std::current_exception();  // an I/O error: raised in its turn
+              stop = true;
+            }
+            index = next_index++;
+          }
+          PieceResult result;
+          if (cut_error) {
+            result.error = cut_error;
+          } else {
+            result = parser.parse_piece(file, std::move(piece), false);
+          }
+          std::lock_guard lock(emit_mutex);
+          ready.emplace(index, std::move(result));
+          for (auto it = ready.find(next_emit); it != ready.end(); it = ready.find(next_emit)) {
+            PieceResult r = std::move(it->second);
+            ready.erase(it);
+            ++next_emit;
+            emit(r, parser, file, batch, evidence, settled, carry);
+          }
+        }
+      } catch (...) {
+        std::lock_guard lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+        stop = true;
+      }
+    };
+    auto first = piece_parser(), second = piece_parser();
+    std::thread helper([&] { work(*second); });
+    work(*first);
+    helper.join();
+    if (failure) std::rethrow_exception(failure);
+    if (carry) {  // a quote still open at the end of the input
+      PieceResult last = first->parse_piece(file, std::move(*carry), true);
+      carry.reset();
+      emit(last, *first, file, batch, evidence, settled, carry);
+    }
+    Record record;
+    while (file.next(record)) {  // nothing is left; this runs the end-of-input checks
+    }
   }
 
   void run(RowBatch* batch) {
@@ -357,6 +551,11 @@ struct Reader {
                                 reader.name(), first_file));
       }
       const std::string& name = reader.name();
+      // Two threads parse the rest of a big file, where nothing needs rows in order: not in
+      // lenient mode (faults are matched to rows as they come), not for explain or --amount
+      // (its decimal mark is learned from the rows in order).
+      const bool in_pieces = options.threads >= 2 && !options.lenient && trace == nullptr && amount_column < 0;
+      std::uint64_t file_rows = 0;
       while (reader.next(record)) {
         if ((++input.rows_read & 0xFFFF) == 0 && options.progress != nullptr) show_progress();
         if (!take(record, name, evidence, batch)) {
@@ -364,6 +563,10 @@ struct Reader {
         } else if (!pending.empty() && extractor->settled_columns() != settled) {
           settled = extractor->settled_columns();
           retry_pending(evidence, batch);
+        }
+        if (++file_rows == rows_before_pieces.load() && in_pieces && reader.can_take_pieces()) {
+          read_in_pieces(reader, batch, evidence, settled);
+          break;
         }
       }
       input.blank_lines += reader.blank_lines();
@@ -373,8 +576,8 @@ struct Reader {
     if (!pending.empty()) ambiguous_dates();
     input.guessed_amounts = amount_reader.guessed();
     if (extractor) {
-      input.dst_gaps = extractor->dst_gaps();
-      input.dst_overlaps = extractor->dst_overlaps();
+      input.dst_gaps = extractor->dst_gaps() + piece_dst_gaps;
+      input.dst_overlaps = extractor->dst_overlaps() + piece_dst_overlaps;
     }
     sink(batch);
   }
@@ -600,6 +803,8 @@ void join_spend(Report& report, const std::map<std::string, double>& spend) {
 }
 
 }  // namespace
+
+void set_rows_before_pieces(std::uint64_t rows) { rows_before_pieces.store(rows < 1 ? 1 : rows); }
 
 Report build_report(const ReportOptions& options, std::istream* stdin_stream, Diagnostics& diagnostics) {
   Report report;

@@ -163,14 +163,14 @@ ParsedTime TimeReader::read_slash(std::string_view s, char separator) {
   if (n != 4) return invalid("expected a four-digit year");
   pos += n;
   // Dotted dates are day-first (German and Nordic Excel); slashes and dashes need an order.
-  DateOrder order = separator == '.' ? DateOrder::dmy : order_;
+  DateOrder order = separator == '.' ? DateOrder::dmy : order_->load(std::memory_order_relaxed);
   if (format_.kind == TimeFormat::Kind::dmy) order = DateOrder::dmy;
   if (format_.kind == TimeFormat::Kind::mdy) order = DateOrder::mdy;
   if (order == DateOrder::undecided) {
     if (a > 12 && b <= 12) order = DateOrder::dmy;
     else if (b > 12 && a <= 12) order = DateOrder::mdy;
     if (order != DateOrder::undecided) {
-      order_ = order;
+      order_->store(order, std::memory_order_relaxed);
     } else if (a <= 12 && b <= 12) {
       // Both could be the month: check the rest, then wait for the column to decide.
       ParsedTime probe = finish_time(s, pos, 0, "expected a space between date and time");

@@ -47,6 +47,12 @@ struct Reject {
                        ///< "invalid UTF-8", "NUL byte", "repeated header"
 };
 
+/// Whole lines of an input, cut off to be parsed on another thread.
+struct Piece {
+  std::string text;             ///< ends with a line end
+  std::uint64_t first_line = 0;  ///< physical line of its first line (1-based)
+};
+
 /// Reads records from one input. The first record is the header.
 class RecordReader {
  public:
@@ -54,6 +60,10 @@ class RecordReader {
   RecordReader(const std::string& path, std::istream* stdin_stream, const ReadOptions& options);
   RecordReader(const std::string& path, std::istream* stdin_stream, char delimiter)
       : RecordReader(path, stdin_stream, ReadOptions{delimiter}) {}
+  /// Reads the records of a piece of `file` (same name, dialect, header, strict checks and
+  /// byte checks). Unless `final_piece`, a record whose quote is still open at the end of
+  /// the piece is not an error: next() stops before it and ran_off_end() says so.
+  RecordReader(const RecordReader& file, Piece piece, bool final_piece);
   ~RecordReader();
   RecordReader(const RecordReader&) = delete;
   RecordReader& operator=(const RecordReader&) = delete;
@@ -71,6 +81,21 @@ class RecordReader {
   bool next(Record& record);
   /// Where skipped records go (repeated headers; malformed records in lenient mode).
   void on_reject(std::function<void(const Reject&)> sink);
+  /// Whether the rest of the input can be cut into pieces (strict mode, read from a stream,
+  /// nothing read ahead and given back).
+  bool can_take_pieces() const;
+  /// Cuts the next piece off the input (see LineSource::take_piece); false at the end.
+  /// Records already read with next() come before it. Not thread-safe.
+  bool take_piece(Piece& piece);
+  /// A piece reader: the piece ended inside a quoted field of its last record.
+  bool ran_off_end() const;
+  /// That record's text up to the end of the piece, and its first physical line.
+  std::string unfinished_text() const;
+  std::uint64_t unfinished_line() const;
+  /// A piece reader's text, handed back once it has been read.
+  Piece release_piece();
+  /// Bytes decoded at a time (and so the size of a piece); tests shrink it.
+  static void set_block_bytes(std::size_t bytes);
   std::uint64_t blank_lines() const;
   std::uint64_t trailing_delimiters() const;
 

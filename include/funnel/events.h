@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -136,9 +137,18 @@ class EventExtractor {
   /// Unknown stage values with their counts, in byte order.
   const std::map<std::string, UnknownStage, std::less<>>& unknown_stages() const { return unknown_; }
 
+  /// A copy for parsing pieces of the same input on another thread: what was learned so far
+  /// (stage spellings, time formats; day/month orders stay shared), no unknown stages yet.
+  std::unique_ptr<EventExtractor> clone() const;
+  /// Hands over the unknown stages seen since the last call (a piece's).
+  std::map<std::string, UnknownStage, std::less<>> take_unknown_stages();
+  /// Adds the unknown stages of a later part of the input.
+  void merge_unknown_stages(std::map<std::string, UnknownStage, std::less<>> later);
+
  private:
   void add_snapshot(const Record& record, std::string_view file, RowEvidence& out);
   int resolve_stage(std::string_view value, const Record& record, std::string_view file);
+  void count_unknown(std::string_view value, std::string_view file, std::uint64_t line);
   Timestamp read_time(const Record& record, int column, std::string_view file, RowEvidence& out);
 
   const Schema& schema_;

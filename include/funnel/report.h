@@ -120,6 +120,10 @@ struct Report {
   std::vector<double> amounts;             ///< --amount: each lead's deal value, NaN when none
 };
 
+/// With two threads, the rows of a file read in order before the rest of it is cut into
+/// pieces parsed on two threads (16,384: small inputs never are). Tests lower it.
+void set_rows_before_pieces(std::uint64_t rows);
+
 /// Reads every input and builds the report. Warnings (unknown stages) go to `diagnostics`.
 /// Throws funnel::Error for anything that stops the run.
 Report build_report(const ReportOptions& options, std::istream* stdin_stream, Diagnostics& diagnostics);

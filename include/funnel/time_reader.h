@@ -3,7 +3,9 @@
 // milliseconds, Excel serial days, or an explicit pattern; naive times in --tz.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -31,7 +33,7 @@ class TimeReader {
   TimeReader(TimeFormat format, const Zone* zone) : format_(std::move(format)), zone_(zone) {}
 
   ParsedTime read(std::string_view cell);
-  DateOrder order() const { return order_; }
+  DateOrder order() const { return order_->load(std::memory_order_relaxed); }
   /// Wall-clock times that fell in a DST gap or overlap, and were resolved by the rule.
   std::uint64_t dst_gaps() const { return gaps_; }
   std::uint64_t dst_overlaps() const { return overlaps_; }
@@ -43,7 +45,9 @@ class TimeReader {
 
   TimeFormat format_;
   const Zone* zone_;
-  DateOrder order_ = DateOrder::undecided;
+  /// Shared by the copies of a reader that parse pieces of one column on several threads:
+  /// a cell that settles the order settles it for all of them.
+  std::shared_ptr<std::atomic<DateOrder>> order_ = std::make_shared<std::atomic<DateOrder>>(DateOrder::undecided);
   DateCache cache_;
   std::uint64_t gaps_ = 0, overlaps_ = 0;
 };
