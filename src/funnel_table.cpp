@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <thread>
 
 namespace funnel {
 namespace {
@@ -20,6 +21,44 @@ struct Accumulator {
   explicit Accumulator(std::size_t n)
       : furthest(n), lost(n), open(n), stalled(n), to_next(n), from_entry(n) {}
 };
+
+/// Leads from which the tables are tallied on two threads.
+constexpr std::uint32_t kLeadsForTwoThreads = 100000;
+
+template <class T>
+void append(std::vector<T>& to, const std::vector<T>& from) {
+  to.insert(to.end(), from.begin(), from.end());
+}
+
+void merge(Accumulator& to, const Accumulator& from) {
+  for (std::size_t k = 0; k < to.furthest.size(); ++k) {
+    to.furthest[k] += from.furthest[k];
+    to.lost[k] += from.lost[k];
+    to.open[k] += from.open[k];
+    to.stalled[k] += from.stalled[k];
+    append(to.to_next[k], from.to_next[k]);
+    append(to.from_entry[k], from.from_entry[k]);
+  }
+  append(to.cycle, from.cycle);
+  append(to.won_amounts, from.won_amounts);
+  to.open_pipeline += from.open_pipeline;
+  to.open_opportunities += from.open_opportunities;
+}
+
+void merge(DataQuality& to, const DataQuality& from) {
+  to.leads_with_skips += from.leads_with_skips;
+  to.skipped_stages += from.skipped_stages;
+  to.leads_with_repeats += from.leads_with_repeats;
+  to.repeated_rows += from.repeated_rows;
+  to.leads_with_regressions += from.leads_with_regressions;
+  to.leads_with_inversions += from.leads_with_inversions;
+  to.leads_out_of_order += from.leads_out_of_order;
+  to.lost_without_stage += from.lost_without_stage;
+  to.won_and_lost += from.won_and_lost;
+  to.negative_durations += from.negative_durations;
+  to.leads_beyond_window += from.leads_beyond_window;
+  to.leads_outside_period += from.leads_outside_period;
+}
 
 std::optional<double> ratio(std::uint64_t a, std::uint64_t b) {
   if (b == 0) return std::nullopt;
@@ -159,76 +198,100 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model,
   const auto n = static_cast<std::size_t>(model.size());
   out.as_of = options.as_of != kNoTime ? options.as_of : store.latest();
 
-  Accumulator all(n);
-  std::vector<Accumulator> by_segment(labels.size(), Accumulator(n));
-  DataQuality& q = out.quality;
-  q.exact_duplicates = store.exact_duplicates();
-  q.conflicting_repeats = store.conflicting_repeats();
+  DataQuality& quality = out.quality;
+  quality.exact_duplicates = store.exact_duplicates();
+  quality.conflicting_repeats = store.conflicting_repeats();
 
-  for (std::uint32_t lead = 0; lead < store.size(); ++lead) {
-    LeadVerdict verdict = judge_lead(store, lead, options, out.as_of);
-    const LeadPath& path = verdict.path;
-    if (verdict.excluded == Exclusion::no_stage) {
-      q.lost_without_stage += store.lost(lead);
-      continue;
-    }
-    if (verdict.excluded == Exclusion::outside_period) {
-      ++q.leads_outside_period;
-      continue;
-    }
-    q.leads_beyond_window += path.beyond_window;
-    q.leads_with_skips += path.skipped > 0;
-    q.skipped_stages += static_cast<std::uint64_t>(path.skipped);
-    q.leads_with_repeats += store.repeats(lead) > 0;
-    q.repeated_rows += store.repeats(lead);
-    q.leads_with_regressions += path.regression;
-    q.leads_with_inversions += path.inversion;
-    q.leads_out_of_order += path.order_broken;
-    q.won_and_lost += path.status == LeadStatus::won && path.lost_evidence;
-    if (verdict.excluded == Exclusion::not_entered) continue;
-
-    auto record = [&](Accumulator& acc) {
-      const auto f = static_cast<std::size_t>(path.furthest);
-      ++acc.furthest[f];
-      switch (path.status) {
-        case LeadStatus::lost: ++acc.lost[f]; break;
-        case LeadStatus::open: ++acc.open[f]; break;
-        case LeadStatus::stalled: ++acc.stalled[f]; break;
-        case LeadStatus::won: break;
+  // Every lead in [begin, end) into the accumulators and the quality counts.
+  auto tally = [&](std::uint32_t begin, std::uint32_t end, Accumulator& all, std::vector<Accumulator>& by_segment,
+                   DataQuality& q) {
+    for (std::uint32_t lead = begin; lead < end; ++lead) {
+      LeadVerdict verdict = judge_lead(store, lead, options, out.as_of);
+      const LeadPath& path = verdict.path;
+      if (verdict.excluded == Exclusion::no_stage) {
+        q.lost_without_stage += store.lost(lead);
+        continue;
       }
-      for (int k = 0; k <= path.furthest; ++k) {
-        Timestamp t = path.first[k];
-        if (t == kNoTime) continue;
-        acc.from_entry[static_cast<std::size_t>(k)].push_back(to_duration(t - path.entry));
-        if (k < path.furthest) {
-          Timestamp next = path.first[k + 1];
-          if (next != kNoTime && next >= t) {
-            acc.to_next[static_cast<std::size_t>(k)].push_back(to_duration(next - t));
+      if (verdict.excluded == Exclusion::outside_period) {
+        ++q.leads_outside_period;
+        continue;
+      }
+      q.leads_beyond_window += path.beyond_window;
+      q.leads_with_skips += path.skipped > 0;
+      q.skipped_stages += static_cast<std::uint64_t>(path.skipped);
+      q.leads_with_repeats += store.repeats(lead) > 0;
+      q.repeated_rows += store.repeats(lead);
+      q.leads_with_regressions += path.regression;
+      q.leads_with_inversions += path.inversion;
+      q.leads_out_of_order += path.order_broken;
+      q.won_and_lost += path.status == LeadStatus::won && path.lost_evidence;
+      if (verdict.excluded == Exclusion::not_entered) continue;
+
+      auto record = [&](Accumulator& acc) {
+        const auto f = static_cast<std::size_t>(path.furthest);
+        ++acc.furthest[f];
+        switch (path.status) {
+          case LeadStatus::lost: ++acc.lost[f]; break;
+          case LeadStatus::open: ++acc.open[f]; break;
+          case LeadStatus::stalled: ++acc.stalled[f]; break;
+          case LeadStatus::won: break;
+        }
+        for (int k = 0; k <= path.furthest; ++k) {
+          Timestamp t = path.first[k];
+          if (t == kNoTime) continue;
+          acc.from_entry[static_cast<std::size_t>(k)].push_back(to_duration(t - path.entry));
+          if (k < path.furthest) {
+            Timestamp next = path.first[k + 1];
+            if (next != kNoTime && next >= t) {
+              acc.to_next[static_cast<std::size_t>(k)].push_back(to_duration(next - t));
+            }
           }
         }
+        if (amounts != nullptr) {
+          double amount = (*amounts)[lead];
+          bool known = !std::isnan(amount);
+          if (path.status == LeadStatus::won && known) acc.won_amounts.push_back(amount);
+          if ((path.status == LeadStatus::open || path.status == LeadStatus::stalled) && known) acc.open_pipeline += amount;
+          if (path.status == LeadStatus::open && model.stages()[f].section == Section::bofu) ++acc.open_opportunities;
+        }
+        if (path.status == LeadStatus::won) {
+          Timestamp won = path.first[model.won()];
+          if (won != kNoTime) acc.cycle.push_back(to_duration(won - path.entry));
+        }
+      };
+      record(all);
+      if (!labels.empty()) {
+        std::uint32_t segment = assignment != nullptr ? (*assignment)[lead] : store.segment(lead);
+        if (segment != kNoSegment) record(by_segment[segment]);
       }
-      if (amounts != nullptr) {
-        double amount = (*amounts)[lead];
-        bool known = !std::isnan(amount);
-        if (path.status == LeadStatus::won && known) acc.won_amounts.push_back(amount);
-        if ((path.status == LeadStatus::open || path.status == LeadStatus::stalled) && known) acc.open_pipeline += amount;
-        if (path.status == LeadStatus::open && model.stages()[f].section == Section::bofu) ++acc.open_opportunities;
+
+      for (int k = 0; k < path.furthest; ++k) {
+        Timestamp t = path.first[k], next = path.first[k + 1];
+        q.negative_durations += t != kNoTime && next != kNoTime && next < t;
       }
-      if (path.status == LeadStatus::won) {
-        Timestamp won = path.first[model.won()];
-        if (won != kNoTime) acc.cycle.push_back(to_duration(won - path.entry));
-      }
-    };
-    record(all);
-    if (!labels.empty()) {
-      std::uint32_t segment = assignment != nullptr ? (*assignment)[lead] : store.segment(lead);
-      if (segment != kNoSegment) record(by_segment[segment]);
     }
 
-    for (int k = 0; k < path.furthest; ++k) {
-      Timestamp t = path.first[k], next = path.first[k + 1];
-      q.negative_durations += t != kNoTime && next != kNoTime && next < t;
-    }
+  };
+
+  Accumulator all(n);
+  std::vector<Accumulator> by_segment(labels.size(), Accumulator(n));
+  const std::uint32_t total = store.size();
+  if (total >= kLeadsForTwoThreads && amounts == nullptr) {
+    // Two halves on two threads, then merged: counts add up, durations are one multiset
+    // (quantiles and exact integer sums do not depend on order). Amounts are summed as
+    // doubles, whose rounding does depend on order, so they stay on one thread.
+    const std::uint32_t half = total / 2;
+    Accumulator all2(n);
+    std::vector<Accumulator> by_segment2(labels.size(), Accumulator(n));
+    DataQuality q2;
+    std::thread second([&] { tally(half, total, all2, by_segment2, q2); });
+    tally(0, half, all, by_segment, quality);
+    second.join();
+    merge(all, all2);
+    for (std::size_t i = 0; i < by_segment.size(); ++i) merge(by_segment[i], by_segment2[i]);
+    merge(quality, q2);
+  } else {
+    tally(0, total, all, by_segment, quality);
   }
 
   out.segments.push_back(finish("(all)", all, model, amounts != nullptr));
