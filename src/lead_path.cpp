@@ -222,16 +222,22 @@ std::optional<std::uint32_t> LeadStore::find(std::string_view id) const {
   return std::nullopt;
 }
 
+std::uint64_t LeadStore::hash(std::string_view id) { return hash_id(id); }
+
 void LeadStore::intern_batch(const std::string_view* ids, std::size_t count, std::uint32_t* leads) {
+  std::vector<std::uint64_t> hashes(count);
+  for (std::size_t i = 0; i < count; ++i) hashes[i] = hash_id(ids[i]);
+  intern_batch(ids, hashes.data(), count, leads);
+}
+
+void LeadStore::intern_batch(const std::string_view* ids, const std::uint64_t* all_hashes, std::size_t count,
+                             std::uint32_t* leads) {
   constexpr std::size_t kMax = 64;
-  std::uint64_t hashes[kMax];
   for (std::size_t begin = 0; begin < count; begin += kMax) {
     std::size_t n = std::min(kMax, count - begin);
-    // 1: hash and prefetch each home slot.
-    for (std::size_t i = 0; i < n; ++i) {
-      hashes[i] = hash_id(ids[begin + i]);
-      __builtin_prefetch(&slots_[home(tag_of(hashes[i]), bits_)]);
-    }
+    const std::uint64_t* hashes = all_hashes + begin;
+    // 1: prefetch each home slot.
+    for (std::size_t i = 0; i < n; ++i) __builtin_prefetch(&slots_[home(tag_of(hashes[i]), bits_)]);
     // 2: where the home slot's tag matches, prefetch the lead's record...
     std::uint32_t candidate[kMax];
     for (std::size_t i = 0; i < n; ++i) {

@@ -114,6 +114,7 @@ class RowBatch {
 
   void add(const RowEvidence& row, std::uint32_t segment, double amount = kNoAmount, bool won_row = false) {
     ids_.append(row.id);
+    hashes_.push_back(LeadStore::hash(row.id));
     items_.insert(items_.end(), row.items.begin(), row.items.end());
     rows_.push_back(Row{ids_.size(), items_.size(), row.touch, amount, segment, row.segment_empty, won_row});
   }
@@ -139,7 +140,7 @@ class RowBatch {
       begin = row.id_end;
     }
     leads_.resize(n);
-    store.intern_batch(views_.data(), n, leads_.data());
+    store.intern_batch(views_.data(), hashes_.data(), n, leads_.data());
     std::size_t item = 0;
     for (std::size_t i = 0; i < n; ++i) {
       const Row& row = rows_[i];
@@ -156,6 +157,7 @@ class RowBatch {
   void clear() {
     new_labels.clear();
     ids_.clear();
+    hashes_.clear();
     items_.clear();
     rows_.clear();
   }
@@ -169,6 +171,7 @@ class RowBatch {
     bool segment_empty, won_row;
   };
   std::string ids_;
+  std::vector<std::uint64_t> hashes_;  ///< LeadStore::hash of each id, computed while reading
   std::vector<Evidence> items_;
   std::vector<Row> rows_;
   std::vector<std::string_view> views_;

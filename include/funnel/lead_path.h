@@ -40,6 +40,10 @@ class LeadStore {
   /// Interns many ids at once, prefetching table slots and records so the cache misses of
   /// one id overlap those of the others. Same result as calling intern() in order.
   void intern_batch(const std::string_view* ids, std::size_t count, std::uint32_t* leads);
+  /// The same with each id's hash() already computed (by the thread that read the rows).
+  void intern_batch(const std::string_view* ids, const std::uint64_t* hashes, std::size_t count, std::uint32_t* leads);
+  /// The hash the id table uses.
+  static std::uint64_t hash(std::string_view id);
   /// Records that `lead` entered `stage` (or was lost, stage < 0) at `time` (may be kNoTime).
   void add(std::uint32_t lead, int stage, Timestamp time);
   /// First touch: keeps the segment of the lead's earliest row whose segment cells are not
