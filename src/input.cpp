@@ -460,7 +460,7 @@ bool TextDecoder::decode_chunk() {
       break;
     }
   }
-  // Lone CRs (old Mac line ends) become LFs; CRLF stays for io::LineReader to strip.
+  // Lone CRs (old Mac line ends) become LFs; CRLF stays for the line layer to strip.
   for (std::size_t i = 0; i < pending_.size(); ++i) {
     const void* cr = std::memchr(pending_.data() + i, '\r', pending_.size() - i);
     if (cr == nullptr) break;

@@ -82,7 +82,7 @@ enum class Encoding { utf8, latin1, cp1252 };
 /// Turns raw bytes into UTF-8 text with LF or CRLF line ends: transcodes Latin-1,
 /// Windows-1252 and UTF-16 (by BOM), drops a UTF-8 BOM, turns lone CRs (old Mac Excel) into
 /// LFs, and validates the result. read() fills the whole buffer unless the input ends,
-/// as io::LineReader requires.
+/// as the line layer expects.
 class TextDecoder {
  public:
   TextDecoder(std::unique_ptr<ByteStream> stream, Encoding encoding, ByteValidator& validator);

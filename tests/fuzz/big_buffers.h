@@ -2,8 +2,9 @@
 // very large arrays are kept and handed out again instead of being mapped and unmapped on
 // every input.
 //
-// Why: each RecordReader holds fast-cpp-csv-parser's io::LineReader, whose buffer is
-// new char[3 << 24] (48 MiB). Under ASan every such allocation maps fresh memory and writes
+// Why: each RecordReader used to hold fast-cpp-csv-parser's io::LineReader, whose buffer was
+// new char[3 << 24] (48 MiB); the line layer now uses strings of one block, so this is a guard
+// for any big array a change brings back. Under ASan every such allocation maps fresh memory and writes
 // 6 MiB of shadow, twice: about 7 ms per input, which kept the targets near 100 runs/s.
 // A kept block is poisoned while it sits in the pool, so use after delete[] is still an ASan
 // report; overflows past its end hit the block's own redzone as before. Smaller arrays go

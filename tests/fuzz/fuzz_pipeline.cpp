@@ -16,6 +16,7 @@
 #include "funnel/cli.h"
 #include "funnel/input.h"
 
+#include "funnel/csv.h"
 #include "big_buffers.h"  // 48 MiB LineReader buffers: keep them between inputs
 
 namespace {
@@ -69,6 +70,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   // quarter of the run time. Inputs below 64 KiB are still decoded in one chunk, as funnel
   // decodes them (fuzz_records checks that smaller chunks change nothing).
   funnel::TextDecoder::set_chunk_size(std::size_t{64} << 10);
+  funnel::RecordReader::set_block_bytes(std::size_t{64} << 10);  // the line layer's blocks, likewise
   return 0;
 }
 
