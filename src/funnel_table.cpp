@@ -150,8 +150,8 @@ std::string_view exclusion_name(Exclusion e) {
 }
 
 LeadVerdict judge_lead(const LeadStore& store, std::uint32_t lead, const FunnelOptions& options, Timestamp as_of) {
-  LeadVerdict v;
-  v.path = reconstruct_path(store, lead, options.mode, as_of, options.stale, options.window);
+  // Built in place: a path is a few hundred bytes, and this runs once per lead per table.
+  LeadVerdict v{reconstruct_path(store, lead, options.mode, as_of, options.stale, options.window), Exclusion::none};
   bool any_stage = false;
   for (int k = 0; k < store.stage_count() && !any_stage; ++k) any_stage = store.entered(lead, k);
   if (!any_stage) {

@@ -196,7 +196,8 @@ std::uint32_t LeadStore::insert(std::string_view id, std::size_t slot, std::uint
     r[kTimes + k] = static_cast<std::uint32_t>(kT32Unset);
     r[kTimes + static_cast<std::size_t>(stages_) + k] = static_cast<std::uint32_t>(kT32None);
   }
-  if (std::size_t{count_} * 2 > slots_.size()) grow_table();
+  // Up to 70% full: linear probing with 32-bit tags stays short, and 10M leads fit 2^24 slots.
+  if (std::size_t{count_} * 10 > slots_.size() * 7) grow_table();
   return lead;
 }
 
