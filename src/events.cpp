@@ -97,6 +97,12 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
                                          : find_named(header, spec.stage, "--stage-col", file));
   int time = spec.time.empty() ? find_role(normalized, kTimeNames, taken)
                                : find_named(header, spec.time, "--time-col", file);
+  // A churn date column (churned_at, Churn Date) in any shape: retention, not a stage.
+  for (std::size_t i = 0; i < header.size() && schema.churned < 0; ++i) {
+    if (!taken[i] && static_cast<int>(i) != time && model.resolve_column(header[i]).index == StageRef::churned) {
+      schema.churned = take(static_cast<int>(i));
+    }
+  }
 
   if (spec.shape == "long") {
     schema.shape = Shape::long_log;
@@ -150,12 +156,16 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
                                 did_you_mean(pair.substr(0, eq), model.spellings())));
       }
       int column = take(find_named(header, pair.substr(eq + 1), "--stage-time", file));
+      if (ref.index == StageRef::churned) {
+        schema.churned = column;
+        continue;
+      }
       schema.stage_times.push_back({column, ref.index});
     }
     for (std::size_t i = 0; i < header.size(); ++i) {
       if (taken[i]) continue;
       StageRef ref = model.resolve_column(header[i]);
-      if (ref.index != StageRef::unknown) {
+      if (ref.index != StageRef::unknown && ref.index != StageRef::churned) {
         schema.stage_times.push_back({take(static_cast<int>(i)), ref.index});
       }
     }
@@ -177,7 +187,8 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
   for (const auto& by : spec.by) schema.segments.push_back(find_named(header, by, "--by", file));
 
   // A column used by name must be the only one with that name; unused duplicates are fine.
-  std::vector<int> used{schema.id, schema.stage, schema.time, schema.status, schema.created, schema.closed};
+  std::vector<int> used{schema.id,     schema.stage,  schema.time,
+                        schema.status, schema.created, schema.closed, schema.churned};
   for (const auto& st : schema.stage_times) used.push_back(st.column);
   for (int column : schema.segments) used.push_back(column);
   for (int column : used) {
@@ -197,7 +208,7 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
 EventExtractor::EventExtractor(const Schema& schema, const StageModel& model, bool strict_stages,
                                const TimeFormat& format, const Zone* zone)
     : schema_(schema), model_(model), strict_stages_(strict_stages) {
-  std::vector<int> columns{schema_.time, schema_.created, schema_.closed};
+  std::vector<int> columns{schema_.time, schema_.created, schema_.closed, schema_.churned};
   for (const auto& st : schema_.stage_times) columns.push_back(st.column);
   for (int column : columns) {
     if (column >= 0) readers_.emplace(column, TimeReader(format, zone));
@@ -290,6 +301,11 @@ void EventExtractor::add_snapshot(const Record& record, std::string_view file, R
   Timestamp closed = schema_.closed >= 0 ? read_time(record, schema_.closed, file, out) : kNoTime;
   if (out.pending_column >= 0) return;  // resolve nothing until every date can be read
   auto add_outcome = [&](int ref) {
+    if (ref == StageRef::churned) {
+      // A churned deal was won first.
+      note_churn(out.id, kNoTime);
+      ref = model_.won();
+    }
     if (ref == StageRef::unknown || has(ref)) return;
     bool outcome = ref == model_.won() || ref == StageRef::lost;
     out.items.push_back({ref, outcome ? closed : kNoTime});
@@ -299,7 +315,7 @@ void EventExtractor::add_snapshot(const Record& record, std::string_view file, R
   if (schema_.status >= 0) {
     auto status = trim_blanks(record.fields[static_cast<std::size_t>(schema_.status)]);
     int ref = status.empty() ? StageRef::unknown : model_.resolve(status).index;
-    if (ref == model_.won() || ref == StageRef::lost) add_outcome(ref);
+    if (ref == model_.won() || ref == StageRef::lost || ref == StageRef::churned) add_outcome(ref);
   }
   int furthest = 0;
   for (const Evidence& e : out.items) furthest = std::max(furthest, e.stage);
@@ -351,8 +367,12 @@ void EventExtractor::extract(const Record& record, std::string_view file, RowEvi
         out.reported = "unknown stage";
         return;
       }
-      out.items.push_back({stage, t});
       out.touch = t;
+      if (stage == StageRef::churned) {
+        note_churn(out.id, t);  // used, but no stage evidence: churn changes no funnel number
+        break;
+      }
+      out.items.push_back({stage, t});
       break;
     }
     case Shape::wide:
@@ -369,6 +389,21 @@ void EventExtractor::extract(const Record& record, std::string_view file, RowEvi
       if (out.items.empty()) out.reported = "no stage date";
       break;
     }
+  }
+  if (!out.reported.empty()) return;
+  if (schema_.churned >= 0) {
+    Timestamp t = read_time(record, schema_.churned, file, out);
+    if (out.pending_column >= 0) return;
+    if (!trim_blanks(record.fields[static_cast<std::size_t>(schema_.churned)]).empty()) note_churn(out.id, t);
+  }
+}
+
+void EventExtractor::note_churn(std::string_view id, Timestamp time) {
+  auto it = churned_.find(id);
+  if (it == churned_.end()) {
+    churned_.emplace(std::string(id), time);
+  } else if (time != kNoTime && (it->second == kNoTime || time < it->second)) {
+    it->second = time;  // the earliest known churn
   }
 }
 

@@ -514,7 +514,7 @@ void build_trend(Report& report, const LeadStore& store, const ReportOptions& op
 
 /// --top N: the N segments with the most leads keep their label, the rest become "(other)".
 FunnelTables build_top_tables(const LeadStore& store, const StageModel& model, const std::vector<std::string>& labels,
-                              const ReportOptions& options, const std::vector<double>* amounts) {
+                              const ReportOptions& options, const std::vector<double>* amounts, const ChurnTimes* churn) {
   std::vector<std::uint64_t> leads(labels.size());
   for (std::uint32_t lead = 0; lead < store.size(); ++lead) {
     if (judge_lead(store, lead, options.funnel, kNoTime).excluded == Exclusion::none) ++leads[store.segment(lead)];
@@ -538,12 +538,23 @@ FunnelTables build_top_tables(const LeadStore& store, const StageModel& model, c
   kept.emplace_back("(other)");
   std::vector<std::uint32_t> assignment(store.size());
   for (std::uint32_t lead = 0; lead < store.size(); ++lead) assignment[lead] = remap[store.segment(lead)];
-  FunnelTables tables = build_tables(store, model, kept, options.funnel, &assignment, amounts);
+  FunnelTables tables = build_tables(store, model, kept, options.funnel, &assignment, amounts, churn);
   // "(other)" goes last, after the kept labels in byte order.
   auto other = std::find_if(tables.segments.begin() + 1, tables.segments.end(),
                             [](const SegmentTable& t) { return t.label == "(other)"; });
   if (other != tables.segments.end()) std::rotate(other, other + 1, tables.segments.end());
   return tables;
+}
+
+/// Churn, which the extractor kept by lead id, by lead index.
+void collect_side_evidence(Report& report, const EventExtractor& extractor) {
+  const LeadStore& store = *report.store;
+  if (extractor.churn_evidence()) {
+    report.churn.assign(store.size(), std::nullopt);
+    for (const auto& [id, time] : extractor.churned()) {
+      if (auto lead = store.find(id)) report.churn[*lead] = time;
+    }
+  }
 }
 
 /// --spend: reads source,cost rows (several rows of a source, e.g. one per period, add up).
@@ -731,14 +742,16 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
     }
   }
   const std::vector<double>* amounts = options.amount.empty() ? nullptr : &report.amounts;
+  collect_side_evidence(report, *reader.extractor);
+  const ChurnTimes* churn = report.churn.empty() ? nullptr : &report.churn;
   report.header = reader.schema.header;
   report.labels = labels;
   report.kind = options.kind;
   report.every = options.every;
   if (options.kind == ReportKind::funnel && options.top_segments > 0 && labels.size() > options.top_segments) {
-    report.tables = build_top_tables(store, report.model, labels, options, amounts);
+    report.tables = build_top_tables(store, report.model, labels, options, amounts, churn);
   } else if (options.kind == ReportKind::funnel) {
-    report.tables = build_tables(store, report.model, labels, options.funnel, nullptr, amounts);
+    report.tables = build_tables(store, report.model, labels, options.funnel, nullptr, amounts, churn);
   } else if (options.kind == ReportKind::cohorts) {
     build_cohorts(report, store, options);
   } else {

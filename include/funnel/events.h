@@ -46,6 +46,7 @@ struct Schema {
   int status = -1;   ///< snapshot: open / won / lost
   int created = -1;  ///< snapshot: when the deal entered the first stage
   int closed = -1;   ///< snapshot: when a won or lost deal closed
+  int churned = -1;  ///< when a customer churned (churned_at, Churn Date)
   struct StageTime {
     int column;
     int stage;  ///< stage index or StageRef::lost
@@ -106,10 +107,17 @@ class EventExtractor {
   /// Unknown stage values with their counts, in byte order.
   const std::map<std::string, UnknownStage, std::less<>>& unknown_stages() const { return unknown_; }
 
+  /// Evidence about a lead that is not a stage, kept by lead id beside the rows' evidence:
+  /// lead ids with a churned row or churn date, with the earliest churn time (kNoTime: unknown).
+  const StringMap<Timestamp>& churned() const { return churned_; }
+  /// Whether the input can say a customer churned: a churn date column or a churned row.
+  bool churn_evidence() const { return schema_.churned >= 0 || !churned_.empty(); }
+
  private:
   void add_snapshot(const Record& record, std::string_view file, RowEvidence& out);
   int resolve_stage(std::string_view value, const Record& record, std::string_view file);
   Timestamp read_time(const Record& record, int column, std::string_view file, RowEvidence& out);
+  void note_churn(std::string_view id, Timestamp time);
 
   const Schema& schema_;
   const StageModel& model_;
@@ -120,6 +128,7 @@ class EventExtractor {
   std::string segment_scratch_;
   std::unordered_map<int, TimeReader> readers_;  ///< one per time column
   TimeReader* time_reader_ = nullptr;            ///< the long shape's time column
+  StringMap<Timestamp> churned_;
 };
 
 }  // namespace funnel

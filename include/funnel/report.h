@@ -118,6 +118,7 @@ struct Report {
   std::vector<std::string> spend_unmatched;  ///< spend sources no segment has
   std::vector<std::string> segments_without_spend;  ///< segments with leads but no spend row
   std::vector<double> amounts;             ///< --amount: each lead's deal value, NaN when none
+  ChurnTimes churn;                        ///< each lead's churn; empty without churn evidence
 };
 
 /// Reads every input and builds the report. Warnings (unknown stages) go to `diagnostics`.
