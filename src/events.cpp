@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "funnel/diagnostics.h"
+#include "funnel/probability.h"
 
 namespace funnel {
 namespace {
@@ -24,6 +25,9 @@ const std::vector<std::string> kClosedNames = {"close_date", "closed_date", "clo
 const std::vector<std::string> kCreatedNames = {"deal_add_time", "add_time", "create_date",
                                                 "created_date", "created_at", "created",
                                                 "deal_created", "created_on"};
+// Salesforce "Probability (%)", Pipedrive "Deal - Probability", HubSpot "Deal probability".
+const std::vector<std::string> kProbabilityNames = {"probability", "probability (%)", "deal_probability",
+                                                    "deal_probability (%)", "win_probability", "probability_percent"};
 
 
 [[noreturn]] void schema_error(std::string message) {
@@ -185,10 +189,18 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
     }
   }
   for (const auto& by : spec.by) schema.segments.push_back(find_named(header, by, "--by", file));
+  if (!spec.probability.empty() && spec.probability != "none") {
+    schema.probability = find_named(header, spec.probability, "--probability-column", file);
+  } else if (spec.find_probability && spec.probability.empty()) {
+    schema.probability = find_role(normalized, kProbabilityNames, taken);
+  }
+  if (schema.probability >= 0) {
+    schema.probability_percent = header[static_cast<std::size_t>(schema.probability)].find('%') != std::string::npos;
+  }
 
   // A column used by name must be the only one with that name; unused duplicates are fine.
-  std::vector<int> used{schema.id,     schema.stage,  schema.time,
-                        schema.status, schema.created, schema.closed, schema.churned};
+  std::vector<int> used{schema.id,      schema.stage,   schema.time,    schema.status,
+                        schema.created, schema.closed,  schema.churned, schema.probability};
   for (const auto& st : schema.stage_times) used.push_back(st.column);
   for (int column : schema.segments) used.push_back(column);
   for (int column : used) {
@@ -396,6 +408,7 @@ void EventExtractor::extract(const Record& record, std::string_view file, RowEvi
     if (out.pending_column >= 0) return;
     if (!trim_blanks(record.fields[static_cast<std::size_t>(schema_.churned)]).empty()) note_churn(out.id, t);
   }
+  if (schema_.probability >= 0) note_probability(record, file, out);
 }
 
 void EventExtractor::note_churn(std::string_view id, Timestamp time) {
@@ -405,6 +418,30 @@ void EventExtractor::note_churn(std::string_view id, Timestamp time) {
   } else if (time != kNoTime && (it->second == kNoTime || time < it->second)) {
     it->second = time;  // the earliest known churn
   }
+}
+
+void EventExtractor::note_probability(const Record& record, std::string_view file, const RowEvidence& out) {
+  const auto column = static_cast<std::size_t>(schema_.probability);
+  std::string_view cell = column < record.fields.size() ? record.fields[column] : std::string_view();
+  ParsedProbability p = read_probability(cell, schema_.probability_percent);
+  if (p.status == ParsedProbability::Status::invalid) {
+    if (invalid_probabilities_++ == 0) {
+      first_invalid_probability_ = fmt::format("{}{} {}", where({file, record.line, schema_.header[column]}), p.problem,
+                                               quote_cell(trim_blanks(cell)));
+    }
+    return;
+  }
+  if (p.status != ParsedProbability::Status::ok) return;
+  // As for amounts: the latest row wins, untimed rows lose to timed ones, equal times keep the
+  // larger value, so the row order never matters.
+  auto it = probabilities_.find(out.id);
+  if (it == probabilities_.end()) {
+    probabilities_.emplace(std::string(out.id), TimedValue{p.value, out.touch});
+    return;
+  }
+  TimedValue& kept = it->second;
+  bool later = out.touch != kNoTime && (kept.time == kNoTime || out.touch > kept.time);
+  if (later || (out.touch == kept.time && p.value > kept.value)) kept = {p.value, out.touch};
 }
 
 bool same_header(const std::vector<std::string>& a, const std::vector<std::string>& b) {

@@ -546,14 +546,26 @@ FunnelTables build_top_tables(const LeadStore& store, const StageModel& model, c
   return tables;
 }
 
-/// Churn, which the extractor kept by lead id, by lead index.
-void collect_side_evidence(Report& report, const EventExtractor& extractor) {
+/// Churn and own probabilities, which the extractor kept by lead id, by lead index.
+void collect_side_evidence(Report& report, const EventExtractor& extractor, Diagnostics& diagnostics) {
   const LeadStore& store = *report.store;
   if (extractor.churn_evidence()) {
     report.churn.assign(store.size(), std::nullopt);
     for (const auto& [id, time] : extractor.churned()) {
       if (auto lead = store.find(id)) report.churn[*lead] = time;
     }
+  }
+  if (!extractor.probabilities().empty()) {
+    report.probabilities.assign(store.size(), std::numeric_limits<double>::quiet_NaN());
+    for (const auto& [id, p] : extractor.probabilities()) {
+      if (auto lead = store.find(id)) report.probabilities[*lead] = p.value;
+    }
+  }
+  report.input.invalid_probabilities = extractor.invalid_probabilities();
+  if (extractor.invalid_probabilities() > 0) {
+    const std::uint64_t n = extractor.invalid_probabilities();
+    diagnostics.warn(fmt::format("{}; {} probabilit{} not used (those leads fall back to their stage's probability)",
+                                 extractor.first_invalid_probability(), n, n == 1 ? "y" : "ies"));
   }
 }
 
@@ -742,7 +754,7 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
     }
   }
   const std::vector<double>* amounts = options.amount.empty() ? nullptr : &report.amounts;
-  collect_side_evidence(report, *reader.extractor);
+  collect_side_evidence(report, *reader.extractor, diagnostics);
   const ChurnTimes* churn = report.churn.empty() ? nullptr : &report.churn;
   report.header = reader.schema.header;
   report.labels = labels;

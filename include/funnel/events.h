@@ -35,6 +35,8 @@ struct ColumnSpec {
   std::string id, stage, time;          ///< header names
   std::vector<std::string> stage_times; ///< "STAGE=COLUMN"
   std::vector<std::string> by;          ///< segment columns
+  std::string probability;              ///< --probability-column; "none": do not look for one
+  bool find_probability = false;        ///< funnel forecast: look for a probability column
 };
 
 /// Column indexes for each role; -1 when absent.
@@ -47,6 +49,8 @@ struct Schema {
   int created = -1;  ///< snapshot: when the deal entered the first stage
   int closed = -1;   ///< snapshot: when a won or lost deal closed
   int churned = -1;  ///< when a customer churned (churned_at, Churn Date)
+  int probability = -1;           ///< a lead's own win probability (forecast)
+  bool probability_percent = false;  ///< the probability header says '%': every value is a percent
   struct StageTime {
     int column;
     int stage;  ///< stage index or StageRef::lost
@@ -112,12 +116,23 @@ class EventExtractor {
   const StringMap<Timestamp>& churned() const { return churned_; }
   /// Whether the input can say a customer churned: a churn date column or a churned row.
   bool churn_evidence() const { return schema_.churned >= 0 || !churned_.empty(); }
+  /// A lead's own win probability (0 to 1) and the time of the row that gave it.
+  struct TimedValue {
+    double value = 0;
+    Timestamp time = kNoTime;
+  };
+  /// Lead ids with a probability cell: the value of the latest row that has one.
+  const StringMap<TimedValue>& probabilities() const { return probabilities_; }
+  /// Probability cells that are not a usable value, and the first one's message.
+  std::uint64_t invalid_probabilities() const { return invalid_probabilities_; }
+  const std::string& first_invalid_probability() const { return first_invalid_probability_; }
 
  private:
   void add_snapshot(const Record& record, std::string_view file, RowEvidence& out);
   int resolve_stage(std::string_view value, const Record& record, std::string_view file);
   Timestamp read_time(const Record& record, int column, std::string_view file, RowEvidence& out);
   void note_churn(std::string_view id, Timestamp time);
+  void note_probability(const Record& record, std::string_view file, const RowEvidence& out);
 
   const Schema& schema_;
   const StageModel& model_;
@@ -129,6 +144,9 @@ class EventExtractor {
   std::unordered_map<int, TimeReader> readers_;  ///< one per time column
   TimeReader* time_reader_ = nullptr;            ///< the long shape's time column
   StringMap<Timestamp> churned_;
+  StringMap<TimedValue> probabilities_;
+  std::uint64_t invalid_probabilities_ = 0;
+  std::string first_invalid_probability_;
 };
 
 }  // namespace funnel
