@@ -1,5 +1,6 @@
 #include "funnel/cli.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
@@ -44,6 +45,7 @@ struct CommandLine {
   std::string leads_format = "csv", check_format = "text";
   CheckOptions check;
   std::vector<std::string> diff_files;
+  std::vector<std::string> probabilities;  ///< forecast: --probability STAGE=P
 };
 
 /// Reads a time option (--as-of, --since, --until) in --tz; throws a usage error.
@@ -58,8 +60,17 @@ Timestamp option_time(const std::string& text, const char* flag, const std::stri
   return t.value;
 }
 
+/// Whether `name` is another subcommand of the program: one config file can serve several
+/// commands, each reading the top level and its own section.
+bool other_command(const CLI::App& command, const std::string& name) {
+  const CLI::App* program = command.get_parent();
+  if (program == nullptr || name == command.get_name()) return false;
+  auto all = program->get_subcommands([](const CLI::App*) { return true; });
+  return std::any_of(all.begin(), all.end(), [&](const CLI::App* sub) { return sub->get_name() == name; });
+}
+
 /// Applies a config file's keys to the options the command line left unset. Keys are the
-/// long option names, at the top level or under [report].
+/// long option names, at the top level or under [report] (the subcommand's name).
 void apply_config(CLI::App& command, const std::string& path) {
   std::vector<CLI::ConfigItem> items;
   try {
@@ -73,6 +84,7 @@ void apply_config(CLI::App& command, const std::string& path) {
   }
   for (const auto& item : items) {
     if (item.name == "++" || item.name == "--") continue;  // section markers
+    if (item.parents.size() == 1 && other_command(command, item.parents[0])) continue;
     if (!item.parents.empty() && !(item.parents.size() == 1 && item.parents[0] == command.get_name())) {
       throw Error(ExitCode::usage, fmt::format("{}: unknown section [{}]", path, item.parents[0]));
     }
@@ -324,9 +336,11 @@ int run_forecast(CommandLine& cl, Streams& streams) {
   if (cl.format != "table" && cl.format != "csv" && cl.format != "json") {
     throw Error(ExitCode::usage, fmt::format("funnel forecast: --format must be table, csv or json, not '{}'", cl.format));
   }
+  StageProbabilities configured = parse_stage_probabilities(cl.probabilities, StageModel::build(cl.report.stages));
+  cl.report.columns.find_probability = true;
   Report report = read_input(cl, streams);
   std::ostringstream text;
-  render_forecast(report, build_forecast(report), cl.format, text);
+  render_forecast(report, build_forecast(report, configured), cl.format, text);
   emit(cl, streams, text.str());
   return 0;
 }
@@ -421,6 +435,8 @@ int run(int argc, const char* const* argv, Streams& streams) {
   CLI::App* forecast_app = app.add_subcommand("forecast", "Expected wins and revenue from the open leads, by stage and segment");
   forecast_app->add_option("files", cl.report.files, "CSV files to read (several must share a header); - or none: stdin");
   define_output(*forecast_app, cl, "table, csv, json");
+  forecast_app->add_option("--probability", cl.probabilities, "STAGE=P: the win probability of an open lead at STAGE (60%, 60 or 0.6; repeatable), instead of the measured one")->group("Forecast")->allow_extra_args(false);
+  forecast_app->add_option("--probability-column", cl.report.columns.probability, "Column of each lead's own win probability (default: one named probability or 'Probability (%)'; none: ignore it)")->group("Forecast");
   define_input(*forecast_app, cl);
   define_metrics(*forecast_app, cl);
 

@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include "funnel/diagnostics.h"
+#include "funnel/probability.h"
 
 namespace funnel {
 namespace {
@@ -26,6 +27,9 @@ const std::vector<std::string> kClosedNames = {"close_date", "closed_date", "clo
 const std::vector<std::string> kCreatedNames = {"deal_add_time", "add_time", "create_date",
                                                 "created_date", "created_at", "created",
                                                 "deal_created", "created_on"};
+// Salesforce "Probability (%)", Pipedrive "Deal - Probability", HubSpot "Deal probability".
+const std::vector<std::string> kProbabilityNames = {"probability", "probability (%)", "deal_probability",
+                                                    "deal_probability (%)", "win_probability", "probability_percent"};
 
 
 [[noreturn]] void schema_error(std::string message) {
@@ -99,6 +103,12 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
                                          : find_named(header, spec.stage, "--stage-col", file));
   int time = spec.time.empty() ? find_role(normalized, kTimeNames, taken)
                                : find_named(header, spec.time, "--time-col", file);
+  // A churn date column (churned_at, Churn Date) in any shape: retention, not a stage.
+  for (std::size_t i = 0; i < header.size() && schema.churned < 0; ++i) {
+    if (!taken[i] && static_cast<int>(i) != time && model.resolve_column(header[i]).index == StageRef::churned) {
+      schema.churned = take(static_cast<int>(i));
+    }
+  }
 
   if (spec.shape == "long") {
     schema.shape = Shape::long_log;
@@ -152,12 +162,16 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
                                 did_you_mean(pair.substr(0, eq), model.spellings())));
       }
       int column = take(find_named(header, pair.substr(eq + 1), "--stage-time", file));
+      if (ref.index == StageRef::churned) {
+        schema.churned = column;
+        continue;
+      }
       schema.stage_times.push_back({column, ref.index});
     }
     for (std::size_t i = 0; i < header.size(); ++i) {
       if (taken[i]) continue;
       StageRef ref = model.resolve_column(header[i]);
-      if (ref.index != StageRef::unknown) {
+      if (ref.index != StageRef::unknown && ref.index != StageRef::churned) {
         schema.stage_times.push_back({take(static_cast<int>(i)), ref.index});
       }
     }
@@ -177,9 +191,18 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
     }
   }
   for (const auto& by : spec.by) schema.segments.push_back(find_named(header, by, "--by", file));
+  if (!spec.probability.empty() && spec.probability != "none") {
+    schema.probability = find_named(header, spec.probability, "--probability-column", file);
+  } else if (spec.find_probability && spec.probability.empty()) {
+    schema.probability = find_role(normalized, kProbabilityNames, taken);
+  }
+  if (schema.probability >= 0) {
+    schema.probability_percent = header[static_cast<std::size_t>(schema.probability)].find('%') != std::string::npos;
+  }
 
   // A column used by name must be the only one with that name; unused duplicates are fine.
-  std::vector<int> used{schema.id, schema.stage, schema.time, schema.status, schema.created, schema.closed};
+  std::vector<int> used{schema.id,      schema.stage,   schema.time,    schema.status,
+                        schema.created, schema.closed,  schema.churned, schema.probability};
   for (const auto& st : schema.stage_times) used.push_back(st.column);
   for (int column : schema.segments) used.push_back(column);
   for (int column : used) {
@@ -199,7 +222,7 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
 EventExtractor::EventExtractor(const Schema& schema, const StageModel& model, bool strict_stages,
                                const TimeFormat& format, const Zone* zone)
     : schema_(schema), model_(model), strict_stages_(strict_stages) {
-  std::vector<int> columns{schema_.time, schema_.created, schema_.closed};
+  std::vector<int> columns{schema_.time, schema_.created, schema_.closed, schema_.churned};
   for (const auto& st : schema_.stage_times) columns.push_back(st.column);
   for (int column : columns) {
     if (column >= 0) readers_.emplace(column, TimeReader(format, zone));
@@ -234,19 +257,29 @@ void EventExtractor::count_unknown(std::string_view value, std::string_view file
 std::unique_ptr<EventExtractor> EventExtractor::clone() const {
   auto copy = std::make_unique<EventExtractor>(*this);
   if (schema_.time >= 0) copy->time_reader_ = &copy->readers_.at(schema_.time);
-  copy->unknown_.clear();
+  copy->take_facts();
   return copy;
 }
 
-std::map<std::string, EventExtractor::UnknownStage, std::less<>> EventExtractor::take_unknown_stages() {
-  return std::exchange(unknown_, {});
+EventExtractor::Facts EventExtractor::take_facts() {
+  Facts facts;
+  facts.unknown = std::exchange(unknown_, {});
+  facts.churned = std::exchange(churned_, {});
+  facts.probabilities = std::exchange(probabilities_, {});
+  facts.invalid_probabilities = std::exchange(invalid_probabilities_, 0);
+  facts.first_invalid_probability = std::exchange(first_invalid_probability_, {});
+  return facts;
 }
 
-void EventExtractor::merge_unknown_stages(std::map<std::string, UnknownStage, std::less<>> later) {
-  for (auto& [value, u] : later) {
+void EventExtractor::merge_facts(Facts later) {
+  for (auto& [value, u] : later.unknown) {
     auto [it, added] = unknown_.try_emplace(value, u);
-    if (!added) it->second.rows += u.rows;
+    if (!added) it->second.rows += u.rows;  // the first row stays the earlier part's
   }
+  for (const auto& [id, time] : later.churned) note_churn(id, time);
+  for (const auto& [id, v] : later.probabilities) keep_probability(id, v);
+  if (invalid_probabilities_ == 0) first_invalid_probability_ = std::move(later.first_invalid_probability);
+  invalid_probabilities_ += later.invalid_probabilities;
 }
 
 int EventExtractor::resolve_stage(std::string_view value, const Record& record,
@@ -312,6 +345,11 @@ void EventExtractor::add_snapshot(const Record& record, std::string_view file, R
   Timestamp closed = schema_.closed >= 0 ? read_time(record, schema_.closed, file, out) : kNoTime;
   if (out.pending_column >= 0) return;  // resolve nothing until every date can be read
   auto add_outcome = [&](int ref) {
+    if (ref == StageRef::churned) {
+      // A churned deal was won first.
+      note_churn(out.id, kNoTime);
+      ref = model_.won();
+    }
     if (ref == StageRef::unknown || has(ref)) return;
     bool outcome = ref == model_.won() || ref == StageRef::lost;
     out.items.push_back({ref, outcome ? closed : kNoTime});
@@ -321,7 +359,7 @@ void EventExtractor::add_snapshot(const Record& record, std::string_view file, R
   if (schema_.status >= 0) {
     auto status = trim_blanks(record.fields[static_cast<std::size_t>(schema_.status)]);
     int ref = status.empty() ? StageRef::unknown : model_.resolve(status).index;
-    if (ref == model_.won() || ref == StageRef::lost) add_outcome(ref);
+    if (ref == model_.won() || ref == StageRef::lost || ref == StageRef::churned) add_outcome(ref);
   }
   int furthest = 0;
   for (const Evidence& e : out.items) furthest = std::max(furthest, e.stage);
@@ -373,8 +411,12 @@ void EventExtractor::extract(const Record& record, std::string_view file, RowEvi
         out.reported = "unknown stage";
         return;
       }
-      out.items.push_back({stage, t});
       out.touch = t;
+      if (stage == StageRef::churned) {
+        note_churn(out.id, t);  // used, but no stage evidence: churn changes no funnel number
+        break;
+      }
+      out.items.push_back({stage, t});
       break;
     }
     case Shape::wide:
@@ -392,6 +434,50 @@ void EventExtractor::extract(const Record& record, std::string_view file, RowEvi
       break;
     }
   }
+  if (!out.reported.empty()) return;
+  if (schema_.churned >= 0) {
+    Timestamp t = read_time(record, schema_.churned, file, out);
+    if (out.pending_column >= 0) return;
+    if (!trim_blanks(record.fields[static_cast<std::size_t>(schema_.churned)]).empty()) note_churn(out.id, t);
+  }
+  if (schema_.probability >= 0) note_probability(record, file, out);
+}
+
+void EventExtractor::note_churn(std::string_view id, Timestamp time) {
+  auto it = churned_.find(id);
+  if (it == churned_.end()) {
+    churned_.emplace(std::string(id), time);
+  } else if (time != kNoTime && (it->second == kNoTime || time < it->second)) {
+    it->second = time;  // the earliest known churn
+  }
+}
+
+void EventExtractor::note_probability(const Record& record, std::string_view file, const RowEvidence& out) {
+  const auto column = static_cast<std::size_t>(schema_.probability);
+  std::string_view cell = column < record.fields.size() ? record.fields[column] : std::string_view();
+  ParsedProbability p = read_probability(cell, schema_.probability_percent);
+  if (p.status == ParsedProbability::Status::invalid) {
+    if (invalid_probabilities_++ == 0) {
+      first_invalid_probability_ = fmt::format("{}{} {}", where({file, record.line, schema_.header[column]}), p.problem,
+                                               quote_cell(trim_blanks(cell)));
+    }
+    return;
+  }
+  if (p.status != ParsedProbability::Status::ok) return;
+  keep_probability(out.id, TimedValue{p.value, out.touch});
+}
+
+void EventExtractor::keep_probability(std::string_view id, TimedValue v) {
+  // As for amounts: the latest row wins, untimed rows lose to timed ones, equal times keep the
+  // larger value, so the row order never matters.
+  auto it = probabilities_.find(id);
+  if (it == probabilities_.end()) {
+    probabilities_.emplace(std::string(id), v);
+    return;
+  }
+  TimedValue& kept = it->second;
+  bool later = v.time != kNoTime && (kept.time == kNoTime || v.time > kept.time);
+  if (later || (v.time == kept.time && v.value > kept.value)) kept = v;
 }
 
 bool same_header(const std::vector<std::string>& a, const std::vector<std::string>& b) {

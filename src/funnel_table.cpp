@@ -17,6 +17,7 @@ struct Accumulator {
   std::vector<double> won_amounts;
   double open_pipeline = 0;
   std::uint64_t open_opportunities = 0;
+  std::uint64_t churned = 0, churned_not_won = 0;
 
   explicit Accumulator(std::size_t n)
       : furthest(n), lost(n), open(n), stalled(n), to_next(n), from_entry(n) {}
@@ -43,6 +44,8 @@ void merge(Accumulator& to, const Accumulator& from) {
   append(to.won_amounts, from.won_amounts);
   to.open_pipeline += from.open_pipeline;
   to.open_opportunities += from.open_opportunities;
+  to.churned += from.churned;
+  to.churned_not_won += from.churned_not_won;
 }
 
 void merge(DataQuality& to, const DataQuality& from) {
@@ -65,7 +68,7 @@ std::optional<double> ratio(std::uint64_t a, std::uint64_t b) {
   return static_cast<double>(a) / static_cast<double>(b);
 }
 
-SegmentTable finish(std::string label, Accumulator& acc, const StageModel& model, bool money) {
+SegmentTable finish(std::string label, Accumulator& acc, const StageModel& model, bool money, bool churn) {
   const std::size_t n = acc.furthest.size();
   SegmentTable table;
   table.label = std::move(label);
@@ -134,6 +137,14 @@ SegmentTable finish(std::string label, Accumulator& acc, const StageModel& model
       m.sales_velocity = static_cast<double>(m.open_opportunities) * *m.average_deal * *o.win_rate / o.cycle.median;
     }
   }
+  if (churn) {
+    Retention& r = o.retention;
+    r.present = true;
+    r.churned = acc.churned;
+    r.churned_not_won = acc.churned_not_won;
+    r.churn_rate = ratio(r.churned, o.won);
+    if (o.money.average_deal && r.churn_rate && *r.churn_rate > 0) r.ltv_estimate = *o.money.average_deal / *r.churn_rate;
+  }
   return table;
 }
 
@@ -193,7 +204,8 @@ DurationStats duration_stats(std::vector<Duration>& seconds) {
 
 FunnelTables build_tables(const LeadStore& store, const StageModel& model,
                           const std::vector<std::string>& labels, const FunnelOptions& options,
-                          const std::vector<std::uint32_t>* assignment, const std::vector<double>* amounts) {
+                          const std::vector<std::uint32_t>* assignment, const std::vector<double>* amounts,
+                          const ChurnTimes* churn) {
   FunnelTables out;
   const auto n = static_cast<std::size_t>(model.size());
   out.as_of = options.as_of != kNoTime ? options.as_of : store.latest();
@@ -258,6 +270,13 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model,
           Timestamp won = path.first[model.won()];
           if (won != kNoTime) acc.cycle.push_back(to_duration(won - path.entry));
         }
+        if (churn != nullptr && lead < churn->size() && churned_by((*churn)[lead], options)) {
+          if (path.status == LeadStatus::won) {
+            ++acc.churned;
+          } else {
+            ++acc.churned_not_won;
+          }
+        }
       };
       record(all);
       if (!labels.empty()) {
@@ -294,7 +313,7 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model,
     tally(0, total, all, by_segment, quality);
   }
 
-  out.segments.push_back(finish("(all)", all, model, amounts != nullptr));
+  out.segments.push_back(finish("(all)", all, model, amounts != nullptr, churn != nullptr));
   std::vector<std::size_t> order(labels.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return labels[a] < labels[b]; });
@@ -302,7 +321,7 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model,
     if (by_segment[s].furthest.empty()) continue;
     std::uint64_t leads = std::accumulate(by_segment[s].furthest.begin(), by_segment[s].furthest.end(), std::uint64_t{0});
     if (leads == 0) continue;  // labels seen only on rows that made no lead
-    out.segments.push_back(finish(labels[s], by_segment[s], model, amounts != nullptr));
+    out.segments.push_back(finish(labels[s], by_segment[s], model, amounts != nullptr, churn != nullptr));
   }
   // Each segment's step conversions against everyone else's.
   const SegmentTable& everyone = out.segments.front();

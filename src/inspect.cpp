@@ -285,6 +285,7 @@ struct Inspection {
     add_time(s.time, "time", "");
     add_time(s.created, "created", "");
     add_time(s.closed, "closed", "");
+    add_time(s.churned, "churned", "");
     for (const auto& st : s.stage_times) {
       add_time(st.column, "stage_time", st.stage == StageRef::lost ? std::string("lost")
                                                                     : model.stages()[static_cast<std::size_t>(st.stage)].name);
@@ -359,6 +360,7 @@ struct Inspection {
       }
       return !value.empty();
     };
+    if (s.churned >= 0) read_time(time_column(s.churned), record, file);
     if (s.shape == Shape::long_log) {
       if (stage_value()) read_time(time_column(s.time), record, file);
       return;
@@ -440,6 +442,7 @@ struct Inspection {
 
   static std::string ref_name(const StageModel& m, StageRef ref) {
     if (ref.index == StageRef::lost) return "lost";
+    if (ref.index == StageRef::churned) return "churned";
     if (ref.index == StageRef::unknown) return "unknown";
     return m.stages()[static_cast<std::size_t>(ref.index)].name;
   }
@@ -863,6 +866,7 @@ struct Inspection {
     set(s.status, "status");
     set(s.created, "created");
     set(s.closed, "closed");
+    set(s.churned, "churned");
     for (const auto& st : s.stage_times) set(st.column, "stage_time", ref_name(StageRef{st.stage}));
     for (int c : s.segments) set(c, "segment");
     return out;

@@ -266,6 +266,8 @@ void render_explain(const Report& report, std::string_view id, std::ostream& out
       out << "      not used: " << row.reported << '\n';
       continue;
     }
+    // The one used row without stage evidence: a churned customer.
+    if (row.evidence.empty()) out << "      churned (an outcome after won, for retention; not a stage)\n";
     for (const Evidence& e : row.evidence) {
       std::string what = e.stage >= 0 ? "entered " + stages[static_cast<std::size_t>(e.stage)].name : "lost";
       out << "      " << what << (e.time == kNoTime ? " (time unknown)" : " at " + format_timestamp(e.time)) << '\n';
@@ -329,6 +331,16 @@ void render_explain(const Report& report, std::string_view id, std::ostream& out
     out << fmt::format("  counted: reached {} of {} stages; dropped after {} ({})\n", path.furthest + 1, stages.size(), furthest, status);
   } else {
     out << "  counted: reached every stage\n";
+  }
+  if (lead < report.churn.size() && report.churn[lead]) {
+    const std::string at = *report.churn[lead] == kNoTime ? "an unknown time" : format_timestamp(*report.churn[lead]);
+    if (path.status != LeadStatus::won) {
+      out << "  churn: ignored, the lead is not won\n";
+    } else if (!churned_by(report.churn[lead], o)) {
+      out << fmt::format("  churn: at {}, after --as-of: not counted yet\n", at);
+    } else {
+      out << fmt::format("  churn: at {}, counted in retention (the lead still counts as won)\n", at);
+    }
   }
   if (!report.labels.empty()) out << "  segment: " << terminal_safe(segment_of(report, lead)) << " (first touch)\n";
 }

@@ -355,7 +355,7 @@ struct Reader {
     InputCounts counts;
     std::vector<Reject> rejects;
     std::deque<PendingRow> pending;
-    std::map<std::string, EventExtractor::UnknownStage, std::less<>> unknown;
+    EventExtractor::Facts facts;  ///< unknown stages, churn, lead probabilities
     std::uint64_t dst_gaps = 0, dst_overlaps = 0;
     std::exception_ptr error;  ///< what stopped the piece (raised when its turn comes)
     Piece piece;               ///< its text, to read again if it began inside a record
@@ -401,7 +401,7 @@ struct Reader {
       for (auto& label : batch.new_labels) r.labels.push_back(std::move(label));
       batch.new_labels.clear();
     }
-    r.unknown = extractor->take_unknown_stages();
+    r.facts = extractor->take_facts();
     r.pending = std::exchange(pending, {});
     r.dst_gaps = extractor->dst_gaps() - gaps;
     r.dst_overlaps = extractor->dst_overlaps() - overlaps;
@@ -433,7 +433,7 @@ struct Reader {
     input.trailing_delimiters += r.counts.trailing_delimiters;
     for (const auto& [reason, count] : r.counts.reported_by_reason) input.reported_by_reason[reason] += count;
     for (const Reject& reject : r.rejects) rejected(file.name(), reject);
-    extractor->merge_unknown_stages(std::move(r.unknown));
+    extractor->merge_facts(std::move(r.facts));
     piece_dst_gaps += r.dst_gaps;
     piece_dst_overlaps += r.dst_overlaps;
     // The piece's label numbers become the report's, new labels numbered in input order.
@@ -711,7 +711,7 @@ void build_trend(Report& report, const LeadStore& store, const ReportOptions& op
 
 /// --top N: the N segments with the most leads keep their label, the rest become "(other)".
 FunnelTables build_top_tables(const LeadStore& store, const StageModel& model, const std::vector<std::string>& labels,
-                              const ReportOptions& options, const std::vector<double>* amounts) {
+                              const ReportOptions& options, const std::vector<double>* amounts, const ChurnTimes* churn) {
   std::vector<std::uint64_t> leads(labels.size());
   for (std::uint32_t lead = 0; lead < store.size(); ++lead) {
     if (judge_lead(store, lead, options.funnel, kNoTime).excluded == Exclusion::none) ++leads[store.segment(lead)];
@@ -735,12 +735,35 @@ FunnelTables build_top_tables(const LeadStore& store, const StageModel& model, c
   kept.emplace_back("(other)");
   std::vector<std::uint32_t> assignment(store.size());
   for (std::uint32_t lead = 0; lead < store.size(); ++lead) assignment[lead] = remap[store.segment(lead)];
-  FunnelTables tables = build_tables(store, model, kept, options.funnel, &assignment, amounts);
+  FunnelTables tables = build_tables(store, model, kept, options.funnel, &assignment, amounts, churn);
   // "(other)" goes last, after the kept labels in byte order.
   auto other = std::find_if(tables.segments.begin() + 1, tables.segments.end(),
                             [](const SegmentTable& t) { return t.label == "(other)"; });
   if (other != tables.segments.end()) std::rotate(other, other + 1, tables.segments.end());
   return tables;
+}
+
+/// Churn and own probabilities, which the extractor kept by lead id, by lead index.
+void collect_side_evidence(Report& report, const EventExtractor& extractor, Diagnostics& diagnostics) {
+  const LeadStore& store = *report.store;
+  if (extractor.churn_evidence()) {
+    report.churn.assign(store.size(), std::nullopt);
+    for (const auto& [id, time] : extractor.churned()) {
+      if (auto lead = store.find(id)) report.churn[*lead] = time;
+    }
+  }
+  if (!extractor.probabilities().empty()) {
+    report.probabilities.assign(store.size(), std::numeric_limits<double>::quiet_NaN());
+    for (const auto& [id, p] : extractor.probabilities()) {
+      if (auto lead = store.find(id)) report.probabilities[*lead] = p.value;
+    }
+  }
+  report.input.invalid_probabilities = extractor.invalid_probabilities();
+  if (extractor.invalid_probabilities() > 0) {
+    const std::uint64_t n = extractor.invalid_probabilities();
+    diagnostics.warn(fmt::format("{}; {} probabilit{} not used (those leads fall back to their stage's probability)",
+                                 extractor.first_invalid_probability(), n, n == 1 ? "y" : "ies"));
+  }
 }
 
 /// --spend: reads source,cost rows (several rows of a source, e.g. one per period, add up).
@@ -930,14 +953,16 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
     }
   }
   const std::vector<double>* amounts = options.amount.empty() ? nullptr : &report.amounts;
+  collect_side_evidence(report, *reader.extractor, diagnostics);
+  const ChurnTimes* churn = report.churn.empty() ? nullptr : &report.churn;
   report.header = reader.schema.header;
   report.labels = labels;
   report.kind = options.kind;
   report.every = options.every;
   if (options.kind == ReportKind::funnel && options.top_segments > 0 && labels.size() > options.top_segments) {
-    report.tables = build_top_tables(store, report.model, labels, options, amounts);
+    report.tables = build_top_tables(store, report.model, labels, options, amounts, churn);
   } else if (options.kind == ReportKind::funnel) {
-    report.tables = build_tables(store, report.model, labels, options.funnel, nullptr, amounts);
+    report.tables = build_tables(store, report.model, labels, options.funnel, nullptr, amounts, churn);
   } else if (options.kind == ReportKind::cohorts) {
     build_cohorts(report, store, options);
   } else {

@@ -17,6 +17,9 @@ struct Preset {
 };
 
 const std::vector<std::string> kLostCommon = {"lost", "closed lost", "disqualified", "unqualified"};
+// Not "cancelled" alone: a cancelled deal is lost, a cancelled customer churned.
+const std::vector<std::string> kChurned = {"churned", "churn", "churned customer", "cancelled customer",
+                                           "canceled customer"};
 
 std::vector<Preset> presets() {
   using S = Section;
@@ -96,6 +99,8 @@ std::string normalize_name(std::string_view text) {
   }
   return out;
 }
+
+const std::vector<std::string>& StageModel::churned_values() { return kChurned; }
 
 std::vector<std::string> StageModel::preset_names() {
   std::vector<std::string> names;
@@ -203,6 +208,10 @@ StageModel StageModel::build(const StageModelSpec& spec) {
   for (const auto& lost : preset->lost) {
     if (model.lookup_.count(normalize_name(lost)) == 0) add(lost, StageRef::lost);
   }
+  // A stage or lost value the user named "churned" keeps that meaning.
+  for (const auto& churned : kChurned) {
+    if (model.lookup_.count(normalize_name(churned)) == 0) add(churned, StageRef::churned);
+  }
   return model;
 }
 
@@ -234,6 +243,9 @@ std::vector<std::string> StageModel::spellings() const {
     for (const auto& alias : stage.aliases) out.push_back(alias);
   }
   for (const auto& lost : lost_) out.push_back(lost);
+  for (const auto& churned : kChurned) {
+    if (resolve(churned).index == StageRef::churned) out.push_back(churned);
+  }
   return out;
 }
 

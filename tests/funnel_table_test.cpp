@@ -182,3 +182,76 @@ TEST_SUITE("funnel_table") {
     CHECK(h[2] + h[3] + h[4] + h[5] + h[6] == 0);
   }
 }
+
+TEST_SUITE("funnel_table") {
+  // lead -> won, amounts and churn per lead:
+  //   A: lead d0, won d10, 100, churned d50
+  //   B: lead d0, won d12, 300, no churn
+  //   C: lead d1, won d20, 200, churned at an unknown time
+  //   D: lead d2, won d30, 400, churned d200
+  //   E: lead d3, open,    -,   churned d40   -> churn evidence on a lead not won: ignored
+  //   F: lead d4, lost d5
+  // won 4, average deal (100 + 300 + 200 + 400) / 4 = 250.
+  // No --as-of: churned A, C, D = 3; churn rate 3 / 4 = 0.75; LTV 250 / 0.75 = 333.33.
+  // --as-of d100: D's churn is later, so churned A, C = 2; rate 2 / 4 = 0.5; LTV 250 / 0.5 = 500.
+  TEST_CASE("retention: churned won leads, churn rate and a lifetime value estimate, hand-checked") {
+    StageModelSpec spec;
+    spec.stages = {"lead,won"};
+    StageModel model = StageModel::build(spec);
+    LeadStore store(2);
+    auto add = [&](const char* id, int stage, Timestamp t) { store.add(store.intern(id), stage, t); };
+    add("A", 0, 0), add("A", 1, 10 * day);
+    add("B", 0, 0), add("B", 1, 12 * day);
+    add("C", 0, 1 * day), add("C", 1, 20 * day);
+    add("D", 0, 2 * day), add("D", 1, 30 * day);
+    add("E", 0, 3 * day);
+    add("F", 0, 4 * day), add("F", lost, 5 * day);
+    const double none = std::nan("");
+    std::vector<double> amounts{100, 300, 200, 400, none, none};
+    ChurnTimes churn{50 * day, std::nullopt, kNoTime, 200 * day, 40 * day, std::nullopt};
+
+    auto t = build_tables(store, model, {}, FunnelOptions{}, nullptr, &amounts, &churn);
+    const Retention& r = t.segments[0].overall.retention;
+    CHECK(r.present);
+    CHECK(r.churned == 3);
+    CHECK(r.churned_not_won == 1);
+    CHECK(*r.churn_rate == doctest::Approx(0.75));
+    CHECK(*r.ltv_estimate == doctest::Approx(250.0 / 0.75));
+
+    FunnelOptions as_of;
+    as_of.as_of = 100 * day;
+    const Retention later = build_tables(store, model, {}, as_of, nullptr, &amounts, &churn).segments[0].overall.retention;
+    CHECK(later.churned == 2);
+    CHECK(later.churned_not_won == 1);
+    CHECK(*later.churn_rate == doctest::Approx(0.5));
+    CHECK(*later.ltv_estimate == doctest::Approx(500));
+
+    // No amounts, or nobody churned: the estimate is absent, never infinite or NaN.
+    CHECK_FALSE(build_tables(store, model, {}, FunnelOptions{}, nullptr, nullptr, &churn).segments[0].overall.retention.ltv_estimate);
+    ChurnTimes nobody(6);
+    const Retention zero = build_tables(store, model, {}, FunnelOptions{}, nullptr, &amounts, &nobody).segments[0].overall.retention;
+    CHECK(zero.present);
+    CHECK(zero.churned == 0);
+    CHECK(*zero.churn_rate == 0);
+    CHECK_FALSE(zero.ltv_estimate);
+    // Without churn evidence there is no retention at all.
+    CHECK_FALSE(build_tables(store, model, {}, FunnelOptions{}, nullptr, &amounts).segments[0].overall.retention.present);
+  }
+
+  TEST_CASE("churn changes no funnel number: a churned customer still reached customer") {
+    StageModelSpec spec;
+    spec.stages = {"lead,won"};
+    StageModel model = StageModel::build(spec);
+    LeadStore store(2);
+    auto add = [&](const char* id, int stage, Timestamp t) { store.add(store.intern(id), stage, t); };
+    add("A", 0, 0), add("A", 1, 10 * day);
+    add("B", 0, 0);
+    ChurnTimes churn{5 * day, 3 * day};
+    auto with = build_tables(store, model, {}, FunnelOptions{}, nullptr, nullptr, &churn).segments[0];
+    auto without = build_tables(store, model, {}, FunnelOptions{}).segments[0];
+    CHECK(with.overall.won == 1);
+    CHECK(with.overall.won == without.overall.won);
+    CHECK(with.overall.open + with.overall.stalled == without.overall.open + without.overall.stalled);
+    for (std::size_t k = 0; k < with.stages.size(); ++k) CHECK(with.stages[k].reached == without.stages[k].reached);
+  }
+}

@@ -109,3 +109,53 @@ TEST_SUITE("invariance") {
     CHECK(cut.failed());
   }
 }
+
+TEST_SUITE("invariance") {
+  TEST_CASE("churn rows change no funnel number, only add the retention columns") {
+    std::string with = funnel::test::read_file("examples/subscriptions.csv"), without;
+    std::size_t churn_rows = 0;
+    for (std::size_t begin = 0; begin < with.size();) {
+      std::size_t end = with.find('\n', begin) + 1;
+      std::string line = with.substr(begin, end - begin);
+      bool churn = line.find(",churned,") != std::string::npos || line.find(",Cancelled Customer,") != std::string::npos;
+      churn_rows += churn;
+      if (!churn) without += line;
+      begin = end;
+    }
+    REQUIRE(churn_rows == 2);
+    TempFile plain(without);
+    for (const char* threads : {"1", "2"}) {
+      auto a = run_cli({"report", "-f", "csv", "--by", "plan", "--amount", "amount", "--threads", threads, "examples/subscriptions.csv"});
+      auto b = run_cli({"report", "-f", "csv", "--by", "plan", "--amount", "amount", "--threads", threads, plain.path()});
+      REQUIRE(a.rc == 0);
+      REQUIRE(b.rc == 0);
+      // Drop the three retention columns from every line of the churn run.
+      std::string trimmed;
+      for (std::size_t begin = 0; begin < a.out.size();) {
+        std::size_t end = a.out.find('\n', begin);
+        std::string line = a.out.substr(begin, end - begin);
+        for (int i = 0; i < 3; ++i) line.resize(line.rfind(','));
+        trimmed += line + '\n';
+        begin = end + 1;
+      }
+      CHECK(trimmed == b.out);
+      CHECK(a.out.find(",churned,churn_rate,ltv_estimate\n") != std::string::npos);
+      CHECK(b.out.find("churned") == std::string::npos);
+    }
+  }
+
+  TEST_CASE("a snapshot deal whose stage or status says churned was won, and churned") {
+    const std::string csv =
+        "deal_id,stage,status,created_at,closed_at\n"
+        "1,opportunity,open,2024-01-01,\n"
+        "2,customer,won,2024-01-02,2024-01-20\n"
+        "3,Churned,,2024-01-03,2024-01-25\n"
+        "4,customer,churned,2024-01-04,2024-01-28\n";
+    auto r = run_cli({"report", "-f", "json", "--shape", "snapshot", "-"}, csv);
+    REQUIRE(r.rc == 0);
+    CHECK(r.out.find("\"overall\": {\"leads\": 4, \"won\": 3, \"lost\": 0, \"open\": 1,") != std::string::npos);
+    CHECK(r.out.find("\"retention\": {\"churned\": 2, \"churn_rate\": 0.666667, \"ltv_estimate\": null, \"churned_not_won\": 0}") !=
+          std::string::npos);
+    CHECK(r.err.empty());
+  }
+}

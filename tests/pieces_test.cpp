@@ -35,9 +35,9 @@ struct SmallPieces {
 /// repeated header, unknown stages, empty ids and several sources.
 std::string tricky_export(int leads, unsigned seed) {
   std::mt19937 rng(seed);
-  const char* stages[] = {"lead", "MQL", "sql", "Opportunity", "Closed Won", "Closed Lost", "Nurture"};
+  const char* stages[] = {"lead", "MQL", "sql", "Opportunity", "Closed Won", "Closed Lost", "Nurture", "churned"};
   const char* sources[] = {"google", "linkedin", "", "webinar", "partner \"A\""};
-  std::string out = "lead_id,stage,timestamp,source,note\n";
+  std::string out = "lead_id,stage,timestamp,source,note,probability\n";
   for (int i = 0; i < leads; ++i) {
     long t = 1700000000L + static_cast<long>(rng() % 5000000);
     std::string id = rng() % 97 == 0 ? "" : fmt::format("L{}", i * 7919 % 100003);
@@ -56,8 +56,9 @@ std::string tricky_export(int leads, unsigned seed) {
         case 2: note = "\"\""; break;
         default: note = "plain"; break;
       }
-      const char* stage = stages[rng() % 7];
-      out += fmt::format("{},{},{},{},{}", id, stage, when, source, note);
+      const char* stage = stages[rng() % 8];
+      const char* probability[] = {"", "60%", "0.25", "7", "150", "n/a"};
+      out += fmt::format("{},{},{},{},{},{}", id, stage, when, source, note, probability[rng() % 6]);
       switch (rng() % 40) {
         case 0: out += ",\n"; break;       // trailing delimiter
         case 1: out += "\r\n"; break;      // CRLF
@@ -65,7 +66,7 @@ std::string tricky_export(int leads, unsigned seed) {
         default: out += '\n'; break;
       }
     }
-    if (i == leads / 2) out += "lead_id,stage,timestamp,source,note\n";  // two exports concatenated
+    if (i == leads / 2) out += "lead_id,stage,timestamp,source,note,probability\n";  // two exports concatenated
   }
   return out;
 }
@@ -106,6 +107,9 @@ TEST_SUITE("pieces") {
     same_as_one_thread({"report", "-f", "csv", "--count", "ordered", "-"}, input);
     same_as_one_thread({"leads", "-f", "csv", "-"}, input);
     same_as_one_thread({"paths", "-"}, input);
+    // Facts kept by lead id beside the rows: churned customers, each lead's own probability.
+    CHECK(one.out.find("\"churned\"") != std::string::npos);
+    same_as_one_thread({"forecast", "-f", "json", "-"}, input);
   }
 
   TEST_CASE("a file is cut into pieces as stdin is") {
@@ -131,11 +135,11 @@ TEST_SUITE("pieces") {
 
   TEST_CASE("an error far into the input is the one a single thread reports") {
     std::string good = tricky_export(600, 5);
-    same_as_one_thread({"report", "-"}, good + "L9,lead,2024-01-01T00:00:00Z,google\n" + good);        // field count
-    same_as_one_thread({"report", "-"}, good + "L9,lead,2024-13-01T00:00:00Z,google,x\n" + good);      // bad date
-    same_as_one_thread({"report", "-"}, good + "L9,lead,2024-01-01T00:00:00Z,google,\"open\n" + "x\n");  // unclosed quote
-    same_as_one_thread({"report", "--strict-stages", "-"}, good);                                      // unknown stage
-    same_as_one_thread({"report", "-"}, good + "L9,lead,2024-01-01T00:00:00Z,caf\xe9,x\n" + good);     // invalid UTF-8
+    same_as_one_thread({"report", "-"}, good + "L9,lead,2024-01-01T00:00:00Z,google,x\n" + good);        // field count
+    same_as_one_thread({"report", "-"}, good + "L9,lead,2024-13-01T00:00:00Z,google,x,\n" + good);      // bad date
+    same_as_one_thread({"report", "-"}, good + "L9,lead,2024-01-01T00:00:00Z,google,x,\"open\n" + "x\n");  // unclosed quote
+    same_as_one_thread({"report", "--strict-stages", "-"}, good);                                        // unknown stage
+    same_as_one_thread({"report", "-"}, good + "L9,lead,2024-01-01T00:00:00Z,caf\xe9,x,\n" + good);     // invalid UTF-8
   }
 
   TEST_CASE("slash dates settled late in the input are read as one thread reads them") {

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "funnel/diagnostics.h"
 #include "funnel/stage_model.h"
 
@@ -121,5 +123,30 @@ TEST_SUITE("stage_model") {
     spec = {};
     spec.stages = {"only"};
     CHECK(usage_error(spec) == "a funnel needs at least two stages");
+  }
+
+  TEST_CASE("churned values are an outcome after won, not a stage, in values and column names") {
+    auto m = preset("default");
+    CHECK(m.resolve("churned").index == StageRef::churned);
+    CHECK(m.resolve("Churn").index == StageRef::churned);
+    CHECK(m.resolve("Cancelled Customer").index == StageRef::churned);
+    CHECK(m.resolve("canceled_customer").index == StageRef::churned);
+    CHECK(m.resolve("cancelled").index == StageRef::unknown);  // a cancelled deal may be lost: not guessed
+    CHECK(m.resolve_column("churned_at").index == StageRef::churned);
+    CHECK(m.resolve_column("Churn Date").index == StageRef::churned);
+    CHECK(m.size() == 5);  // no stage was added
+    auto spellings = m.spellings();
+    CHECK(std::find(spellings.begin(), spellings.end(), "churned") != spellings.end());
+  }
+
+  TEST_CASE("a user stage or lost value named churned keeps that meaning") {
+    StageModelSpec spec;
+    spec.stages = {"trial,paying,churned"};
+    CHECK(StageModel::build(spec).resolve("churned").index == 2);
+    spec = {};
+    spec.lost = {"churn"};
+    auto m = StageModel::build(spec);
+    CHECK(m.resolve("churn").index == StageRef::lost);
+    CHECK(m.resolve("churned").index == StageRef::churned);
   }
 }

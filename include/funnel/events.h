@@ -66,6 +66,8 @@ struct ColumnSpec {
   std::string id, stage, time;          ///< header names
   std::vector<std::string> stage_times; ///< "STAGE=COLUMN"
   std::vector<std::string> by;          ///< segment columns
+  std::string probability;              ///< --probability-column; "none": do not look for one
+  bool find_probability = false;        ///< funnel forecast: look for a probability column
 };
 
 /// Column indexes for each role; -1 when absent.
@@ -77,6 +79,9 @@ struct Schema {
   int status = -1;   ///< snapshot: open / won / lost
   int created = -1;  ///< snapshot: when the deal entered the first stage
   int closed = -1;   ///< snapshot: when a won or lost deal closed
+  int churned = -1;  ///< when a customer churned (churned_at, Churn Date)
+  int probability = -1;           ///< a lead's own win probability (forecast)
+  bool probability_percent = false;  ///< the probability header says '%': every value is a percent
   struct StageTime {
     int column;
     int stage;  ///< stage index or StageRef::lost
@@ -137,19 +142,46 @@ class EventExtractor {
   /// Unknown stage values with their counts, in byte order.
   const std::map<std::string, UnknownStage, std::less<>>& unknown_stages() const { return unknown_; }
 
+  /// Evidence about a lead that is not a stage, kept by lead id beside the rows' evidence:
+  /// lead ids with a churned row or churn date, with the earliest churn time (kNoTime: unknown).
+  const StringMap<Timestamp>& churned() const { return churned_; }
+  /// Whether the input can say a customer churned: a churn date column or a churned row.
+  bool churn_evidence() const { return schema_.churned >= 0 || !churned_.empty(); }
+  /// A lead's own win probability (0 to 1) and the time of the row that gave it.
+  struct TimedValue {
+    double value = 0;
+    Timestamp time = kNoTime;
+  };
+  /// Lead ids with a probability cell: the value of the latest row that has one.
+  const StringMap<TimedValue>& probabilities() const { return probabilities_; }
+  /// Probability cells that are not a usable value, and the first one's message.
+  std::uint64_t invalid_probabilities() const { return invalid_probabilities_; }
+  const std::string& first_invalid_probability() const { return first_invalid_probability_; }
+
+  /// What rows said beyond their evidence: unknown stages, churn, lead probabilities.
+  struct Facts {
+    std::map<std::string, UnknownStage, std::less<>> unknown;
+    StringMap<Timestamp> churned;
+    StringMap<TimedValue> probabilities;
+    std::uint64_t invalid_probabilities = 0;
+    std::string first_invalid_probability;
+  };
   /// A copy for parsing pieces of the same input on another thread: what was learned so far
-  /// (stage spellings, time formats; day/month orders stay shared), no unknown stages yet.
+  /// (stage spellings, time formats; day/month orders stay shared), no facts yet.
   std::unique_ptr<EventExtractor> clone() const;
-  /// Hands over the unknown stages seen since the last call (a piece's).
-  std::map<std::string, UnknownStage, std::less<>> take_unknown_stages();
-  /// Adds the unknown stages of a later part of the input.
-  void merge_unknown_stages(std::map<std::string, UnknownStage, std::less<>> later);
+  /// Hands over the facts gathered since the last call (a piece's).
+  Facts take_facts();
+  /// Adds the facts of a later part of the input (each rule is independent of row order).
+  void merge_facts(Facts later);
 
  private:
   void add_snapshot(const Record& record, std::string_view file, RowEvidence& out);
   int resolve_stage(std::string_view value, const Record& record, std::string_view file);
   void count_unknown(std::string_view value, std::string_view file, std::uint64_t line);
   Timestamp read_time(const Record& record, int column, std::string_view file, RowEvidence& out);
+  void note_churn(std::string_view id, Timestamp time);
+  void note_probability(const Record& record, std::string_view file, const RowEvidence& out);
+  void keep_probability(std::string_view id, TimedValue v);
 
   const Schema& schema_;
   const StageModel& model_;
@@ -160,6 +192,10 @@ class EventExtractor {
   std::string segment_scratch_;
   std::unordered_map<int, TimeReader> readers_;  ///< one per time column
   TimeReader* time_reader_ = nullptr;            ///< the long shape's time column
+  StringMap<Timestamp> churned_;
+  StringMap<TimedValue> probabilities_;
+  std::uint64_t invalid_probabilities_ = 0;
+  std::string first_invalid_probability_;
 };
 
 }  // namespace funnel

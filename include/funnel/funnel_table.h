@@ -82,6 +82,17 @@ struct Spend {
   std::optional<double> roi;  ///< (won revenue - cost) / cost, with --amount
 };
 
+/// Customers who churned after they were won (with churn evidence in the data).
+struct Retention {
+  bool present = false;             ///< the data can say a customer churned
+  std::uint64_t churned = 0;        ///< won leads that churned by the as-of time
+  std::uint64_t churned_not_won = 0;  ///< counted leads with churn evidence that are not won (ignored)
+  std::optional<double> churn_rate;   ///< churned / won
+  /// average_deal / churn_rate (with --amount): a simple lifetime value estimate; undefined
+  /// when nobody churned or no won deal has an amount.
+  std::optional<double> ltv_estimate;
+};
+
 struct Overall {
   std::uint64_t leads = 0, won = 0, lost = 0, open = 0, stalled = 0;
   std::optional<double> win_rate;  ///< won / (won + lost)
@@ -89,6 +100,7 @@ struct Overall {
   std::uint64_t cycle_histogram[kCycleBuckets] = {};  ///< won leads by days entry -> won
   Money money;
   Spend spend;
+  Retention retention;
 };
 
 struct SegmentTable {
@@ -150,11 +162,23 @@ LeadVerdict judge_lead(const LeadStore& store, std::uint32_t lead, const FunnelO
 /// A lead left out of every segment (for `assignment`).
 inline constexpr std::uint32_t kNoSegment = 0xFFFFFFFF;
 
+/// Each lead's churn, when the data has churn evidence: the earliest churn time (kNoTime:
+/// unknown), or nullopt for a lead that did not churn.
+using ChurnTimes = std::vector<std::optional<Timestamp>>;
+
+/// Whether a lead's churn counts: churn after a given --as-of has not happened yet; without
+/// one every churn counts (the as-of time is the latest stage time, and a churn date may
+/// well be after it).
+inline bool churned_by(const std::optional<Timestamp>& churn, const FunnelOptions& options) {
+  return churn && (options.as_of == kNoTime || *churn == kNoTime || *churn <= options.as_of);
+}
+
 /// Builds the tables. `labels[s]` names segment s; with no breakdown pass an empty vector.
 /// Each lead's segment is store.segment(lead), or `(*assignment)[lead]` when given.
+/// `amounts` (NaN: none) add the money metrics, `churn` the retention metrics.
 FunnelTables build_tables(const LeadStore& store, const StageModel& model,
                           const std::vector<std::string>& labels, const FunnelOptions& options,
                           const std::vector<std::uint32_t>* assignment = nullptr,
-                          const std::vector<double>* amounts = nullptr);
+                          const std::vector<double>* amounts = nullptr, const ChurnTimes* churn = nullptr);
 
 }  // namespace funnel

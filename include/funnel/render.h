@@ -47,6 +47,8 @@ std::string text_cell(std::string_view text, char separator);
 std::string format_money(const std::optional<double>& value);
 /// The table and Markdown line of a segment's money metrics.
 std::string money_line(const Money& m);
+/// The table and Markdown line of a segment's retention metrics.
+std::string retention_line(const Overall& o);
 /// The table and Markdown line of a segment's spend metrics.
 std::string spend_line(const Report& report, const Spend& s);
 /// A JSON string literal of `text` (quotes, backslashes and control bytes escaped).

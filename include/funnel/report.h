@@ -64,6 +64,7 @@ struct InputCounts {
   std::uint64_t ids = 0;  ///< distinct lead ids seen
   std::uint64_t invalid_amounts = 0;  ///< --amount cells that are not a usable value
   std::uint64_t guessed_amounts = 0;  ///< "1,234" read before the column showed its decimal mark
+  std::uint64_t invalid_probabilities = 0;  ///< forecast: probability cells that are not a usable value
   char delimiter = ',';
   Shape shape = Shape::long_log;
 };
@@ -118,6 +119,8 @@ struct Report {
   std::vector<std::string> spend_unmatched;  ///< spend sources no segment has
   std::vector<std::string> segments_without_spend;  ///< segments with leads but no spend row
   std::vector<double> amounts;             ///< --amount: each lead's deal value, NaN when none
+  ChurnTimes churn;                        ///< each lead's churn; empty without churn evidence
+  std::vector<double> probabilities;       ///< forecast: each lead's own win probability, NaN when none
 };
 
 /// With two threads, the rows of a file read in order before the rest of it is cut into

@@ -1,5 +1,6 @@
-// The stage model: ordered stages in TOFU/MOFU/BOFU sections, their aliases, and the
-// terminal "lost" values. Built-in presets and user models resolve through the same code.
+// The stage model: ordered stages in TOFU/MOFU/BOFU sections, their aliases, the
+// terminal "lost" values and the "churned" values (an outcome after won, not a stage).
+// Built-in presets and user models resolve through the same code.
 #pragma once
 
 #include <string>
@@ -25,7 +26,9 @@ std::string normalize_name(std::string_view text);
 struct StageRef {
   static constexpr int lost = -1;
   static constexpr int unknown = -2;
-  int index = unknown;  ///< a stage index, or lost / unknown
+  /// A customer who cancelled: evidence for retention, never a funnel stage.
+  static constexpr int churned = -3;
+  int index = unknown;  ///< a stage index, or lost / unknown / churned
 };
 
 /// A user's changes to a preset, from flags or a config file.
@@ -48,13 +51,15 @@ class StageModel {
   /// Index of the last stage: reaching it means won.
   int won() const { return size() - 1; }
   const std::vector<std::string>& lost_values() const { return lost_; }
+  /// Values that mark a won lead as churned (churned, churn, cancelled customer, ...).
+  static const std::vector<std::string>& churned_values();
 
   /// Resolves a stage cell ("Marketing Qualified Lead", "closed lost").
   StageRef resolve(std::string_view value) const;
   /// Resolves a wide-shape column name ("mql_at", "Became a Lead Date",
   /// "hs_lifecyclestage_customer_date", "Deal - Won time"); unknown when it is not one.
   StageRef resolve_column(std::string_view header) const;
-  /// Every stage name and alias, for "did you mean".
+  /// Every stage name, alias, lost and churned value, for "did you mean".
   std::vector<std::string> spellings() const;
 
  private:

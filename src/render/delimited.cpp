@@ -35,7 +35,10 @@ std::string_view csv_header() {
 }
 
 void render_delimited(const Report& report, std::ostream& out, char separator) {
+  // Retention columns only when the data can say a customer churned, filled on the won stage's row.
+  const bool retention = report.tables.segments.front().overall.retention.present;
   std::string header(csv_header());
+  if (retention) header += ",churned,churn_rate,ltv_estimate";
   if (separator != ',') {
     for (char& c : header) {
       if (c == ',') c = separator;
@@ -60,7 +63,17 @@ void render_delimited(const Report& report, std::ostream& out, char separator) {
           << format_days(row.from_entry.mean, row.from_entry.count) << separator
           << (row.step_ci ? fmt::format("{:.6f}", row.step_ci->low) : "") << separator
           << (row.step_ci ? fmt::format("{:.6f}", row.step_ci->high) : "") << separator
-          << (row.vs_rest_p ? fmt::format("{:.6f}", *row.vs_rest_p) : "") << '\n';
+          << (row.vs_rest_p ? fmt::format("{:.6f}", *row.vs_rest_p) : "");
+      if (retention) {
+        const Retention& r = segment.overall.retention;
+        if (k + 1 == stages.size()) {
+          out << separator << r.churned << separator << format_rate(r.churn_rate) << separator
+              << (r.ltv_estimate ? fmt::format("{:.2f}", *r.ltv_estimate) : "");
+        } else {
+          out << separator << separator << separator;
+        }
+      }
+      out << '\n';
     }
   }
 }

@@ -119,6 +119,13 @@ void render_json(const Report& report, std::ostream& out) {
       out << fmt::format("], \"cac\": {}, \"roi\": {}}}", num(sp.cac),
                          sp.roi ? fmt::format("{:.6f}", *sp.roi) : std::string("null"));
     }
+    if (o.retention.present) {
+      const Retention& r = o.retention;
+      out << fmt::format(", \"retention\": {{\"churned\": {}, \"churn_rate\": {}, \"ltv_estimate\": {}, "
+                         "\"churned_not_won\": {}}}",
+                         r.churned, json_rate(r.churn_rate),
+                         r.ltv_estimate ? fmt::format("{:.2f}", *r.ltv_estimate) : std::string("null"), r.churned_not_won);
+    }
     out << "},\n";
     out << "      \"sections\": [";
     for (std::size_t i = 0; i < seg.sections.size(); ++i) {

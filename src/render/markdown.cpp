@@ -34,6 +34,7 @@ void render_markdown(const Report& report, std::ostream& out) {
     }
     if (o.money.present) out << '\n' << money_line(o.money) << '\n';
     if (o.spend.present) out << '\n' << spend_line(report, o.spend) << '\n';
+    if (o.retention.present) out << '\n' << retention_line(o) << '\n';
   }
 }
 

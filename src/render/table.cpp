@@ -81,6 +81,17 @@ std::string money_line(const Money& m) {
                      m.open_opportunities, format_money(m.sales_velocity));
 }
 
+std::string retention_line(const Overall& o) {
+  const Retention& r = o.retention;
+  std::string line = fmt::format("retention: {} of {} won churned, churn rate {}; lifetime value estimate {} "
+                                 "(average deal / churn rate)",
+                                 r.churned, o.won, format_percent(r.churn_rate), format_money(r.ltv_estimate));
+  if (r.churned_not_won > 0) {
+    line += fmt::format("; churn evidence on {} lead{} not won, ignored", r.churned_not_won, r.churned_not_won == 1 ? "" : "s");
+  }
+  return line;
+}
+
 std::string spend_line(const Report& report, const Spend& s) {
   std::string line = fmt::format("spend: cost {}", format_money(s.cost));
   const auto& stages = report.model.stages();
@@ -157,6 +168,7 @@ void render_table(const Report& report, std::ostream& out, bool color) {
     out << "sections: " << flow << '\n';
     if (o.money.present) out << money_line(o.money) << '\n';
     if (o.spend.present) out << spend_line(report, o.spend) << '\n';
+    if (o.retention.present) out << retention_line(o) << '\n';
     if (o.cycle.count > 0) {
       out << fmt::format("sales cycle, entry to won: median {:.2f} days, p90 {:.2f}, mean {:.2f} ({} leads)\n",
                          o.cycle.median, o.cycle.p90, o.cycle.mean, o.cycle.count);
