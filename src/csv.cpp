@@ -407,14 +407,22 @@ struct RecordReader::Impl {
               bounds.push_back(out.size());
               state = State::field_start;
             } else {
-              out += c;
+              // The rest of the field up to the next delimiter, in one append.
+              const void* at = std::memchr(line + i, delimiter, len - i);
+              const std::size_t end = at != nullptr ? static_cast<std::size_t>(static_cast<const char*>(at) - line) : len;
+              out.append(line + i, end - i);
+              i = end - 1;
             }
             break;
           case State::quoted:
             if (c == '"') {
               state = State::quote_in_quoted;
             } else {
-              out += c;
+              // Up to the next quote, in one append.
+              const void* at = std::memchr(line + i, '"', len - i);
+              const std::size_t end = at != nullptr ? static_cast<std::size_t>(static_cast<const char*>(at) - line) : len;
+              out.append(line + i, end - i);
+              i = end - 1;
             }
             break;
           case State::quote_in_quoted:
