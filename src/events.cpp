@@ -313,6 +313,7 @@ int EventExtractor::resolve_stage(std::string_view value, const Record& record,
 Timestamp EventExtractor::read_time(const Record& record, int column, std::string_view file, RowEvidence& out) {
   auto cell = record.fields[static_cast<std::size_t>(column)];
   TimeReader& reader = column == schema_.time ? *time_reader_ : readers_.at(column);
+  if (Timestamp fast; reader.read_iso_utc(cell, fast)) return fast;
   ParsedTime parsed = reader.read(cell);
   if (parsed.status == ParsedTime::Status::ambiguous) {
     if (out.pending_column < 0) out.pending_column = column;

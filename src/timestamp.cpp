@@ -159,18 +159,34 @@ ParsedTime parse_timestamp(std::string_view cell, DateCache& cache) {
     cache.days = days;
     cache.valid = true;
   }
-  // The shape almost every export writes, 2024-03-05T14:22:01Z, without the general reader.
-  if (s.size() == 20 && s[10] == 'T' && s[13] == ':' && s[16] == ':' && s[19] == 'Z') {
-    unsigned hour, minute, second;
-    if (digits(s, 11, 2, hour) && digits(s, 14, 2, minute) && digits(s, 17, 2, second) && hour <= 23 &&
-        minute <= 59 && second <= 59) {
-      ParsedTime r;
-      r.status = ParsedTime::Status::ok;
-      r.value = days * 86400 + hour * 3600 + minute * 60 + second;
-      return r;
-    }
-  }
   return finish_time(s, 10, days, "expected 'T' or a space between date and time");
+}
+
+bool parse_iso_utc(std::string_view s, DateCache& cache, Timestamp& out) {
+  if (s.size() != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z') {
+    return false;
+  }
+  std::int64_t days;
+  if (cache.valid && std::memcmp(s.data(), cache.text, 10) == 0) {
+    days = cache.days;
+  } else {
+    unsigned year, month, day;
+    if (!digits(s, 0, 4, year) || !digits(s, 5, 2, month) || !digits(s, 8, 2, day) || year == 0 || month < 1 ||
+        month > 12 || day < 1 || day > days_in_month(year, month)) {
+      return false;
+    }
+    days = days_from_civil(year, month, day);
+    std::memcpy(cache.text, s.data(), 10);
+    cache.days = days;
+    cache.valid = true;
+  }
+  unsigned hour, minute, second;
+  if (!digits(s, 11, 2, hour) || !digits(s, 14, 2, minute) || !digits(s, 17, 2, second) || hour > 23 ||
+      minute > 59 || second > 59) {
+    return false;
+  }
+  out = days * 86400 + hour * 3600 + minute * 60 + second;
+  return true;
 }
 
 std::string format_timestamp(Timestamp t) {

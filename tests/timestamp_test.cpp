@@ -43,6 +43,30 @@ TEST_SUITE("timestamp") {
     CHECK(parse_timestamp("2024-02-30").problem == "2024-02 has no day 30");
   }
 
+  TEST_CASE("the ISO UTC fast path reads what parse_timestamp reads and refuses the rest") {
+    DateCache cache, general;
+    Timestamp t = 0;
+    for (const char* cell : {"2024-03-05T14:22:01Z", "2024-03-05T23:59:59Z", "2024-02-29T00:00:00Z", "0001-01-01T00:00:00Z",
+                             "9999-12-31T23:59:59Z", "2024-03-06T00:00:00Z"}) {
+      CAPTURE(cell);
+      REQUIRE(parse_iso_utc(cell, cache, t));
+      CHECK(t == parse_timestamp(cell, general).value);
+    }
+    CHECK(t == 1709683200);  // 2024-03-06T00:00:00Z: 19788 days after 1970-01-01
+    // Not this shape, or not a valid instant: left to the general reader (which explains why).
+    for (const char* cell : {"2023-02-29T00:00:00Z", "2024-03-05T24:00:00Z", "2024-03-05T14:60:00Z",
+                             "2024-03-05T14:22:60Z", "2024-13-05T14:22:01Z", "0000-03-05T14:22:01Z",
+                             "2024-03-05 14:22:01Z", "2024-03-05T14:22:01", "2024-03-05T14:22:01+01:00",
+                             " 2024-03-05T14:22:01Z", "2024-03-05T14:22:0xZ", "2024-03-0xT14:22:01Z"}) {
+      CAPTURE(cell);
+      CHECK_FALSE(parse_iso_utc(cell, cache, t));
+    }
+    // A cached date is reused only for the same ten bytes.
+    REQUIRE(parse_iso_utc("2024-03-05T00:00:00Z", cache, t));
+    REQUIRE(parse_iso_utc("2024-03-07T00:00:00Z", cache, t));
+    CHECK(t == 1709769600);
+  }
+
   TEST_CASE("placeholders mean no time") {
     for (const char* empty : {"", "  ", "NULL", "null", "N/A", "n/a", "NA", "-", "none"}) {
       CAPTURE(empty);

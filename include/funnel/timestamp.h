@@ -59,6 +59,10 @@ struct DateCache {
 };
 /// parse_timestamp() reusing `cache` for the date part.
 ParsedTime parse_timestamp(std::string_view cell, DateCache& cache);
+/// The shape almost every export writes, exactly "2024-03-05T14:22:01Z" (no spaces): true
+/// and the instant in `out` when `cell` is a valid one, false for anything else (which
+/// parse_timestamp then reads, or refuses with its message).
+bool parse_iso_utc(std::string_view cell, DateCache& cache, Timestamp& out);
 
 /// Reads what may follow a date at `pos` in `s` (nothing, or a time of day with optional
 /// AM/PM and zone); `days` is the date's day number. Shared by every date format.
