@@ -123,6 +123,18 @@ TEST_SUITE("pieces") {
           run({"report", "--by", "source", "-f", "csv", file.path(), file.path()}, "", true).out);
   }
 
+  TEST_CASE("transcoded input is cut into pieces after decoding") {
+    std::string input = tricky_export(600, 9);
+    std::string cp1252;
+    for (char c : input) cp1252 += c == 'p' ? '\xe9' : c;  // é in Windows-1252, in every field
+    std::string utf16 = "\xff\xfe";
+    for (char c : input) utf16 += std::string{c, '\0'};
+    CHECK(run({"report", "--encoding", "cp1252", "-"}, cp1252, true).rc == 0);
+    CHECK(run({"report", "-"}, utf16, true).rc == 0);
+    same_as_one_thread({"report", "--encoding", "cp1252", "--by", "source", "-f", "csv", "-"}, cp1252);
+    same_as_one_thread({"report", "--by", "source", "-f", "csv", "-"}, utf16);
+  }
+
   TEST_CASE("a stray quote that hides every later line end still gives the one-thread answer") {
     // After `6" pipe` the quotes are unbalanced for the cutter, so each cut it makes lands
     // inside the quoted notes that follow; every piece is read again from its true start.
