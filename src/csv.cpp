@@ -65,6 +65,33 @@ std::uint64_t count_newlines(const char* p, std::size_t n) {
   return count;
 }
 
+/// A byte buffer whose pages are touched only when written: a small input costs only the
+/// pages it fills (a std::string would zero the whole block first).
+class Buffer {
+ public:
+  Buffer() = default;
+  explicit Buffer(std::size_t size) : data_(new char[size]), size_(size) {}
+  char* data() { return data_.get(); }
+  const char* data() const { return data_.get(); }
+  std::size_t size() const { return size_; }
+  char& operator[](std::size_t i) { return data_[i]; }
+  void swap(Buffer& other) noexcept {
+    data_.swap(other.data_);
+    std::swap(size_, other.size_);
+  }
+  /// Room for `size` bytes, keeping the first `keep`.
+  void grow(std::size_t size, std::size_t keep) {
+    if (size <= size_) return;
+    Buffer bigger(size);
+    if (keep > 0) std::memcpy(bigger.data(), data(), keep);
+    swap(bigger);
+  }
+
+ private:
+  std::unique_ptr<char[]> data_;
+  std::size_t size_ = 0;
+};
+
 class LineSource : public Lines {
  public:
   LineSource(std::unique_ptr<ByteStream> stream, Encoding encoding, ByteValidator& validator)
@@ -86,7 +113,7 @@ class LineSource : public Lines {
     for (;;) {
       char* begin = current_.data() + begin_;
       std::size_t from = std::max(begin_, scanned_);  // a long line is not scanned twice
-      auto* newline = static_cast<char*>(std::memchr(current_.data() + from, '\n', end_ - from));
+      auto* newline = end_ > from ? static_cast<char*>(std::memchr(current_.data() + from, '\n', end_ - from)) : nullptr;
       if (newline != nullptr) {
         length = static_cast<std::size_t>(newline - begin);
         if (length + 1 > kMaxLineBytes) throw LineTooLong{};
@@ -100,7 +127,7 @@ class LineSource : public Lines {
       if (!refill()) {
         if (begin_ == end_) return nullptr;
         // The decoder ends every input with a line end; this is only a safety net.
-        current_.resize(end_ + 1);
+        current_.grow(end_ + 1, end_);
         current_[end_++] = '\n';
       }
     }
@@ -162,11 +189,12 @@ class LineSource : public Lines {
       begin_ = kHeadroom - carry;
       end_ = kHeadroom + next_size_;
     } else {  // a line longer than the headroom: join by copying
-      std::string joined(current_, begin_, carry);
-      joined.append(next_, kHeadroom, next_size_);
-      current_ = std::move(joined);
+      Buffer joined(carry + next_size_);
+      std::memcpy(joined.data(), current_.data() + begin_, carry);
+      std::memcpy(joined.data() + carry, next_.data() + kHeadroom, next_size_);
+      current_.swap(joined);
       begin_ = 0;
-      end_ = current_.size();
+      end_ = carry + next_size_;
     }
     scanned_ = begin_ + scanned;
     ready_ = false;
@@ -177,7 +205,7 @@ class LineSource : public Lines {
 
   /// The background thread: decodes one block ahead of the parser.
   void decode_ahead() {
-    std::string block(kHeadroom + block_, '\0');
+    Buffer block(kHeadroom + block_);
     for (;;) {
       std::size_t got = 0;
       std::exception_ptr error;
@@ -189,7 +217,6 @@ class LineSource : public Lines {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return !ready_ || stop_; });
       if (stop_) return;
-      if (next_.size() < block.size()) next_.resize(block.size());
       next_.swap(block);
       next_size_ = got;
       error_ = error;
@@ -201,12 +228,12 @@ class LineSource : public Lines {
         wake_.wait(lock, [this] { return stop_; });
         return;
       }
-      if (block.size() < kHeadroom + block_) block.resize(kHeadroom + block_);
+      if (block.size() < kHeadroom + block_) block = Buffer(kHeadroom + block_);
     }
   }
 
   TextDecoder decoder_;
-  std::string current_, next_;
+  Buffer current_, next_;
   std::size_t begin_ = 0, end_ = 0, scanned_ = 0, next_size_ = 0;
   std::uint64_t line_ = 0;
   std::mutex mutex_;

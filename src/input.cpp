@@ -389,7 +389,10 @@ bool TextDecoder::decode_chunk() {
   raw_.assign(carry_);
   std::size_t kept = carry_.size();
   carry_.clear();
-  raw_.resize(kept + chunk_size.load());
+  // Chunks grow from 64 KiB to the full size, so a small input never zeroes a whole one.
+  const std::size_t chunk = std::min(chunk_size.load(), ramp_);
+  ramp_ = std::min(ramp_ * 2, std::size_t{1} << 30);
+  raw_.resize(kept + chunk);
   std::size_t got = stream_->read(raw_.data() + kept, raw_.size() - kept);
   raw_.resize(kept + got);
   pending_.clear();

@@ -469,7 +469,7 @@ struct Reader {
   /// count, label number, reject and error comes out as one thread would make it.
   void read_in_pieces(RecordReader& file, RowBatch*& batch, RowEvidence& evidence, std::size_t& settled) {
     if (!batch->empty()) batch = sink(batch);  // the rows read so far go first
-    std::mutex cut_mutex, emit_mutex, failure_mutex;
+    std::mutex cut_mutex, emit_mutex;
     std::uint64_t next_index = 0, next_emit = 0;
     std::map<std::uint64_t, PieceResult> ready;
     std::optional<Piece> carry;
@@ -500,15 +500,23 @@ struct Reader {
           }
           std::lock_guard lock(emit_mutex);
           ready.emplace(index, std::move(result));
-          for (auto it = ready.find(next_emit); it != ready.end(); it = ready.find(next_emit)) {
+          // The first failure in input order is the one reported: it is recorded before the
+          // lock is let go, and nothing after it is handed on.
+          for (auto it = ready.find(next_emit); !failure && it != ready.end(); it = ready.find(next_emit)) {
             PieceResult r = std::move(it->second);
             ready.erase(it);
             ++next_emit;
-            emit(r, parser, file, batch, evidence, settled, carry);
+            try {
+              emit(r, parser, file, batch, evidence, settled, carry);
+            } catch (...) {
+              failure = std::current_exception();
+              stop = true;
+            }
           }
+          if (failure) return;
         }
       } catch (...) {
-        std::lock_guard lock(failure_mutex);
+        std::lock_guard lock(emit_mutex);
         if (!failure) failure = std::current_exception();
         stop = true;
       }

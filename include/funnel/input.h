@@ -104,6 +104,7 @@ class TextDecoder {
   std::string carry_;             ///< raw bytes of a sequence cut by the chunk end
   std::string raw_, pending_;
   std::size_t pending_pos_ = 0;
+  std::size_t ramp_ = std::size_t{64} << 10;  ///< the next chunk's size, until it reaches the set one
 };
 
 }  // namespace funnel
