@@ -184,7 +184,7 @@ class LineSource : public Lines {
     // How much of the carried bytes is known to hold no line end, made relative.
     const std::size_t scanned = scanned_ > begin_ ? scanned_ - begin_ : 0;
     if (carry <= kHeadroom) {
-      std::memcpy(next_.data() + kHeadroom - carry, current_.data() + begin_, carry);
+      if (carry > 0) std::memcpy(next_.data() + kHeadroom - carry, current_.data() + begin_, carry);
       current_.swap(next_);
       begin_ = kHeadroom - carry;
       end_ = kHeadroom + next_size_;
