@@ -183,7 +183,10 @@ std::uint32_t LeadStore::insert(std::string_view id, std::size_t slot, std::uint
   std::uint64_t ref = (std::uint64_t{id_bytes_.size()} << 16) | id.size();
   id_bytes_.append(id);
   if (records_.size() + stride_ > records_.capacity()) {
-    records_.reserve(std::max(records_.capacity() * 2, std::size_t{1} << 16));
+    // Past the first 64K leads of an input of unknown size (a pipe), room for 4M at once:
+    // address space only, and the records are not copied again and again as they grow.
+    const std::size_t small = stride_ << 16, big = stride_ << 22;
+    records_.reserve(records_.capacity() < small ? small : std::max(records_.capacity() * 2, big));
     advise_huge(records_.data(), records_.capacity() * sizeof(std::uint32_t));
   }
   records_.resize(records_.size() + stride_, 0);

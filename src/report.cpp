@@ -860,9 +860,7 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
     std::error_code error;
     if (path != "-") bytes += std::filesystem::file_size(path, error) * !error;
   }
-  // A pipe has no size: room for 4M leads (address space only), so the records of a big
-  // stream are not copied over and over as they grow.
-  store.reserve(bytes > 0 ? static_cast<std::size_t>(bytes / 64) : std::size_t{1} << 22);
+  if (bytes > 0) store.reserve(static_cast<std::size_t>(bytes / 64));  // a pipe: see LeadStore::insert
   std::vector<std::string> labels;
   std::vector<std::string>* labels_out = report.segmented ? &labels : nullptr;
   std::vector<LeadAmount> lead_amounts;
