@@ -34,6 +34,13 @@ std::atomic<std::size_t> block_bytes{std::size_t{1} << 20};
 class Lines {
  public:
   struct LineTooLong {};
+  /// The length of the line from `begin` to its line end at `end` (LF, or CRLF: the CR is
+  /// not part of the line). Throws LineTooLong past the limit.
+  static std::size_t length_to(const char* begin, const char* end) {
+    auto length = static_cast<std::size_t>(end - begin);
+    if (length + 1 > kMaxLineBytes) throw LineTooLong{};
+    return length > 0 && begin[length - 1] == '\r' ? length - 1 : length;
+  }
   virtual ~Lines() = default;
   /// The next line without its line end (LF or CRLF; `length` bytes, not NUL-terminated);
   /// null at the end. Throws funnel::Error from the decoder, or LineTooLong.
@@ -115,9 +122,7 @@ class LineSource : public Lines {
       std::size_t from = std::max(begin_, scanned_);  // a long line is not scanned twice
       auto* newline = end_ > from ? static_cast<char*>(std::memchr(current_.data() + from, '\n', end_ - from)) : nullptr;
       if (newline != nullptr) {
-        length = static_cast<std::size_t>(newline - begin);
-        if (length + 1 > kMaxLineBytes) throw LineTooLong{};
-        if (length > 0 && begin[length - 1] == '\r') --length;
+        length = length_to(begin, newline);
         begin_ = static_cast<std::size_t>(newline - current_.data()) + 1;
         ++line_;
         return begin;
@@ -253,10 +258,9 @@ class TextLines : public Lines {
     char* begin = text_.data() + pos_;
     last_offset_ = pos_;
     auto* newline = static_cast<char*>(std::memchr(begin, '\n', text_.size() - pos_));
-    length = newline != nullptr ? static_cast<std::size_t>(newline - begin) : text_.size() - pos_;
-    if (length + 1 > kMaxLineBytes) throw LineTooLong{};
-    pos_ += length + 1;
-    if (length > 0 && begin[length - 1] == '\r') --length;
+    const char* end = newline != nullptr ? newline : text_.data() + text_.size();
+    pos_ = static_cast<std::size_t>(end - text_.data()) + 1;
+    length = length_to(begin, end);
     ++line_;
     return begin;
   }
@@ -399,6 +403,15 @@ struct RecordReader::Impl {
     return true;
   }
 
+  /// Appends line[i..) up to the next `stop` (or the line's end) to `out` in one go;
+  /// returns the index of the last byte appended.
+  std::size_t append_run(const char* line, std::size_t len, std::size_t i, char stop) {
+    const void* at = std::memchr(line + i, stop, len - i);
+    const std::size_t end = at != nullptr ? static_cast<std::size_t>(static_cast<const char*>(at) - line) : len;
+    out.append(line + i, end - i);
+    return end - 1;
+  }
+
   /// RFC 4180 with state carried across physical lines for quoted line breaks. Returns
   /// what is wrong with the record, or an empty string.
   std::string split_quoted(char* line, std::size_t len, Record& record) {
@@ -434,22 +447,14 @@ struct RecordReader::Impl {
               bounds.push_back(out.size());
               state = State::field_start;
             } else {
-              // The rest of the field up to the next delimiter, in one append.
-              const void* at = std::memchr(line + i, delimiter, len - i);
-              const std::size_t end = at != nullptr ? static_cast<std::size_t>(static_cast<const char*>(at) - line) : len;
-              out.append(line + i, end - i);
-              i = end - 1;
+              i = append_run(line, len, i, delimiter);  // the rest of the field
             }
             break;
           case State::quoted:
             if (c == '"') {
               state = State::quote_in_quoted;
             } else {
-              // Up to the next quote, in one append.
-              const void* at = std::memchr(line + i, '"', len - i);
-              const std::size_t end = at != nullptr ? static_cast<std::size_t>(static_cast<const char*>(at) - line) : len;
-              out.append(line + i, end - i);
-              i = end - 1;
+              i = append_run(line, len, i, '"');  // up to the closing quote
             }
             break;
           case State::quote_in_quoted:

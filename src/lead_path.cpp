@@ -228,12 +228,6 @@ std::optional<std::uint32_t> LeadStore::find(std::string_view id) const {
 
 std::uint64_t LeadStore::hash(std::string_view id) { return hash_id(id); }
 
-void LeadStore::intern_batch(const std::string_view* ids, std::size_t count, std::uint32_t* leads) {
-  std::vector<std::uint64_t> hashes(count);
-  for (std::size_t i = 0; i < count; ++i) hashes[i] = hash_id(ids[i]);
-  intern_batch(ids, hashes.data(), count, leads);
-}
-
 void LeadStore::intern_batch(const std::string_view* ids, const std::uint64_t* all_hashes, std::size_t count,
                              std::uint32_t* leads) {
   constexpr std::size_t kMax = 64;

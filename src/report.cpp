@@ -225,16 +225,18 @@ struct Reader {
 
   StringMap<std::uint32_t> label_ids;
   RecentMap<std::uint32_t> recent_labels;
+  /// A label's number, numbering it next (and adding it to `fresh`) on first sight.
+  std::uint32_t number_label(std::string_view label, std::vector<std::string>& fresh) {
+    if (auto it = label_ids.find(label); it != label_ids.end()) return it->second;
+    auto id = static_cast<std::uint32_t>(label_ids.size());
+    label_ids.emplace(std::string(label), id);
+    fresh.emplace_back(label);
+    return id;
+  }
+
   std::uint32_t intern_label(std::string_view label, RowBatch* batch) {
     if (const std::uint32_t* recent = recent_labels.find(label)) return *recent;
-    std::uint32_t id;
-    if (auto it = label_ids.find(label); it != label_ids.end()) {
-      id = it->second;
-    } else {
-      id = static_cast<std::uint32_t>(label_ids.size());
-      label_ids.emplace(std::string(label), id);
-      batch->new_labels.emplace_back(label);
-    }
+    std::uint32_t id = number_label(label, batch->new_labels);
     recent_labels.put(label, id);
     return id;
   }
@@ -439,11 +441,7 @@ struct Reader {
     // The piece's label numbers become the report's, new labels numbered in input order.
     std::vector<std::uint32_t> remap;
     std::vector<std::string> fresh;
-    for (const std::string& label : r.labels) {
-      auto [it, added] = label_ids.try_emplace(label, static_cast<std::uint32_t>(label_ids.size()));
-      if (added) fresh.push_back(label);
-      remap.push_back(it->second);
-    }
+    for (const std::string& label : r.labels) remap.push_back(number_label(label, fresh));
     if (!batch->empty()) batch = sink(batch);  // rows that waited for their dates, read again
     for (RowBatch& rows : r.batches) {
       if (segmented) rows.remap_segments(remap);

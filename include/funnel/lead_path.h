@@ -37,10 +37,9 @@ class LeadStore {
   std::uint32_t intern(std::string_view id);
   /// The lead with this id, if any.
   std::optional<std::uint32_t> find(std::string_view id) const;
-  /// Interns many ids at once, prefetching table slots and records so the cache misses of
-  /// one id overlap those of the others. Same result as calling intern() in order.
-  void intern_batch(const std::string_view* ids, std::size_t count, std::uint32_t* leads);
-  /// The same with each id's hash() already computed (by the thread that read the rows).
+  /// Interns many ids at once, each with its hash() already computed (by the thread that
+  /// read the rows), prefetching table slots and records so the cache misses of one id
+  /// overlap those of the others. Same result as calling intern() in order.
   void intern_batch(const std::string_view* ids, const std::uint64_t* hashes, std::size_t count, std::uint32_t* leads);
   /// The hash the id table uses.
   static std::uint64_t hash(std::string_view id);
