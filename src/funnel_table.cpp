@@ -4,17 +4,20 @@
 #include <cmath>
 #include <numeric>
 #include <thread>
+#include <bit>
 
 namespace funnel {
 namespace {
 
-/// Everything needed to finish one segment's table, gathered lead by lead.
+/// What one segment's leads add up to, gathered lead by lead. The tables keep one per
+/// segment (and one for leads without a segment) on each tallying thread; "(all)" is the
+/// sum of them all, and its durations the union of their lists.
 struct Accumulator {
   std::vector<std::uint64_t> furthest;                   // leads whose furthest stage is k
   std::vector<std::uint64_t> lost, open, stalled;        // by furthest stage
   std::vector<std::vector<Duration>> to_next, from_entry;
   std::vector<Duration> cycle;
-  std::vector<double> won_amounts;
+  std::vector<double> won_amounts;                       // in lead order
   double open_pipeline = 0;
   std::uint64_t open_opportunities = 0;
   std::uint64_t churned = 0, churned_not_won = 0;
@@ -23,30 +26,10 @@ struct Accumulator {
       : furthest(n), lost(n), open(n), stalled(n), to_next(n), from_entry(n) {}
 };
 
+using Parts = std::vector<const Accumulator*>;
+
 /// Leads from which the tables are tallied on two threads.
 constexpr std::uint32_t kLeadsForTwoThreads = 100000;
-
-template <class T>
-void append(std::vector<T>& to, const std::vector<T>& from) {
-  to.insert(to.end(), from.begin(), from.end());
-}
-
-void merge(Accumulator& to, const Accumulator& from) {
-  for (std::size_t k = 0; k < to.furthest.size(); ++k) {
-    to.furthest[k] += from.furthest[k];
-    to.lost[k] += from.lost[k];
-    to.open[k] += from.open[k];
-    to.stalled[k] += from.stalled[k];
-    append(to.to_next[k], from.to_next[k]);
-    append(to.from_entry[k], from.from_entry[k]);
-  }
-  append(to.cycle, from.cycle);
-  append(to.won_amounts, from.won_amounts);
-  to.open_pipeline += from.open_pipeline;
-  to.open_opportunities += from.open_opportunities;
-  to.churned += from.churned;
-  to.churned_not_won += from.churned_not_won;
-}
 
 void merge(DataQuality& to, const DataQuality& from) {
   to.leads_with_skips += from.leads_with_skips;
@@ -63,19 +46,38 @@ void merge(DataQuality& to, const DataQuality& from) {
   to.leads_outside_period += from.leads_outside_period;
 }
 
+/// The union of one duration list of every part.
+template <class Pick>
+std::vector<const std::vector<Duration>*> lists(const Parts& parts, Pick pick) {
+  std::vector<const std::vector<Duration>*> out;
+  for (const Accumulator* p : parts) out.push_back(&pick(*p));
+  return out;
+}
+
 std::optional<double> ratio(std::uint64_t a, std::uint64_t b) {
   if (b == 0) return std::nullopt;
   return static_cast<double>(a) / static_cast<double>(b);
 }
 
-SegmentTable finish(std::string label, Accumulator& acc, const StageModel& model, bool money, bool churn) {
-  const std::size_t n = acc.furthest.size();
+/// One segment's table from its parts. `money` holds the won amounts and open pipeline in
+/// lead order (sums of doubles depend on order), or is null without --amount.
+SegmentTable finish(std::string label, const Parts& parts, Accumulator* money, const StageModel& model, bool churn) {
+  const std::size_t n = model.stages().size();
   SegmentTable table;
   table.label = std::move(label);
   table.stages.resize(n);
+  std::vector<std::uint64_t> furthest(n), lost(n), open(n), stalled(n);
+  for (const Accumulator* p : parts) {
+    for (std::size_t k = 0; k < n; ++k) {
+      furthest[k] += p->furthest[k];
+      lost[k] += p->lost[k];
+      open[k] += p->open[k];
+      stalled[k] += p->stalled[k];
+    }
+  }
   std::uint64_t running = 0;
   for (std::size_t k = n; k-- > 0;) {
-    running += acc.furthest[k];
+    running += furthest[k];
     table.stages[k].reached = running;
   }
   for (std::size_t k = 0; k < n; ++k) {
@@ -87,12 +89,12 @@ SegmentTable finish(std::string label, Accumulator& acc, const StageModel& model
     row.overall_conversion = ratio(row.reached, table.stages[0].reached);
     if (k + 1 < n) {
       row.dropped = row.reached - table.stages[k + 1].reached;
-      row.lost = acc.lost[k];
-      row.open = acc.open[k];
-      row.stalled = acc.stalled[k];
+      row.lost = lost[k];
+      row.open = open[k];
+      row.stalled = stalled[k];
     }
-    row.to_next = duration_stats(acc.to_next[k]);
-    row.from_entry = duration_stats(acc.from_entry[k]);
+    row.to_next = duration_stats(lists(parts, [k](const Accumulator& a) -> const auto& { return a.to_next[k]; }));
+    row.from_entry = duration_stats(lists(parts, [k](const Accumulator& a) -> const auto& { return a.from_entry[k]; }));
   }
   // Sections: a section is reached when its first stage is.
   for (std::size_t k = 0; k < n; ++k) {
@@ -106,30 +108,33 @@ SegmentTable finish(std::string label, Accumulator& acc, const StageModel& model
   Overall& o = table.overall;
   o.leads = table.stages[0].reached;
   o.won = table.stages[n - 1].reached;
-  o.lost = std::accumulate(acc.lost.begin(), acc.lost.end(), std::uint64_t{0});
-  o.open = std::accumulate(acc.open.begin(), acc.open.end(), std::uint64_t{0});
-  o.stalled = std::accumulate(acc.stalled.begin(), acc.stalled.end(), std::uint64_t{0});
+  o.lost = std::accumulate(lost.begin(), lost.end(), std::uint64_t{0});
+  o.open = std::accumulate(open.begin(), open.end(), std::uint64_t{0});
+  o.stalled = std::accumulate(stalled.begin(), stalled.end(), std::uint64_t{0});
   o.win_rate = ratio(o.won, o.won + o.lost);
-  for (Duration seconds : acc.cycle) {
-    std::size_t bucket = 0;
-    while (bucket < kCycleBuckets - 1 && std::int64_t{seconds} >= std::int64_t{kCycleEdges[bucket]} * 86400) ++bucket;
-    ++o.cycle_histogram[bucket];
+  for (const Accumulator* p : parts) {
+    for (Duration seconds : p->cycle) {
+      std::size_t bucket = 0;
+      while (bucket < kCycleBuckets - 1 && std::int64_t{seconds} >= std::int64_t{kCycleEdges[bucket]} * 86400) ++bucket;
+      ++o.cycle_histogram[bucket];
+    }
   }
-  o.cycle = duration_stats(acc.cycle);
-  if (money) {
+  o.cycle = duration_stats(lists(parts, [](const Accumulator& a) -> const auto& { return a.cycle; }));
+  if (money != nullptr) {
     Money& m = o.money;
+    std::vector<double>& won = money->won_amounts;
     m.present = true;
-    m.won_with_amount = acc.won_amounts.size();
-    for (double a : acc.won_amounts) m.won_revenue += a;
-    m.open_pipeline = acc.open_pipeline;
-    m.open_opportunities = acc.open_opportunities;
-    if (!acc.won_amounts.empty()) {
-      m.average_deal = m.won_revenue / static_cast<double>(acc.won_amounts.size());
-      std::sort(acc.won_amounts.begin(), acc.won_amounts.end());
-      const double h = static_cast<double>(acc.won_amounts.size() - 1) * 0.5;
+    m.won_with_amount = won.size();
+    for (double a : won) m.won_revenue += a;
+    m.open_pipeline = money->open_pipeline;
+    m.open_opportunities = money->open_opportunities;
+    if (!won.empty()) {
+      m.average_deal = m.won_revenue / static_cast<double>(won.size());
+      std::sort(won.begin(), won.end());
+      const double h = static_cast<double>(won.size() - 1) * 0.5;
       const auto lo = static_cast<std::size_t>(h);
-      const double below = acc.won_amounts[lo];
-      const double above = acc.won_amounts[std::min(lo + 1, acc.won_amounts.size() - 1)];
+      const double below = won[lo];
+      const double above = won[std::min(lo + 1, won.size() - 1)];
       m.median_deal = below + (h - static_cast<double>(lo)) * (above - below);
     }
     if (o.leads > 0) m.revenue_per_lead = m.won_revenue / static_cast<double>(o.leads);
@@ -140,8 +145,10 @@ SegmentTable finish(std::string label, Accumulator& acc, const StageModel& model
   if (churn) {
     Retention& r = o.retention;
     r.present = true;
-    r.churned = acc.churned;
-    r.churned_not_won = acc.churned_not_won;
+    for (const Accumulator* p : parts) {
+      r.churned += p->churned;
+      r.churned_not_won += p->churned_not_won;
+    }
     r.churn_rate = ratio(r.churned, o.won);
     if (o.money.average_deal && r.churn_rate && *r.churn_rate > 0) r.ltv_estimate = *o.money.average_deal / *r.churn_rate;
   }
@@ -189,17 +196,98 @@ double quantile(std::vector<Duration>& values, double q) {
   return below + (h - static_cast<double>(lo)) * (above - below);
 }
 
-DurationStats duration_stats(std::vector<Duration>& seconds) {
+namespace {
+
+/// The values at `count` (at most 4) ascending 0-based ranks of the union of `lists`, whose
+/// largest value is `max`. A count of the values' top 16 significant bits finds the bucket
+/// of each rank; the few values in those buckets are then selected exactly.
+void select_ranks(const std::vector<const std::vector<Duration>*>& lists, Duration max, const std::uint64_t* ranks,
+                  std::size_t count, Duration* out) {
+  const int width = static_cast<int>(std::bit_width(max));
+  const int shift = width > 16 ? width - 16 : 0;
+  // Counts fit 32 bits: a list holds at most one value per lead, and leads are under 2^31.
+  std::vector<std::uint32_t> hist((std::size_t{max} >> shift) + 1);
+  for (const auto* list : lists) {
+    for (Duration v : *list) ++hist[v >> shift];
+  }
+  std::size_t bucket[4];
+  std::uint64_t within[4];
+  std::uint64_t below = 0;
+  std::size_t b = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    while (below + hist[b] <= ranks[i]) below += hist[b++];
+    bucket[i] = b;
+    within[i] = ranks[i] - below;
+  }
+  if (shift == 0) {  // a bucket is one value
+    for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<Duration>(bucket[i]);
+    return;
+  }
+  std::size_t wanted[4], slot[4], distinct = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    slot[i] = distinct;
+    for (std::size_t j = 0; j < distinct; ++j) {
+      if (wanted[j] == bucket[i]) slot[i] = j;
+    }
+    if (slot[i] == distinct) wanted[distinct++] = bucket[i];
+  }
+  std::vector<Duration> picked[4];
+  for (std::size_t j = 0; j < distinct; ++j) picked[j].reserve(hist[wanted[j]]);
+  for (const auto* list : lists) {
+    for (Duration v : *list) {
+      const std::size_t h = v >> shift;
+      for (std::size_t j = 0; j < distinct; ++j) {
+        if (h == wanted[j]) picked[j].push_back(v);
+      }
+    }
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    std::vector<Duration>& values = picked[slot[i]];
+    const auto at = values.begin() + static_cast<std::ptrdiff_t>(within[i]);
+    std::nth_element(values.begin(), at, values.end());
+    out[i] = *at;
+  }
+}
+
+}  // namespace
+
+DurationStats duration_stats(const std::vector<const std::vector<Duration>*>& lists) {
   DurationStats stats;
-  stats.count = seconds.size();
-  if (seconds.empty()) return stats;
+  std::uint64_t n = 0, sum = 0;  // exact: under 2^32 values of under 2^32 each
+  Duration max = 0;
+  for (const auto* list : lists) {
+    n += list->size();
+    for (Duration v : *list) {
+      sum += v;
+      max = std::max(max, v);
+    }
+  }
+  stats.count = n;
+  if (n == 0) return stats;
   constexpr double day = 86400.0;
-  long double sum = 0;
-  for (auto s : seconds) sum += static_cast<long double>(s);
-  stats.mean = static_cast<double>(sum / static_cast<long double>(seconds.size())) / day;
-  stats.median = quantile(seconds, 0.5) / day;
-  stats.p90 = quantile(seconds, 0.9) / day;
+  stats.mean = static_cast<double>(static_cast<long double>(sum) / static_cast<long double>(n)) / day;
+  // Type 7, as quantile(): h = (n-1)q, between the values at ranks floor(h) and floor(h) + 1.
+  const double h50 = static_cast<double>(n - 1) * 0.5, h90 = static_cast<double>(n - 1) * 0.9;
+  const auto lo50 = static_cast<std::uint64_t>(h50), lo90 = static_cast<std::uint64_t>(h90);
+  std::uint64_t ranks[4] = {lo50, std::min(lo50 + 1, n - 1), lo90, std::min(lo90 + 1, n - 1)};
+  std::sort(ranks, ranks + 4);
+  Duration values[4];
+  select_ranks(lists, max, ranks, 4, values);
+  auto at = [&](std::uint64_t rank) {
+    return static_cast<double>(values[std::lower_bound(ranks, ranks + 4, rank) - ranks]);
+  };
+  auto interpolate = [&](double h, std::uint64_t lo) {
+    const double below = at(lo);
+    if (lo + 1 >= n) return below;
+    return below + (h - static_cast<double>(lo)) * (at(lo + 1) - below);
+  };
+  stats.median = interpolate(h50, lo50) / day;
+  stats.p90 = interpolate(h90, lo90) / day;
   return stats;
+}
+
+DurationStats duration_stats(const std::vector<Duration>& seconds) {
+  return duration_stats(std::vector<const std::vector<Duration>*>{&seconds});
 }
 
 FunnelTables build_tables(const LeadStore& store, const StageModel& model,
@@ -214,8 +302,9 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model,
   quality.exact_duplicates = store.exact_duplicates();
   quality.conflicting_repeats = store.conflicting_repeats();
 
-  // Every lead in [begin, end) into the accumulators and the quality counts.
-  auto tally = [&](std::uint32_t begin, std::uint32_t end, Accumulator& all, std::vector<Accumulator>& by_segment,
+  // Every lead in [begin, end) into its segment's accumulator (the last one: no segment)
+  // and the quality counts; with --amount also `money`, the (all) amounts in lead order.
+  auto tally = [&](std::uint32_t begin, std::uint32_t end, std::vector<Accumulator>& buckets, Accumulator* money,
                    DataQuality& q) {
     for (std::uint32_t lead = begin; lead < end; ++lead) {
       LeadVerdict verdict = judge_lead(store, lead, options, out.as_of);
@@ -239,8 +328,14 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model,
       q.won_and_lost += path.status == LeadStatus::won && path.lost_evidence;
       if (verdict.excluded == Exclusion::not_entered) continue;
 
-      auto record = [&](Accumulator& acc) {
-        const auto f = static_cast<std::size_t>(path.furthest);
+      const auto f = static_cast<std::size_t>(path.furthest);
+      std::size_t bucket = buckets.size() - 1;
+      if (!labels.empty()) {
+        std::uint32_t segment = assignment != nullptr ? (*assignment)[lead] : store.segment(lead);
+        if (segment != kNoSegment) bucket = segment;
+      }
+      {
+        Accumulator& acc = buckets[bucket];
         ++acc.furthest[f];
         switch (path.status) {
           case LeadStatus::lost: ++acc.lost[f]; break;
@@ -262,9 +357,11 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model,
         if (amounts != nullptr) {
           double amount = (*amounts)[lead];
           bool known = !std::isnan(amount);
-          if (path.status == LeadStatus::won && known) acc.won_amounts.push_back(amount);
-          if ((path.status == LeadStatus::open || path.status == LeadStatus::stalled) && known) acc.open_pipeline += amount;
-          if (path.status == LeadStatus::open && model.stages()[f].section == Section::bofu) ++acc.open_opportunities;
+          for (Accumulator* to : {&acc, money}) {
+            if (path.status == LeadStatus::won && known) to->won_amounts.push_back(amount);
+            if ((path.status == LeadStatus::open || path.status == LeadStatus::stalled) && known) to->open_pipeline += amount;
+            if (path.status == LeadStatus::open && model.stages()[f].section == Section::bofu) ++to->open_opportunities;
+          }
         }
         if (path.status == LeadStatus::won) {
           Timestamp won = path.first[model.won()];
@@ -277,11 +374,6 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model,
             ++acc.churned_not_won;
           }
         }
-      };
-      record(all);
-      if (!labels.empty()) {
-        std::uint32_t segment = assignment != nullptr ? (*assignment)[lead] : store.segment(lead);
-        if (segment != kNoSegment) record(by_segment[segment]);
       }
 
       for (int k = 0; k < path.furthest; ++k) {
@@ -292,36 +384,44 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model,
 
   };
 
-  Accumulator all(n);
-  std::vector<Accumulator> by_segment(labels.size(), Accumulator(n));
   const std::uint32_t total = store.size();
-  if (total >= kLeadsForTwoThreads && amounts == nullptr) {
-    // Two halves on two threads, then merged: counts add up, durations are one multiset
-    // (quantiles and exact integer sums do not depend on order). Amounts are summed as
-    // doubles, whose rounding does depend on order, so they stay on one thread.
+  const bool two = total >= kLeadsForTwoThreads && amounts == nullptr;
+  std::vector<Accumulator> buckets(labels.size() + 1, Accumulator(n)), buckets2;
+  Accumulator money(n);
+  Accumulator* money_of_all = amounts != nullptr ? &money : nullptr;
+  if (two) {
+    // Two halves on two threads: counts add up and durations are one multiset (quantiles
+    // and exact integer sums do not depend on order). Amounts are summed as doubles, whose
+    // rounding does depend on order, so they stay on one thread.
     const std::uint32_t half = total / 2;
-    Accumulator all2(n);
-    std::vector<Accumulator> by_segment2(labels.size(), Accumulator(n));
+    buckets2.assign(labels.size() + 1, Accumulator(n));
     DataQuality q2;
-    std::thread second([&] { tally(half, total, all2, by_segment2, q2); });
-    tally(0, half, all, by_segment, quality);
+    std::thread second([&] { tally(half, total, buckets2, nullptr, q2); });
+    tally(0, half, buckets, nullptr, quality);
     second.join();
-    merge(all, all2);
-    for (std::size_t i = 0; i < by_segment.size(); ++i) merge(by_segment[i], by_segment2[i]);
     merge(quality, q2);
   } else {
-    tally(0, total, all, by_segment, quality);
+    tally(0, total, buckets, money_of_all, quality);
   }
-
-  out.segments.push_back(finish("(all)", all, model, amounts != nullptr, churn != nullptr));
+  auto parts_of = [&](std::size_t s) {
+    Parts parts{&buckets[s]};
+    if (two) parts.push_back(&buckets2[s]);
+    return parts;
+  };
+  Parts all_parts;
+  for (std::size_t s = 0; s < buckets.size(); ++s) {
+    for (const Accumulator* p : parts_of(s)) all_parts.push_back(p);
+  }
+  const bool churned = churn != nullptr;
+  out.segments.push_back(finish("(all)", all_parts, money_of_all, model, churned));
   std::vector<std::size_t> order(labels.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return labels[a] < labels[b]; });
   for (std::size_t s : order) {
-    if (by_segment[s].furthest.empty()) continue;
-    std::uint64_t leads = std::accumulate(by_segment[s].furthest.begin(), by_segment[s].furthest.end(), std::uint64_t{0});
+    std::uint64_t leads = 0;
+    for (const Accumulator* p : parts_of(s)) leads += std::accumulate(p->furthest.begin(), p->furthest.end(), std::uint64_t{0});
     if (leads == 0) continue;  // labels seen only on rows that made no lead
-    out.segments.push_back(finish(labels[s], by_segment[s], model, amounts != nullptr, churn != nullptr));
+    out.segments.push_back(finish(labels[s], parts_of(s), amounts != nullptr ? &buckets[s] : nullptr, model, churned));
   }
   // Each segment's step conversions against everyone else's.
   const SegmentTable& everyone = out.segments.front();

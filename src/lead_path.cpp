@@ -21,6 +21,8 @@ constexpr std::uint32_t kLostFlag = 1u << 24;
 constexpr std::uint32_t kLabelledFlag = 1u << 25;  // the segment came from a non-empty row
 constexpr std::uint32_t kRepeatMask = kLostFlag - 1;
 constexpr std::size_t kMaxIdLength = 0xFFFF;
+static_assert(kSeen == 2 && kCounts == 3 && kSegment == 6 && kLostFlag == 1u << 24,
+              "the inline accessors in lead_path.h read these words");
 
 // 32-bit times: seconds from 2000-01-01T00:00:00Z, with four sentinels at the ends.
 constexpr Timestamp kBase = 946684800;
@@ -368,11 +370,7 @@ void LeadStore::times(std::uint32_t lead, Timestamp* first, Timestamp* last) con
   }
 }
 
-bool LeadStore::entered(std::uint32_t lead, int stage) const { return (record(lead)[kSeen] >> stage) & 1u; }
-bool LeadStore::lost(std::uint32_t lead) const { return record(lead)[kCounts] & kLostFlag; }
 Timestamp LeadStore::last_activity(std::uint32_t lead) const { return get_time(lead, kActivity); }
-std::uint32_t LeadStore::segment(std::uint32_t lead) const { return record(lead)[kSegment]; }
-std::uint32_t LeadStore::repeats(std::uint32_t lead) const { return record(lead)[kCounts] & kRepeatMask; }
 
 std::string_view status_name(LeadStatus s) {
   switch (s) {
@@ -390,9 +388,11 @@ LeadPath reconstruct_path(const LeadStore& store, std::uint32_t lead, CountMode 
   const int n = store.stage_count();
   Timestamp last[32];
   store.times(lead, path.first, last);
+  const std::uint32_t seen = store.seen(lead);
+  auto entered = [seen](int k) { return (seen >> k) & 1u; };
   int cumulative = -1;
   for (int k = 0; k < n; ++k) {
-    if (!store.entered(lead, k)) continue;
+    if (!entered(k)) continue;
     cumulative = k;
     Timestamp first = path.first[k];
     if (first != kNoTime && (path.entry == kNoTime || first < path.entry)) path.entry = first;
@@ -400,11 +400,11 @@ LeadPath reconstruct_path(const LeadStore& store, std::uint32_t lead, CountMode 
   path.lost_evidence = store.lost(lead);
   if (cumulative < 0) return path;
 
-  for (int k = 0; k < cumulative; ++k) path.skipped += !store.entered(lead, k);
+  for (int k = 0; k < cumulative; ++k) path.skipped += !entered(k);
   for (int j = 0; j < cumulative; ++j) {
-    if (!store.entered(lead, j)) continue;
+    if (!entered(j)) continue;
     for (int k = j + 1; k <= cumulative; ++k) {
-      if (!store.entered(lead, k)) continue;
+      if (!entered(k)) continue;
       Timestamp fj = path.first[j], fk = path.first[k], lj = last[j];
       if (fj != kNoTime && fk != kNoTime && fk < fj) path.inversion = true;
       if (lj != kNoTime && fk != kNoTime && lj > fk) path.regression = true;
@@ -417,7 +417,7 @@ LeadPath reconstruct_path(const LeadStore& store, std::uint32_t lead, CountMode 
     int reached = -1;
     Timestamp previous = kNoTime;
     for (int k = 0; k <= cumulative; ++k) {
-      if (!store.entered(lead, k)) break;
+      if (!entered(k)) break;
       Timestamp first = path.first[k];
       if (first != kNoTime && previous != kNoTime && first < previous) break;
       if (first != kNoTime) previous = first;
@@ -430,7 +430,7 @@ LeadPath reconstruct_path(const LeadStore& store, std::uint32_t lead, CountMode 
     // Measured from the funnel entry (step 1), as PostHog, Mixpanel and ClickHouse do.
     int within = -1;
     for (int k = 0; k <= path.furthest; ++k) {
-      if (!store.entered(lead, k)) continue;
+      if (!entered(k)) continue;
       Timestamp first = path.first[k];
       if (first == kNoTime || first - path.entry <= window) within = k;
     }

@@ -27,6 +27,47 @@ TEST_SUITE("funnel_table") {
     CHECK(s.p90 == doctest::Approx(7));         // h = 1.8 -> 3 + 0.8*5
   }
 
+  TEST_CASE("duration_stats over several lists equals the plain quantiles of their union") {
+    // The radix selection against nth_element: small and large sets, values that need one
+    // and two levels (under and over 2^16), heavy ties, the saturated maximum, one outlier
+    // that puts every other value in one bucket, lists left empty.
+    std::uint64_t state = 12345;
+    auto next = [&] {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      return static_cast<std::uint32_t>(state >> 33);
+    };
+    const std::uint32_t spans[] = {1, 7, 1000, 65536, 86400 * 400, 0xFFFFFFFFu};
+    for (std::size_t n : {1u, 2u, 3u, 5u, 10u, 101u, 4096u, 30001u}) {
+      for (std::uint32_t span : spans) {
+        for (int lists = 1; lists <= 4; ++lists) {
+          std::vector<std::vector<Duration>> parts(static_cast<std::size_t>(lists) + 1);  // the last stays empty
+          std::vector<Duration> all;
+          for (std::size_t i = 0; i < n; ++i) {
+            Duration v = span == 0xFFFFFFFFu ? (i % 3 == 0 ? 0xFFFFFFFFu : next()) : next() % span;
+            if (i % 5 == 0) v = span / 2;  // ties around the middle
+            if (lists == 4 && i == n / 2) v = 0xFFFFFFF0u;  // one outlier: the rest share a top bucket
+            parts[i % static_cast<std::size_t>(lists)].push_back(v);
+            all.push_back(v);
+          }
+          std::vector<const std::vector<Duration>*> views;
+          for (const auto& p : parts) views.push_back(&p);
+          CAPTURE(n);
+          CAPTURE(span);
+          CAPTURE(lists);
+          DurationStats got = duration_stats(views);
+          long double sum = 0;
+          for (Duration v : all) sum += v;
+          CHECK(got.count == n);
+          CHECK(got.median == quantile(all, 0.5) / 86400.0);
+          CHECK(got.p90 == quantile(all, 0.9) / 86400.0);
+          CHECK(got.mean == static_cast<double>(sum / static_cast<long double>(n)) / 86400.0);
+        }
+      }
+    }
+    std::vector<Duration> none;
+    CHECK(duration_stats(none).count == 0);
+  }
+
   // Five leads through lead -> mql -> sql (won = sql), as of day 100, stale 30 days:
   //   A: lead d0, mql d2, sql d10            -> won
   //   B: lead d0, mql d4, lost d20           -> dropped at mql, lost

@@ -30,9 +30,14 @@ struct DurationStats {
 
 /// Summarizes durations given in seconds. Percentiles interpolate linearly between the
 /// two nearest ranks (the median of an even count is the mean of the middle two).
-DurationStats duration_stats(std::vector<Duration>& seconds);
+DurationStats duration_stats(const std::vector<Duration>& seconds);
+/// The same over the union of several lists (one multiset), without copying them: the
+/// tables keep one list per segment and thread, and "(all)" is their union. The ranks are
+/// found by a two-level radix count, two or three passes over the values.
+DurationStats duration_stats(const std::vector<const std::vector<Duration>*>& parts);
 
 /// `value` at fraction q of the sorted values, linear between ranks; `values` is reordered.
+/// The plain definition (nth_element), which duration_stats must agree with.
 double quantile(std::vector<Duration>& values, double q);
 
 struct StageRow {

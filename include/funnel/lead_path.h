@@ -61,16 +61,18 @@ class LeadStore {
   Timestamp first(std::uint32_t lead, int stage) const;
   /// Latest known entry time of a stage, or kNoTime.
   Timestamp last(std::uint32_t lead, int stage) const;
-  bool entered(std::uint32_t lead, int stage) const;
-  bool lost(std::uint32_t lead) const;
+  bool entered(std::uint32_t lead, int stage) const { return (seen(lead) >> stage) & 1u; }
+  /// Bit k set: the lead entered stage k.
+  std::uint32_t seen(std::uint32_t lead) const { return record(lead)[kSeenWord]; }
+  bool lost(std::uint32_t lead) const { return record(lead)[kCountsWord] & kLostBit; }
   /// The latest known time of any of the lead's rows, or kNoTime.
   Timestamp last_activity(std::uint32_t lead) const;
   /// first() and last() of every stage at once (kNoTime where unknown): one pass over the
   /// lead's record instead of one lookup per stage.
   void times(std::uint32_t lead, Timestamp* first, Timestamp* last) const;
-  std::uint32_t segment(std::uint32_t lead) const;
+  std::uint32_t segment(std::uint32_t lead) const { return record(lead)[kSegmentWord]; }
   /// Rows that repeated a stage the lead had already entered (saturates at 2^24 - 1).
-  std::uint32_t repeats(std::uint32_t lead) const;
+  std::uint32_t repeats(std::uint32_t lead) const { return record(lead)[kCountsWord] & (kLostBit - 1); }
   /// The latest known time of anything in the data, or kNoTime.
   Timestamp latest() const { return latest_; }
   /// Repeated stage rows at a time already recorded for that stage (or again without a
@@ -82,6 +84,9 @@ class LeadStore {
   std::size_t memory_bytes() const;
 
  private:
+  // Record words read by the inline accessors (the full layout is in lead_path.cpp).
+  static constexpr std::size_t kSeenWord = 2, kCountsWord = 3, kSegmentWord = 6;
+  static constexpr std::uint32_t kLostBit = 1u << 24;
   std::uint32_t* record(std::uint32_t lead) { return records_.data() + std::size_t{lead} * stride_; }
   const std::uint32_t* record(std::uint32_t lead) const {
     return records_.data() + std::size_t{lead} * stride_;
