@@ -877,8 +877,11 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
     };
     reader.run(&batch);
   } else {
-    // One thread reads and parses, this one applies rows to the store.
-    BatchQueue queue(4);
+    // One thread reads and parses, this one applies rows to the store. Sixteen batches
+    // (64K rows, about four pieces) in flight: with four, a piece parser that waited for a
+    // free batch held up the other, and this thread then waited for both (1M long: 0.71 s
+    // -> 0.55 s; 64 gave no more).
+    BatchQueue queue(16);
     std::exception_ptr failure;
     reader.sink = [&](RowBatch* full) {
       queue.push_full(full);
