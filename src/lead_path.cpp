@@ -15,13 +15,18 @@ namespace {
 constexpr Timestamp kUnsetFirst = std::numeric_limits<Timestamp>::max();
 constexpr Timestamp kUntimed = kUnsetFirst - 1;  // first touch by a row without a time
 
-// Record words (32 bits each); the first and last times of every stage follow.
-enum Word : std::size_t { kIdLow = 0, kIdHigh, kSeen, kCounts, kActivity, kTouch, kSegment, kTimes };
+// Record words (32 bits each); the first and last times of every stage follow. The id
+// takes the first four words: an id of up to 15 bytes is kept there (its length, then its
+// bytes, zero-padded), so looking a row's id up reads the record and nothing else; a
+// longer one is marked kLongId and its (offset << 16 | length) in id_bytes_ is in words 2-3.
+enum Word : std::size_t { kId = 0, kIdRef = 2, kSeen = 4, kCounts, kActivity, kTouch, kSegment, kTimes };
+constexpr std::size_t kInlineId = 15;
+constexpr unsigned char kLongId = 0xFF;
 constexpr std::uint32_t kLostFlag = 1u << 24;
 constexpr std::uint32_t kLabelledFlag = 1u << 25;  // the segment came from a non-empty row
 constexpr std::uint32_t kRepeatMask = kLostFlag - 1;
 constexpr std::size_t kMaxIdLength = 0xFFFF;
-static_assert(kSeen == 2 && kCounts == 3 && kSegment == 6 && kLostFlag == 1u << 24,
+static_assert(kSeen == 4 && kCounts == 5 && kSegment == 8 && kLostFlag == 1u << 24,
               "the inline accessors in lead_path.h read these words");
 
 // 32-bit times: seconds from 2000-01-01T00:00:00Z, with four sentinels at the ends.
@@ -54,6 +59,18 @@ std::uint64_t hash_id(std::string_view id) {
   std::memcpy(&w, p, n);
   return mix(h ^ w ^ k1, k0 ^ (n << 56));
 }
+
+/// The 16 bytes an id of up to kInlineId bytes has at the head of its record.
+struct InlineId {
+  std::uint64_t low = 0, high = 0;
+  explicit InlineId(std::string_view id) {
+    unsigned char bytes[16] = {};
+    bytes[0] = static_cast<unsigned char>(id.size());
+    std::memcpy(bytes + 1, id.data(), id.size());
+    std::memcpy(&low, bytes, 8);
+    std::memcpy(&high, bytes + 8, 8);
+  }
+};
 
 /// Byte equality of two ids of length `n`, with two loads each for the common 8..16 bytes.
 inline bool same_bytes(const char* a, const char* b, std::size_t n) {
@@ -112,20 +129,32 @@ void LeadStore::SlotArray::swap(SlotArray& other) noexcept {
 void LeadStore::reserve(std::size_t leads) {
   records_.reserve(leads * stride_);  // address space only, until used
   advise_huge(records_.data(), records_.capacity() * sizeof(std::uint32_t));
-  id_bytes_.reserve(leads * 12);
+  id_bytes_.reserve(leads * 4);  // ids over 15 bytes only
 }
 
 std::uint64_t LeadStore::id_ref(std::uint32_t lead) const {
   const std::uint32_t* r = record(lead);
-  return (std::uint64_t{r[kIdHigh]} << 32) | r[kIdLow];
+  return (std::uint64_t{r[kIdRef + 1]} << 32) | r[kIdRef];
 }
 
 std::string_view LeadStore::id(std::uint32_t lead) const {
+  const auto* head = reinterpret_cast<const char*>(record(lead) + kId);
+  const auto length = static_cast<unsigned char>(head[0]);
+  if (length != kLongId) return std::string_view(head + 1, length);
   std::uint64_t ref = id_ref(lead);
   return std::string_view(id_bytes_).substr(ref >> 16, ref & 0xFFFF);
 }
 
 bool LeadStore::has_id(std::uint32_t lead, std::string_view id) const {
+  const std::uint32_t* r = record(lead);
+  if (id.size() <= kInlineId) {
+    InlineId key(id);
+    std::uint64_t low, high;
+    std::memcpy(&low, r + kId, 8);
+    std::memcpy(&high, r + kId + 2, 8);
+    return ((low ^ key.low) | (high ^ key.high)) == 0;
+  }
+  if (*reinterpret_cast<const unsigned char*>(r + kId) != kLongId) return false;
   std::uint64_t ref = id_ref(lead);
   return (ref & 0xFFFF) == id.size() && same_bytes(id_bytes_.data() + (ref >> 16), id.data(), id.size());
 }
@@ -182,8 +211,6 @@ std::uint32_t LeadStore::insert(std::string_view id, std::size_t slot, std::uint
   }
   std::uint32_t lead = count_++;
   slots_[slot] = slot_of(tag, lead);
-  std::uint64_t ref = (std::uint64_t{id_bytes_.size()} << 16) | id.size();
-  id_bytes_.append(id);
   if (records_.size() + stride_ > records_.capacity()) {
     // Past the first 64K leads of an input of unknown size (a pipe), room for 4M at once:
     // address space only, and the records are not copied again and again as they grow.
@@ -193,8 +220,17 @@ std::uint32_t LeadStore::insert(std::string_view id, std::size_t slot, std::uint
   }
   records_.resize(records_.size() + stride_, 0);
   std::uint32_t* r = record(lead);
-  r[kIdLow] = static_cast<std::uint32_t>(ref);
-  r[kIdHigh] = static_cast<std::uint32_t>(ref >> 32);
+  if (id.size() <= kInlineId) {
+    InlineId key(id);
+    std::memcpy(r + kId, &key.low, 8);
+    std::memcpy(r + kId + 2, &key.high, 8);
+  } else {
+    std::uint64_t ref = (std::uint64_t{id_bytes_.size()} << 16) | id.size();
+    id_bytes_.append(id);
+    *reinterpret_cast<unsigned char*>(r + kId) = kLongId;
+    r[kIdRef] = static_cast<std::uint32_t>(ref);
+    r[kIdRef + 1] = static_cast<std::uint32_t>(ref >> 32);
+  }
   r[kActivity] = static_cast<std::uint32_t>(kT32None);
   r[kTouch] = static_cast<std::uint32_t>(kT32Unset);
   for (std::size_t k = 0; k < static_cast<std::size_t>(stages_); ++k) {
@@ -250,12 +286,7 @@ void LeadStore::intern_batch(const std::string_view* ids, const std::uint64_t* a
         __builtin_prefetch(r + stride_ - 1);
       }
     }
-    // ...and once that has arrived, its id bytes.
-    for (std::size_t i = 0; i < n; ++i) {
-      if (candidate[i] != std::numeric_limits<std::uint32_t>::max()) {
-        __builtin_prefetch(id_bytes_.data() + (id_ref(candidate[i]) >> 16));
-      }
-    }
+    // (an id of up to 15 bytes is in the record; a longer one is read where it is)
     // 3: the real lookups, in order.
     for (std::size_t i = 0; i < n; ++i) {
       std::string_view id = ids[begin + i];

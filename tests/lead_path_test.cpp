@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "funnel/lead_path.h"
 
 using namespace funnel;
@@ -15,6 +17,47 @@ TEST_SUITE("lead_path") {
     for (int i = 0; i < 5000; i += 7) CHECK(store.intern("lead-" + std::to_string(i)) == static_cast<std::uint32_t>(i));
     CHECK(store.size() == 5000);
     CHECK(store.id(4321) == "lead-4321");
+  }
+
+  TEST_CASE("ids of every length up to 40 bytes: kept in the record up to 15, apart beyond; never confused") {
+    // Ids that share their first 15 bytes, differ only in length, or only in the last byte,
+    // interned one at a time and in batches (with the hashes a reading thread computes).
+    LeadStore store(3);
+    std::vector<std::string> ids;
+    for (std::size_t n = 0; n <= 40; ++n) {
+      ids.push_back(std::string(n, 'x'));
+      if (n > 0) ids.push_back(std::string(n - 1, 'x') + 'y');
+      ids.push_back("prefix-123456789" + std::string(n, '0'));
+    }
+    for (std::size_t i = 0; i < ids.size(); ++i) CHECK(store.intern(ids[i]) == static_cast<std::uint32_t>(i));
+    CHECK(store.size() == ids.size());
+    std::vector<std::string_view> views(ids.begin(), ids.end());
+    std::vector<std::uint64_t> hashes;
+    for (auto id : views) hashes.push_back(LeadStore::hash(id));
+    std::vector<std::uint32_t> leads(ids.size());
+    store.intern_batch(views.data(), hashes.data(), views.size(), leads.data());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      CAPTURE(ids[i]);
+      CHECK(leads[i] == static_cast<std::uint32_t>(i));
+      CHECK(store.id(static_cast<std::uint32_t>(i)) == ids[i]);
+      CHECK(store.find(ids[i]) == static_cast<std::uint32_t>(i));
+    }
+    CHECK(store.size() == ids.size());
+    CHECK(!store.find(std::string(41, 'x')));
+    CHECK(!store.find("prefix-12345678"));
+
+    // Every id with one and the same hash: each lookup must compare the ids themselves.
+    LeadStore colliding(3);
+    std::vector<std::uint64_t> same(ids.size(), 0x9E3779B97F4A7C15ULL);
+    colliding.intern_batch(views.data(), same.data(), views.size(), leads.data());
+    for (std::size_t i = 0; i < ids.size(); ++i) CHECK(leads[i] == static_cast<std::uint32_t>(i));
+    std::reverse(views.begin(), views.end());
+    colliding.intern_batch(views.data(), same.data(), views.size(), leads.data());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      CAPTURE(views[i]);
+      CHECK(colliding.id(leads[i]) == views[i]);
+    }
+    CHECK(colliding.size() == ids.size());
   }
 
   TEST_CASE("a regression keeps the furthest stage reached") {

@@ -21,10 +21,11 @@ enum class CountMode {
 
 /// Every lead seen, interned by id, with what its rows said so far.
 ///
-/// Memory grows with leads, not rows: each lead is one record of 32-bit words (id
-/// reference, stage bits, repeats and flags, activity, first-touch time and segment, then
-/// the first and last entry time of every stage: 68 bytes for five stages), so updating a
-/// lead touches one or two cache lines. Times are kept as seconds from 2000-01-01 in 32
+/// Memory grows with leads, not rows: each lead is one record of 32-bit words (the id
+/// itself when it has up to 15 bytes, else a reference to it; stage bits, repeats and
+/// flags, activity, first-touch time and segment, then the first and last entry time of
+/// every stage: 76 bytes for five stages), so finding and updating a lead touches one or
+/// two cache lines. Times are kept as seconds from 2000-01-01 in 32
 /// bits; the rare time more than 68 years away goes to an exact side table. The id table is
 /// open addressing whose slots carry a hash tag.
 class LeadStore {
@@ -85,7 +86,7 @@ class LeadStore {
 
  private:
   // Record words read by the inline accessors (the full layout is in lead_path.cpp).
-  static constexpr std::size_t kSeenWord = 2, kCountsWord = 3, kSegmentWord = 6;
+  static constexpr std::size_t kSeenWord = 4, kCountsWord = 5, kSegmentWord = 8;
   static constexpr std::uint32_t kLostBit = 1u << 24;
   std::uint32_t* record(std::uint32_t lead) { return records_.data() + std::size_t{lead} * stride_; }
   const std::uint32_t* record(std::uint32_t lead) const {
@@ -101,7 +102,7 @@ class LeadStore {
   int stages_;
   std::size_t stride_;                // words per lead record
   std::uint32_t count_ = 0;
-  std::string id_bytes_;              // lead ids back to back
+  std::string id_bytes_;              // ids over 15 bytes, back to back
   /// Zeroed slots straight from mmap, with transparent huge pages asked for: the table is
   /// read at random, and 2 MiB pages spare most TLB misses on big tables.
   class SlotArray {
