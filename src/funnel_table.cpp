@@ -413,16 +413,29 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model,
     for (const Accumulator* p : parts_of(s)) all_parts.push_back(p);
   }
   const bool churned = churn != nullptr;
-  out.segments.push_back(finish("(all)", all_parts, money_of_all, model, churned));
-  std::vector<std::size_t> order(labels.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return labels[a] < labels[b]; });
-  for (std::size_t s : order) {
-    std::uint64_t leads = 0;
-    for (const Accumulator* p : parts_of(s)) leads += std::accumulate(p->furthest.begin(), p->furthest.end(), std::uint64_t{0});
-    if (leads == 0) continue;  // labels seen only on rows that made no lead
-    out.segments.push_back(finish(labels[s], parts_of(s), amounts != nullptr ? &buckets[s] : nullptr, model, churned));
+  // The segments hold the same durations as (all) between them: on big inputs they are
+  // finished on a second thread while this one finishes (all).
+  std::vector<SegmentTable> segments;
+  auto finish_segments = [&] {
+    std::vector<std::size_t> order(labels.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return labels[a] < labels[b]; });
+    for (std::size_t s : order) {
+      std::uint64_t leads = 0;
+      for (const Accumulator* p : parts_of(s)) leads += std::accumulate(p->furthest.begin(), p->furthest.end(), std::uint64_t{0});
+      if (leads == 0) continue;  // labels seen only on rows that made no lead
+      segments.push_back(finish(labels[s], parts_of(s), amounts != nullptr ? &buckets[s] : nullptr, model, churned));
+    }
+  };
+  if (total >= kLeadsForTwoThreads && !labels.empty()) {
+    std::thread second(finish_segments);
+    out.segments.push_back(finish("(all)", all_parts, money_of_all, model, churned));
+    second.join();
+  } else {
+    out.segments.push_back(finish("(all)", all_parts, money_of_all, model, churned));
+    finish_segments();
   }
+  for (SegmentTable& table : segments) out.segments.push_back(std::move(table));
   // Each segment's step conversions against everyone else's.
   const SegmentTable& everyone = out.segments.front();
   for (std::size_t s = 1; s < out.segments.size(); ++s) {
