@@ -103,9 +103,20 @@ class LineSource : public Lines {
  public:
   LineSource(std::unique_ptr<ByteStream> stream, Encoding encoding, ByteValidator& validator)
       : decoder_(std::move(stream), encoding, validator) {
-    worker_ = std::thread([this] { decode_ahead(); });
+    // The first block is decoded here. Only an input that fills it gets the thread that
+    // decodes ahead: a small export (and every fuzz run) pays for no thread.
+    Buffer first(kHeadroom + block_);
+    try {
+      next_size_ = decoder_.read(first.data() + kHeadroom, block_);
+    } catch (...) {
+      error_ = std::current_exception();
+    }
+    next_.swap(first);
+    ready_ = true;
+    if (next_size_ == block_ && !error_) worker_ = std::thread([this] { decode_ahead(); });
   }
   ~LineSource() override {
+    if (!worker_.joinable()) return;
     {
       std::lock_guard lock(mutex_);
       stop_ = true;
@@ -182,6 +193,7 @@ class LineSource : public Lines {
   /// Takes the next decoded block, keeping the unfinished line in front of it.
   bool refill() {
     std::unique_lock lock(mutex_);
+    if (!ready_ && !worker_.joinable()) return false;  // the first block was the whole input
     ready_wait_.wait(lock, [this] { return ready_; });
     if (error_) std::rethrow_exception(error_);
     if (next_size_ == 0) return false;
@@ -208,7 +220,7 @@ class LineSource : public Lines {
     return true;
   }
 
-  /// The background thread: decodes one block ahead of the parser.
+  /// The background thread: decodes one block ahead of the parser, from the second block on.
   void decode_ahead() {
     Buffer block(kHeadroom + block_);
     for (;;) {
