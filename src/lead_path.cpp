@@ -242,17 +242,7 @@ std::uint32_t LeadStore::insert(std::string_view id, std::size_t slot, std::uint
   return lead;
 }
 
-std::uint32_t LeadStore::intern(std::string_view id) {
-  std::uint64_t h = hash_id(id);
-  std::uint32_t tag = tag_of(h);
-  std::size_t mask = slots_.size() - 1;
-  std::size_t at = home(tag, bits_);
-  while (std::uint64_t slot = slots_[at]) {
-    if (static_cast<std::uint32_t>(slot >> 32) == tag && has_id(lead_of(slot), id)) return lead_of(slot);
-    at = (at + 1) & mask;
-  }
-  return insert(id, at, tag);
-}
+std::uint32_t LeadStore::intern(std::string_view id) { return intern_hashed(id, hash_id(id)); }
 
 std::optional<std::uint32_t> LeadStore::find(std::string_view id) const {
   std::uint64_t h = hash_id(id);
@@ -266,48 +256,13 @@ std::optional<std::uint32_t> LeadStore::find(std::string_view id) const {
 
 std::uint64_t LeadStore::hash(std::string_view id) { return hash_id(id); }
 
-void LeadStore::intern_batch(const std::string_view* ids, const std::uint64_t* all_hashes, std::size_t count,
-                             std::uint32_t* leads) {
-  constexpr std::size_t kMax = 64;
-  for (std::size_t begin = 0; begin < count; begin += kMax) {
-    std::size_t n = std::min(kMax, count - begin);
-    const std::uint64_t* hashes = all_hashes + begin;
-    // 1: prefetch each home slot.
-    for (std::size_t i = 0; i < n; ++i) __builtin_prefetch(&slots_[home(tag_of(hashes[i]), bits_)]);
-    // 2: where the home slot's tag matches, prefetch the lead's record...
-    std::uint32_t candidate[kMax];
-    for (std::size_t i = 0; i < n; ++i) {
-      std::uint64_t slot = slots_[home(tag_of(hashes[i]), bits_)];
-      bool match = slot != 0 && static_cast<std::uint32_t>(slot >> 32) == tag_of(hashes[i]);
-      candidate[i] = match ? lead_of(slot) : std::numeric_limits<std::uint32_t>::max();
-      if (match) {
-        const std::uint32_t* r = record(candidate[i]);
-        __builtin_prefetch(r);
-        __builtin_prefetch(r + stride_ - 1);
-      }
-    }
-    // (an id of up to 15 bytes is in the record; a longer one is read where it is)
-    // 3: the real lookups, in order.
-    for (std::size_t i = 0; i < n; ++i) {
-      std::string_view id = ids[begin + i];
-      std::uint32_t tag = tag_of(hashes[i]);
-      std::size_t m = slots_.size() - 1;  // an insert may have grown the table
-      std::size_t at = home(tag, bits_);
-      std::uint32_t lead = 0;
-      for (;;) {
-        std::uint64_t slot = slots_[at];
-        if (slot == 0) {
-          lead = insert(id, at, tag);
-          break;
-        }
-        if (static_cast<std::uint32_t>(slot >> 32) == tag && has_id(lead_of(slot), id)) {
-          lead = lead_of(slot);
-          break;
-        }
-        at = (at + 1) & m;
-      }
-      leads[begin + i] = lead;
-    }
+std::uint32_t LeadStore::intern_hashed(std::string_view id, std::uint64_t hash) {
+  const std::uint32_t tag = tag_of(hash);
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t at = home(tag, bits_);; at = (at + 1) & mask) {
+    const std::uint64_t slot = slots_[at];
+    if (slot == 0) return insert(id, at, tag);
+    if (static_cast<std::uint32_t>(slot >> 32) == tag && has_id(lead_of(slot), id)) return lead_of(slot);
   }
 }
 

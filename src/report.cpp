@@ -139,18 +139,16 @@ class RowBatch {
       views_.emplace_back(ids_.data() + begin, row.id_end - begin);
       begin = row.id_end;
     }
-    leads_.resize(n);
-    store.intern_batch(views_.data(), hashes_.data(), n, leads_.data());
     std::size_t item = 0;
-    for (std::size_t i = 0; i < n; ++i) {
+    store.intern_each(views_.data(), hashes_.data(), n, [&](std::size_t i, std::uint32_t lead) {
       const Row& row = rows_[i];
-      for (; item < row.item_end; ++item) store.add(leads_[i], items_[item].stage, items_[item].time);
-      if (labels != nullptr) store.touch(leads_[i], row.segment, row.segment_empty, row.touch, *labels);
+      for (; item < row.item_end; ++item) store.add(lead, items_[item].stage, items_[item].time);
+      if (labels != nullptr) store.touch(lead, row.segment, row.segment_empty, row.touch, *labels);
       if (amounts != nullptr && !std::isnan(row.amount)) {
-        if (amounts->size() <= leads_[i]) amounts->resize(std::size_t{leads_[i]} + 1);
-        (*amounts)[leads_[i]].offer(row.amount, row.touch, row.won_row);
+        if (amounts->size() <= lead) amounts->resize(std::size_t{lead} + 1);
+        (*amounts)[lead].offer(row.amount, row.touch, row.won_row);
       }
-    }
+    });
     clear();
   }
 
@@ -175,7 +173,6 @@ class RowBatch {
   std::vector<Evidence> items_;
   std::vector<Row> rows_;
   std::vector<std::string_view> views_;
-  std::vector<std::uint32_t> leads_;
 };
 
 /// The reading half: files -> records -> evidence -> batches handed to `sink`.

@@ -38,10 +38,28 @@ class LeadStore {
   std::uint32_t intern(std::string_view id);
   /// The lead with this id, if any.
   std::optional<std::uint32_t> find(std::string_view id) const;
-  /// Interns many ids at once, each with its hash() already computed (by the thread that
-  /// read the rows), prefetching table slots and records so the cache misses of one id
-  /// overlap those of the others. Same result as calling intern() in order.
-  void intern_batch(const std::string_view* ids, const std::uint64_t* hashes, std::size_t count, std::uint32_t* leads);
+  /// The lead with this id and hash(), adding it on first sight.
+  std::uint32_t intern_hashed(std::string_view id, std::uint64_t hash);
+  /// Interns ids[0..count) in order, each with its hash() already computed (by the thread
+  /// that read the rows), and calls f(i, lead) right after each. The table slot of the id
+  /// 16 rows ahead and the record of the one 8 rows ahead are prefetched meanwhile, so the
+  /// cache misses of one id overlap the work on the others and f finds the record in
+  /// cache. Same result as calling intern() in order.
+  template <class F>
+  void intern_each(const std::string_view* ids, const std::uint64_t* hashes, std::size_t count, F&& f) {
+    constexpr std::size_t kSlotAhead = 16, kRecordAhead = 8;
+    for (std::size_t i = 0; i < count && i < kSlotAhead; ++i) prefetch_slot(hashes[i]);
+    for (std::size_t i = 0; i < count && i < kRecordAhead; ++i) prefetch_record(hashes[i]);
+    for (std::size_t i = 0; i < count; ++i) {
+      if (i + kSlotAhead < count) prefetch_slot(hashes[i + kSlotAhead]);
+      if (i + kRecordAhead < count) prefetch_record(hashes[i + kRecordAhead]);
+      f(i, intern_hashed(ids[i], hashes[i]));
+    }
+  }
+  /// intern_each() that writes the leads to `leads`.
+  void intern_batch(const std::string_view* ids, const std::uint64_t* hashes, std::size_t count, std::uint32_t* leads) {
+    intern_each(ids, hashes, count, [leads](std::size_t i, std::uint32_t lead) { leads[i] = lead; });
+  }
   /// The hash the id table uses.
   static std::uint64_t hash(std::string_view id);
   /// Records that `lead` entered `stage` (or was lost, stage < 0) at `time` (may be kNoTime).
@@ -85,6 +103,18 @@ class LeadStore {
   std::size_t memory_bytes() const;
 
  private:
+  /// Where an id with this hash starts probing: the top bits of its 32-bit tag.
+  std::size_t home_of(std::uint64_t hash) const { return static_cast<std::uint32_t>(hash >> 32) >> (32 - bits_); }
+  void prefetch_slot(std::uint64_t hash) const { __builtin_prefetch(&slots_[home_of(hash)]); }
+  /// Prefetches the record of the lead in the id's home slot, when the slot's tag matches.
+  void prefetch_record(std::uint64_t hash) const {
+    const std::uint64_t slot = slots_[home_of(hash)];
+    if (slot != 0 && (slot >> 32) == (hash >> 32)) {
+      const std::uint32_t* r = record(static_cast<std::uint32_t>(slot) - 1);
+      __builtin_prefetch(r);
+      __builtin_prefetch(r + stride_ - 1);
+    }
+  }
   // Record words read by the inline accessors (the full layout is in lead_path.cpp).
   static constexpr std::size_t kSeenWord = 4, kCountsWord = 5, kSegmentWord = 8;
   static constexpr std::uint32_t kLostBit = 1u << 24;
