@@ -126,9 +126,25 @@ void LeadStore::SlotArray::swap(SlotArray& other) noexcept {
   std::swap(size_, other.size_);
 }
 
+LeadStore::RecordArray::~RecordArray() {
+  if (data_ != nullptr) ::munmap(data_, capacity_ * sizeof(std::uint32_t));
+}
+
+void LeadStore::RecordArray::reserve(std::size_t words) {
+  constexpr std::size_t page = 4096;
+  if (words <= capacity_) return;
+  const std::size_t bytes = (words * sizeof(std::uint32_t) + page - 1) & ~(page - 1);
+  void* p = data_ == nullptr
+                ? ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+                : ::mremap(data_, capacity_ * sizeof(std::uint32_t), bytes, MREMAP_MAYMOVE);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  data_ = static_cast<std::uint32_t*>(p);
+  capacity_ = bytes / sizeof(std::uint32_t);
+  advise_huge(data_, bytes);
+}
+
 void LeadStore::reserve(std::size_t leads) {
   records_.reserve(leads * stride_);  // address space only, until used
-  advise_huge(records_.data(), records_.capacity() * sizeof(std::uint32_t));
   id_bytes_.reserve(leads * 4);  // ids over 15 bytes only
 }
 
@@ -211,14 +227,8 @@ std::uint32_t LeadStore::insert(std::string_view id, std::size_t slot, std::uint
   }
   std::uint32_t lead = count_++;
   slots_[slot] = slot_of(tag, lead);
-  if (records_.size() + stride_ > records_.capacity()) {
-    // Past the first 64K leads of an input of unknown size (a pipe), room for 4M at once:
-    // address space only, and the records are not copied again and again as they grow.
-    const std::size_t small = stride_ << 16, big = stride_ << 22;
-    records_.reserve(records_.capacity() < small ? small : std::max(records_.capacity() * 2, big));
-    advise_huge(records_.data(), records_.capacity() * sizeof(std::uint32_t));
-  }
-  records_.resize(records_.size() + stride_, 0);
+  if (records_.capacity() == 0) records_.reserve(stride_ << 16);  // an input of unknown size: 64K leads, then doubling
+  records_.extend(stride_);
   std::uint32_t* r = record(lead);
   if (id.size() <= kInlineId) {
     InlineId key(id);

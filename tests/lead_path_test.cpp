@@ -19,6 +19,23 @@ TEST_SUITE("lead_path") {
     CHECK(store.id(4321) == "lead-4321");
   }
 
+  TEST_CASE("records keep their values while the store grows past its first 64K leads (mremap)") {
+    LeadStore store(3);
+    constexpr std::uint32_t n = 200000;
+    for (std::uint32_t i = 0; i < n; ++i) {
+      std::uint32_t lead = store.intern("L" + std::to_string(i));
+      store.add(lead, static_cast<int>(i % 3), 1700000000 + i);
+    }
+    CHECK(store.size() == n);
+    for (std::uint32_t i = 0; i < n; i += 997) {
+      CAPTURE(i);
+      CHECK(store.id(i) == "L" + std::to_string(i));
+      CHECK(store.seen(i) == 1u << (i % 3));
+      CHECK(store.first(i, static_cast<int>(i % 3)) == 1700000000 + i);
+      CHECK(store.last_activity(i) == 1700000000 + i);
+    }
+  }
+
   TEST_CASE("ids of every length up to 40 bytes: kept in the record up to 15, apart beyond; never confused") {
     // Ids that share their first 15 bytes, differ only in length, or only in the last byte,
     // interned one at a time and in batches (with the hashes a reading thread computes).

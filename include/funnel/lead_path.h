@@ -2,6 +2,7 @@
 // not rows), and the reconstruction of each lead's path through the stages at the end.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -153,9 +154,35 @@ class LeadStore {
     std::size_t size_ = 0;
   };
 
+  /// The lead records: 32-bit words straight from mmap, zero until written, with
+  /// transparent huge pages asked for. They grow with mremap, which moves page mappings,
+  /// not bytes: a store of unknown size (a pipe) never holds two copies of its records.
+  class RecordArray {
+   public:
+    RecordArray() = default;
+    ~RecordArray();
+    RecordArray(const RecordArray&) = delete;
+    RecordArray& operator=(const RecordArray&) = delete;
+    std::uint32_t* data() { return data_; }
+    const std::uint32_t* data() const { return data_; }
+    std::size_t size() const { return size_; }
+    std::size_t capacity() const { return capacity_; }
+    /// Room for at least `words` (address space until used).
+    void reserve(std::size_t words);
+    /// `words` more, zero.
+    void extend(std::size_t words) {
+      if (size_ + words > capacity_) reserve(std::max(size_ + words, capacity_ * 2));
+      size_ += words;
+    }
+
+   private:
+    std::uint32_t* data_ = nullptr;
+    std::size_t size_ = 0, capacity_ = 0;
+  };
+
   int bits_ = 10;                     // slots_.size() == 1 << bits_
   SlotArray slots_;                   // (tag << 32) | (lead + 1); 0 = empty
-  std::vector<std::uint32_t> records_;
+  RecordArray records_;
   std::unordered_map<std::uint64_t, Timestamp> far_;  // (lead, word) -> time beyond 32 bits
   Timestamp latest_ = kNoTime;
   bool last_touch_ = false;
