@@ -22,14 +22,15 @@ TEST_SUITE("lead_path") {
   TEST_CASE("records keep their values while the store grows past its first 64K leads (mremap)") {
     LeadStore store(3);
     constexpr std::uint32_t n = 200000;
+    auto name = [](std::uint32_t i) { return std::to_string(i) + "-L"; };
     for (std::uint32_t i = 0; i < n; ++i) {
-      std::uint32_t lead = store.intern("L" + std::to_string(i));
+      std::uint32_t lead = store.intern(name(i));
       store.add(lead, static_cast<int>(i % 3), 1700000000 + i);
     }
     CHECK(store.size() == n);
     for (std::uint32_t i = 0; i < n; i += 997) {
       CAPTURE(i);
-      CHECK(store.id(i) == "L" + std::to_string(i));
+      CHECK(store.id(i) == name(i));
       CHECK(store.seen(i) == 1u << (i % 3));
       CHECK(store.first(i, static_cast<int>(i % 3)) == 1700000000 + i);
       CHECK(store.last_activity(i) == 1700000000 + i);
