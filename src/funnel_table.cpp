@@ -343,45 +343,43 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model,
         std::uint32_t segment = assignment != nullptr ? (*assignment)[lead] : store.segment(lead);
         if (segment != kNoSegment) bucket = segment;
       }
-      {
-        Accumulator& acc = buckets[bucket];
-        ++acc.furthest[f];
-        switch (path.status) {
-          case LeadStatus::lost: ++acc.lost[f]; break;
-          case LeadStatus::open: ++acc.open[f]; break;
-          case LeadStatus::stalled: ++acc.stalled[f]; break;
-          case LeadStatus::won: break;
-        }
-        for (int k = 0; k <= path.furthest; ++k) {
-          Timestamp t = path.first[k];
-          if (t == kNoTime) continue;
-          acc.from_entry[static_cast<std::size_t>(k)].push_back(to_duration(t - path.entry));
-          if (k < path.furthest) {
-            Timestamp next = path.first[k + 1];
-            if (next != kNoTime && next >= t) {
-              acc.to_next[static_cast<std::size_t>(k)].push_back(to_duration(next - t));
-            }
+      Accumulator& acc = buckets[bucket];
+      ++acc.furthest[f];
+      switch (path.status) {
+        case LeadStatus::lost: ++acc.lost[f]; break;
+        case LeadStatus::open: ++acc.open[f]; break;
+        case LeadStatus::stalled: ++acc.stalled[f]; break;
+        case LeadStatus::won: break;
+      }
+      for (int k = 0; k <= path.furthest; ++k) {
+        Timestamp t = path.first[k];
+        if (t == kNoTime) continue;
+        acc.from_entry[static_cast<std::size_t>(k)].push_back(to_duration(t - path.entry));
+        if (k < path.furthest) {
+          Timestamp next = path.first[k + 1];
+          if (next != kNoTime && next >= t) {
+            acc.to_next[static_cast<std::size_t>(k)].push_back(to_duration(next - t));
           }
         }
-        if (amounts != nullptr) {
-          double amount = (*amounts)[lead];
-          bool known = !std::isnan(amount);
-          for (Accumulator* to : {&acc, money}) {
-            if (path.status == LeadStatus::won && known) to->won_amounts.push_back(amount);
-            if ((path.status == LeadStatus::open || path.status == LeadStatus::stalled) && known) to->open_pipeline += amount;
-            if (path.status == LeadStatus::open && model.stages()[f].section == Section::bofu) ++to->open_opportunities;
-          }
+      }
+      if (amounts != nullptr) {
+        double amount = (*amounts)[lead];
+        bool known = !std::isnan(amount);
+        for (Accumulator* to : {&acc, money}) {
+          if (path.status == LeadStatus::won && known) to->won_amounts.push_back(amount);
+          if ((path.status == LeadStatus::open || path.status == LeadStatus::stalled) && known) to->open_pipeline += amount;
+          if (path.status == LeadStatus::open && model.stages()[f].section == Section::bofu) ++to->open_opportunities;
         }
+      }
+      if (path.status == LeadStatus::won) {
+        Timestamp won = path.first[model.won()];
+        if (won != kNoTime) acc.cycle.push_back(to_duration(won - path.entry));
+      }
+      if (churn != nullptr && lead < churn->size() && churned_by((*churn)[lead], options)) {
         if (path.status == LeadStatus::won) {
-          Timestamp won = path.first[model.won()];
-          if (won != kNoTime) acc.cycle.push_back(to_duration(won - path.entry));
-        }
-        if (churn != nullptr && lead < churn->size() && churned_by((*churn)[lead], options)) {
-          if (path.status == LeadStatus::won) {
-            ++acc.churned;
-          } else {
-            ++acc.churned_not_won;
-          }
+          ++acc.churned;
+        } else {
+          ++acc.churned_not_won;
         }
       }
 

@@ -15,19 +15,9 @@ namespace {
 constexpr Timestamp kUnsetFirst = std::numeric_limits<Timestamp>::max();
 constexpr Timestamp kUntimed = kUnsetFirst - 1;  // first touch by a row without a time
 
-// Record words (32 bits each); the first and last times of every stage follow. The id
-// takes the first four words: an id of up to 15 bytes is kept there (its length, then its
-// bytes, zero-padded), so looking a row's id up reads the record and nothing else; a
-// longer one is marked kLongId and its (offset << 16 | length) in id_bytes_ is in words 2-3.
-enum Word : std::size_t { kId = 0, kIdRef = 2, kSeen = 4, kCounts, kActivity, kTouch, kSegment, kTimes };
 constexpr std::size_t kInlineId = 15;
 constexpr unsigned char kLongId = 0xFF;
-constexpr std::uint32_t kLostFlag = 1u << 24;
-constexpr std::uint32_t kLabelledFlag = 1u << 25;  // the segment came from a non-empty row
-constexpr std::uint32_t kRepeatMask = kLostFlag - 1;
 constexpr std::size_t kMaxIdLength = 0xFFFF;
-static_assert(kSeen == 4 && kCounts == 5 && kSegment == 8 && kLostFlag == 1u << 24,
-              "the inline accessors in lead_path.h read these words");
 
 // 32-bit times: seconds from 2000-01-01T00:00:00Z, with four sentinels at the ends.
 constexpr Timestamp kBase = 946684800;
@@ -110,38 +100,27 @@ void advise_huge(const void* data, std::size_t bytes) {
 }
 }  // namespace
 
-LeadStore::SlotArray::SlotArray(std::size_t count) : size_(count) {
-  void* p = ::mmap(nullptr, count * sizeof(std::uint64_t), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();
-  data_ = static_cast<std::uint64_t*>(p);
-  advise_huge(data_, count * sizeof(std::uint64_t));
+template <class T>
+LeadStore::MappedArray<T>::~MappedArray() {
+  if (data_ != nullptr) ::munmap(data_, capacity_ * sizeof(T));
 }
 
-LeadStore::SlotArray::~SlotArray() {
-  if (data_ != nullptr) ::munmap(data_, size_ * sizeof(std::uint64_t));
-}
-
-void LeadStore::SlotArray::swap(SlotArray& other) noexcept {
-  std::swap(data_, other.data_);
-  std::swap(size_, other.size_);
-}
-
-LeadStore::RecordArray::~RecordArray() {
-  if (data_ != nullptr) ::munmap(data_, capacity_ * sizeof(std::uint32_t));
-}
-
-void LeadStore::RecordArray::reserve(std::size_t words) {
+template <class T>
+void LeadStore::MappedArray<T>::reserve(std::size_t count) {
   constexpr std::size_t page = 4096;
-  if (words <= capacity_) return;
-  const std::size_t bytes = (words * sizeof(std::uint32_t) + page - 1) & ~(page - 1);
+  if (count <= capacity_) return;
+  const std::size_t bytes = (count * sizeof(T) + page - 1) & ~(page - 1);
   void* p = data_ == nullptr
                 ? ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
-                : ::mremap(data_, capacity_ * sizeof(std::uint32_t), bytes, MREMAP_MAYMOVE);
+                : ::mremap(data_, capacity_ * sizeof(T), bytes, MREMAP_MAYMOVE);
   if (p == MAP_FAILED) throw std::bad_alloc();
-  data_ = static_cast<std::uint32_t*>(p);
-  capacity_ = bytes / sizeof(std::uint32_t);
+  data_ = static_cast<T*>(p);
+  capacity_ = bytes / sizeof(T);
   advise_huge(data_, bytes);
 }
+
+template class LeadStore::MappedArray<std::uint32_t>;
+template class LeadStore::MappedArray<std::uint64_t>;
 
 void LeadStore::reserve(std::size_t leads) {
   records_.reserve(leads * stride_);  // address space only, until used
@@ -209,7 +188,7 @@ void LeadStore::set_time(std::uint32_t lead, std::size_t word, Timestamp t) {
 
 void LeadStore::grow_table() {
   if (bits_ >= 31) throw Error(ExitCode::bad_value, "more than a billion leads");
-  SlotArray bigger(slots_.size() * 2);
+  MappedArray<std::uint64_t> bigger(slots_.size() * 2);
   ++bits_;
   std::size_t mask = bigger.size() - 1;
   for (std::uint64_t slot : slots_) {
@@ -254,26 +233,28 @@ std::uint32_t LeadStore::insert(std::string_view id, std::size_t slot, std::uint
 
 std::uint32_t LeadStore::intern(std::string_view id) { return intern_hashed(id, hash_id(id)); }
 
-std::optional<std::uint32_t> LeadStore::find(std::string_view id) const {
-  std::uint64_t h = hash_id(id);
-  std::uint32_t tag = tag_of(h);
-  std::size_t mask = slots_.size() - 1;
-  for (std::size_t at = home(tag, bits_); std::uint64_t slot = slots_[at]; at = (at + 1) & mask) {
-    if (static_cast<std::uint32_t>(slot >> 32) == tag && has_id(lead_of(slot), id)) return lead_of(slot);
+std::size_t LeadStore::slot_for(std::string_view id, std::uint64_t hash) const {
+  const std::uint32_t tag = tag_of(hash);
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t at = home(tag, bits_);
+  for (std::uint64_t slot; (slot = slots_[at]) != 0; at = (at + 1) & mask) {
+    if (static_cast<std::uint32_t>(slot >> 32) == tag && has_id(lead_of(slot), id)) break;
   }
-  return std::nullopt;
+  return at;
+}
+
+std::optional<std::uint32_t> LeadStore::find(std::string_view id) const {
+  const std::uint64_t slot = slots_[slot_for(id, hash_id(id))];
+  if (slot == 0) return std::nullopt;
+  return lead_of(slot);
 }
 
 std::uint64_t LeadStore::hash(std::string_view id) { return hash_id(id); }
 
 std::uint32_t LeadStore::intern_hashed(std::string_view id, std::uint64_t hash) {
-  const std::uint32_t tag = tag_of(hash);
-  const std::size_t mask = slots_.size() - 1;
-  for (std::size_t at = home(tag, bits_);; at = (at + 1) & mask) {
-    const std::uint64_t slot = slots_[at];
-    if (slot == 0) return insert(id, at, tag);
-    if (static_cast<std::uint32_t>(slot >> 32) == tag && has_id(lead_of(slot), id)) return lead_of(slot);
-  }
+  const std::size_t at = slot_for(id, hash);
+  const std::uint64_t slot = slots_[at];
+  return slot != 0 ? lead_of(slot) : insert(id, at, tag_of(hash));
 }
 
 void LeadStore::add(std::uint32_t lead, int stage, Timestamp time) {

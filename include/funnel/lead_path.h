@@ -83,16 +83,16 @@ class LeadStore {
   Timestamp last(std::uint32_t lead, int stage) const;
   bool entered(std::uint32_t lead, int stage) const { return (seen(lead) >> stage) & 1u; }
   /// Bit k set: the lead entered stage k.
-  std::uint32_t seen(std::uint32_t lead) const { return record(lead)[kSeenWord]; }
-  bool lost(std::uint32_t lead) const { return record(lead)[kCountsWord] & kLostBit; }
+  std::uint32_t seen(std::uint32_t lead) const { return record(lead)[kSeen]; }
+  bool lost(std::uint32_t lead) const { return record(lead)[kCounts] & kLostFlag; }
   /// The latest known time of any of the lead's rows, or kNoTime.
   Timestamp last_activity(std::uint32_t lead) const;
   /// first() and last() of every stage at once (kNoTime where unknown): one pass over the
   /// lead's record instead of one lookup per stage.
   void times(std::uint32_t lead, Timestamp* first, Timestamp* last) const;
-  std::uint32_t segment(std::uint32_t lead) const { return record(lead)[kSegmentWord]; }
+  std::uint32_t segment(std::uint32_t lead) const { return record(lead)[kSegment]; }
   /// Rows that repeated a stage the lead had already entered (saturates at 2^24 - 1).
-  std::uint32_t repeats(std::uint32_t lead) const { return record(lead)[kCountsWord] & (kLostBit - 1); }
+  std::uint32_t repeats(std::uint32_t lead) const { return record(lead)[kCounts] & kRepeatMask; }
   /// The latest known time of anything in the data, or kNoTime.
   Timestamp latest() const { return latest_; }
   /// Repeated stage rows at a time already recorded for that stage (or again without a
@@ -116,14 +116,21 @@ class LeadStore {
       __builtin_prefetch(r + stride_ - 1);
     }
   }
-  // Record words read by the inline accessors (the full layout is in lead_path.cpp).
-  static constexpr std::size_t kSeenWord = 4, kCountsWord = 5, kSegmentWord = 8;
-  static constexpr std::uint32_t kLostBit = 1u << 24;
+  // Record words (32 bits each); the first and last times of every stage follow. The id
+  // takes the first four words: an id of up to 15 bytes is kept there (its length, then
+  // its bytes, zero-padded), so looking a row's id up reads the record and nothing else; a
+  // longer one is marked 0xFF and its (offset << 16 | length) in id_bytes_ is in words 2-3.
+  enum Word : std::size_t { kId = 0, kIdRef = 2, kSeen = 4, kCounts, kActivity, kTouch, kSegment, kTimes };
+  static constexpr std::uint32_t kLostFlag = 1u << 24;      // in kCounts, above the repeat count
+  static constexpr std::uint32_t kRepeatMask = kLostFlag - 1;
+  static constexpr std::uint32_t kLabelledFlag = 1u << 25;  // the segment came from a non-empty row
   std::uint32_t* record(std::uint32_t lead) { return records_.data() + std::size_t{lead} * stride_; }
   const std::uint32_t* record(std::uint32_t lead) const {
     return records_.data() + std::size_t{lead} * stride_;
   }
   std::uint64_t id_ref(std::uint32_t lead) const;
+  /// The slot holding this id, or the empty slot where it would go.
+  std::size_t slot_for(std::string_view id, std::uint64_t hash) const;
   bool has_id(std::uint32_t lead, std::string_view id) const;
   Timestamp get_time(std::uint32_t lead, std::size_t word) const;
   void set_time(std::uint32_t lead, std::size_t word, Timestamp t);
@@ -134,55 +141,47 @@ class LeadStore {
   std::size_t stride_;                // words per lead record
   std::uint32_t count_ = 0;
   std::string id_bytes_;              // ids over 15 bytes, back to back
-  /// Zeroed slots straight from mmap, with transparent huge pages asked for: the table is
-  /// read at random, and 2 MiB pages spare most TLB misses on big tables.
-  class SlotArray {
+  /// An array straight from mmap: zero until written, with transparent huge pages asked
+  /// for (the id table and the records are read at random, and 2 MiB pages spare most TLB
+  /// misses). It grows with mremap, which moves page mappings, not bytes: a store of
+  /// unknown size (a pipe) never holds two copies of its records.
+  template <class T>
+  class MappedArray {
    public:
-    explicit SlotArray(std::size_t count);
-    ~SlotArray();
-    SlotArray(const SlotArray&) = delete;
-    SlotArray& operator=(const SlotArray&) = delete;
-    void swap(SlotArray& other) noexcept;
-    std::uint64_t& operator[](std::size_t i) { return data_[i]; }
-    const std::uint64_t& operator[](std::size_t i) const { return data_[i]; }
-    std::size_t size() const { return size_; }
-    const std::uint64_t* begin() const { return data_; }
-    const std::uint64_t* end() const { return data_ + size_; }
-
-   private:
-    std::uint64_t* data_ = nullptr;
-    std::size_t size_ = 0;
-  };
-
-  /// The lead records: 32-bit words straight from mmap, zero until written, with
-  /// transparent huge pages asked for. They grow with mremap, which moves page mappings,
-  /// not bytes: a store of unknown size (a pipe) never holds two copies of its records.
-  class RecordArray {
-   public:
-    RecordArray() = default;
-    ~RecordArray();
-    RecordArray(const RecordArray&) = delete;
-    RecordArray& operator=(const RecordArray&) = delete;
-    std::uint32_t* data() { return data_; }
-    const std::uint32_t* data() const { return data_; }
+    MappedArray() = default;
+    explicit MappedArray(std::size_t count) { extend(count); }
+    ~MappedArray();
+    MappedArray(const MappedArray&) = delete;
+    MappedArray& operator=(const MappedArray&) = delete;
+    void swap(MappedArray& other) noexcept {
+      std::swap(data_, other.data_);
+      std::swap(size_, other.size_);
+      std::swap(capacity_, other.capacity_);
+    }
+    T* data() { return data_; }
+    const T* data() const { return data_; }
+    T& operator[](std::size_t i) { return data_[i]; }
+    const T& operator[](std::size_t i) const { return data_[i]; }
+    const T* begin() const { return data_; }
+    const T* end() const { return data_ + size_; }
     std::size_t size() const { return size_; }
     std::size_t capacity() const { return capacity_; }
-    /// Room for at least `words` (address space until used).
-    void reserve(std::size_t words);
-    /// `words` more, zero.
-    void extend(std::size_t words) {
-      if (size_ + words > capacity_) reserve(std::max(size_ + words, capacity_ * 2));
-      size_ += words;
+    /// Room for at least `count` (address space until used).
+    void reserve(std::size_t count);
+    /// `count` more, zero.
+    void extend(std::size_t count) {
+      if (size_ + count > capacity_) reserve(std::max(size_ + count, capacity_ * 2));
+      size_ += count;
     }
 
    private:
-    std::uint32_t* data_ = nullptr;
+    T* data_ = nullptr;
     std::size_t size_ = 0, capacity_ = 0;
   };
 
   int bits_ = 10;                     // slots_.size() == 1 << bits_
-  SlotArray slots_;                   // (tag << 32) | (lead + 1); 0 = empty
-  RecordArray records_;
+  MappedArray<std::uint64_t> slots_;  // (tag << 32) | (lead + 1); 0 = empty
+  MappedArray<std::uint32_t> records_;
   std::unordered_map<std::uint64_t, Timestamp> far_;  // (lead, word) -> time beyond 32 bits
   Timestamp latest_ = kNoTime;
   bool last_touch_ = false;
