@@ -269,6 +269,7 @@ int run_leads(CommandLine& cl, Streams& streams) {
   finish_filter(cl);
   LeadFormat format = parse_lead_format(cl.leads_format);
   check_filter(cl.filter, StageModel::build(cl.report.stages));
+  cl.report.lead_activity = true;
   Report report = read_input(cl, streams);
   std::ostringstream text;
   render_leads(report, cl.filter, format, text);
@@ -288,6 +289,7 @@ int run_paths(CommandLine& cl, Streams& streams) {
 
 int run_explain(CommandLine& cl, Streams& streams) {
   finish_options(cl);
+  cl.report.lead_activity = true;
   Report report = read_input(cl, streams);
   if (report.trace.empty()) {
     std::vector<std::string> ids;

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <new>
 #include <sys/mman.h>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -85,10 +86,14 @@ std::uint64_t slot_of(std::uint32_t tag, std::uint32_t lead) {
 
 }  // namespace
 
-LeadStore::LeadStore(int stage_count)
-    : stages_(stage_count),
-      stride_(kTimes + 2 * static_cast<std::size_t>(stage_count)),
-      slots_(std::size_t{1} << bits_) {}
+LeadStore::LeadStore(int stage_count, Keep keep) : stages_(stage_count), slots_(std::size_t{1} << bits_) {
+  std::size_t at = kFixedWords;
+  if (keep.activity) activity_at_ = at++;
+  if (keep.segments) touch_at_ = std::exchange(at, at + 2);
+  first_at_ = at;
+  id_at_ = first_at_ + static_cast<std::size_t>(stage_count);
+  stride_ = id_at_ + kIdWords;
+}
 
 namespace {
 /// Asks for transparent huge pages over the page-aligned part of a big block.
@@ -129,11 +134,11 @@ void LeadStore::reserve(std::size_t leads) {
 
 std::uint64_t LeadStore::id_ref(std::uint32_t lead) const {
   const std::uint32_t* r = record(lead);
-  return (std::uint64_t{r[kIdRef + 1]} << 32) | r[kIdRef];
+  return (std::uint64_t{r[id_at_ + 3]} << 32) | r[id_at_ + 2];
 }
 
 std::string_view LeadStore::id(std::uint32_t lead) const {
-  const auto* head = reinterpret_cast<const char*>(record(lead) + kId);
+  const auto* head = reinterpret_cast<const char*>(record(lead) + id_at_);
   const auto length = static_cast<unsigned char>(head[0]);
   if (length != kLongId) return std::string_view(head + 1, length);
   std::uint64_t ref = id_ref(lead);
@@ -145,31 +150,32 @@ bool LeadStore::has_id(std::uint32_t lead, std::string_view id) const {
   if (id.size() <= kInlineId) {
     InlineId key(id);
     std::uint64_t low, high;
-    std::memcpy(&low, r + kId, 8);
-    std::memcpy(&high, r + kId + 2, 8);
+    std::memcpy(&low, r + id_at_, 8);
+    std::memcpy(&high, r + id_at_ + 2, 8);
     return ((low ^ key.low) | (high ^ key.high)) == 0;
   }
-  if (*reinterpret_cast<const unsigned char*>(r + kId) != kLongId) return false;
+  if (*reinterpret_cast<const unsigned char*>(r + id_at_) != kLongId) return false;
   std::uint64_t ref = id_ref(lead);
   return (ref & 0xFFFF) == id.size() && same_bytes(id_bytes_.data() + (ref >> 16), id.data(), id.size());
 }
 
 std::size_t LeadStore::memory_bytes() const {
-  return id_bytes_.capacity() + slots_.size() * 8 + records_.capacity() * 4;
+  return id_bytes_.capacity() + slots_.size() * 8 + records_.capacity() * 4 + lasts_.capacity() * 4 +
+         lasts_at_.size() * 32;
 }
 
-Timestamp LeadStore::get_time(std::uint32_t lead, std::size_t word) const {
-  auto v = static_cast<std::int32_t>(record(lead)[word]);
+Timestamp LeadStore::decode(std::uint32_t word, std::uint64_t far_key) const {
+  auto v = static_cast<std::int32_t>(word);
   switch (v) {
     case kT32None: return kNoTime;
     case kT32Unset: return kUnsetFirst;
     case kT32Untimed: return kUntimed;
-    case kT32Far: return far_.at(std::uint64_t{lead} * stride_ + word);
+    case kT32Far: return far_.at(far_key);
     default: return kBase + v;
   }
 }
 
-void LeadStore::set_time(std::uint32_t lead, std::size_t word, Timestamp t) {
+std::uint32_t LeadStore::encode(Timestamp t, std::uint64_t far_key) {
   std::int32_t v;
   if (t == kNoTime) {
     v = kT32None;
@@ -181,9 +187,26 @@ void LeadStore::set_time(std::uint32_t lead, std::size_t word, Timestamp t) {
     v = static_cast<std::int32_t>(t - kBase);
   } else {
     v = kT32Far;
-    far_[std::uint64_t{lead} * stride_ + word] = t;
+    far_[far_key] = t;
   }
-  record(lead)[word] = static_cast<std::uint32_t>(v);
+  return static_cast<std::uint32_t>(v);
+}
+
+std::size_t LeadStore::lasts_of(std::uint32_t lead) const {
+  return std::size_t{lasts_at_.at(lead)} * static_cast<std::size_t>(stages_);
+}
+
+std::size_t LeadStore::add_lasts(std::uint32_t lead) {
+  const std::size_t at = lasts_.size();
+  lasts_at_.emplace(lead, static_cast<std::uint32_t>(at / static_cast<std::size_t>(stages_)));
+  record(lead)[kCounts] |= kLastsFlag;
+  for (std::size_t k = 0; k < static_cast<std::size_t>(stages_); ++k) {
+    const std::uint32_t first = record(lead)[first_at_ + k];
+    const auto v = static_cast<std::int32_t>(first);
+    lasts_.push_back(v == kT32Unset ? static_cast<std::uint32_t>(kT32None) : first);
+    if (v == kT32Far) far_[lasts_key(at + k)] = far_.at(record_key(lead, first_at_ + k));
+  }
+  return at;
 }
 
 void LeadStore::grow_table() {
@@ -211,21 +234,18 @@ std::uint32_t LeadStore::insert(std::string_view id, std::size_t slot, std::uint
   std::uint32_t* r = record(lead);
   if (id.size() <= kInlineId) {
     InlineId key(id);
-    std::memcpy(r + kId, &key.low, 8);
-    std::memcpy(r + kId + 2, &key.high, 8);
+    std::memcpy(r + id_at_, &key.low, 8);
+    std::memcpy(r + id_at_ + 2, &key.high, 8);
   } else {
     std::uint64_t ref = (std::uint64_t{id_bytes_.size()} << 16) | id.size();
     id_bytes_.append(id);
-    *reinterpret_cast<unsigned char*>(r + kId) = kLongId;
-    r[kIdRef] = static_cast<std::uint32_t>(ref);
-    r[kIdRef + 1] = static_cast<std::uint32_t>(ref >> 32);
+    *reinterpret_cast<unsigned char*>(r + id_at_) = kLongId;
+    r[id_at_ + 2] = static_cast<std::uint32_t>(ref);
+    r[id_at_ + 3] = static_cast<std::uint32_t>(ref >> 32);
   }
-  r[kActivity] = static_cast<std::uint32_t>(kT32None);
-  r[kTouch] = static_cast<std::uint32_t>(kT32Unset);
-  for (std::size_t k = 0; k < static_cast<std::size_t>(stages_); ++k) {
-    r[kTimes + k] = static_cast<std::uint32_t>(kT32Unset);
-    r[kTimes + static_cast<std::size_t>(stages_) + k] = static_cast<std::uint32_t>(kT32None);
-  }
+  if (activity_at_ != 0) r[activity_at_] = static_cast<std::uint32_t>(kT32None);
+  if (touch_at_ != 0) r[touch_at_] = static_cast<std::uint32_t>(kT32Unset);
+  for (std::size_t k = 0; k < static_cast<std::size_t>(stages_); ++k) r[first_at_ + k] = static_cast<std::uint32_t>(kT32Unset);
   // Up to 70% full: linear probing with 32-bit tags stays short, and 10M leads fit 2^24 slots.
   if (std::size_t{count_} * 10 > slots_.size() * 7) grow_table();
   return lead;
@@ -263,91 +283,131 @@ void LeadStore::add(std::uint32_t lead, int stage, Timestamp time) {
     // Every stored time is a plain 32-bit value or a sentinel that orders correctly (none is
     // the smallest, unset the largest), so the words compare as they are.
     const auto v = static_cast<std::int32_t>(time - kBase);
-    if (v > static_cast<std::int32_t>(r[kActivity])) r[kActivity] = static_cast<std::uint32_t>(v);
+    if (activity_at_ != 0 && v > static_cast<std::int32_t>(r[activity_at_])) r[activity_at_] = static_cast<std::uint32_t>(v);
     if (time > latest_) latest_ = time;
     if (stage < 0) {
       r[kCounts] |= kLostFlag;
       return;
     }
     const std::uint32_t bit = 1u << stage;
-    std::uint32_t& first = r[kTimes + static_cast<std::size_t>(stage)];
-    std::uint32_t& last = r[kTimes + static_cast<std::size_t>(stage + stages_)];
-    const auto f = static_cast<std::int32_t>(first), l = static_cast<std::int32_t>(last);
-    if (r[kSeen] & bit) {
-      if ((r[kCounts] & kRepeatMask) != kRepeatMask) ++r[kCounts];
-      ++(v == f || v == l ? exact_duplicates_ : conflicting_repeats_);
+    std::uint32_t& first = r[first_at_ + static_cast<std::size_t>(stage)];
+    const auto f = static_cast<std::int32_t>(first);
+    bool has_lasts = r[kCounts] & kLastsFlag;
+    if (!(r[kSeen] & bit)) {
+      r[kSeen] |= bit;
+      first = static_cast<std::uint32_t>(v);
+      if (has_lasts) lasts_[lasts_of(lead) + static_cast<std::size_t>(stage)] = static_cast<std::uint32_t>(v);
+      return;
     }
-    r[kSeen] |= bit;
+    if ((r[kCounts] & kRepeatMask) != kRepeatMask) ++r[kCounts];
+    if (!has_lasts) {
+      // The last time equals the first while every timed row of the stage had that time.
+      if (v == f) {
+        ++exact_duplicates_;
+        return;
+      }
+      ++conflicting_repeats_;
+      if (f == kT32Unset) {
+        first = static_cast<std::uint32_t>(v);
+        return;
+      }
+      std::uint32_t& last = lasts_[add_lasts(lead) + static_cast<std::size_t>(stage)];
+      if (v < f) first = static_cast<std::uint32_t>(v);
+      if (v > f) last = static_cast<std::uint32_t>(v);
+      return;
+    }
+    std::uint32_t& last = lasts_[lasts_of(lead) + static_cast<std::size_t>(stage)];
+    const auto l = static_cast<std::int32_t>(last);
+    ++(v == f || v == l ? exact_duplicates_ : conflicting_repeats_);
     if (v < f) first = static_cast<std::uint32_t>(v);
     if (v > l) last = static_cast<std::uint32_t>(v);
     return;
   }
   if (time != kNoTime) {
-    if (time > get_time(lead, kActivity)) set_time(lead, kActivity, time);
+    if (activity_at_ != 0 && time > get_time(lead, activity_at_)) set_time(lead, activity_at_, time);
     if (time > latest_) latest_ = time;
   }
   if (stage < 0) {
     r[kCounts] |= kLostFlag;
     return;
   }
-  std::uint32_t bit = 1u << stage;
-  const std::size_t first = kTimes + static_cast<std::size_t>(stage);
-  const std::size_t last = first + static_cast<std::size_t>(stages_);
+  const std::uint32_t bit = 1u << stage;
+  const std::size_t first = first_at_ + static_cast<std::size_t>(stage);
+  const Timestamp f = get_time(lead, first);
+  const bool has_lasts = r[kCounts] & kLastsFlag;
+  const Timestamp l = has_lasts ? last(lead, stage) : f == kUnsetFirst ? kNoTime : f;
   if (r[kSeen] & bit) {
     if ((r[kCounts] & kRepeatMask) != kRepeatMask) ++r[kCounts];
     // Same stage at a time already recorded (or again without a time): an exact duplicate.
-    Timestamp f = get_time(lead, first), l = get_time(lead, last);
     bool exact = time == kNoTime ? f == kUnsetFirst : (time == f || time == l);
     ++(exact ? exact_duplicates_ : conflicting_repeats_);
   }
-  r = record(lead);
   r[kSeen] |= bit;
-  if (time == kNoTime) return;
-  if (time < get_time(lead, first)) set_time(lead, first, time);
-  if (time > get_time(lead, last)) set_time(lead, last, time);
+  if (time == kNoTime || (time >= f && time <= l)) return;
+  // A second distinct time for the stage: from now on the lead keeps its last times apart.
+  const bool needs_lasts = has_lasts || (f != kUnsetFirst && time != f);
+  const std::size_t lasts = needs_lasts ? (has_lasts ? lasts_of(lead) : add_lasts(lead)) : 0;
+  if (time < f) set_time(lead, first, time);
+  if (needs_lasts && time > l) {
+    const std::size_t at = lasts + static_cast<std::size_t>(stage);
+    lasts_[at] = encode(time, lasts_key(at));
+  }
 }
 
 void LeadStore::touch(std::uint32_t lead, std::uint32_t segment, bool empty, Timestamp time,
                       const std::vector<std::string>& labels) {
+  if (touch_at_ == 0) throw Error(ExitCode::internal, "a lead store without segments was given one");
   std::uint32_t& counts = record(lead)[kCounts];
   bool labelled = counts & kLabelledFlag;
   if (empty && labelled) return;  // an empty cell never replaces a value
   // Untimed rows lose to timed ones. Last touch keeps the latest row: its time is mirrored
   // around 2000-01-01 so that "earliest" picks it, and the mirror still fits 32 bits.
   Timestamp t = time == kNoTime ? kUntimed : last_touch_ ? 2 * kBase - time : time;
-  Timestamp current = get_time(lead, kTouch);
-  std::uint32_t& current_segment = record(lead)[kSegment];
+  Timestamp current = get_time(lead, touch_at_);
+  std::uint32_t& current_segment = record(lead)[touch_at_ + 1];
   bool earlier = t < current ||
                  (t == current && segment != current_segment && labels[segment] < labels[current_segment]);
   if (earlier || (!empty && !labelled)) {
-    set_time(lead, kTouch, t);
+    set_time(lead, touch_at_, t);
     current_segment = segment;
     if (!empty) counts |= kLabelledFlag;
   }
 }
 
 Timestamp LeadStore::first(std::uint32_t lead, int stage) const {
-  Timestamp t = get_time(lead, kTimes + static_cast<std::size_t>(stage));
+  Timestamp t = get_time(lead, first_at_ + static_cast<std::size_t>(stage));
   return t == kUnsetFirst ? kNoTime : t;
 }
 
 Timestamp LeadStore::last(std::uint32_t lead, int stage) const {
-  return get_time(lead, kTimes + static_cast<std::size_t>(stages_ + stage));
+  if (!(record(lead)[kCounts] & kLastsFlag)) return first(lead, stage);
+  const std::size_t at = lasts_of(lead) + static_cast<std::size_t>(stage);
+  return decode(lasts_[at], lasts_key(at));
 }
 
 void LeadStore::times(std::uint32_t lead, Timestamp* first, Timestamp* last) const {
   const std::uint32_t* r = record(lead);
   const auto n = static_cast<std::size_t>(stages_);
-  for (std::size_t k = 0; k < 2 * n; ++k) {
-    auto v = static_cast<std::int32_t>(r[kTimes + k]);
-    Timestamp t = v == kT32None || v == kT32Unset ? kNoTime
-                  : v == kT32Far                  ? far_.at(std::uint64_t{lead} * stride_ + kTimes + k)
-                                                  : kBase + v;
-    (k < n ? first[k] : last[k - n]) = t;
+  auto time = [this](std::uint32_t word, std::uint64_t far_key) {
+    auto v = static_cast<std::int32_t>(word);
+    return v == kT32None || v == kT32Unset ? kNoTime : v == kT32Far ? far_.at(far_key) : kBase + v;
+  };
+  for (std::size_t k = 0; k < n; ++k) first[k] = time(r[first_at_ + k], record_key(lead, first_at_ + k));
+  if (!(r[kCounts] & kLastsFlag)) {
+    std::copy(first, first + n, last);
+    return;
   }
+  const std::size_t lasts = lasts_of(lead);
+  for (std::size_t k = 0; k < n; ++k) last[k] = time(lasts_[lasts + k], lasts_key(lasts + k));
 }
 
-Timestamp LeadStore::last_activity(std::uint32_t lead) const { return get_time(lead, kActivity); }
+Timestamp LeadStore::last_activity(std::uint32_t lead) const {
+  if (activity_at_ != 0) return get_time(lead, activity_at_);
+  if (lost(lead)) throw Error(ExitCode::internal, "the last activity of a lost lead was not kept");
+  Timestamp latest = kNoTime;
+  for (int k = 0; k < stages_; ++k) latest = std::max(latest, last(lead, k));
+  return latest;
+}
 
 std::string_view status_name(LeadStatus s) {
   switch (s) {

@@ -844,7 +844,7 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
   InputCounts& input = report.input;
   input.files = options.files.empty() ? std::vector<std::string>{"-"} : options.files;
 
-  auto owned_store = std::make_shared<LeadStore>(report.model.size());
+  auto owned_store = std::make_shared<LeadStore>(report.model.size(), LeadStore::Keep{report.segmented, options.lead_activity});
   LeadStore& store = *owned_store;
   report.store = owned_store;
   store.set_last_touch(options.last_touch);

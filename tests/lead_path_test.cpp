@@ -238,3 +238,74 @@ TEST_SUITE("lead_path") {
     CHECK(store.first(a, 1) == 5 * day);
   }
 }
+
+TEST_SUITE("lead_path") {
+  TEST_CASE("last times: kept apart once a stage is entered again at another time, right for every stage") {
+    // A store as `funnel report` builds it: no segment, no activity word.
+    LeadStore store(3, LeadStore::Keep{false, false});
+    auto a = store.intern("A");
+    store.add(a, 0, 1 * day);
+    store.add(a, 1, 5 * day);
+    store.add(a, 1, 5 * day);  // exact: the last time is still the first
+    CHECK(store.last(a, 1) == 5 * day);
+    store.add(a, 1, 9 * day);  // another time: the lead now has last times
+    store.add(a, 1, 3 * day);
+    store.add(a, 2, 7 * day);  // first seen after that: its last time too
+    store.add(a, 2, kNoTime);
+    Timestamp first[3], last[3];
+    store.times(a, first, last);
+    CHECK(first[0] == 1 * day);
+    CHECK(last[0] == 1 * day);
+    CHECK(first[1] == 3 * day);
+    CHECK(last[1] == 9 * day);
+    CHECK(first[2] == 7 * day);
+    CHECK(last[2] == 7 * day);
+    CHECK(store.last(a, 2) == 7 * day);
+    CHECK(store.last_activity(a) == 9 * day);
+    CHECK(store.exact_duplicates() == 1);
+    CHECK(store.conflicting_repeats() == 3);
+    CHECK(store.repeats(a) == 4);
+    CHECK(store.segment(a) == 0);
+    // A regression: stage 1 again (day 9) after stage 2 (day 7).
+    CHECK(reconstruct_path(store, a, CountMode::cumulative, 9 * day, 30 * day).regression);
+
+    auto b = store.intern("B");  // untimed, then timed: one time, no last times needed
+    store.add(b, 0, kNoTime);
+    store.add(b, 0, 4 * day);
+    CHECK(store.first(b, 0) == 4 * day);
+    CHECK(store.last(b, 0) == 4 * day);
+    CHECK(store.last(b, 1) == kNoTime);
+    CHECK(store.last_activity(b) == 4 * day);
+
+    auto c = store.intern("C");  // lost: its latest row time was not kept
+    store.add(c, 0, 1 * day);
+    store.add(c, -1, 2 * day);
+    CHECK_THROWS(store.last_activity(c));
+    CHECK_THROWS(store.touch(c, 0, false, day, {"(none)"}));
+    LeadStore kept(3);
+    auto k = kept.intern("C");
+    kept.add(k, 0, 1 * day);
+    kept.add(k, -1, 2 * day);
+    CHECK(kept.last_activity(k) == 2 * day);
+  }
+
+  TEST_CASE("last times beyond 32 bits: copied exactly when a lead starts keeping them") {
+    LeadStore store(2, LeadStore::Keep{false, false});
+    const Timestamp y2200 = 7258118400, y2300 = 10413792000, y2024 = 1704067200;
+    auto a = store.intern("A");
+    store.add(a, 0, y2200);
+    store.add(a, 1, y2300);
+    store.add(a, 0, y2024);  // earlier: y2200 becomes the last time, copied from the first
+    store.add(a, 1, y2200);
+    CHECK(store.first(a, 0) == y2024);
+    CHECK(store.last(a, 0) == y2200);
+    CHECK(store.first(a, 1) == y2200);
+    CHECK(store.last(a, 1) == y2300);
+    CHECK(store.last_activity(a) == y2300);
+    auto b = store.intern("B");
+    store.add(b, 1, y2024);
+    store.add(b, 1, y2024 + day);
+    CHECK(store.last(b, 1) == y2024 + day);
+    CHECK(store.last(a, 0) == y2200);
+  }
+}

@@ -22,16 +22,26 @@ enum class CountMode {
 
 /// Every lead seen, interned by id, with what its rows said so far.
 ///
-/// Memory grows with leads, not rows: each lead is one record of 32-bit words (the id
-/// itself when it has up to 15 bytes, else a reference to it; stage bits, repeats and
-/// flags, activity, first-touch time and segment, then the first and last entry time of
-/// every stage: 76 bytes for five stages), so finding and updating a lead touches one or
-/// two cache lines. Times are kept as seconds from 2000-01-01 in 32
-/// bits; the rare time more than 68 years away goes to an exact side table. The id table is
-/// open addressing whose slots carry a hash tag.
+/// Memory grows with leads, not rows: each lead is one record of 32-bit words (stage bits,
+/// repeats and flags; the latest row time and the first-touch time and segment when the
+/// command needs them; the first entry time of every stage; then the id itself when it has
+/// up to 15 bytes, else a reference to it: 52 bytes for five stages with a breakdown), so
+/// finding and updating a lead touches one or two cache lines. A stage's latest entry time
+/// differs from its first only for a lead that entered it again at another time (a few in a
+/// hundred in CRM exports): those leads keep their last times in a side table. Times are
+/// kept as seconds from 2000-01-01 in 32 bits; the rare time more than 68 years away goes
+/// to an exact side table. The id table is open addressing whose slots carry a hash tag.
 class LeadStore {
  public:
-  explicit LeadStore(int stage_count);
+  /// What a record keeps besides the stage bits and first times. The segment (touch())
+  /// only for a breakdown; the latest row time only for commands that print it (funnel
+  /// leads, explain): without it last_activity() is known for leads with no lost row, the
+  /// only ones whose status needs it.
+  struct Keep {
+    bool segments;
+    bool activity;
+  };
+  explicit LeadStore(int stage_count, Keep keep = Keep{true, true});
 
   /// Room for about this many leads without regrowing (address space only until used).
   void reserve(std::size_t leads);
@@ -85,12 +95,13 @@ class LeadStore {
   /// Bit k set: the lead entered stage k.
   std::uint32_t seen(std::uint32_t lead) const { return record(lead)[kSeen]; }
   bool lost(std::uint32_t lead) const { return record(lead)[kCounts] & kLostFlag; }
-  /// The latest known time of any of the lead's rows, or kNoTime.
+  /// The latest known time of any of the lead's rows, or kNoTime. Without Keep::activity,
+  /// known only for a lead with no lost row (the latest of its stage times).
   Timestamp last_activity(std::uint32_t lead) const;
   /// first() and last() of every stage at once (kNoTime where unknown): one pass over the
   /// lead's record instead of one lookup per stage.
   void times(std::uint32_t lead, Timestamp* first, Timestamp* last) const;
-  std::uint32_t segment(std::uint32_t lead) const { return record(lead)[kSegment]; }
+  std::uint32_t segment(std::uint32_t lead) const { return touch_at_ != 0 ? record(lead)[touch_at_ + 1] : 0; }
   /// Rows that repeated a stage the lead had already entered (saturates at 2^24 - 1).
   std::uint32_t repeats(std::uint32_t lead) const { return record(lead)[kCounts] & kRepeatMask; }
   /// The latest known time of anything in the data, or kNoTime.
@@ -116,14 +127,17 @@ class LeadStore {
       __builtin_prefetch(r + stride_ - 1);
     }
   }
-  // Record words (32 bits each); the first and last times of every stage follow. The id
-  // takes the first four words: an id of up to 15 bytes is kept there (its length, then
-  // its bytes, zero-padded), so looking a row's id up reads the record and nothing else; a
-  // longer one is marked 0xFF and its (offset << 16 | length) in id_bytes_ is in words 2-3.
-  enum Word : std::size_t { kId = 0, kIdRef = 2, kSeen = 4, kCounts, kActivity, kTouch, kSegment, kTimes };
+  // Record words (32 bits each): the stage bits, the repeat count and flags, then the
+  // optional words (activity; touch time and segment) at activity_at_ and touch_at_ (0:
+  // not kept), the first time of every stage at first_at_, and the id in the last four
+  // words at id_at_: an id of up to 15 bytes is kept there (its length, then its bytes,
+  // zero-padded), so looking a row's id up reads the record and nothing else; a longer one
+  // is marked 0xFF and its (offset << 16 | length) in id_bytes_ is in the id's words 2-3.
+  enum Word : std::size_t { kSeen = 0, kCounts = 1, kFixedWords = 2, kIdWords = 4 };
   static constexpr std::uint32_t kLostFlag = 1u << 24;      // in kCounts, above the repeat count
   static constexpr std::uint32_t kRepeatMask = kLostFlag - 1;
   static constexpr std::uint32_t kLabelledFlag = 1u << 25;  // the segment came from a non-empty row
+  static constexpr std::uint32_t kLastsFlag = 1u << 26;     // a stage's last time differs: see lasts_
   std::uint32_t* record(std::uint32_t lead) { return records_.data() + std::size_t{lead} * stride_; }
   const std::uint32_t* record(std::uint32_t lead) const {
     return records_.data() + std::size_t{lead} * stride_;
@@ -132,12 +146,22 @@ class LeadStore {
   /// The slot holding this id, or the empty slot where it would go.
   std::size_t slot_for(std::string_view id, std::uint64_t hash) const;
   bool has_id(std::uint32_t lead, std::string_view id) const;
-  Timestamp get_time(std::uint32_t lead, std::size_t word) const;
-  void set_time(std::uint32_t lead, std::size_t word, Timestamp t);
+  /// A stored 32-bit time word as a Timestamp; `far_key` finds it in far_ when it did not fit.
+  Timestamp decode(std::uint32_t word, std::uint64_t far_key) const;
+  std::uint32_t encode(Timestamp t, std::uint64_t far_key);
+  std::uint64_t record_key(std::uint32_t lead, std::size_t word) const { return std::uint64_t{lead} * stride_ + word; }
+  static std::uint64_t lasts_key(std::size_t at) { return (std::uint64_t{1} << 63) | at; }
+  Timestamp get_time(std::uint32_t lead, std::size_t word) const { return decode(record(lead)[word], record_key(lead, word)); }
+  void set_time(std::uint32_t lead, std::size_t word, Timestamp t) { record(lead)[word] = encode(t, record_key(lead, word)); }
+  /// Where the lead's last times start in lasts_ (it has kLastsFlag).
+  std::size_t lasts_of(std::uint32_t lead) const;
+  /// Gives the lead last times, equal to its first times so far, and returns lasts_of().
+  std::size_t add_lasts(std::uint32_t lead);
   std::uint32_t insert(std::string_view id, std::size_t slot, std::uint32_t tag);
   void grow_table();
 
   int stages_;
+  std::size_t activity_at_ = 0, touch_at_ = 0, first_at_ = 0, id_at_ = 0;  // record words
   std::size_t stride_;                // words per lead record
   std::uint32_t count_ = 0;
   std::string id_bytes_;              // ids over 15 bytes, back to back
@@ -182,7 +206,9 @@ class LeadStore {
   int bits_ = 10;                     // slots_.size() == 1 << bits_
   MappedArray<std::uint64_t> slots_;  // (tag << 32) | (lead + 1); 0 = empty
   MappedArray<std::uint32_t> records_;
-  std::unordered_map<std::uint64_t, Timestamp> far_;  // (lead, word) -> time beyond 32 bits
+  std::vector<std::uint32_t> lasts_;  // the last time of every stage, for leads with kLastsFlag
+  std::unordered_map<std::uint32_t, std::uint32_t> lasts_at_;  // lead -> its row in lasts_
+  std::unordered_map<std::uint64_t, Timestamp> far_;  // record_key or lasts_key -> time beyond 32 bits
   Timestamp latest_ = kNoTime;
   bool last_touch_ = false;
   std::uint64_t exact_duplicates_ = 0, conflicting_repeats_ = 0;

@@ -49,6 +49,7 @@ struct ReportOptions {
   std::string spend;               ///< --spend: a CSV of source,cost[,period]
   std::ostream* progress = nullptr;  ///< a terminal: rows read so far, after the first second
   std::string trace_id;  ///< funnel explain: keep every row of this lead id (Report::trace)
+  bool lead_activity = false;  ///< keep every lead's latest row time (funnel leads, explain print it)
 };
 
 /// What was read, so that rows read = rows used + rows reported can be checked.
