@@ -263,7 +263,13 @@ std::size_t LeadStore::slot_for(std::string_view id, std::uint64_t hash) const {
   return at;
 }
 
+void LeadStore::release_index() {
+  MappedArray<std::uint64_t> none;
+  slots_.swap(none);
+}
+
 std::optional<std::uint32_t> LeadStore::find(std::string_view id) const {
+  if (slots_.size() == 0) throw Error(ExitCode::internal, "a lead was looked up after the id table was freed");
   const std::uint64_t slot = slots_[slot_for(id, hash_id(id))];
   if (slot == 0) return std::nullopt;
   return lead_of(slot);
@@ -272,6 +278,7 @@ std::optional<std::uint32_t> LeadStore::find(std::string_view id) const {
 std::uint64_t LeadStore::hash(std::string_view id) { return hash_id(id); }
 
 std::uint32_t LeadStore::intern_hashed(std::string_view id, std::uint64_t hash) {
+  if (slots_.size() == 0) throw Error(ExitCode::internal, "a lead was added after the id table was freed");
   const std::size_t at = slot_for(id, hash);
   const std::uint64_t slot = slots_[at];
   return slot != 0 ? lead_of(slot) : insert(id, at, tag_of(hash));

@@ -960,6 +960,7 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
   }
   const std::vector<double>* amounts = options.amount.empty() ? nullptr : &report.amounts;
   collect_side_evidence(report, *reader.extractor, diagnostics);
+  if (options.trace_id.empty()) store.release_index();  // only explain looks a lead up by id later
   const ChurnTimes* churn = report.churn.empty() ? nullptr : &report.churn;
   report.header = reader.schema.header;
   report.labels = labels;

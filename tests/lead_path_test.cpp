@@ -309,3 +309,21 @@ TEST_SUITE("lead_path") {
     CHECK(store.last(a, 0) == y2200);
   }
 }
+
+TEST_SUITE("lead_path") {
+  TEST_CASE("after the id table is freed the leads keep their ids and times; lookups fail loudly") {
+    LeadStore store(2);
+    auto a = store.intern("A");
+    store.add(a, 1, 3 * day);
+    store.release_index();
+    CHECK(store.id(a) == "A");
+    CHECK(store.first(a, 1) == 3 * day);
+    CHECK_THROWS(store.find("A"));
+    CHECK_THROWS(store.intern("B"));
+    std::string_view id = "B";
+    std::uint64_t hash = LeadStore::hash(id);
+    std::uint32_t lead = 0;
+    CHECK_THROWS(store.intern_batch(&id, &hash, 1, &lead));
+    CHECK(store.size() == 1);
+  }
+}

@@ -49,6 +49,9 @@ class LeadStore {
   std::uint32_t intern(std::string_view id);
   /// The lead with this id, if any.
   std::optional<std::uint32_t> find(std::string_view id) const;
+  /// Frees the id table once every id has been looked up (before the tables are tallied,
+  /// which need memory of their own); intern() and find() then fail.
+  void release_index();
   /// The lead with this id and hash(), adding it on first sight.
   std::uint32_t intern_hashed(std::string_view id, std::uint64_t hash);
   /// Interns ids[0..count) in order, each with its hash() already computed (by the thread
@@ -59,6 +62,7 @@ class LeadStore {
   template <class F>
   void intern_each(const std::string_view* ids, const std::uint64_t* hashes, std::size_t count, F&& f) {
     constexpr std::size_t kSlotAhead = 16, kRecordAhead = 8;
+    if (count > 0 && slots_.size() == 0) intern_hashed(ids[0], hashes[0]);  // fails: see release_index()
     for (std::size_t i = 0; i < count && i < kSlotAhead; ++i) prefetch_slot(hashes[i]);
     for (std::size_t i = 0; i < count && i < kRecordAhead; ++i) prefetch_record(hashes[i]);
     for (std::size_t i = 0; i < count; ++i) {
