@@ -28,9 +28,11 @@ TEST_SUITE("lead_path") {
       store.add(lead, static_cast<int>(i % 3), 1700000000 + i);
     }
     CHECK(store.size() == n);
+    CHECK(!store.find(name(n)));
     for (std::uint32_t i = 0; i < n; i += 997) {
       CAPTURE(i);
       CHECK(store.id(i) == name(i));
+      CHECK(store.find(name(i)) == i);  // the id table was rebuilt from the ids on every growth
       CHECK(store.seen(i) == 1u << (i % 3));
       CHECK(store.first(i, static_cast<int>(i % 3)) == 1700000000 + i);
       CHECK(store.last_activity(i) == 1700000000 + i);

@@ -119,14 +119,20 @@ class LeadStore {
   std::size_t memory_bytes() const;
 
  private:
-  /// Where an id with this hash starts probing: the top bits of its 32-bit tag.
+  // A slot is (tag << bits_) | (lead + 1), 0 when empty: the top bits_ of the hash's high
+  // half are the id's home slot, the next 32 - bits_ its tag, so most slots that are not
+  // the id's are told apart without reading a record.
   std::size_t home_of(std::uint64_t hash) const { return static_cast<std::uint32_t>(hash >> 32) >> (32 - bits_); }
+  std::uint32_t tag_of(std::uint64_t hash) const {
+    return static_cast<std::uint32_t>(hash >> 32) & ((std::uint32_t{1} << (32 - bits_)) - 1);
+  }
+  std::uint32_t lead_in(std::uint32_t slot) const { return (slot & ((std::uint32_t{1} << bits_) - 1)) - 1; }
   void prefetch_slot(std::uint64_t hash) const { __builtin_prefetch(&slots_[home_of(hash)]); }
   /// Prefetches the record of the lead in the id's home slot, when the slot's tag matches.
   void prefetch_record(std::uint64_t hash) const {
-    const std::uint64_t slot = slots_[home_of(hash)];
-    if (slot != 0 && (slot >> 32) == (hash >> 32)) {
-      const std::uint32_t* r = record(static_cast<std::uint32_t>(slot) - 1);
+    const std::uint32_t slot = slots_[home_of(hash)];
+    if (slot != 0 && (slot >> bits_) == tag_of(hash)) {
+      const std::uint32_t* r = record(lead_in(slot));
       __builtin_prefetch(r);
       __builtin_prefetch(r + stride_ - 1);
     }
@@ -161,7 +167,7 @@ class LeadStore {
   std::size_t lasts_of(std::uint32_t lead) const;
   /// Gives the lead last times, equal to its first times so far, and returns lasts_of().
   std::size_t add_lasts(std::uint32_t lead);
-  std::uint32_t insert(std::string_view id, std::size_t slot, std::uint32_t tag);
+  std::uint32_t insert(std::string_view id, std::size_t slot, std::uint64_t hash);
   void grow_table();
 
   int stages_;
@@ -208,7 +214,7 @@ class LeadStore {
   };
 
   int bits_ = 10;                     // slots_.size() == 1 << bits_
-  MappedArray<std::uint64_t> slots_;  // (tag << 32) | (lead + 1); 0 = empty
+  MappedArray<std::uint32_t> slots_;  // see home_of()
   MappedArray<std::uint32_t> records_;
   std::vector<std::uint32_t> lasts_;  // the last time of every stage, for leads with kLastsFlag
   std::unordered_map<std::uint32_t, std::uint32_t> lasts_at_;  // lead -> its row in lasts_
