@@ -12,11 +12,35 @@ namespace {
 /// What one segment's leads add up to, gathered lead by lead. The tables keep one per
 /// segment (and one for leads without a segment) on each tallying thread; "(all)" is the
 /// sum of them all, and its durations the union of their lists.
+/// Durations appended in blocks that double up to 64K values: growing never copies (a
+/// vector's doubling holds the old and new arrays at once, three times the values), and
+/// the blocks are the lists duration_stats() takes. Zeros are only counted: every lead's
+/// time from entry to its entry stage is one.
+class DurationList {
+ public:
+  void push_back(Duration d) {
+    if (d == 0) {
+      ++zeros_;
+      return;
+    }
+    if (blocks_.empty() || blocks_.back().size() == blocks_.back().capacity()) {
+      blocks_.emplace_back().reserve(blocks_.size() < 12 ? std::size_t{16} << blocks_.size() : std::size_t{1} << 16);
+    }
+    blocks_.back().push_back(d);
+  }
+  const std::vector<std::vector<Duration>>& blocks() const { return blocks_; }
+  std::uint64_t zeros() const { return zeros_; }
+
+ private:
+  std::vector<std::vector<Duration>> blocks_;
+  std::uint64_t zeros_ = 0;
+};
+
 struct Accumulator {
   std::vector<std::uint64_t> furthest;                   // leads whose furthest stage is k
   std::vector<std::uint64_t> lost, open, stalled;        // by furthest stage
-  std::vector<std::vector<Duration>> to_next, from_entry;
-  std::vector<Duration> cycle;
+  std::vector<DurationList> to_next, from_entry;
+  DurationList cycle;
   std::vector<double> won_amounts;                       // in lead order
   double open_pipeline = 0;
   std::uint64_t open_opportunities = 0;
@@ -46,13 +70,21 @@ void merge(DataQuality& to, const DataQuality& from) {
   to.leads_outside_period += from.leads_outside_period;
 }
 
-/// The union of one duration list of every part.
+/// The union of one duration list of every part: its blocks, and its zeros.
+struct Union {
+  std::vector<const std::vector<Duration>*> blocks;
+  std::uint64_t zeros = 0;
+};
 template <class Pick>
-std::vector<const std::vector<Duration>*> lists(const Parts& parts, Pick pick) {
-  std::vector<const std::vector<Duration>*> out;
-  for (const Accumulator* p : parts) out.push_back(&pick(*p));
+Union lists(const Parts& parts, Pick pick) {
+  Union out;
+  for (const Accumulator* p : parts) {
+    for (const auto& block : pick(*p).blocks()) out.blocks.push_back(&block);
+    out.zeros += pick(*p).zeros();
+  }
   return out;
 }
+DurationStats stats_of(const Union& u) { return duration_stats(u.blocks, u.zeros); }
 
 std::optional<double> ratio(std::uint64_t a, std::uint64_t b) {
   if (b == 0) return std::nullopt;
@@ -93,8 +125,8 @@ SegmentTable finish(std::string label, const Parts& parts, Accumulator* money, c
       row.open = open[k];
       row.stalled = stalled[k];
     }
-    row.to_next = duration_stats(lists(parts, [k](const Accumulator& a) -> const auto& { return a.to_next[k]; }));
-    row.from_entry = duration_stats(lists(parts, [k](const Accumulator& a) -> const auto& { return a.from_entry[k]; }));
+    row.to_next = stats_of(lists(parts, [k](const Accumulator& a) -> const auto& { return a.to_next[k]; }));
+    row.from_entry = stats_of(lists(parts, [k](const Accumulator& a) -> const auto& { return a.from_entry[k]; }));
   }
   // Sections: a section is reached when its first stage is.
   for (std::size_t k = 0; k < n; ++k) {
@@ -112,14 +144,16 @@ SegmentTable finish(std::string label, const Parts& parts, Accumulator* money, c
   o.open = std::accumulate(open.begin(), open.end(), std::uint64_t{0});
   o.stalled = std::accumulate(stalled.begin(), stalled.end(), std::uint64_t{0});
   o.win_rate = ratio(o.won, o.won + o.lost);
-  for (const Accumulator* p : parts) {
-    for (Duration seconds : p->cycle) {
+  const Union cycles = lists(parts, [](const Accumulator& a) -> const auto& { return a.cycle; });
+  o.cycle_histogram[0] += cycles.zeros;
+  for (const auto* block : cycles.blocks) {
+    for (Duration seconds : *block) {
       std::size_t bucket = 0;
       while (bucket < kCycleBuckets - 1 && std::int64_t{seconds} >= std::int64_t{kCycleEdges[bucket]} * 86400) ++bucket;
       ++o.cycle_histogram[bucket];
     }
   }
-  o.cycle = duration_stats(lists(parts, [](const Accumulator& a) -> const auto& { return a.cycle; }));
+  o.cycle = stats_of(cycles);
   if (money != nullptr) {
     Money& m = o.money;
     std::vector<double>& won = money->won_amounts;
@@ -251,9 +285,9 @@ void select_ranks(const std::vector<const std::vector<Duration>*>& lists, Durati
 
 }  // namespace
 
-DurationStats duration_stats(const std::vector<const std::vector<Duration>*>& lists) {
+DurationStats duration_stats(const std::vector<const std::vector<Duration>*>& lists, std::uint64_t zeros) {
   DurationStats stats;
-  std::uint64_t n = 0, sum = 0;  // exact: under 2^32 values of under 2^32 each
+  std::uint64_t n = zeros, sum = 0;  // exact: under 2^32 values of under 2^32 each
   Duration max = 0;
   for (const auto* list : lists) {
     n += list->size();
@@ -268,7 +302,7 @@ DurationStats duration_stats(const std::vector<const std::vector<Duration>*>& li
   stats.mean = static_cast<double>(static_cast<long double>(sum) / static_cast<long double>(n)) / day;
   if (n <= 4096) {
     // Few values: copied together and selected directly, cheaper than a 64K-bucket count.
-    std::vector<Duration> all;
+    std::vector<Duration> all(zeros, 0);
     all.reserve(n);
     for (const auto* list : lists) all.insert(all.end(), list->begin(), list->end());
     stats.median = quantile(all, 0.5) / day;
@@ -280,8 +314,14 @@ DurationStats duration_stats(const std::vector<const std::vector<Duration>*>& li
   const auto lo50 = static_cast<std::uint64_t>(h50), lo90 = static_cast<std::uint64_t>(h90);
   std::uint64_t ranks[4] = {lo50, std::min(lo50 + 1, n - 1), lo90, std::min(lo90 + 1, n - 1)};
   std::sort(ranks, ranks + 4);
-  Duration values[4];
-  select_ranks(lists, max, ranks, 4, values);
+  // The zeros come first: ranks below their count are 0, the others are looked up among
+  // the listed values.
+  Duration values[4] = {};
+  std::size_t listed = 0;
+  while (listed < 4 && ranks[listed] < zeros) ++listed;
+  std::uint64_t shifted[4];
+  for (std::size_t i = listed; i < 4; ++i) shifted[i] = ranks[i] - zeros;
+  if (listed < 4) select_ranks(lists, max, shifted + listed, 4 - listed, values + listed);
   auto at = [&](std::uint64_t rank) {
     return static_cast<double>(values[std::lower_bound(ranks, ranks + 4, rank) - ranks]);
   };

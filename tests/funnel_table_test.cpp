@@ -62,6 +62,24 @@ TEST_SUITE("funnel_table") {
           CHECK(got.median == quantile(all, 0.5) / 86400.0);
           CHECK(got.p90 == quantile(all, 0.9) / 86400.0);
           CHECK(got.mean == static_cast<double>(sum / static_cast<long double>(n)) / 86400.0);
+          // The same set with its zeros counted, not listed (and some more zeros).
+          for (std::uint64_t extra : {std::uint64_t{0}, std::uint64_t{n / 2 + 1}, std::uint64_t{5 * n}}) {
+            CAPTURE(extra);
+            std::uint64_t zeros = extra;
+            std::vector<std::vector<Duration>> listed(parts.size());
+            for (std::size_t p = 0; p < parts.size(); ++p) {
+              for (Duration v : parts[p]) (v == 0 ? ++zeros : (listed[p].push_back(v), zeros));
+            }
+            std::vector<const std::vector<Duration>*> listed_views;
+            for (const auto& p : listed) listed_views.push_back(&p);
+            std::vector<Duration> with_zeros = all;
+            with_zeros.insert(with_zeros.end(), extra, 0);
+            DurationStats z = duration_stats(listed_views, zeros);
+            CHECK(z.count == with_zeros.size());
+            CHECK(z.median == quantile(with_zeros, 0.5) / 86400.0);
+            CHECK(z.p90 == quantile(with_zeros, 0.9) / 86400.0);
+            CHECK(z.mean == static_cast<double>(sum / static_cast<long double>(with_zeros.size())) / 86400.0);
+          }
         }
       }
     }

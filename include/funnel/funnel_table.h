@@ -33,8 +33,9 @@ struct DurationStats {
 DurationStats duration_stats(const std::vector<Duration>& seconds);
 /// The same over the union of several lists (one multiset), without copying them: the
 /// tables keep one list per segment and thread, and "(all)" is their union. The ranks are
-/// found by a two-level radix count, two or three passes over the values.
-DurationStats duration_stats(const std::vector<const std::vector<Duration>*>& parts);
+/// found by a two-level radix count, two or three passes over the values. `zeros` more
+/// values of 0 belong to the set without being listed.
+DurationStats duration_stats(const std::vector<const std::vector<Duration>*>& parts, std::uint64_t zeros = 0);
 
 /// `value` at fraction q of the sorted values, linear between ranks; `values` is reordered.
 /// The plain definition (nth_element), which duration_stats must agree with.
