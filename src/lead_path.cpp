@@ -16,7 +16,6 @@ namespace {
 constexpr Timestamp kUnsetFirst = std::numeric_limits<Timestamp>::max();
 constexpr Timestamp kUntimed = kUnsetFirst - 1;  // first touch by a row without a time
 
-constexpr std::size_t kInlineId = 15;
 constexpr unsigned char kLongId = 0xFF;
 constexpr std::size_t kMaxIdLength = 0xFFFF;
 
@@ -51,7 +50,8 @@ std::uint64_t hash_id(std::string_view id) {
   return mix(h ^ w ^ k1, k0 ^ (n << 56));
 }
 
-/// The 16 bytes an id of up to kInlineId bytes has at the head of its record.
+/// The 16 bytes an id of up to 15 bytes has in a record (of which the record keeps as many
+/// words as it has room for).
 struct InlineId {
   std::uint64_t low = 0, high = 0;
   explicit InlineId(std::string_view id) {
@@ -78,13 +78,26 @@ inline bool same_bytes(const char* a, const char* b, std::size_t n) {
 
 }  // namespace
 
-LeadStore::LeadStore(int stage_count, Keep keep) : stages_(stage_count), slots_(std::size_t{1} << bits_) {
-  std::size_t at = kFixedWords;
-  if (keep.activity) activity_at_ = at++;
-  if (keep.segments) touch_at_ = std::exchange(at, at + 2);
+LeadStore::LeadStore(int stage_count, Keep keep)
+    : stages_(stage_count), keep_(keep), slots_(std::size_t{1} << bits_) {
+  lay_out(4);
+}
+
+void LeadStore::lay_out(std::size_t id_words) {
+  id_words_ = id_words;
+  std::size_t at = kId + id_words;
+  activity_at_ = keep_.activity ? at++ : 0;
+  touch_at_ = keep_.segments ? std::exchange(at, at + 2) : 0;
   first_at_ = at;
-  id_at_ = first_at_ + static_cast<std::size_t>(stage_count);
-  stride_ = id_at_ + kIdWords;
+  // At least the id's 16 bytes from kId on, which has_id() reads whatever id_words_ is.
+  stride_ = std::max(first_at_ + static_cast<std::size_t>(stages_), kId + 4);
+}
+
+void LeadStore::fit_ids(const std::string_view* ids, std::size_t count) {
+  std::size_t longest = 0;
+  for (std::size_t i = 0; i < count; ++i) longest = std::max(longest, ids[i].size());
+  // Room for the length byte and the bytes, or for a longer id's marker and reference.
+  lay_out(longest <= 7 ? 2 : longest <= 11 ? 3 : 4);
 }
 
 namespace {
@@ -119,17 +132,18 @@ void LeadStore::MappedArray<T>::reserve(std::size_t count) {
 template class LeadStore::MappedArray<std::uint32_t>;
 
 void LeadStore::reserve(std::size_t leads) {
-  records_.reserve(leads * stride_);  // address space only, until used
-  id_bytes_.reserve(leads * 4);  // ids over 15 bytes only
+  records_.reserve(leads * (first_at_ + static_cast<std::size_t>(stages_) + 2));  // address space only, until used
+  id_bytes_.reserve(leads * 4);  // ids too long for the record only
 }
 
 std::uint64_t LeadStore::id_ref(std::uint32_t lead) const {
-  const std::uint32_t* r = record(lead);
-  return (std::uint64_t{r[id_at_ + 3]} << 32) | r[id_at_ + 2];
+  std::uint64_t head;
+  std::memcpy(&head, record(lead) + kId, 8);
+  return head >> 8;  // little-endian: the marker is the low byte
 }
 
 std::string_view LeadStore::id(std::uint32_t lead) const {
-  const auto* head = reinterpret_cast<const char*>(record(lead) + id_at_);
+  const auto* head = reinterpret_cast<const char*>(record(lead) + kId);
   const auto length = static_cast<unsigned char>(head[0]);
   if (length != kLongId) return std::string_view(head + 1, length);
   std::uint64_t ref = id_ref(lead);
@@ -138,14 +152,16 @@ std::string_view LeadStore::id(std::uint32_t lead) const {
 
 bool LeadStore::has_id(std::uint32_t lead, std::string_view id) const {
   const std::uint32_t* r = record(lead);
-  if (id.size() <= kInlineId) {
+  if (id.size() < 4 * id_words_) {
+    // Both halves are read whole; the words past the id's (other fields) are masked off.
     InlineId key(id);
     std::uint64_t low, high;
-    std::memcpy(&low, r + id_at_, 8);
-    std::memcpy(&high, r + id_at_ + 2, 8);
-    return ((low ^ key.low) | (high ^ key.high)) == 0;
+    std::memcpy(&low, r + kId, 8);
+    std::memcpy(&high, r + kId + 2, 8);
+    const std::uint64_t mask = id_words_ == 4 ? ~std::uint64_t{0} : id_words_ == 3 ? 0xFFFFFFFFu : 0;
+    return ((low ^ key.low) | ((high ^ key.high) & mask)) == 0;
   }
-  if (*reinterpret_cast<const unsigned char*>(r + id_at_) != kLongId) return false;
+  if (*reinterpret_cast<const unsigned char*>(r + kId) != kLongId) return false;
   std::uint64_t ref = id_ref(lead);
   return (ref & 0xFFFF) == id.size() && same_bytes(id_bytes_.data() + (ref >> 16), id.data(), id.size());
 }
@@ -234,16 +250,17 @@ std::uint32_t LeadStore::insert(std::string_view id, std::size_t slot, std::uint
   if (records_.capacity() == 0) records_.reserve(stride_ << 16);  // an input of unknown size: 64K leads, then doubling
   records_.extend(stride_);
   std::uint32_t* r = record(lead);
-  if (id.size() <= kInlineId) {
+  if (id.size() < 4 * id_words_) {
     InlineId key(id);
-    std::memcpy(r + id_at_, &key.low, 8);
-    std::memcpy(r + id_at_ + 2, &key.high, 8);
+    unsigned char bytes[16];
+    std::memcpy(bytes, &key.low, 8);
+    std::memcpy(bytes + 8, &key.high, 8);
+    std::memcpy(r + kId, bytes, 4 * id_words_);
   } else {
-    std::uint64_t ref = (std::uint64_t{id_bytes_.size()} << 16) | id.size();
+    if (id_bytes_.size() >> 40) throw Error(ExitCode::bad_value, "lead ids of more than a terabyte in all");
+    const std::uint64_t head = (((std::uint64_t{id_bytes_.size()} << 16) | id.size()) << 8) | kLongId;
     id_bytes_.append(id);
-    *reinterpret_cast<unsigned char*>(r + id_at_) = kLongId;
-    r[id_at_ + 2] = static_cast<std::uint32_t>(ref);
-    r[id_at_ + 3] = static_cast<std::uint32_t>(ref >> 32);
+    std::memcpy(r + kId, &head, 8);
   }
   if (activity_at_ != 0) r[activity_at_] = static_cast<std::uint32_t>(kT32None);
   if (touch_at_ != 0) r[touch_at_] = static_cast<std::uint32_t>(kT32Unset);

@@ -39,45 +39,58 @@ TEST_SUITE("lead_path") {
     }
   }
 
-  TEST_CASE("ids of every length up to 40 bytes: kept in the record up to 15, apart beyond; never confused") {
+  TEST_CASE("ids of every length up to 40 bytes: kept in the record as far as it has room, apart beyond; never confused") {
     // Ids that share their first 15 bytes, differ only in length, or only in the last byte,
     // interned one at a time and in batches (with the hashes a reading thread computes).
-    LeadStore store(3);
+    // The first batch fits the record's room for ids (7, 11 or 15 bytes): each is tried.
     std::vector<std::string> ids;
     for (std::size_t n = 0; n <= 40; ++n) {
       ids.push_back(std::string(n, 'x'));
       if (n > 0) ids.push_back(std::string(n - 1, 'x') + 'y');
       ids.push_back("prefix-123456789" + std::string(n, '0'));
     }
-    for (std::size_t i = 0; i < ids.size(); ++i) CHECK(store.intern(ids[i]) == static_cast<std::uint32_t>(i));
-    CHECK(store.size() == ids.size());
-    std::vector<std::string_view> views(ids.begin(), ids.end());
-    std::vector<std::uint64_t> hashes;
-    for (auto id : views) hashes.push_back(LeadStore::hash(id));
-    std::vector<std::uint32_t> leads(ids.size());
-    store.intern_batch(views.data(), hashes.data(), views.size(), leads.data());
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-      CAPTURE(ids[i]);
-      CHECK(leads[i] == static_cast<std::uint32_t>(i));
-      CHECK(store.id(static_cast<std::uint32_t>(i)) == ids[i]);
-      CHECK(store.find(ids[i]) == static_cast<std::uint32_t>(i));
+    for (std::string first : {"", "abc", "abcdefg", "abcdefgh", "abcdefghijk", "abcdefghijkl", "0123456789abcdef"}) {
+      CAPTURE(first);
+      std::vector<std::string> all{first};
+      for (const auto& id : ids) {
+        if (id != first) all.push_back(id);
+      }
+      std::vector<std::string_view> views(all.begin(), all.end());
+      std::vector<std::uint64_t> hashes;
+      for (auto id : views) hashes.push_back(LeadStore::hash(id));
+      std::vector<std::uint32_t> leads(all.size());
+      for (bool colliding : {false, true}) {
+        CAPTURE(colliding);
+        // Every id with one and the same hash: each lookup must compare the ids themselves.
+        std::vector<std::uint64_t> same(all.size(), 0x9E3779B97F4A7C15ULL);
+        const std::uint64_t* h = colliding ? same.data() : hashes.data();
+        LeadStore store(3, LeadStore::Keep{false, false});
+        store.intern_batch(views.data(), h, 1, leads.data());  // the first batch: one id
+        for (std::size_t i = 1; i < all.size(); ++i) {
+          if (colliding) {
+            store.intern_batch(views.data() + i, h + i, 1, leads.data() + i);
+          } else {
+            leads[i] = store.intern(all[i]);
+          }
+          store.add(leads[i], static_cast<int>(i % 3), 1700000000 + static_cast<Timestamp>(i));
+        }
+        for (std::size_t i = 0; i < all.size(); ++i) CHECK(leads[i] == static_cast<std::uint32_t>(i));
+        CHECK(store.size() == all.size());
+        store.intern_batch(views.data(), h, views.size(), leads.data());  // all again, in one batch
+        for (std::size_t i = 0; i < all.size(); ++i) {
+          CAPTURE(all[i]);
+          CHECK(leads[i] == static_cast<std::uint32_t>(i));
+          CHECK(store.id(static_cast<std::uint32_t>(i)) == all[i]);
+          if (!colliding) CHECK(store.find(all[i]) == static_cast<std::uint32_t>(i));
+          if (i > 0) CHECK(store.first(static_cast<std::uint32_t>(i), static_cast<int>(i % 3)) == 1700000000 + static_cast<Timestamp>(i));
+        }
+        CHECK(store.size() == all.size());
+        if (!colliding) {
+          CHECK(!store.find(std::string(41, 'x')));
+          CHECK(!store.find("prefix-12345678"));
+        }
+      }
     }
-    CHECK(store.size() == ids.size());
-    CHECK(!store.find(std::string(41, 'x')));
-    CHECK(!store.find("prefix-12345678"));
-
-    // Every id with one and the same hash: each lookup must compare the ids themselves.
-    LeadStore colliding(3);
-    std::vector<std::uint64_t> same(ids.size(), 0x9E3779B97F4A7C15ULL);
-    colliding.intern_batch(views.data(), same.data(), views.size(), leads.data());
-    for (std::size_t i = 0; i < ids.size(); ++i) CHECK(leads[i] == static_cast<std::uint32_t>(i));
-    std::reverse(views.begin(), views.end());
-    colliding.intern_batch(views.data(), same.data(), views.size(), leads.data());
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-      CAPTURE(views[i]);
-      CHECK(colliding.id(leads[i]) == views[i]);
-    }
-    CHECK(colliding.size() == ids.size());
   }
 
   TEST_CASE("a regression keeps the furthest stage reached") {

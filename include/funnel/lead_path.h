@@ -63,6 +63,7 @@ class LeadStore {
   void intern_each(const std::string_view* ids, const std::uint64_t* hashes, std::size_t count, F&& f) {
     constexpr std::size_t kSlotAhead = 16, kRecordAhead = 8;
     if (count > 0 && slots_.size() == 0) intern_hashed(ids[0], hashes[0]);  // fails: see release_index()
+    if (count_ == 0) fit_ids(ids, count);
     for (std::size_t i = 0; i < count && i < kSlotAhead; ++i) prefetch_slot(hashes[i]);
     for (std::size_t i = 0; i < count && i < kRecordAhead; ++i) prefetch_record(hashes[i]);
     for (std::size_t i = 0; i < count; ++i) {
@@ -137,13 +138,14 @@ class LeadStore {
       __builtin_prefetch(r + stride_ - 1);
     }
   }
-  // Record words (32 bits each): the stage bits, the repeat count and flags, then the
-  // optional words (activity; touch time and segment) at activity_at_ and touch_at_ (0:
-  // not kept), the first time of every stage at first_at_, and the id in the last four
-  // words at id_at_: an id of up to 15 bytes is kept there (its length, then its bytes,
-  // zero-padded), so looking a row's id up reads the record and nothing else; a longer one
-  // is marked 0xFF and its (offset << 16 | length) in id_bytes_ is in the id's words 2-3.
-  enum Word : std::size_t { kSeen = 0, kCounts = 1, kFixedWords = 2, kIdWords = 4 };
+  // Record words (32 bits each): the stage bits, the repeat count and flags, the id in
+  // id_words_ words, then the optional words (activity; touch time and segment) at
+  // activity_at_ and touch_at_ (0: not kept) and the first time of every stage at
+  // first_at_. An id of up to 4 * id_words_ - 1 bytes is kept in the record (its length,
+  // then its bytes, zero-padded), so looking a row's id up reads the record and nothing
+  // else; a longer one is marked 0xFF, followed by its (offset << 16 | length) in
+  // id_bytes_ in seven bytes. id_words_ (2 to 4) is fitted to the ids of the first batch.
+  enum Word : std::size_t { kSeen = 0, kCounts = 1, kId = 2 };
   static constexpr std::uint32_t kLostFlag = 1u << 24;      // in kCounts, above the repeat count
   static constexpr std::uint32_t kRepeatMask = kLostFlag - 1;
   static constexpr std::uint32_t kLabelledFlag = 1u << 25;  // the segment came from a non-empty row
@@ -171,8 +173,13 @@ class LeadStore {
   void grow_table();
 
   int stages_;
-  std::size_t activity_at_ = 0, touch_at_ = 0, first_at_ = 0, id_at_ = 0;  // record words
-  std::size_t stride_;                // words per lead record
+  Keep keep_;
+  std::size_t id_words_ = 4, activity_at_ = 0, touch_at_ = 0, first_at_ = 0;  // record words
+  std::size_t stride_ = 0;            // words per lead record
+  /// Sets id_words_ and the offsets after it; before the first lead only.
+  void lay_out(std::size_t id_words);
+  /// Fits id_words_ to the longest of these ids (the first batch), before the first lead.
+  void fit_ids(const std::string_view* ids, std::size_t count);
   std::uint32_t count_ = 0;
   std::string id_bytes_;              // ids over 15 bytes, back to back
   /// An array straight from mmap: zero until written, with transparent huge pages asked
