@@ -85,12 +85,17 @@ LeadStore::LeadStore(int stage_count, Keep keep)
 
 void LeadStore::lay_out(std::size_t id_words) {
   id_words_ = id_words;
-  std::size_t at = kId + id_words;
+  const bool shared = stages_ <= 8;  // the stage bits and counts share a word
+  counts_at_ = shared ? 0 : 1;
+  seen_mask_ = shared ? 0xFFu : ~0u;
+  repeat_shift_ = shared ? 8 : 0;
+  id_at_ = counts_at_ + 1;
+  std::size_t at = id_at_ + id_words;
   activity_at_ = keep_.activity ? at++ : 0;
   touch_at_ = keep_.segments ? std::exchange(at, at + 2) : 0;
   first_at_ = at;
-  // At least the id's 16 bytes from kId on, which has_id() reads whatever id_words_ is.
-  stride_ = std::max(first_at_ + static_cast<std::size_t>(stages_), kId + 4);
+  // At least the id's 16 bytes from id_at_ on, which has_id() reads whatever id_words_ is.
+  stride_ = std::max(first_at_ + static_cast<std::size_t>(stages_), id_at_ + 4);
 }
 
 void LeadStore::fit_ids(const std::string_view* ids, std::size_t count) {
@@ -138,12 +143,12 @@ void LeadStore::reserve(std::size_t leads) {
 
 std::uint64_t LeadStore::id_ref(std::uint32_t lead) const {
   std::uint64_t head;
-  std::memcpy(&head, record(lead) + kId, 8);
+  std::memcpy(&head, record(lead) + id_at_, 8);
   return head >> 8;  // little-endian: the marker is the low byte
 }
 
 std::string_view LeadStore::id(std::uint32_t lead) const {
-  const auto* head = reinterpret_cast<const char*>(record(lead) + kId);
+  const auto* head = reinterpret_cast<const char*>(record(lead) + id_at_);
   const auto length = static_cast<unsigned char>(head[0]);
   if (length != kLongId) return std::string_view(head + 1, length);
   std::uint64_t ref = id_ref(lead);
@@ -156,12 +161,12 @@ bool LeadStore::has_id(std::uint32_t lead, std::string_view id) const {
     // Both halves are read whole; the words past the id's (other fields) are masked off.
     InlineId key(id);
     std::uint64_t low, high;
-    std::memcpy(&low, r + kId, 8);
-    std::memcpy(&high, r + kId + 2, 8);
+    std::memcpy(&low, r + id_at_, 8);
+    std::memcpy(&high, r + id_at_ + 2, 8);
     const std::uint64_t mask = id_words_ == 4 ? ~std::uint64_t{0} : id_words_ == 3 ? 0xFFFFFFFFu : 0;
     return ((low ^ key.low) | ((high ^ key.high) & mask)) == 0;
   }
-  if (*reinterpret_cast<const unsigned char*>(r + kId) != kLongId) return false;
+  if (*reinterpret_cast<const unsigned char*>(r + id_at_) != kLongId) return false;
   std::uint64_t ref = id_ref(lead);
   return (ref & 0xFFFF) == id.size() && same_bytes(id_bytes_.data() + (ref >> 16), id.data(), id.size());
 }
@@ -206,7 +211,7 @@ std::size_t LeadStore::lasts_of(std::uint32_t lead) const {
 std::size_t LeadStore::add_lasts(std::uint32_t lead) {
   const std::size_t at = lasts_.size();
   lasts_at_.emplace(lead, static_cast<std::uint32_t>(at / static_cast<std::size_t>(stages_)));
-  record(lead)[kCounts] |= kLastsFlag;
+  record(lead)[counts_at_] |= kLastsFlag;
   for (std::size_t k = 0; k < static_cast<std::size_t>(stages_); ++k) {
     const std::uint32_t first = record(lead)[first_at_ + k];
     const auto v = static_cast<std::int32_t>(first);
@@ -255,12 +260,12 @@ std::uint32_t LeadStore::insert(std::string_view id, std::size_t slot, std::uint
     unsigned char bytes[16];
     std::memcpy(bytes, &key.low, 8);
     std::memcpy(bytes + 8, &key.high, 8);
-    std::memcpy(r + kId, bytes, 4 * id_words_);
+    std::memcpy(r + id_at_, bytes, 4 * id_words_);
   } else {
     if (id_bytes_.size() >> 40) throw Error(ExitCode::bad_value, "lead ids of more than a terabyte in all");
     const std::uint64_t head = (((std::uint64_t{id_bytes_.size()} << 16) | id.size()) << 8) | kLongId;
     id_bytes_.append(id);
-    std::memcpy(r + kId, &head, 8);
+    std::memcpy(r + id_at_, &head, 8);
   }
   if (activity_at_ != 0) r[activity_at_] = static_cast<std::uint32_t>(kT32None);
   if (touch_at_ != 0) r[touch_at_] = static_cast<std::uint32_t>(kT32Unset);
@@ -313,20 +318,20 @@ void LeadStore::add(std::uint32_t lead, int stage, Timestamp time) {
     if (activity_at_ != 0 && v > static_cast<std::int32_t>(r[activity_at_])) r[activity_at_] = static_cast<std::uint32_t>(v);
     if (time > latest_) latest_ = time;
     if (stage < 0) {
-      r[kCounts] |= kLostFlag;
+      r[counts_at_] |= kLostFlag;
       return;
     }
     const std::uint32_t bit = 1u << stage;
     std::uint32_t& first = r[first_at_ + static_cast<std::size_t>(stage)];
     const auto f = static_cast<std::int32_t>(first);
-    bool has_lasts = r[kCounts] & kLastsFlag;
+    bool has_lasts = r[counts_at_] & kLastsFlag;
     if (!(r[kSeen] & bit)) {
       r[kSeen] |= bit;
       first = static_cast<std::uint32_t>(v);
       if (has_lasts) lasts_[lasts_of(lead) + static_cast<std::size_t>(stage)] = static_cast<std::uint32_t>(v);
       return;
     }
-    if ((r[kCounts] & kRepeatMask) != kRepeatMask) ++r[kCounts];
+    count_repeat(r[counts_at_]);
     if (!has_lasts) {
       // The last time equals the first while every timed row of the stage had that time.
       if (v == f) {
@@ -355,16 +360,16 @@ void LeadStore::add(std::uint32_t lead, int stage, Timestamp time) {
     if (time > latest_) latest_ = time;
   }
   if (stage < 0) {
-    r[kCounts] |= kLostFlag;
+    r[counts_at_] |= kLostFlag;
     return;
   }
   const std::uint32_t bit = 1u << stage;
   const std::size_t first = first_at_ + static_cast<std::size_t>(stage);
   const Timestamp f = get_time(lead, first);
-  const bool has_lasts = r[kCounts] & kLastsFlag;
+  const bool has_lasts = r[counts_at_] & kLastsFlag;
   const Timestamp l = has_lasts ? last(lead, stage) : f == kUnsetFirst ? kNoTime : f;
   if (r[kSeen] & bit) {
-    if ((r[kCounts] & kRepeatMask) != kRepeatMask) ++r[kCounts];
+    count_repeat(r[counts_at_]);
     // Same stage at a time already recorded (or again without a time): an exact duplicate.
     bool exact = time == kNoTime ? f == kUnsetFirst : (time == f || time == l);
     ++(exact ? exact_duplicates_ : conflicting_repeats_);
@@ -384,7 +389,7 @@ void LeadStore::add(std::uint32_t lead, int stage, Timestamp time) {
 void LeadStore::touch(std::uint32_t lead, std::uint32_t segment, bool empty, Timestamp time,
                       const std::vector<std::string>& labels) {
   if (touch_at_ == 0) throw Error(ExitCode::internal, "a lead store without segments was given one");
-  std::uint32_t& counts = record(lead)[kCounts];
+  std::uint32_t& counts = record(lead)[counts_at_];
   bool labelled = counts & kLabelledFlag;
   if (empty && labelled) return;  // an empty cell never replaces a value
   // Untimed rows lose to timed ones. Last touch keeps the latest row: its time is mirrored
@@ -407,7 +412,7 @@ Timestamp LeadStore::first(std::uint32_t lead, int stage) const {
 }
 
 Timestamp LeadStore::last(std::uint32_t lead, int stage) const {
-  if (!(record(lead)[kCounts] & kLastsFlag)) return first(lead, stage);
+  if (!(record(lead)[counts_at_] & kLastsFlag)) return first(lead, stage);
   const std::size_t at = lasts_of(lead) + static_cast<std::size_t>(stage);
   return decode(lasts_[at], lasts_key(at));
 }
@@ -420,7 +425,7 @@ void LeadStore::times(std::uint32_t lead, Timestamp* first, Timestamp* last) con
     return v == kT32None || v == kT32Unset ? kNoTime : v == kT32Far ? far_.at(far_key) : kBase + v;
   };
   for (std::size_t k = 0; k < n; ++k) first[k] = time(r[first_at_ + k], record_key(lead, first_at_ + k));
-  if (!(r[kCounts] & kLastsFlag)) {
+  if (!(r[counts_at_] & kLastsFlag)) {
     std::copy(first, first + n, last);
     return;
   }

@@ -342,3 +342,34 @@ TEST_SUITE("lead_path") {
     CHECK(store.size() == 1);
   }
 }
+
+TEST_SUITE("lead_path") {
+  TEST_CASE("stage bits, repeats and flags share a word up to 8 stages; repeats saturate without spilling") {
+    for (int stages : {1, 8, 9, 32}) {
+      CAPTURE(stages);
+      LeadStore store(stages, LeadStore::Keep{true, false});
+      const std::vector<std::string> labels{"(none)", "ads"};
+      auto a = store.intern("A");
+      const int top = stages - 1;
+      store.add(a, top, 5 * day);
+      store.add(a, 0, 1 * day);
+      store.touch(a, 1, false, 1 * day, labels);
+      const std::uint32_t limit = stages <= 8 ? (1u << 21) - 1 : (1u << 29) - 1;
+      const std::uint32_t rows = stages <= 8 ? limit + 3 : 70000;
+      for (std::uint32_t i = 0; i < rows; ++i) store.add(a, top, 5 * day);
+      store.add(a, top, 6 * day);  // another time: the lead keeps last times
+      store.add(a, -1, 7 * day);
+      CHECK(store.repeats(a) == std::min(rows + 1, limit));
+      CHECK(store.seen(a) == ((1u << top) | 1u));
+      CHECK(store.lost(a));
+      CHECK(store.segment(a) == 1);
+      CHECK(store.first(a, top) == (top == 0 ? 1 * day : 5 * day));
+      CHECK(store.last(a, top) == 6 * day);
+      CHECK(store.id(a) == "A");
+      auto b = store.intern("B");  // the neighbour is untouched
+      CHECK(store.seen(b) == 0);
+      CHECK(store.repeats(b) == 0);
+      CHECK_FALSE(store.lost(b));
+    }
+  }
+}

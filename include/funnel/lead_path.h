@@ -98,8 +98,8 @@ class LeadStore {
   Timestamp last(std::uint32_t lead, int stage) const;
   bool entered(std::uint32_t lead, int stage) const { return (seen(lead) >> stage) & 1u; }
   /// Bit k set: the lead entered stage k.
-  std::uint32_t seen(std::uint32_t lead) const { return record(lead)[kSeen]; }
-  bool lost(std::uint32_t lead) const { return record(lead)[kCounts] & kLostFlag; }
+  std::uint32_t seen(std::uint32_t lead) const { return record(lead)[kSeen] & seen_mask_; }
+  bool lost(std::uint32_t lead) const { return record(lead)[counts_at_] & kLostFlag; }
   /// The latest known time of any of the lead's rows, or kNoTime. Without Keep::activity,
   /// known only for a lead with no lost row (the latest of its stage times).
   Timestamp last_activity(std::uint32_t lead) const;
@@ -107,8 +107,9 @@ class LeadStore {
   /// lead's record instead of one lookup per stage.
   void times(std::uint32_t lead, Timestamp* first, Timestamp* last) const;
   std::uint32_t segment(std::uint32_t lead) const { return touch_at_ != 0 ? record(lead)[touch_at_ + 1] : 0; }
-  /// Rows that repeated a stage the lead had already entered (saturates at 2^24 - 1).
-  std::uint32_t repeats(std::uint32_t lead) const { return record(lead)[kCounts] & kRepeatMask; }
+  /// Rows that repeated a stage the lead had already entered (saturates at 2^21 - 1 with
+  /// up to 8 stages, else at 2^29 - 1).
+  std::uint32_t repeats(std::uint32_t lead) const { return (record(lead)[counts_at_] & kRepeatBits) >> repeat_shift_; }
   /// The latest known time of anything in the data, or kNoTime.
   Timestamp latest() const { return latest_; }
   /// Repeated stage rows at a time already recorded for that stage (or again without a
@@ -138,18 +139,24 @@ class LeadStore {
       __builtin_prefetch(r + stride_ - 1);
     }
   }
-  // Record words (32 bits each): the stage bits, the repeat count and flags, the id in
-  // id_words_ words, then the optional words (activity; touch time and segment) at
+  // Record words (32 bits each): the stage bits, then the repeat count and flags (in the
+  // same word, above the stage bits, for up to 8 stages: counts_at_ is 0 then, else 1),
+  // the id in id_words_ words at id_at_, then the optional words (activity; touch time and segment) at
   // activity_at_ and touch_at_ (0: not kept) and the first time of every stage at
   // first_at_. An id of up to 4 * id_words_ - 1 bytes is kept in the record (its length,
   // then its bytes, zero-padded), so looking a row's id up reads the record and nothing
   // else; a longer one is marked 0xFF, followed by its (offset << 16 | length) in
   // id_bytes_ in seven bytes. id_words_ (2 to 4) is fitted to the ids of the first batch.
-  enum Word : std::size_t { kSeen = 0, kCounts = 1, kId = 2 };
-  static constexpr std::uint32_t kLostFlag = 1u << 24;      // in kCounts, above the repeat count
-  static constexpr std::uint32_t kRepeatMask = kLostFlag - 1;
-  static constexpr std::uint32_t kLabelledFlag = 1u << 25;  // the segment came from a non-empty row
-  static constexpr std::uint32_t kLastsFlag = 1u << 26;     // a stage's last time differs: see lasts_
+  static constexpr std::size_t kSeen = 0;
+  // The counts word: flags in the top three bits, the repeat count below from repeat_shift_.
+  static constexpr std::uint32_t kLostFlag = 1u << 31;
+  static constexpr std::uint32_t kLabelledFlag = 1u << 30;  // the segment came from a non-empty row
+  static constexpr std::uint32_t kLastsFlag = 1u << 29;     // a stage's last time differs: see lasts_
+  static constexpr std::uint32_t kRepeatBits = kLastsFlag - 1;
+  /// Counts one more repeat in the counts word `w`, unless the count is saturated.
+  void count_repeat(std::uint32_t& w) const {
+    if ((w & kRepeatBits) >> repeat_shift_ != kRepeatBits >> repeat_shift_) w += std::uint32_t{1} << repeat_shift_;
+  }
   std::uint32_t* record(std::uint32_t lead) { return records_.data() + std::size_t{lead} * stride_; }
   const std::uint32_t* record(std::uint32_t lead) const {
     return records_.data() + std::size_t{lead} * stride_;
@@ -174,7 +181,9 @@ class LeadStore {
 
   int stages_;
   Keep keep_;
-  std::size_t id_words_ = 4, activity_at_ = 0, touch_at_ = 0, first_at_ = 0;  // record words
+  std::size_t counts_at_ = 1, id_at_ = 2, id_words_ = 4, activity_at_ = 0, touch_at_ = 0, first_at_ = 0;  // record words
+  std::uint32_t seen_mask_ = ~0u;  // the stage bits of word kSeen
+  int repeat_shift_ = 0;           // where the repeat count starts in the counts word
   std::size_t stride_ = 0;            // words per lead record
   /// Sets id_words_ and the offsets after it; before the first lead only.
   void lay_out(std::size_t id_words);
