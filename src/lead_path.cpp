@@ -17,6 +17,31 @@ constexpr Timestamp kUnsetFirst = std::numeric_limits<Timestamp>::max();
 constexpr Timestamp kUntimed = kUnsetFirst - 1;  // first touch by a row without a time
 
 constexpr unsigned char kLongId = 0xFF;
+constexpr unsigned char kPacked = 0x10;  // + prefix index, up to 0xFE
+constexpr std::size_t kMaxPrefixes = kLongId - kPacked, kMaxPrefix = 8, kMaxDigits = 15;
+
+/// An id's split into a prefix and 1 to 15 trailing digits, for packing.
+struct Digits {
+  std::string_view prefix;
+  std::uint64_t value = 0;
+  std::size_t count = 0;
+};
+std::optional<Digits> split_digits(std::string_view id) {
+  // One pass from the end: this runs for every row whose id packs.
+  std::size_t n = id.size();
+  std::uint64_t value = 0, scale = 1;
+  for (; n > 0; --n, scale *= 10) {
+    const unsigned digit = static_cast<unsigned char>(id[n - 1]) - unsigned{'0'};
+    if (digit > 9) break;
+    if (id.size() - n == kMaxDigits) return std::nullopt;
+    value += digit * scale;
+  }
+  if (n == id.size() || n > kMaxPrefix) return std::nullopt;
+  return Digits{id.substr(0, n), value, id.size() - n};
+}
+std::uint64_t packed_id(std::size_t prefix, const Digits& d) {
+  return (d.value << 12) | (std::uint64_t{d.count} << 8) | (kPacked + prefix);
+}
 constexpr std::size_t kMaxIdLength = 0xFFFF;
 
 // 32-bit times: seconds from 2000-01-01T00:00:00Z, with four sentinels at the ends.
@@ -99,8 +124,10 @@ void LeadStore::lay_out(std::size_t id_words) {
 }
 
 void LeadStore::fit_ids(const std::string_view* ids, std::size_t count) {
-  std::size_t longest = 0;
-  for (std::size_t i = 0; i < count; ++i) longest = std::max(longest, ids[i].size());
+  std::size_t longest = 0;  // of the ids that do not pack
+  for (std::size_t i = 0; i < count; ++i) {
+    if (ids[i].size() > 7 && !split_digits(ids[i])) longest = std::max(longest, ids[i].size());
+  }
   // Room for the length byte and the bytes, or for a longer id's marker and reference.
   lay_out(longest <= 7 ? 2 : longest <= 11 ? 3 : 4);
 }
@@ -147,24 +174,76 @@ std::uint64_t LeadStore::id_ref(std::uint32_t lead) const {
   return head >> 8;  // little-endian: the marker is the low byte
 }
 
-std::string_view LeadStore::id(std::uint32_t lead) const {
+std::string_view LeadStore::id_view(std::uint32_t lead, char* buffer) const {
   const auto* head = reinterpret_cast<const char*>(record(lead) + id_at_);
-  const auto length = static_cast<unsigned char>(head[0]);
-  if (length != kLongId) return std::string_view(head + 1, length);
-  std::uint64_t ref = id_ref(lead);
-  return std::string_view(id_bytes_).substr(ref >> 16, ref & 0xFFFF);
+  const auto mark = static_cast<unsigned char>(head[0]);
+  if (mark < kPacked) return std::string_view(head + 1, mark);
+  const std::uint64_t ref = id_ref(lead);
+  if (mark == kLongId) return std::string_view(id_bytes_).substr(ref >> 16, ref & 0xFFFF);
+  const std::string& prefix = prefixes_[mark - kPacked];
+  const std::size_t count = ref & 0xF;
+  std::memcpy(buffer, prefix.data(), prefix.size());
+  std::uint64_t value = ref >> 4;
+  for (std::size_t i = prefix.size() + count; i > prefix.size(); value /= 10) buffer[--i] = static_cast<char>('0' + value % 10);
+  return std::string_view(buffer, prefix.size() + count);
 }
 
-bool LeadStore::has_id(std::uint32_t lead, std::string_view id) const {
-  const std::uint32_t* r = record(lead);
+std::string LeadStore::id(std::uint32_t lead) const {
+  char buffer[24];
+  return std::string(id_view(lead, buffer));
+}
+
+std::optional<std::uint64_t> LeadStore::pack(std::string_view id) const {
+  auto d = split_digits(id);
+  if (!d) return std::nullopt;
+  // The prefix (up to 8 bytes) as one word, compared with each known prefix's.
+  std::uint64_t word = 0;
+  if (id.size() >= 8) {
+    std::memcpy(&word, id.data(), 8);
+    if (d->prefix.size() < 8) word &= (std::uint64_t{1} << (8 * d->prefix.size())) - 1;
+  } else {
+    std::memcpy(&word, id.data(), d->prefix.size());
+  }
+  for (std::size_t i = 0; i < prefixes_.size(); ++i) {
+    if (prefix_words_[i] == word && prefixes_[i].size() == d->prefix.size()) return packed_id(i, *d);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> LeadStore::pack(std::string_view id, bool learn) {
+  if (auto packed = std::as_const(*this).pack(id)) return packed;
+  auto d = split_digits(id);
+  if (!d || !learn || prefixes_.size() == kMaxPrefixes) return std::nullopt;
+  prefixes_.emplace_back(d->prefix);
+  std::uint64_t word = 0;
+  std::memcpy(&word, d->prefix.data(), d->prefix.size());
+  prefix_words_.push_back(word);
+  return packed_id(prefixes_.size() - 1, *d);
+}
+
+LeadStore::IdKey LeadStore::key_of(std::string_view id) const {
+  IdKey key;
   if (id.size() < 4 * id_words_) {
+    InlineId bytes(id);
+    key.low = bytes.low;
+    key.high = bytes.high;
+    key.high_mask = id_words_ == 4 ? ~std::uint64_t{0} : id_words_ == 3 ? 0xFFFFFFFFu : 0;
+  } else if (auto packed = pack(id)) {
+    key.low = *packed;
+  } else {
+    key.long_form = true;
+  }
+  return key;
+}
+
+bool LeadStore::has_id(std::uint32_t lead, std::string_view id, const IdKey& key) const {
+  const std::uint32_t* r = record(lead);
+  if (!key.long_form) {
     // Both halves are read whole; the words past the id's (other fields) are masked off.
-    InlineId key(id);
     std::uint64_t low, high;
     std::memcpy(&low, r + id_at_, 8);
     std::memcpy(&high, r + id_at_ + 2, 8);
-    const std::uint64_t mask = id_words_ == 4 ? ~std::uint64_t{0} : id_words_ == 3 ? 0xFFFFFFFFu : 0;
-    return ((low ^ key.low) | ((high ^ key.high) & mask)) == 0;
+    return ((low ^ key.low) | ((high ^ key.high) & key.high_mask)) == 0;
   }
   if (*reinterpret_cast<const unsigned char*>(r + id_at_) != kLongId) return false;
   std::uint64_t ref = id_ref(lead);
@@ -239,7 +318,8 @@ void LeadStore::grow_table() {
       bigger[at] = (tag_of(hash) << bits_) | (lead - kAhead + 1);
     }
     if (lead < count_) {
-      hash = hash_id(id(lead));
+      char buffer[24];
+      hash = hash_id(id_view(lead, buffer));
       __builtin_prefetch(&bigger[home_of(hash)], 1);
     }
   }
@@ -261,6 +341,8 @@ std::uint32_t LeadStore::insert(std::string_view id, std::size_t slot, std::uint
     std::memcpy(bytes, &key.low, 8);
     std::memcpy(bytes + 8, &key.high, 8);
     std::memcpy(r + id_at_, bytes, 4 * id_words_);
+  } else if (auto packed = pack(id, true)) {
+    std::memcpy(r + id_at_, &*packed, 8);
   } else {
     if (id_bytes_.size() >> 40) throw Error(ExitCode::bad_value, "lead ids of more than a terabyte in all");
     const std::uint64_t head = (((std::uint64_t{id_bytes_.size()} << 16) | id.size()) << 8) | kLongId;
@@ -282,8 +364,11 @@ std::size_t LeadStore::slot_for(std::string_view id, std::uint64_t hash) const {
   const std::uint32_t tag = tag_of(hash);
   const std::size_t mask = slots_.size() - 1;
   std::size_t at = home_of(hash);
-  for (std::uint32_t slot; (slot = slots_[at]) != 0; at = (at + 1) & mask) {
-    if ((slot >> bits_) == tag && has_id(lead_in(slot), id)) break;
+  std::uint32_t slot = slots_[at];
+  if (slot == 0) return at;  // a new id: its form is not needed
+  const IdKey key = key_of(id);
+  for (; slot != 0; at = (at + 1) & mask, slot = slots_[at]) {
+    if ((slot >> bits_) == tag && has_id(lead_in(slot), id, key)) break;
   }
   return at;
 }

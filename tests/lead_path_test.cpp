@@ -373,3 +373,79 @@ TEST_SUITE("lead_path") {
     }
   }
 }
+
+TEST_SUITE("lead_path") {
+  TEST_CASE("ids of a prefix and digits are packed in 8 bytes: exact, leading zeros kept, never confused") {
+    const std::vector<std::string> ids{
+        "L000012345", "L12345", "L0000012345", "L000012346", "l000012345", "12345678", "012345678", "0012345678",
+        "00000000", "000000000000000", "0000000000000000", "999999999999999", "1000000000000000",
+        "ABCDEFGH123", "ABCDEFGHI123", "ABCDEFG1234", "OPP-1234567", "opp-1234567", "\xc3\xa9-12345678",
+        "12a345678", "L00001234X", "L00001234 ", " L00001234", "L-0000001", "L--000001", "", "7", "L1"};
+    for (bool batch : {false, true}) {
+      for (bool colliding : {false, true}) {
+        CAPTURE(batch);
+        CAPTURE(colliding);
+        LeadStore store(2, LeadStore::Keep{false, false});
+        std::vector<std::string_view> views(ids.begin(), ids.end());
+        std::vector<std::uint64_t> hashes;
+        for (auto id : views) hashes.push_back(colliding ? 42 : LeadStore::hash(id));
+        std::vector<std::uint32_t> leads(ids.size());
+        // The first batch (the first id) fits the record's room to 7 bytes: packed ids fit it.
+        store.intern_batch(views.data(), hashes.data(), 1, leads.data());
+        if (batch) {
+          store.intern_batch(views.data() + 1, hashes.data() + 1, ids.size() - 1, leads.data() + 1);
+        } else {
+          for (std::size_t i = 1; i < ids.size(); ++i) store.intern_batch(views.data() + i, hashes.data() + i, 1, leads.data() + i);
+        }
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+          CAPTURE(ids[i]);
+          CHECK(leads[i] == i);
+          CHECK(store.id(static_cast<std::uint32_t>(i)) == ids[i]);
+          if (!colliding) CHECK(store.find(ids[i]) == static_cast<std::uint32_t>(i));
+        }
+        std::reverse(views.begin(), views.end());
+        std::reverse(hashes.begin(), hashes.end());
+        store.intern_batch(views.data(), hashes.data(), views.size(), leads.data());
+        for (std::size_t i = 0; i < ids.size(); ++i) CHECK(store.id(leads[i]) == views[i]);
+        CHECK(store.size() == ids.size());
+      }
+    }
+  }
+
+  TEST_CASE("packed ids: past 239 prefixes the others are kept whole; through table growth") {
+    LeadStore store(2, LeadStore::Keep{false, false});
+    std::vector<std::string> ids;
+    for (int p = 0; p < 300; ++p) {
+      for (int i = 0; i < 5; ++i) {
+        std::string id = "P";
+        id += std::to_string(p);
+        id += '-';
+        id += std::to_string(1000000 + i);
+        ids.push_back(id);
+      }
+    }
+    for (int i = 0; i < 100000; ++i) {
+      std::string digits = std::to_string(i);
+      std::string id(10 - digits.size(), '0');
+      id[0] = 'L';
+      id += digits;
+      ids.push_back(id);
+    }
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      std::string_view id = ids[i];
+      std::uint64_t hash = LeadStore::hash(id);
+      std::uint32_t lead = 0;
+      store.intern_batch(&id, &hash, 1, &lead);
+      REQUIRE(lead == i);
+    }
+    CHECK(store.size() == ids.size());
+    for (std::size_t i = 0; i < ids.size(); i += 7) {
+      CAPTURE(ids[i]);
+      CHECK(store.id(static_cast<std::uint32_t>(i)) == ids[i]);
+      CHECK(store.find(ids[i]) == static_cast<std::uint32_t>(i));
+    }
+    CHECK(!store.find("P299-1000005"));
+    CHECK(!store.find("L00000000"));
+    CHECK(!store.find("L0000000000"));
+  }
+}

@@ -91,7 +91,7 @@ class LeadStore {
 
   std::uint32_t size() const { return count_; }
   int stage_count() const { return stages_; }
-  std::string_view id(std::uint32_t lead) const;
+  std::string id(std::uint32_t lead) const;
   /// Earliest known entry time of a stage, or kNoTime (never entered, or time unknown).
   Timestamp first(std::uint32_t lead, int stage) const;
   /// Latest known entry time of a stage, or kNoTime.
@@ -145,8 +145,13 @@ class LeadStore {
   // activity_at_ and touch_at_ (0: not kept) and the first time of every stage at
   // first_at_. An id of up to 4 * id_words_ - 1 bytes is kept in the record (its length,
   // then its bytes, zero-padded), so looking a row's id up reads the record and nothing
-  // else; a longer one is marked 0xFF, followed by its (offset << 16 | length) in
-  // id_bytes_ in seven bytes. id_words_ (2 to 4) is fitted to the ids of the first batch.
+  // else. A longer id made of a prefix of up to 8 bytes and 1 to 15 digits (L000012345,
+  // 51234567890, OPP-1234: most CRM ids) is packed in 8 bytes: 0x10 + the prefix's index
+  // in prefixes_, the digit count in 4 bits, the number in 52. Any other is marked 0xFF,
+  // followed by its (offset << 16 | length) in id_bytes_ in seven bytes. id_words_ (2 to
+  // 4) is fitted to the ids of the first batch. An id has one form only: the form follows
+  // from its bytes and the prefixes known, and a prefix is known before any id using it
+  // is stored (or never, once 239 are).
   static constexpr std::size_t kSeen = 0;
   // The counts word: flags in the top three bits, the repeat count below from repeat_shift_.
   static constexpr std::uint32_t kLostFlag = 1u << 31;
@@ -162,9 +167,22 @@ class LeadStore {
     return records_.data() + std::size_t{lead} * stride_;
   }
   std::uint64_t id_ref(std::uint32_t lead) const;
+  /// The id's bytes: in the record, in id_bytes_, or (packed) written to `buffer`, which
+  /// has room for 24.
+  std::string_view id_view(std::uint32_t lead, char* buffer) const;
+  /// An id as the records hold it: its first 16 bytes (inline or packed) and the bytes of
+  /// them that count, or a long id.
+  struct IdKey {
+    std::uint64_t low = 0, high = 0, high_mask = 0;
+    bool long_form = false;
+  };
+  IdKey key_of(std::string_view id) const;
+  /// The packed form of an id, if it has one; `learn` adds its prefix when it is new.
+  std::optional<std::uint64_t> pack(std::string_view id, bool learn);
+  std::optional<std::uint64_t> pack(std::string_view id) const;
   /// The slot holding this id, or the empty slot where it would go.
   std::size_t slot_for(std::string_view id, std::uint64_t hash) const;
-  bool has_id(std::uint32_t lead, std::string_view id) const;
+  bool has_id(std::uint32_t lead, std::string_view id, const IdKey& key) const;
   /// A stored 32-bit time word as a Timestamp; `far_key` finds it in far_ when it did not fit.
   Timestamp decode(std::uint32_t word, std::uint64_t far_key) const;
   std::uint32_t encode(Timestamp t, std::uint64_t far_key);
@@ -190,7 +208,9 @@ class LeadStore {
   /// Fits id_words_ to the longest of these ids (the first batch), before the first lead.
   void fit_ids(const std::string_view* ids, std::size_t count);
   std::uint32_t count_ = 0;
-  std::string id_bytes_;              // ids over 15 bytes, back to back
+  std::string id_bytes_;              // ids too long for the record and not packed, back to back
+  std::vector<std::string> prefixes_;  // of packed ids
+  std::vector<std::uint64_t> prefix_words_;  // their bytes, zero-padded to a word
   /// An array straight from mmap: zero until written, with transparent huge pages asked
   /// for (the id table and the records are read at random, and 2 MiB pages spare most TLB
   /// misses). It grows with mremap, which moves page mappings, not bytes: a store of
