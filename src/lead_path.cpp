@@ -252,7 +252,7 @@ bool LeadStore::has_id(std::uint32_t lead, std::string_view id, const IdKey& key
 
 std::size_t LeadStore::memory_bytes() const {
   return id_bytes_.capacity() + slots_.size() * 4 + records_.capacity() * 4 + lasts_.capacity() * 4 +
-         lasts_at_.size() * 32;
+         lasts_at_.bytes();
 }
 
 Timestamp LeadStore::decode(std::uint32_t word, std::uint64_t far_key) const {
@@ -283,13 +283,39 @@ std::uint32_t LeadStore::encode(Timestamp t, std::uint64_t far_key) {
   return static_cast<std::uint32_t>(v);
 }
 
+void LeadStore::LeadIndex::insert(std::uint32_t lead, std::uint32_t value) {
+  if (2 * (count_ + 1) > slots_.size()) {
+    std::vector<std::uint64_t> old(slots_.size() * 2);
+    old.swap(slots_);
+    ++bits_;
+    count_ = 0;
+    for (std::uint64_t slot : old) {
+      if (slot != 0) insert(static_cast<std::uint32_t>(slot >> 32) - 1, static_cast<std::uint32_t>(slot));
+    }
+  }
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t at = home(lead);
+  while (slots_[at] != 0) at = (at + 1) & mask;
+  slots_[at] = ((std::uint64_t{lead} + 1) << 32) | value;
+  ++count_;
+}
+
+std::uint32_t LeadStore::LeadIndex::at(std::uint32_t lead) const {
+  const std::size_t mask = slots_.size() - 1;
+  const std::uint64_t key = std::uint64_t{lead} + 1;
+  for (std::size_t at = home(lead);; at = (at + 1) & mask) {
+    if (slots_[at] >> 32 == key) return static_cast<std::uint32_t>(slots_[at]);
+    if (slots_[at] == 0) throw Error(ExitCode::internal, "a lead without last times was asked for them");
+  }
+}
+
 std::size_t LeadStore::lasts_of(std::uint32_t lead) const {
   return std::size_t{lasts_at_.at(lead)} * static_cast<std::size_t>(stages_);
 }
 
 std::size_t LeadStore::add_lasts(std::uint32_t lead) {
   const std::size_t at = lasts_.size();
-  lasts_at_.emplace(lead, static_cast<std::uint32_t>(at / static_cast<std::size_t>(stages_)));
+  lasts_at_.insert(lead, static_cast<std::uint32_t>(at / static_cast<std::size_t>(stages_)));
   record(lead)[counts_at_] |= kLastsFlag;
   for (std::size_t k = 0; k < static_cast<std::size_t>(stages_); ++k) {
     const std::uint32_t first = record(lead)[first_at_ + k];

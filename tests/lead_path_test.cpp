@@ -449,3 +449,20 @@ TEST_SUITE("lead_path") {
     CHECK(!store.find("L0000000000"));
   }
 }
+
+TEST_SUITE("lead_path") {
+  TEST_CASE("last times of many leads, found again after their index grew") {
+    LeadStore store(3, LeadStore::Keep{false, false});
+    constexpr std::uint32_t n = 20000;
+    for (std::uint32_t i = 0; i < n; ++i) {
+      auto lead = store.intern("lead-" + std::to_string(i));
+      store.add(lead, 0, 1700000000 + i);
+      if (i % 3 != 0) store.add(lead, 0, 1700000000 + 2 * i + 1);  // two of three leads get last times
+    }
+    for (std::uint32_t i = 0; i < n; ++i) {
+      CAPTURE(i);
+      CHECK(store.first(i, 0) == 1700000000 + i);
+      CHECK(store.last(i, 0) == (i % 3 != 0 ? 1700000000 + 2 * i + 1 : 1700000000 + i));
+    }
+  }
+}
