@@ -7,6 +7,7 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -333,6 +334,7 @@ struct RecordReader::Impl {
   std::vector<std::string> header;
   std::vector<std::string> header_trimmed;  // to spot a repeated header
   std::uint64_t blank = 0, trailing = 0;
+  std::optional<std::string_view> dropped_field;  // of the current record: see next()
   std::function<void(const Reject&)> reject_sink;
   std::string family;  // the kind of the last problem found, for Reject::family
 
@@ -606,6 +608,10 @@ struct RecordReader::Impl {
         if (i > 0) raw += dialect.delimiter;
         raw += record.fields[i];
       }
+      if (dropped_field) {  // the empty field after a trailing delimiter, dropped by next()
+        raw += dialect.delimiter;
+        raw += *dropped_field;
+      }
     }
     reject_sink(Reject{record.line, std::move(reason), std::move(raw), std::move(kind)});
   }
@@ -719,12 +725,14 @@ bool RecordReader::next(Record& record) {
   std::string problem;
   for (;;) {
     if (!m.read_record(record, problem)) return false;
+    m.dropped_field.reset();
     // Strict: the decoder may have cut a faulty line short (the fault was in a later chunk,
     // or a sequence was cut off by the end); the fault, not the cut line, is the error.
     if (!m.options.lenient && m.validator->failed() && m.validator->fault().line <= m.line_number) m.check_fault();
     if (problem.empty()) {
       std::size_t n = m.header.size();
       if (record.fields.size() == n + 1 && record.fields.back().find_first_not_of(" \t") == std::string_view::npos) {
+        m.dropped_field = record.fields.back();
         record.fields.pop_back();  // a trailing delimiter
         ++m.trailing;
       }

@@ -143,8 +143,8 @@ void advise_huge(const void* data, std::size_t bytes) {
 }  // namespace
 
 template <class T>
-LeadStore::MappedArray<T>::~MappedArray() {
-  if (data_ != nullptr) ::munmap(data_, capacity_ * sizeof(T));
+void LeadStore::MappedArray<T>::unmap(void* data, std::size_t bytes) {
+  if (data != nullptr) ::munmap(data, bytes);
 }
 
 template <class T>

@@ -220,7 +220,7 @@ class LeadStore {
    public:
     MappedArray() = default;
     explicit MappedArray(std::size_t count) { extend(count); }
-    ~MappedArray();
+    ~MappedArray() { unmap(data_, capacity_ * sizeof(T)); }
     MappedArray(const MappedArray&) = delete;
     MappedArray& operator=(const MappedArray&) = delete;
     void swap(MappedArray& other) noexcept {
@@ -245,6 +245,7 @@ class LeadStore {
     }
 
    private:
+    static void unmap(void* data, std::size_t bytes);
     T* data_ = nullptr;
     std::size_t size_ = 0, capacity_ = 0;
   };
