@@ -23,14 +23,15 @@ enum class CountMode {
 /// Every lead seen, interned by id, with what its rows said so far.
 ///
 /// Memory grows with leads, not rows: each lead is one record of 32-bit words (stage bits,
-/// repeats and flags; the latest row time and the first-touch time and segment when the
-/// command needs them; the first entry time of every stage; then the id itself when it has
-/// up to 15 bytes, else a reference to it: 52 bytes for five stages with a breakdown), so
+/// repeats and flags; the id, kept whole, packed or referred to; the latest row time and
+/// the first-touch time and segment when the command needs them; the first entry time of
+/// every stage: 40 bytes for five stages with a breakdown and ids like L000012345), so
 /// finding and updating a lead touches one or two cache lines. A stage's latest entry time
 /// differs from its first only for a lead that entered it again at another time (a few in a
 /// hundred in CRM exports): those leads keep their last times in a side table. Times are
 /// kept as seconds from 2000-01-01 in 32 bits; the rare time more than 68 years away goes
-/// to an exact side table. The id table is open addressing whose slots carry a hash tag.
+/// to an exact side table. The id table is open addressing of 4-byte slots that carry a
+/// hash tag.
 class LeadStore {
  public:
   /// What a record keeps besides the stage bits and first times. The segment (touch())
@@ -141,9 +142,9 @@ class LeadStore {
   }
   // Record words (32 bits each): the stage bits, then the repeat count and flags (in the
   // same word, above the stage bits, for up to 8 stages: counts_at_ is 0 then, else 1),
-  // the id in id_words_ words at id_at_, then the optional words (activity; touch time and segment) at
-  // activity_at_ and touch_at_ (0: not kept) and the first time of every stage at
-  // first_at_. An id of up to 4 * id_words_ - 1 bytes is kept in the record (its length,
+  // the id in id_words_ words at id_at_, then the optional words (activity; touch time
+  // and segment) at activity_at_ and touch_at_ (0: not kept) and the first time of every
+  // stage at first_at_. An id of up to 4 * id_words_ - 1 bytes is kept in the record (its length,
   // then its bytes, zero-padded), so looking a row's id up reads the record and nothing
   // else. A longer id made of a prefix of up to 8 bytes and 1 to 15 digits (L000012345,
   // 51234567890, OPP-1234: most CRM ids) is packed in 8 bytes: 0x10 + the prefix's index
