@@ -39,6 +39,16 @@ std::optional<Digits> split_digits(std::string_view id) {
   if (n == id.size() || n > kMaxPrefix) return std::nullopt;
   return Digits{id.substr(0, n), value, id.size() - n};
 }
+/// The prefix's bytes as one word, zero-padded; `id` starts with it.
+std::uint64_t prefix_word(std::string_view id, std::size_t prefix) {
+  std::uint64_t word = 0;
+  if (id.size() >= 8) {  // one load, masked
+    std::memcpy(&word, id.data(), 8);
+    return prefix < 8 ? word & ((std::uint64_t{1} << (8 * prefix)) - 1) : word;
+  }
+  std::memcpy(&word, id.data(), prefix);
+  return word;
+}
 std::uint64_t packed_id(std::size_t prefix, const Digits& d) {
   return (d.value << 12) | (std::uint64_t{d.count} << 8) | (kPacked + prefix);
 }
@@ -115,6 +125,7 @@ void LeadStore::lay_out(std::size_t id_words) {
   seen_mask_ = shared ? 0xFFu : ~0u;
   repeat_shift_ = shared ? 8 : 0;
   id_at_ = counts_at_ + 1;
+  id_high_mask_ = id_words == 4 ? ~std::uint64_t{0} : id_words == 3 ? 0xFFFFFFFFu : 0;
   std::size_t at = id_at_ + id_words;
   activity_at_ = keep_.activity ? at++ : 0;
   touch_at_ = keep_.segments ? std::exchange(at, at + 2) : 0;
@@ -196,28 +207,19 @@ std::string LeadStore::id(std::uint32_t lead) const {
 std::optional<std::uint64_t> LeadStore::pack(std::string_view id) const {
   auto d = split_digits(id);
   if (!d) return std::nullopt;
-  // The prefix (up to 8 bytes) as one word, compared with each known prefix's.
-  std::uint64_t word = 0;
-  if (id.size() >= 8) {
-    std::memcpy(&word, id.data(), 8);
-    if (d->prefix.size() < 8) word &= (std::uint64_t{1} << (8 * d->prefix.size())) - 1;
-  } else {
-    std::memcpy(&word, id.data(), d->prefix.size());
-  }
+  const std::uint64_t word = prefix_word(id, d->prefix.size());
   for (std::size_t i = 0; i < prefixes_.size(); ++i) {
     if (prefix_words_[i] == word && prefixes_[i].size() == d->prefix.size()) return packed_id(i, *d);
   }
   return std::nullopt;
 }
 
-std::optional<std::uint64_t> LeadStore::pack(std::string_view id, bool learn) {
-  if (auto packed = std::as_const(*this).pack(id)) return packed;
+std::optional<std::uint64_t> LeadStore::pack_learning(std::string_view id) {
+  if (auto packed = pack(id)) return packed;
   auto d = split_digits(id);
-  if (!d || !learn || prefixes_.size() == kMaxPrefixes) return std::nullopt;
+  if (!d || prefixes_.size() == kMaxPrefixes) return std::nullopt;
   prefixes_.emplace_back(d->prefix);
-  std::uint64_t word = 0;
-  std::memcpy(&word, d->prefix.data(), d->prefix.size());
-  prefix_words_.push_back(word);
+  prefix_words_.push_back(prefix_word(id, d->prefix.size()));
   return packed_id(prefixes_.size() - 1, *d);
 }
 
@@ -227,7 +229,7 @@ LeadStore::IdKey LeadStore::key_of(std::string_view id) const {
     InlineId bytes(id);
     key.low = bytes.low;
     key.high = bytes.high;
-    key.high_mask = id_words_ == 4 ? ~std::uint64_t{0} : id_words_ == 3 ? 0xFFFFFFFFu : 0;
+    key.high_mask = id_high_mask_;
   } else if (auto packed = pack(id)) {
     key.low = *packed;
   } else {
@@ -367,7 +369,7 @@ std::uint32_t LeadStore::insert(std::string_view id, std::size_t slot, std::uint
     std::memcpy(bytes, &key.low, 8);
     std::memcpy(bytes + 8, &key.high, 8);
     std::memcpy(r + id_at_, bytes, 4 * id_words_);
-  } else if (auto packed = pack(id, true)) {
+  } else if (auto packed = pack_learning(id)) {
     std::memcpy(r + id_at_, &*packed, 8);
   } else {
     if (id_bytes_.size() >> 40) throw Error(ExitCode::bad_value, "lead ids of more than a terabyte in all");
@@ -404,8 +406,12 @@ void LeadStore::release_index() {
   slots_.swap(none);
 }
 
-std::optional<std::uint32_t> LeadStore::find(std::string_view id) const {
+void LeadStore::check_index() const {
   if (slots_.size() == 0) throw Error(ExitCode::internal, "a lead was looked up after the id table was freed");
+}
+
+std::optional<std::uint32_t> LeadStore::find(std::string_view id) const {
+  check_index();
   const std::uint32_t slot = slots_[slot_for(id, hash_id(id))];
   if (slot == 0) return std::nullopt;
   return lead_in(slot);
@@ -414,7 +420,11 @@ std::optional<std::uint32_t> LeadStore::find(std::string_view id) const {
 std::uint64_t LeadStore::hash(std::string_view id) { return hash_id(id); }
 
 std::uint32_t LeadStore::intern_hashed(std::string_view id, std::uint64_t hash) {
-  if (slots_.size() == 0) throw Error(ExitCode::internal, "a lead was added after the id table was freed");
+  check_index();
+  return lookup_or_add(id, hash);
+}
+
+std::uint32_t LeadStore::lookup_or_add(std::string_view id, std::uint64_t hash) {
   const std::size_t at = slot_for(id, hash);
   const std::uint32_t slot = slots_[at];
   return slot != 0 ? lead_in(slot) : insert(id, at, hash);

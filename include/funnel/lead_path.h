@@ -63,14 +63,14 @@ class LeadStore {
   template <class F>
   void intern_each(const std::string_view* ids, const std::uint64_t* hashes, std::size_t count, F&& f) {
     constexpr std::size_t kSlotAhead = 16, kRecordAhead = 8;
-    if (count > 0 && slots_.size() == 0) intern_hashed(ids[0], hashes[0]);  // fails: see release_index()
+    if (count > 0) check_index();
     if (count_ == 0) fit_ids(ids, count);
     for (std::size_t i = 0; i < count && i < kSlotAhead; ++i) prefetch_slot(hashes[i]);
     for (std::size_t i = 0; i < count && i < kRecordAhead; ++i) prefetch_record(hashes[i]);
     for (std::size_t i = 0; i < count; ++i) {
       if (i + kSlotAhead < count) prefetch_slot(hashes[i + kSlotAhead]);
       if (i + kRecordAhead < count) prefetch_record(hashes[i + kRecordAhead]);
-      f(i, intern_hashed(ids[i], hashes[i]));
+      f(i, lookup_or_add(ids[i], hashes[i]));
     }
   }
   /// intern_each() that writes the leads to `leads`.
@@ -179,8 +179,13 @@ class LeadStore {
   };
   IdKey key_of(std::string_view id) const;
   /// The packed form of an id, if it has one; `learn` adds its prefix when it is new.
-  std::optional<std::uint64_t> pack(std::string_view id, bool learn);
   std::optional<std::uint64_t> pack(std::string_view id) const;
+  /// pack(), learning the id's prefix when it is new (for an id being stored).
+  std::optional<std::uint64_t> pack_learning(std::string_view id);
+  /// Throws unless the id table is there (see release_index()).
+  void check_index() const;
+  /// intern_hashed() without that check, once per row.
+  std::uint32_t lookup_or_add(std::string_view id, std::uint64_t hash);
   /// The slot holding this id, or the empty slot where it would go.
   std::size_t slot_for(std::string_view id, std::uint64_t hash) const;
   bool has_id(std::uint32_t lead, std::string_view id, const IdKey& key) const;
@@ -200,6 +205,7 @@ class LeadStore {
 
   int stages_;
   Keep keep_;
+  std::uint64_t id_high_mask_ = ~std::uint64_t{0};  // the id's bytes among an inline id's second 8
   std::size_t counts_at_ = 1, id_at_ = 2, id_words_ = 4, activity_at_ = 0, touch_at_ = 0, first_at_ = 0;  // record words
   std::uint32_t seen_mask_ = ~0u;  // the stage bits of word kSeen
   int repeat_shift_ = 0;           // where the repeat count starts in the counts word
