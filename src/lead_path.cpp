@@ -348,7 +348,7 @@ void LeadStore::grow_table() {
     if (lead < count_) {
       char buffer[24];
       hash = hash_id(id_view(lead, buffer));
-      __builtin_prefetch(&bigger[home_of(hash)], 1);
+      __builtin_prefetch(&bigger[home_of(hash)], 1);  // kept: its address is not loaded
     }
   }
   slots_.swap(bigger);

@@ -130,15 +130,26 @@ class LeadStore {
     return static_cast<std::uint32_t>(hash >> 32) & ((std::uint32_t{1} << (32 - bits_)) - 1);
   }
   std::uint32_t lead_in(std::uint32_t slot) const { return (slot & ((std::uint32_t{1} << bits_) - 1)) - 1; }
-  void prefetch_slot(std::uint64_t hash) const { __builtin_prefetch(&slots_[home_of(hash)]); }
+  void prefetch_slot(std::uint64_t hash) const { prefetch(&slots_[home_of(hash)]); }
   /// Prefetches the record of the lead in the id's home slot, when the slot's tag matches.
   void prefetch_record(std::uint64_t hash) const {
     const std::uint32_t slot = slots_[home_of(hash)];
     if (slot != 0 && (slot >> bits_) == tag_of(hash)) {
       const std::uint32_t* r = record(lead_in(slot));
-      __builtin_prefetch(r);
-      __builtin_prefetch(r + stride_ - 1);
+      prefetch(r);
+      prefetch(r + stride_ - 1);
     }
+  }
+  /// A prefetch the compiler keeps. g++ 12 at -O2 drops a __builtin_prefetch whose
+  /// address was loaded under a condition: prefetch_record's were not in the binary at
+  /// all, and the compare in slot_for waited for every record. On x86 it is therefore the
+  /// instruction itself.
+  static void prefetch(const void* p) {
+#if defined(__x86_64__) || defined(__i386__)
+    asm volatile("prefetcht0 %0" : : "m"(*static_cast<const char*>(p)));
+#else
+    __builtin_prefetch(p);
+#endif
   }
   // Record words (32 bits each): the stage bits, then the repeat count and flags (in the
   // same word, above the stage bits, for up to 8 stages: counts_at_ is 0 then, else 1),
