@@ -131,13 +131,19 @@ class LeadStore {
   }
   std::uint32_t lead_in(std::uint32_t slot) const { return (slot & ((std::uint32_t{1} << bits_) - 1)) - 1; }
   void prefetch_slot(std::uint64_t hash) const { prefetch(&slots_[home_of(hash)]); }
-  /// Prefetches the record of the lead in the id's home slot, when the slot's tag matches.
+  /// Prefetches the record of the first lead on the id's probe run (up to 8 slots, one cache
+  /// line) whose tag matches: about a third of the ids at 60% load are not in their home slot.
   void prefetch_record(std::uint64_t hash) const {
-    const std::uint32_t slot = slots_[home_of(hash)];
-    if (slot != 0 && (slot >> bits_) == tag_of(hash)) {
-      const std::uint32_t* r = record(lead_in(slot));
-      prefetch(r);
-      prefetch(r + stride_ - 1);
+    const std::size_t mask = slots_.size() - 1;
+    const std::uint32_t tag = tag_of(hash);
+    std::size_t at = home_of(hash);
+    for (std::uint32_t slot = slots_[at], probes = 0; slot != 0 && probes < 8; slot = slots_[at = (at + 1) & mask], ++probes) {
+      if ((slot >> bits_) == tag) {
+        const std::uint32_t* r = record(lead_in(slot));
+        prefetch(r);
+        prefetch(r + stride_ - 1);
+        return;
+      }
     }
   }
   /// A prefetch the compiler keeps. g++ 12 at -O2 drops a __builtin_prefetch whose
