@@ -20,25 +20,22 @@ constexpr unsigned char kLongId = 0xFF;
 constexpr unsigned char kPacked = 0x10;  // + prefix index, up to 0xFE
 constexpr std::size_t kMaxPrefixes = kLongId - kPacked, kMaxPrefix = 8, kMaxDigits = 15;
 
-/// An id's split into a prefix and 1 to 15 trailing digits, for packing.
-struct Digits {
-  std::string_view prefix;
-  std::uint64_t value = 0;
-  std::size_t count = 0;
-};
-std::optional<Digits> split_digits(std::string_view id) {
-  // One pass from the end: this runs for every row whose id packs.
+/// An id's split into a prefix of up to 8 bytes and 1 to 15 trailing digits, as
+/// value << 4 | digit count (HashedId::digits); 0 when it does not split.
+std::uint64_t split_digits(std::string_view id) {
+  // One pass from the end: this runs for every row, on the reading threads.
   std::size_t n = id.size();
   std::uint64_t value = 0, scale = 1;
   for (; n > 0; --n, scale *= 10) {
     const unsigned digit = static_cast<unsigned char>(id[n - 1]) - unsigned{'0'};
     if (digit > 9) break;
-    if (id.size() - n == kMaxDigits) return std::nullopt;
+    if (id.size() - n == kMaxDigits) return 0;
     value += digit * scale;
   }
-  if (n == id.size() || n > kMaxPrefix) return std::nullopt;
-  return Digits{id.substr(0, n), value, id.size() - n};
+  if (n == id.size() || n > kMaxPrefix) return 0;
+  return (value << 4) | (id.size() - n);
 }
+std::size_t digit_count(std::uint64_t digits) { return digits & 0xF; }
 /// The prefix's bytes as one word, zero-padded; `id` starts with it.
 std::uint64_t prefix_word(std::string_view id, std::size_t prefix) {
   std::uint64_t word = 0;
@@ -49,9 +46,7 @@ std::uint64_t prefix_word(std::string_view id, std::size_t prefix) {
   std::memcpy(&word, id.data(), prefix);
   return word;
 }
-std::uint64_t packed_id(std::size_t prefix, const Digits& d) {
-  return (d.value << 12) | (std::uint64_t{d.count} << 8) | (kPacked + prefix);
-}
+std::uint64_t packed_id(std::size_t prefix, std::uint64_t digits) { return (digits << 8) | (kPacked + prefix); }
 constexpr std::size_t kMaxIdLength = 0xFFFF;
 
 // 32-bit times: seconds from 2000-01-01T00:00:00Z, with four sentinels at the ends.
@@ -83,6 +78,12 @@ std::uint64_t hash_id(std::string_view id) {
   std::uint64_t w = 0;
   std::memcpy(&w, p, n);
   return mix(h ^ w ^ k1, k0 ^ (n << 56));
+}
+
+/// The hash of an id that splits: its prefix word and length, and its digits.
+std::uint64_t hash_split(std::uint64_t prefix_word, std::size_t prefix, std::uint64_t digits) {
+  constexpr std::uint64_t k0 = 0xa0761d6478bd642fULL, k1 = 0xe7037ed1a0b428dbULL;
+  return mix(mix(prefix_word ^ k0, (digits | (std::uint64_t{prefix} << 56)) ^ k1) ^ k1, k0);
 }
 
 /// The 16 bytes an id of up to 15 bytes has in a record (of which the record keeps as many
@@ -204,33 +205,52 @@ std::string LeadStore::id(std::uint32_t lead) const {
   return std::string(id_view(lead, buffer));
 }
 
-std::optional<std::uint64_t> LeadStore::pack(std::string_view id) const {
-  auto d = split_digits(id);
-  if (!d) return std::nullopt;
-  const std::uint64_t word = prefix_word(id, d->prefix.size());
+std::optional<std::uint64_t> LeadStore::pack(std::string_view id, std::uint64_t digits) const {
+  const std::size_t prefix = id.size() - digit_count(digits);
+  const std::uint64_t word = prefix_word(id, prefix);
   for (std::size_t i = 0; i < prefixes_.size(); ++i) {
-    if (prefix_words_[i] == word && prefixes_[i].size() == d->prefix.size()) return packed_id(i, *d);
+    if (prefix_words_[i] == word && prefixes_[i].size() == prefix) return packed_id(i, digits);
   }
   return std::nullopt;
 }
 
-std::optional<std::uint64_t> LeadStore::pack_learning(std::string_view id) {
-  if (auto packed = pack(id)) return packed;
-  auto d = split_digits(id);
-  if (!d || prefixes_.size() == kMaxPrefixes) return std::nullopt;
-  prefixes_.emplace_back(d->prefix);
-  prefix_words_.push_back(prefix_word(id, d->prefix.size()));
-  return packed_id(prefixes_.size() - 1, *d);
+std::optional<std::uint64_t> LeadStore::pack_learning(std::string_view id, std::uint64_t digits) {
+  if (digits == 0) return std::nullopt;
+  if (auto packed = pack(id, digits)) return packed;
+  if (prefixes_.size() == kMaxPrefixes) return std::nullopt;
+  const std::size_t prefix = id.size() - digit_count(digits);
+  prefixes_.emplace_back(id.substr(0, prefix));
+  prefix_words_.push_back(prefix_word(id, prefix));
+  return packed_id(prefixes_.size() - 1, digits);
 }
 
-LeadStore::IdKey LeadStore::key_of(std::string_view id) const {
+LeadStore::HashedId LeadStore::hash(std::string_view id) {
+  const std::uint64_t digits = split_digits(id);
+  if (digits == 0) return {hash_id(id), 0};
+  const std::size_t prefix = id.size() - digit_count(digits);
+  return {hash_split(prefix_word(id, prefix), prefix, digits), digits};
+}
+
+std::uint64_t LeadStore::hash_of(std::uint32_t lead) const {
+  std::uint64_t word;
+  std::memcpy(&word, record(lead) + id_at_, 8);
+  const auto marker = static_cast<unsigned char>(word);  // little-endian: the low byte
+  if (marker >= kPacked && marker < kLongId) {
+    const std::size_t prefix = marker - kPacked;
+    return hash_split(prefix_words_[prefix], prefixes_[prefix].size(), word >> 8);
+  }
+  char buffer[24];
+  return hash(id_view(lead, buffer)).hash;
+}
+
+LeadStore::IdKey LeadStore::key_of(std::string_view id, std::uint64_t digits) const {
   IdKey key;
   if (id.size() < 4 * id_words_) {
     InlineId bytes(id);
     key.low = bytes.low;
     key.high = bytes.high;
     key.high_mask = id_high_mask_;
-  } else if (auto packed = pack(id)) {
+  } else if (auto packed = digits != 0 ? pack(id, digits) : std::nullopt) {
     key.low = *packed;
   } else {
     key.long_form = true;
@@ -346,20 +366,19 @@ void LeadStore::grow_table() {
       bigger[at] = (tag_of(hash) << bits_) | (lead - kAhead + 1);
     }
     if (lead < count_) {
-      char buffer[24];
-      hash = hash_id(id_view(lead, buffer));
+      hash = hash_of(lead);
       __builtin_prefetch(&bigger[home_of(hash)], 1);  // kept: its address is not loaded
     }
   }
   slots_.swap(bigger);
 }
 
-std::uint32_t LeadStore::insert(std::string_view id, std::size_t slot, std::uint64_t hash) {
+std::uint32_t LeadStore::insert(std::string_view id, std::size_t slot, HashedId hash) {
   if (id.size() > kMaxIdLength) {
     throw Error(ExitCode::bad_value, fmt::format("a lead id is {} bytes long; funnel reads ids up to 65535 bytes", id.size()));
   }
   std::uint32_t lead = count_++;
-  slots_[slot] = (tag_of(hash) << bits_) | (lead + 1);
+  slots_[slot] = (tag_of(hash.hash) << bits_) | (lead + 1);
   if (records_.capacity() == 0) records_.reserve(stride_ << 16);  // an input of unknown size: 64K leads, then doubling
   records_.extend(stride_);
   std::uint32_t* r = record(lead);
@@ -369,7 +388,7 @@ std::uint32_t LeadStore::insert(std::string_view id, std::size_t slot, std::uint
     std::memcpy(bytes, &key.low, 8);
     std::memcpy(bytes + 8, &key.high, 8);
     std::memcpy(r + id_at_, bytes, 4 * id_words_);
-  } else if (auto packed = pack_learning(id)) {
+  } else if (auto packed = pack_learning(id, hash.digits)) {
     std::memcpy(r + id_at_, &*packed, 8);
   } else {
     if (id_bytes_.size() >> 40) throw Error(ExitCode::bad_value, "lead ids of more than a terabyte in all");
@@ -386,15 +405,15 @@ std::uint32_t LeadStore::insert(std::string_view id, std::size_t slot, std::uint
   return lead;
 }
 
-std::uint32_t LeadStore::intern(std::string_view id) { return intern_hashed(id, hash_id(id)); }
+std::uint32_t LeadStore::intern(std::string_view id) { return intern_hashed(id, hash(id)); }
 
-std::size_t LeadStore::slot_for(std::string_view id, std::uint64_t hash) const {
-  const std::uint32_t tag = tag_of(hash);
+std::size_t LeadStore::slot_for(std::string_view id, HashedId hash) const {
+  const std::uint32_t tag = tag_of(hash.hash);
   const std::size_t mask = slots_.size() - 1;
-  std::size_t at = home_of(hash);
+  std::size_t at = home_of(hash.hash);
   std::uint32_t slot = slots_[at];
   if (slot == 0) return at;  // a new id: its form is not needed
-  const IdKey key = key_of(id);
+  const IdKey key = key_of(id, hash.digits);
   for (; slot != 0; at = (at + 1) & mask, slot = slots_[at]) {
     if ((slot >> bits_) == tag && has_id(lead_in(slot), id, key)) break;
   }
@@ -412,19 +431,17 @@ void LeadStore::check_index() const {
 
 std::optional<std::uint32_t> LeadStore::find(std::string_view id) const {
   check_index();
-  const std::uint32_t slot = slots_[slot_for(id, hash_id(id))];
+  const std::uint32_t slot = slots_[slot_for(id, hash(id))];
   if (slot == 0) return std::nullopt;
   return lead_in(slot);
 }
 
-std::uint64_t LeadStore::hash(std::string_view id) { return hash_id(id); }
-
-std::uint32_t LeadStore::intern_hashed(std::string_view id, std::uint64_t hash) {
+std::uint32_t LeadStore::intern_hashed(std::string_view id, HashedId hash) {
   check_index();
   return lookup_or_add(id, hash);
 }
 
-std::uint32_t LeadStore::lookup_or_add(std::string_view id, std::uint64_t hash) {
+std::uint32_t LeadStore::lookup_or_add(std::string_view id, HashedId hash) {
   const std::size_t at = slot_for(id, hash);
   const std::uint32_t slot = slots_[at];
   return slot != 0 ? lead_in(slot) : insert(id, at, hash);

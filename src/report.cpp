@@ -169,7 +169,7 @@ class RowBatch {
     bool segment_empty, won_row;
   };
   std::string ids_;
-  std::vector<std::uint64_t> hashes_;  ///< LeadStore::hash of each id, computed while reading
+  std::vector<LeadStore::HashedId> hashes_;  ///< LeadStore::hash of each id, computed while reading
   std::vector<Evidence> items_;
   std::vector<Row> rows_;
   std::vector<std::string_view> views_;

@@ -53,32 +53,39 @@ class LeadStore {
   /// Frees the id table once every id has been looked up (before the tables are tallied,
   /// which need memory of their own); intern() and find() then fail.
   void release_index();
+  /// An id's hash and, for an id of a prefix of up to 8 bytes and 1 to 15 digits
+  /// (L000012345, 51234567890), its digits: worked out by the thread that reads the rows,
+  /// so the store neither hashes nor splits an id.
+  struct HashedId {
+    std::uint64_t hash;
+    std::uint64_t digits;  ///< value << 4 | digit count; 0: the id does not split
+  };
+  /// The hash the id table uses (and the split it is made from).
+  static HashedId hash(std::string_view id);
   /// The lead with this id and hash(), adding it on first sight.
-  std::uint32_t intern_hashed(std::string_view id, std::uint64_t hash);
+  std::uint32_t intern_hashed(std::string_view id, HashedId hash);
   /// Interns ids[0..count) in order, each with its hash() already computed (by the thread
   /// that read the rows), and calls f(i, lead) right after each. The table slot of the id
   /// 16 rows ahead and the record of the one 8 rows ahead are prefetched meanwhile, so the
   /// cache misses of one id overlap the work on the others and f finds the record in
   /// cache. Same result as calling intern() in order.
   template <class F>
-  void intern_each(const std::string_view* ids, const std::uint64_t* hashes, std::size_t count, F&& f) {
+  void intern_each(const std::string_view* ids, const HashedId* hashes, std::size_t count, F&& f) {
     constexpr std::size_t kSlotAhead = 16, kRecordAhead = 8;
     if (count > 0) check_index();
     if (count_ == 0) fit_ids(ids, count);
-    for (std::size_t i = 0; i < count && i < kSlotAhead; ++i) prefetch_slot(hashes[i]);
-    for (std::size_t i = 0; i < count && i < kRecordAhead; ++i) prefetch_record(hashes[i]);
+    for (std::size_t i = 0; i < count && i < kSlotAhead; ++i) prefetch_slot(hashes[i].hash);
+    for (std::size_t i = 0; i < count && i < kRecordAhead; ++i) prefetch_record(hashes[i].hash);
     for (std::size_t i = 0; i < count; ++i) {
-      if (i + kSlotAhead < count) prefetch_slot(hashes[i + kSlotAhead]);
-      if (i + kRecordAhead < count) prefetch_record(hashes[i + kRecordAhead]);
+      if (i + kSlotAhead < count) prefetch_slot(hashes[i + kSlotAhead].hash);
+      if (i + kRecordAhead < count) prefetch_record(hashes[i + kRecordAhead].hash);
       f(i, lookup_or_add(ids[i], hashes[i]));
     }
   }
   /// intern_each() that writes the leads to `leads`.
-  void intern_batch(const std::string_view* ids, const std::uint64_t* hashes, std::size_t count, std::uint32_t* leads) {
+  void intern_batch(const std::string_view* ids, const HashedId* hashes, std::size_t count, std::uint32_t* leads) {
     intern_each(ids, hashes, count, [leads](std::size_t i, std::uint32_t lead) { leads[i] = lead; });
   }
-  /// The hash the id table uses.
-  static std::uint64_t hash(std::string_view id);
   /// Records that `lead` entered `stage` (or was lost, stage < 0) at `time` (may be kNoTime).
   void add(std::uint32_t lead, int stage, Timestamp time);
   /// First touch: keeps the segment of the lead's earliest row whose segment cells are not
@@ -194,17 +201,19 @@ class LeadStore {
     std::uint64_t low = 0, high = 0, high_mask = 0;
     bool long_form = false;
   };
-  IdKey key_of(std::string_view id) const;
-  /// The packed form of an id, if it has one; `learn` adds its prefix when it is new.
-  std::optional<std::uint64_t> pack(std::string_view id) const;
+  IdKey key_of(std::string_view id, std::uint64_t digits) const;
+  /// The packed form of an id of these digits (HashedId::digits, not 0), if its prefix is known.
+  std::optional<std::uint64_t> pack(std::string_view id, std::uint64_t digits) const;
   /// pack(), learning the id's prefix when it is new (for an id being stored).
-  std::optional<std::uint64_t> pack_learning(std::string_view id);
+  std::optional<std::uint64_t> pack_learning(std::string_view id, std::uint64_t digits);
+  /// hash(id) of a stored lead, from its packed digits when it has them.
+  std::uint64_t hash_of(std::uint32_t lead) const;
   /// Throws unless the id table is there (see release_index()).
   void check_index() const;
   /// intern_hashed() without that check, once per row.
-  std::uint32_t lookup_or_add(std::string_view id, std::uint64_t hash);
+  std::uint32_t lookup_or_add(std::string_view id, HashedId hash);
   /// The slot holding this id, or the empty slot where it would go.
-  std::size_t slot_for(std::string_view id, std::uint64_t hash) const;
+  std::size_t slot_for(std::string_view id, HashedId hash) const;
   bool has_id(std::uint32_t lead, std::string_view id, const IdKey& key) const;
   /// A stored 32-bit time word as a Timestamp; `far_key` finds it in far_ when it did not fit.
   Timestamp decode(std::uint32_t word, std::uint64_t far_key) const;
@@ -217,7 +226,7 @@ class LeadStore {
   std::size_t lasts_of(std::uint32_t lead) const;
   /// Gives the lead last times, equal to its first times so far, and returns lasts_of().
   std::size_t add_lasts(std::uint32_t lead);
-  std::uint32_t insert(std::string_view id, std::size_t slot, std::uint64_t hash);
+  std::uint32_t insert(std::string_view id, std::size_t slot, HashedId hash);
   void grow_table();
 
   int stages_;
