@@ -20,20 +20,52 @@ constexpr unsigned char kLongId = 0xFF;
 constexpr unsigned char kPacked = 0x10;  // + prefix index, up to 0xFE
 constexpr std::size_t kMaxPrefixes = kLongId - kPacked, kMaxPrefix = 8, kMaxDigits = 15;
 
+/// How many of the top bytes of w (the last bytes in memory) are ASCII digits.
+unsigned trailing_digit_bytes(std::uint64_t w) {
+  const std::uint64_t high = (w & 0xF0F0F0F0F0F0F0F0ULL) ^ 0x3030303030303030ULL;  // 0 where the high nibble is 3
+  const std::uint64_t low = ((w & 0x0F0F0F0F0F0F0F0FULL) + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL;  // 0 where <= 9
+  const std::uint64_t other = high | low;  // a byte that is not a digit is not 0
+  return other == 0 ? 8 : static_cast<unsigned>(__builtin_clzll(other)) / 8;
+}
+/// The value of the top `count` bytes of w, which are digits, the first in the lowest.
+std::uint64_t digits_value(std::uint64_t w, unsigned count) {
+  const std::uint64_t below = count == 8 ? 0 : ~std::uint64_t{0} >> (8 * count);
+  w = ((w & ~below) | (0x3030303030303030ULL & below)) - 0x3030303030303030ULL;  // leading zeros
+  w = (w * 10 + (w >> 8)) & 0x00FF00FF00FF00FFULL;
+  w = (w * 100 + (w >> 16)) & 0x0000FFFF0000FFFFULL;
+  return (w * 10000 + (w >> 32)) & 0xFFFFFFFFULL;
+}
 /// An id's split into a prefix of up to 8 bytes and 1 to 15 trailing digits, as
 /// value << 4 | digit count (HashedId::digits); 0 when it does not split.
 std::uint64_t split_digits(std::string_view id) {
-  // One pass from the end: this runs for every row, on the reading threads.
-  std::size_t n = id.size();
+  // This runs for every row, on the reading threads: eight bytes at a time from the end
+  // (two 64-bit loads for L000012345), then byte by byte.
+  std::size_t n = id.size(), count = 0;
   std::uint64_t value = 0, scale = 1;
-  for (; n > 0; --n, scale *= 10) {
-    const unsigned digit = static_cast<unsigned char>(id[n - 1]) - unsigned{'0'};
+  if (n >= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, id.data() + n - 8, 8);
+    count = trailing_digit_bytes(w);
+    value = digits_value(w, static_cast<unsigned>(count));
+    if (count < 8) return count == 0 || n - count > kMaxPrefix ? 0 : (value << 4) | count;
+    scale = 100000000;
+    if (n >= 16) {
+      std::memcpy(&w, id.data() + n - 16, 8);
+      const unsigned more = trailing_digit_bytes(w);
+      if (more == 8) return 0;  // 16 digits or more
+      value += digits_value(w, more) * scale;
+      count += more;
+      return n - count > kMaxPrefix ? 0 : (value << 4) | count;
+    }
+  }
+  for (; count < n; ++count, scale *= 10) {
+    const unsigned digit = static_cast<unsigned char>(id[n - 1 - count]) - unsigned{'0'};
     if (digit > 9) break;
-    if (id.size() - n == kMaxDigits) return 0;
+    if (count == kMaxDigits) return 0;
     value += digit * scale;
   }
-  if (n == id.size() || n > kMaxPrefix) return 0;
-  return (value << 4) | (id.size() - n);
+  if (count == 0 || n - count > kMaxPrefix) return 0;
+  return (value << 4) | count;
 }
 std::size_t digit_count(std::uint64_t digits) { return digits & 0xF; }
 /// The prefix's bytes as one word, zero-padded; `id` starts with it.

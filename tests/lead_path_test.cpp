@@ -412,6 +412,40 @@ TEST_SUITE("lead_path") {
     }
   }
 
+  TEST_CASE("an id's digits: 1 to 15 trailing digits after a prefix of up to 8 bytes, read 8 bytes at a time") {
+    // The reference, one byte at a time from the end.
+    auto expected = [](const std::string& id) -> std::uint64_t {
+      std::size_t count = 0;
+      while (count < id.size() && id[id.size() - 1 - count] >= '0' && id[id.size() - 1 - count] <= '9') ++count;
+      if (count == 0 || count > 15 || id.size() - count > 8) return 0;
+      return (std::stoull(id.substr(id.size() - count)) << 4) | count;
+    };
+    std::vector<std::string> ids;
+    const std::string digits = "9876543210123456789";
+    for (std::string prefix : {"", "L", "OPP-", "ABCDEFG", "ABCDEFGH", "ABCDEFGHI", "\xc3\xa9", "/", ":", "`", "\x7f"}) {
+      for (std::size_t count = 0; count <= 18; ++count) {
+        for (std::size_t start : {std::size_t{0}, std::size_t{1}}) {
+          std::string id = prefix + digits.substr(start, count);
+          ids.push_back(id);
+          ids.push_back(id + "x");  // no trailing digits
+          std::string zeros = prefix + std::string(count, '0');
+          ids.push_back(zeros);
+          if (count > 0) {
+            zeros.back() = '1';
+            ids.push_back(zeros);
+          }
+        }
+      }
+    }
+    for (const auto& id : ids) {
+      CAPTURE(id);
+      CHECK(LeadStore::hash(id).digits == expected(id));
+    }
+    CHECK(LeadStore::hash("L000012345").digits == ((std::uint64_t{12345} << 4) | 9));
+    CHECK(LeadStore::hash("999999999999999").digits == ((std::uint64_t{999999999999999} << 4) | 15));
+    CHECK(LeadStore::hash("1000000000000000").digits == 0);  // 16 digits
+  }
+
   TEST_CASE("packed ids: past 239 prefixes the others are kept whole; through table growth") {
     LeadStore store(2, LeadStore::Keep{false, false});
     std::vector<std::string> ids;
