@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include "funnel/timestamp.h"
 
 using namespace funnel;
@@ -57,9 +59,18 @@ TEST_SUITE("timestamp") {
     for (const char* cell : {"2023-02-29T00:00:00Z", "2024-03-05T24:00:00Z", "2024-03-05T14:60:00Z",
                              "2024-03-05T14:22:60Z", "2024-13-05T14:22:01Z", "0000-03-05T14:22:01Z",
                              "2024-03-05 14:22:01Z", "2024-03-05T14:22:01", "2024-03-05T14:22:01+01:00",
-                             " 2024-03-05T14:22:01Z", "2024-03-05T14:22:0xZ", "2024-03-0xT14:22:01Z"}) {
+                             " 2024-03-05T14:22:01Z", "2024-03-05T14:22:0xZ", "2024-03-0xT14:22:01Z",
+                             "2024-03-05Tx4:22:01Z", "2024-03-05T1x:22:01Z", "2024-03-05T14:x2:01Z",
+                             "2024-03-05T14:2/:01Z", "2024-03-05T14:22:;1Z", "2024-03-05T1::22:01Z",
+                             "2024-03-05T\xd9\xa4:22:01Z"}) {
       CAPTURE(cell);
       CHECK_FALSE(parse_iso_utc(cell, cache, t));
+    }
+    // Every second of a day, against the general reader.
+    for (int second = 0; second < 86400; ++second) {
+      const std::string cell = fmt::format("2024-03-05T{:02}:{:02}:{:02}Z", second / 3600, second / 60 % 60, second % 60);
+      REQUIRE(parse_iso_utc(cell, cache, t));
+      REQUIRE(t == 1709596800 + second);
     }
     // A cached date is reused only for the same ten bytes.
     REQUIRE(parse_iso_utc("2024-03-05T00:00:00Z", cache, t));
