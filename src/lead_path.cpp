@@ -565,14 +565,25 @@ void LeadStore::touch(std::uint32_t lead, std::uint32_t segment, bool empty, Tim
   // Untimed rows lose to timed ones. Last touch keeps the latest row: its time is mirrored
   // around 2000-01-01 so that "earliest" picks it, and the mirror still fits 32 bits.
   Timestamp t = time == kNoTime ? kUntimed : last_touch_ ? 2 * kBase - time : time;
-  Timestamp current = get_time(lead, touch_at_);
   std::uint32_t& current_segment = record(lead)[touch_at_ + 1];
-  bool earlier = t < current ||
-                 (t == current && segment != current_segment && labels[segment] < labels[current_segment]);
-  if (earlier || (!empty && !labelled)) {
-    set_time(lead, touch_at_, t);
+  auto take = [&](bool earlier) {
+    if (!earlier && (empty || labelled)) return false;
     current_segment = segment;
     if (!empty) counts |= kLabelledFlag;
+    return true;
+  };
+  if (far_.empty() && t - kBase >= kT32Low && t - kBase <= kT32High) {
+    // Every row with a time: the stored words compare as they are (as in add()).
+    std::uint32_t& word = record(lead)[touch_at_];
+    const auto v = static_cast<std::int32_t>(t - kBase), current = static_cast<std::int32_t>(word);
+    if (take(v < current || (v == current && segment != current_segment && labels[segment] < labels[current_segment]))) {
+      word = static_cast<std::uint32_t>(v);
+    }
+    return;
+  }
+  Timestamp current = get_time(lead, touch_at_);
+  if (take(t < current || (t == current && segment != current_segment && labels[segment] < labels[current_segment]))) {
+    set_time(lead, touch_at_, t);
   }
 }
 
