@@ -156,12 +156,15 @@ void LeadStore::lay_out(std::size_t id_words) {
   const bool shared = stages_ <= 8;  // the stage bits and counts share a word
   counts_at_ = shared ? 0 : 1;
   seen_mask_ = shared ? 0xFFu : ~0u;
-  repeat_shift_ = shared ? 8 : 0;
+  // With segments and up to 8 stages, the segment shares the counts word (see kSegmentField).
+  segment_shift_ = shared && keep_.segments ? 8 : 0;
+  repeat_shift_ = shared ? (segment_shift_ != 0 ? 24 : 8) : 0;
+  repeat_mask_ = (kLastsFlag - 1) & ~((std::uint32_t{1} << repeat_shift_) - 1);
   id_at_ = counts_at_ + 1;
   id_high_mask_ = id_words == 4 ? ~std::uint64_t{0} : id_words == 3 ? 0xFFFFFFFFu : 0;
   std::size_t at = id_at_ + id_words;
   activity_at_ = keep_.activity ? at++ : 0;
-  touch_at_ = keep_.segments ? std::exchange(at, at + 2) : 0;
+  touch_at_ = keep_.segments ? std::exchange(at, at + (segment_shift_ != 0 ? 1 : 2)) : 0;
   first_at_ = at;
   // At least the id's 16 bytes from id_at_ on, which has_id() reads whatever id_words_ is.
   stride_ = std::max(first_at_ + static_cast<std::size_t>(stages_), id_at_ + 4);
@@ -501,7 +504,7 @@ void LeadStore::add(std::uint32_t lead, int stage, Timestamp time) {
       if (has_lasts) lasts_[lasts_of(lead) + static_cast<std::size_t>(stage)] = static_cast<std::uint32_t>(v);
       return;
     }
-    count_repeat(r[counts_at_]);
+    count_repeat(lead, r[counts_at_]);
     if (!has_lasts) {
       // The last time equals the first while every timed row of the stage had that time.
       if (v == f) {
@@ -539,7 +542,7 @@ void LeadStore::add(std::uint32_t lead, int stage, Timestamp time) {
   const bool has_lasts = r[counts_at_] & kLastsFlag;
   const Timestamp l = has_lasts ? last(lead, stage) : f == kUnsetFirst ? kNoTime : f;
   if (r[kSeen] & bit) {
-    count_repeat(r[counts_at_]);
+    count_repeat(lead, r[counts_at_]);
     // Same stage at a time already recorded (or again without a time): an exact duplicate.
     bool exact = time == kNoTime ? f == kUnsetFirst : (time == f || time == l);
     ++(exact ? exact_duplicates_ : conflicting_repeats_);
@@ -565,10 +568,10 @@ void LeadStore::touch(std::uint32_t lead, std::uint32_t segment, bool empty, Tim
   // Untimed rows lose to timed ones. Last touch keeps the latest row: its time is mirrored
   // around 2000-01-01 so that "earliest" picks it, and the mirror still fits 32 bits.
   Timestamp t = time == kNoTime ? kUntimed : last_touch_ ? 2 * kBase - time : time;
-  std::uint32_t& current_segment = record(lead)[touch_at_ + 1];
+  const std::uint32_t current_segment = this->segment(lead);
   auto take = [&](bool earlier) {
     if (!earlier && (empty || labelled)) return false;
-    current_segment = segment;
+    if (segment != current_segment) set_segment(lead, segment);
     if (!empty) counts |= kLabelledFlag;
     return true;
   };

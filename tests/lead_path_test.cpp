@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 
@@ -344,7 +345,39 @@ TEST_SUITE("lead_path") {
 }
 
 TEST_SUITE("lead_path") {
-  TEST_CASE("stage bits, repeats and flags share a word up to 8 stages; repeats saturate without spilling") {
+  TEST_CASE("with up to 8 stages the segment shares the counts word; segments from 65,535 and repeats from 31 are kept beside it") {
+    std::vector<std::string> labels;
+    for (int i = 0; i < 70000; ++i) labels.push_back(fmt::format("s{:05}", i));  // byte order = index order
+    LeadStore store(5, LeadStore::Keep{true, false});
+    auto a = store.intern("A"), b = store.intern("B"), c = store.intern("C");
+    store.touch(a, 69999, false, 10 * day, labels);
+    store.touch(b, 65535, false, 10 * day, labels);
+    store.touch(c, 65534, false, 10 * day, labels);
+    CHECK(store.segment(a) == 69999);
+    CHECK(store.segment(b) == 65535);
+    CHECK(store.segment(c) == 65534);
+    store.add(a, 2, 3 * day);
+    for (int i = 0; i < 40; ++i) store.add(a, 2, 3 * day);  // 40 exact repeats
+    store.add(a, -1, 4 * day);
+    store.touch(a, 5, false, 5 * day, labels);  // earlier: back into the word
+    CHECK(store.segment(a) == 5);
+    CHECK(store.repeats(a) == 40);
+    CHECK(store.seen(a) == 4u);
+    CHECK(store.lost(a));
+    store.touch(a, 69998, false, 1 * day, labels);  // earlier still: beside the word again
+    CHECK(store.segment(a) == 69998);
+    CHECK(store.repeats(a) == 40);
+    CHECK(store.seen(a) == 4u);
+    store.touch(a, 7, false, 9 * day, labels);  // later: no change
+    CHECK(store.segment(a) == 69998);
+    CHECK(store.repeats(b) == 0);
+    CHECK(store.seen(b) == 0);
+    CHECK(store.segment(b) == 65535);
+    CHECK(store.segment(c) == 65534);
+    CHECK_FALSE(store.lost(c));
+  }
+
+  TEST_CASE("stage bits, repeats and flags share a word up to 8 stages; repeats saturate") {
     for (int stages : {1, 8, 9, 32}) {
       CAPTURE(stages);
       LeadStore store(stages, LeadStore::Keep{true, false});

@@ -25,7 +25,7 @@ enum class CountMode {
 /// Memory grows with leads, not rows: each lead is one record of 32-bit words (stage bits,
 /// repeats and flags; the id, kept whole, packed or referred to; the latest row time and
 /// the first-touch time and segment when the command needs them; the first entry time of
-/// every stage: 40 bytes for five stages with a breakdown and ids like L000012345), so
+/// every stage: 36 bytes for five stages with a breakdown and ids like L000012345), so
 /// finding and updating a lead touches one or two cache lines. A stage's latest entry time
 /// differs from its first only for a lead that entered it again at another time (a few in a
 /// hundred in CRM exports): those leads keep their last times in a side table. Times are
@@ -114,10 +114,20 @@ class LeadStore {
   /// first() and last() of every stage at once (kNoTime where unknown): one pass over the
   /// lead's record instead of one lookup per stage.
   void times(std::uint32_t lead, Timestamp* first, Timestamp* last) const;
-  std::uint32_t segment(std::uint32_t lead) const { return touch_at_ != 0 ? record(lead)[touch_at_ + 1] : 0; }
+  std::uint32_t segment(std::uint32_t lead) const {
+    if (touch_at_ == 0) return 0;
+    if (segment_shift_ == 0) return record(lead)[touch_at_ + 1];
+    const std::uint32_t s = (record(lead)[counts_at_] >> segment_shift_) & kSegmentField;
+    return s != kSegmentField ? s : segments_beyond_.at(lead);
+  }
   /// Rows that repeated a stage the lead had already entered (saturates at 2^21 - 1 with
   /// up to 8 stages, else at 2^29 - 1).
-  std::uint32_t repeats(std::uint32_t lead) const { return (record(lead)[counts_at_] & kRepeatBits) >> repeat_shift_; }
+  std::uint32_t repeats(std::uint32_t lead) const {
+    const std::uint32_t in_word = (record(lead)[counts_at_] & repeat_mask_) >> repeat_shift_;
+    if (in_word != repeat_mask_ >> repeat_shift_ || repeats_beyond_.empty()) return in_word;
+    const auto more = repeats_beyond_.find(lead);
+    return in_word + (more != repeats_beyond_.end() ? more->second : 0);
+  }
   /// The latest known time of anything in the data, or kNoTime.
   Timestamp latest() const { return latest_; }
   /// Repeated stage rows at a time already recorded for that stage (or again without a
@@ -167,7 +177,7 @@ class LeadStore {
   // Record words (32 bits each): the stage bits, then the repeat count and flags (in the
   // same word, above the stage bits, for up to 8 stages: counts_at_ is 0 then, else 1),
   // the id in id_words_ words at id_at_, then the optional words (activity; touch time
-  // and segment) at activity_at_ and touch_at_ (0: not kept) and the first time of every
+  // and, past 8 stages, segment) at activity_at_ and touch_at_ (0: not kept) and the first time of every
   // stage at first_at_. An id of up to 4 * id_words_ - 1 bytes is kept in the record (its length,
   // then its bytes, zero-padded), so looking a row's id up reads the record and nothing
   // else. A longer id made of a prefix of up to 8 bytes and 1 to 15 digits (L000012345,
@@ -178,14 +188,39 @@ class LeadStore {
   // from its bytes and the prefixes known, and a prefix is known before any id using it
   // is stored (or never, once 239 are).
   static constexpr std::size_t kSeen = 0;
-  // The counts word: flags in the top three bits, the repeat count below from repeat_shift_.
+  // The counts word: flags in the top three bits, the repeat count below from
+  // repeat_shift_. With up to 8 stages and segments kept, the word is: stage bits 0-7,
+  // segment 8-23 (65,535 and up: in segments_beyond_), repeats 24-28 (31 and up: the rest
+  // in repeats_beyond_); so the segment needs no word of its own (36-byte records for the
+  // bench files, not 40).
   static constexpr std::uint32_t kLostFlag = 1u << 31;
   static constexpr std::uint32_t kLabelledFlag = 1u << 30;  // the segment came from a non-empty row
   static constexpr std::uint32_t kLastsFlag = 1u << 29;     // a stage's last time differs: see lasts_
-  static constexpr std::uint32_t kRepeatBits = kLastsFlag - 1;
-  /// Counts one more repeat in the counts word `w`, unless the count is saturated.
-  void count_repeat(std::uint32_t& w) const {
-    if ((w & kRepeatBits) >> repeat_shift_ != kRepeatBits >> repeat_shift_) w += std::uint32_t{1} << repeat_shift_;
+  static constexpr std::uint32_t kSegmentField = 0xFFFF;
+  /// The most repeats counted for a lead (in the word and beyond it).
+  std::uint32_t max_repeats() const { return segment_shift_ != 0 || repeat_shift_ != 0 ? (1u << 21) - 1 : (1u << 29) - 1; }
+  /// Counts one more repeat for the lead, unless its count is saturated.
+  void count_repeat(std::uint32_t lead, std::uint32_t& w) {
+    if ((w & repeat_mask_) != repeat_mask_) {
+      w += std::uint32_t{1} << repeat_shift_;
+      return;
+    }
+    std::uint32_t& more = repeats_beyond_[lead];
+    if ((repeat_mask_ >> repeat_shift_) + more < max_repeats()) ++more;
+  }
+  void set_segment(std::uint32_t lead, std::uint32_t segment) {
+    if (segment_shift_ == 0) {
+      record(lead)[touch_at_ + 1] = segment;
+      return;
+    }
+    std::uint32_t& w = record(lead)[counts_at_];
+    const std::uint32_t field = std::min(segment, kSegmentField);
+    w = (w & ~(kSegmentField << segment_shift_)) | (field << segment_shift_);
+    if (field == kSegmentField) {
+      segments_beyond_[lead] = segment;
+    } else if (!segments_beyond_.empty()) {
+      segments_beyond_.erase(lead);
+    }
   }
   std::uint32_t* record(std::uint32_t lead) { return records_.data() + std::size_t{lead} * stride_; }
   const std::uint32_t* record(std::uint32_t lead) const {
@@ -235,6 +270,10 @@ class LeadStore {
   std::size_t counts_at_ = 1, id_at_ = 2, id_words_ = 4, activity_at_ = 0, touch_at_ = 0, first_at_ = 0;  // record words
   std::uint32_t seen_mask_ = ~0u;  // the stage bits of word kSeen
   int repeat_shift_ = 0;           // where the repeat count starts in the counts word
+  std::uint32_t repeat_mask_ = kLastsFlag - 1;  // its bits, in place
+  int segment_shift_ = 0;          // where the segment is in the counts word; 0: in its own word
+  std::unordered_map<std::uint32_t, std::uint32_t> repeats_beyond_;   // repeats past the word's field
+  std::unordered_map<std::uint32_t, std::uint32_t> segments_beyond_;  // segments 65,535 and up
   std::size_t stride_ = 0;            // words per lead record
   /// Sets id_words_ and the offsets after it; before the first lead only.
   void lay_out(std::size_t id_words);
