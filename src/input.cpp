@@ -381,9 +381,66 @@ std::size_t TextDecoder::read(char* out, std::size_t size) {
       pending_pos_ += take;
       continue;
     }
-    if (eof_ || !decode_chunk()) break;
+    if (eof_) break;
+    // UTF-8 after the first chunk (which settles the BOM): decoded where it is read.
+    if (started_ && mode_ == Mode::utf8 && size - n >= 2) {
+      n += decode_in_place(out + n, size - n);
+      continue;
+    }
+    if (!decode_chunk()) break;
   }
   return n;
+}
+
+std::size_t TextDecoder::decode_in_place(char* out, std::size_t room) {
+  std::size_t len = 0;
+  if (carry_cr_) {
+    out[len++] = '\r';
+    carry_cr_ = false;
+  }
+  const std::size_t got = stream_->read(out + len, std::min(chunk_size.load(), room - len));
+  const bool end = got == 0;
+  len += got;
+  len = fix_line_ends(out, len, end);
+  // The last line has no line end: add one. The end is a read that got nothing, so at
+  // most a held-back CR is here and there is room.
+  if (end && last_byte_ != '\n' && (len == 0 || out[len - 1] != '\n') && (emitted_ || len > 0)) out[len++] = '\n';
+  return finish_text(out, len, end);
+}
+
+std::size_t TextDecoder::fix_line_ends(char* text, std::size_t len, bool end) {
+  // Lone CRs (old Mac line ends) become LFs; CRLF stays for the line layer to strip.
+  for (std::size_t i = 0; i < len; ++i) {
+    const void* cr = std::memchr(text + i, '\r', len - i);
+    if (cr == nullptr) break;
+    i = static_cast<std::size_t>(static_cast<const char*>(cr) - text);
+    if (i + 1 < len) {
+      if (text[i + 1] != '\n') text[i] = '\n';
+    } else if (!end) {
+      carry_cr_ = true;  // decide when the next chunk shows what follows
+      return len - 1;
+    } else {
+      text[i] = '\n';
+    }
+  }
+  return len;
+}
+
+std::size_t TextDecoder::finish_text(const char* text, std::size_t len, bool end) {
+  std::size_t good = validator_.scan(text, len);
+  if (good < len) {
+    len = good;  // strict: stop at the line holding the fault
+    eof_ = true;
+  }
+  if (end) {
+    validator_.finish();
+    eof_ = true;
+  }
+  if (len > 0) {
+    last_byte_ = text[len - 1];
+    emitted_ = true;
+  }
+  return len;
 }
 
 bool TextDecoder::decode_chunk() {
@@ -464,39 +521,14 @@ bool TextDecoder::decode_chunk() {
       break;
     }
   }
-  // Lone CRs (old Mac line ends) become LFs; CRLF stays for the line layer to strip.
-  for (std::size_t i = 0; i < pending_.size(); ++i) {
-    const void* cr = std::memchr(pending_.data() + i, '\r', pending_.size() - i);
-    if (cr == nullptr) break;
-    i = static_cast<std::size_t>(static_cast<const char*>(cr) - pending_.data());
-    if (i + 1 < pending_.size()) {
-      if (pending_[i + 1] != '\n') pending_[i] = '\n';
-    } else if (!end) {
-      pending_.pop_back();  // decide when the next chunk shows what follows
-      carry_cr_ = true;
-    } else {
-      pending_[i] = '\n';
-    }
-  }
+  pending_.resize(fix_line_ends(pending_.data(), pending_.size(), end));
   if (end && last_byte_ != '\n' && (pending_.empty() || pending_.back() != '\n') && (emitted_ || !pending_.empty())) {
     // The last line has no line end: add one. fast-cpp-csv-parser 2016 (Debian 12) reads
     // the byte past the data when the input does not end in '\n' and can hang if that
     // stale byte is one (upstream issue #72).
     pending_ += '\n';
   }
-  std::size_t good = validator_.scan(pending_.data(), pending_.size());
-  if (good < pending_.size()) {
-    pending_.resize(good);  // strict: stop at the line holding the fault
-    eof_ = true;
-  }
-  if (end) {
-    validator_.finish();
-    eof_ = true;
-  }
-  if (!pending_.empty()) {
-    last_byte_ = pending_.back();
-    emitted_ = true;
-  }
+  pending_.resize(finish_text(pending_.data(), pending_.size(), end));
   return !pending_.empty() || !eof_;
 }
 

@@ -92,6 +92,13 @@ class TextDecoder {
 
  private:
   bool decode_chunk();
+  /// UTF-8 read straight into `out` (room >= 2) and checked there: no copy.
+  std::size_t decode_in_place(char* out, std::size_t room);
+  /// Turns lone CRs into LFs; a CR at the end of a chunk that is not the last is held
+  /// back (carry_cr_). Returns the length kept.
+  std::size_t fix_line_ends(char* text, std::size_t len, bool end);
+  /// Validates decoded text (a strict fault cuts it short) and notes the end of input.
+  std::size_t finish_text(const char* text, std::size_t len, bool end);
 
   std::unique_ptr<ByteStream> stream_;
   Encoding encoding_;
