@@ -45,7 +45,7 @@ class Lines {
   virtual ~Lines() = default;
   /// The next line without its line end (LF or CRLF; `length` bytes, not NUL-terminated);
   /// null at the end. Throws funnel::Error from the decoder, or LineTooLong.
-  virtual char* next_line(std::size_t& length) = 0;
+  virtual const char* next_line(std::size_t& length) = 0;
   /// Physical number of the last line handed out (1-based).
   virtual std::uint64_t line() const = 0;
 };
@@ -83,21 +83,41 @@ class Buffer {
   const char* data() const { return data_.get(); }
   std::size_t size() const { return size_; }
   char& operator[](std::size_t i) { return data_[i]; }
-  void swap(Buffer& other) noexcept {
-    data_.swap(other.data_);
-    std::swap(size_, other.size_);
-  }
-  /// Room for `size` bytes, keeping the first `keep`.
-  void grow(std::size_t size, std::size_t keep) {
-    if (size <= size_) return;
-    Buffer bigger(size);
-    if (keep > 0) std::memcpy(bigger.data(), data(), keep);
-    swap(bigger);
-  }
 
  private:
   std::unique_ptr<char[]> data_;
   std::size_t size_ = 0;
+};
+
+/// Blocks of decoded text, shared by the line source and the pieces cut from them. A block
+/// goes back to the pool when its last user lets go of it, so a file of any size is read
+/// into a handful of buffers and a piece is never copied.
+class BlockPool : public std::enable_shared_from_this<BlockPool> {
+ public:
+  explicit BlockPool(std::size_t bytes) : bytes_(bytes) {}
+  std::shared_ptr<Buffer> get() {
+    std::unique_ptr<Buffer> block;
+    {
+      std::lock_guard lock(mutex_);
+      if (!free_.empty()) {
+        block = std::move(free_.back());
+        free_.pop_back();
+      }
+    }
+    if (!block) block = std::make_unique<Buffer>(bytes_);
+    return std::shared_ptr<Buffer>(block.release(), [pool = shared_from_this()](Buffer* b) { pool->put(b); });
+  }
+
+ private:
+  void put(Buffer* b) {
+    std::unique_ptr<Buffer> block(b);
+    std::lock_guard lock(mutex_);
+    if (free_.size() < kKept) free_.push_back(std::move(block));
+  }
+  static constexpr std::size_t kKept = 8;
+  const std::size_t bytes_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Buffer>> free_;
 };
 
 class LineSource : public Lines {
@@ -106,13 +126,12 @@ class LineSource : public Lines {
       : decoder_(std::move(stream), encoding, validator) {
     // The first block is decoded here. Only an input that fills it gets the thread that
     // decodes ahead: a small export (and every fuzz run) pays for no thread.
-    Buffer first(kHeadroom + block_);
+    next_ = pool_->get();
     try {
-      next_size_ = decoder_.read(first.data() + kHeadroom, block_);
+      next_size_ = decoder_.read(next_->data() + kHeadroom, block_);
     } catch (...) {
       error_ = std::current_exception();
     }
-    next_.swap(first);
     ready_ = true;
     if (next_size_ == block_ && !error_) worker_ = std::thread([this] { decode_ahead(); });
   }
@@ -128,14 +147,15 @@ class LineSource : public Lines {
   LineSource(const LineSource&) = delete;
   LineSource& operator=(const LineSource&) = delete;
 
-  char* next_line(std::size_t& length) override {
+  const char* next_line(std::size_t& length) override {
     for (;;) {
-      char* begin = current_.data() + begin_;
+      const char* data = text();
+      const char* begin = data + begin_;
       std::size_t from = std::max(begin_, scanned_);  // a long line is not scanned twice
-      auto* newline = end_ > from ? static_cast<char*>(std::memchr(current_.data() + from, '\n', end_ - from)) : nullptr;
+      auto* newline = end_ > from ? static_cast<const char*>(std::memchr(data + from, '\n', end_ - from)) : nullptr;
       if (newline != nullptr) {
         length = length_to(begin, newline);
-        begin_ = static_cast<std::size_t>(newline - current_.data()) + 1;
+        begin_ = static_cast<std::size_t>(newline - data) + 1;
         ++line_;
         return begin;
       }
@@ -144,8 +164,10 @@ class LineSource : public Lines {
       if (!refill()) {
         if (begin_ == end_) return nullptr;
         // The decoder ends every input with a line end; this is only a safety net.
-        current_.grow(end_ + 1, end_);
-        current_[end_++] = '\n';
+        auto grown = std::make_shared<Buffer>(end_ + 1);
+        std::memcpy(grown->data(), text(), end_);
+        (*grown)[end_++] = '\n';
+        current_ = std::move(grown);
       }
     }
   }
@@ -156,14 +178,14 @@ class LineSource : public Lines {
   /// line end where the quotes seen since the previous cut are balanced, which is a record
   /// end unless a stray quote misleads it; the piece reader notices that (its last record
   /// runs off the end) and the caller re-reads. False at the end of input.
-  bool take_piece(std::string& text, std::uint64_t& first_line) {
+  bool take_piece(Piece& piece) {
     for (;;) {
-      if (begin_ < end_ && current_[end_ - 1] == '\n') break;  // whole lines up to the end
-      if (end_ - begin_ >= (block_ >> 1) && std::memchr(current_.data() + begin_, '\n', end_ - begin_) != nullptr) break;
+      if (begin_ < end_ && text()[end_ - 1] == '\n') break;  // whole lines up to the end
+      if (end_ - begin_ >= (block_ >> 1) && std::memchr(text() + begin_, '\n', end_ - begin_) != nullptr) break;
       if (!refill()) break;
     }
     if (begin_ == end_) return false;
-    const char* data = current_.data();
+    const char* data = text();
     std::size_t cut = end_;
     if (data[cut - 1] != '\n') {
       const void* last = memrchr(data + begin_, '\n', end_ - begin_);
@@ -179,9 +201,10 @@ class LineSource : public Lines {
       for (std::size_t i = at; i < cut; ++i) quotes -= data[i] == '"';
       cut = at;
     }
-    text.assign(data + begin_, cut - begin_);
-    first_line = line_ + 1;
-    line_ += count_newlines(text.data(), text.size());
+    piece.text = std::string_view(data + begin_, cut - begin_);
+    piece.owner = current_;
+    piece.first_line = line_ + 1;
+    line_ += count_newlines(piece.text.data(), piece.text.size());
     begin_ = cut;
     scanned_ = begin_;
     return true;
@@ -190,6 +213,7 @@ class LineSource : public Lines {
  private:
   const std::size_t block_ = block_bytes.load();
   static constexpr std::size_t kHeadroom = std::size_t{64} << 10;  // room for a line cut by a block end
+  const char* text() const { return current_ ? current_->data() : nullptr; }
 
   /// Takes the next decoded block, keeping the unfinished line in front of it.
   bool refill() {
@@ -202,15 +226,16 @@ class LineSource : public Lines {
     // How much of the carried bytes is known to hold no line end, made relative.
     const std::size_t scanned = scanned_ > begin_ ? scanned_ - begin_ : 0;
     if (carry <= kHeadroom) {
-      if (carry > 0) std::memcpy(next_.data() + kHeadroom - carry, current_.data() + begin_, carry);
-      current_.swap(next_);
+      if (carry > 0) std::memcpy(next_->data() + kHeadroom - carry, text() + begin_, carry);
+      current_ = std::move(next_);
       begin_ = kHeadroom - carry;
       end_ = kHeadroom + next_size_;
     } else {  // a line longer than the headroom: join by copying
-      Buffer joined(carry + next_size_);
-      std::memcpy(joined.data(), current_.data() + begin_, carry);
-      std::memcpy(joined.data() + carry, next_.data() + kHeadroom, next_size_);
-      current_.swap(joined);
+      auto joined = std::make_shared<Buffer>(carry + next_size_);
+      std::memcpy(joined->data(), text() + begin_, carry);
+      std::memcpy(joined->data() + carry, next_->data() + kHeadroom, next_size_);
+      current_ = std::move(joined);
+      next_.reset();
       begin_ = 0;
       end_ = carry + next_size_;
     }
@@ -223,19 +248,19 @@ class LineSource : public Lines {
 
   /// The background thread: decodes one block ahead of the parser, from the second block on.
   void decode_ahead() {
-    Buffer block(kHeadroom + block_);
     for (;;) {
+      std::shared_ptr<Buffer> block = pool_->get();  // not the one handed out last: pieces may hold it
       std::size_t got = 0;
       std::exception_ptr error;
       try {
-        got = decoder_.read(block.data() + kHeadroom, block_);
+        got = decoder_.read(block->data() + kHeadroom, block_);
       } catch (...) {
         error = std::current_exception();
       }
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return !ready_ || stop_; });
       if (stop_) return;
-      next_.swap(block);
+      next_ = std::move(block);
       next_size_ = got;
       error_ = error;
       ready_ = true;
@@ -246,12 +271,12 @@ class LineSource : public Lines {
         wake_.wait(lock, [this] { return stop_; });
         return;
       }
-      if (block.size() < kHeadroom + block_) block = Buffer(kHeadroom + block_);
     }
   }
 
   TextDecoder decoder_;
-  Buffer current_, next_;
+  std::shared_ptr<BlockPool> pool_ = std::make_shared<BlockPool>(kHeadroom + block_);
+  std::shared_ptr<Buffer> current_, next_;
   std::size_t begin_ = 0, end_ = 0, scanned_ = 0, next_size_ = 0;
   std::uint64_t line_ = 0;
   std::mutex mutex_;
@@ -264,13 +289,12 @@ class LineSource : public Lines {
 /// Lines of a piece of text held in memory (a piece cut by LineSource::take_piece).
 class TextLines : public Lines {
  public:
-  TextLines(std::string text, std::uint64_t first_line)
-      : text_(std::move(text)), first_line_(first_line), line_(first_line - 1) {}
-  char* next_line(std::size_t& length) override {
+  explicit TextLines(Piece piece) : piece_(std::move(piece)), text_(piece_.text), line_(piece_.first_line - 1) {}
+  const char* next_line(std::size_t& length) override {
     if (pos_ >= text_.size()) return nullptr;
-    char* begin = text_.data() + pos_;
+    const char* begin = text_.data() + pos_;
     last_offset_ = pos_;
-    auto* newline = static_cast<char*>(std::memchr(begin, '\n', text_.size() - pos_));
+    auto* newline = static_cast<const char*>(std::memchr(begin, '\n', text_.size() - pos_));
     const char* end = newline != nullptr ? newline : text_.data() + text_.size();
     pos_ = static_cast<std::size_t>(end - text_.data()) + 1;
     length = length_to(begin, end);
@@ -278,16 +302,17 @@ class TextLines : public Lines {
     return begin;
   }
   std::uint64_t line() const override { return line_; }
-  std::uint64_t first_line() const { return first_line_; }
-  std::string release_text() { return std::move(text_); }
+  /// The piece, handed back once read.
+  Piece release() { return std::move(piece_); }
   /// Where the last line handed out starts in the text.
   std::size_t last_offset() const { return last_offset_; }
-  const std::string& text() const { return text_; }
+  const Piece& piece() const { return piece_; }
 
  private:
-  std::string text_;
+  Piece piece_;
+  std::string_view text_;
   std::size_t pos_ = 0, last_offset_ = 0;
-  std::uint64_t first_line_, line_;
+  std::uint64_t line_;
 };
 
 bool is_blank(const char* line, std::size_t len, char delimiter) {
@@ -349,7 +374,7 @@ struct RecordReader::Impl {
   std::vector<std::pair<std::uint64_t, std::string>> record_lines;  // lenient: raw lines
 
   /// The next physical line (not NUL-terminated); its length goes to `line_length`.
-  char* next_line() {
+  const char* next_line() {
     if (!replay.empty()) {
       line_number = replay.front().first;
       replayed = std::move(replay.front().second);
@@ -358,7 +383,7 @@ struct RecordReader::Impl {
       return replayed.data();
     }
     try {
-      char* line = lines->next_line(line_length);
+      const char* line = lines->next_line(line_length);
       line_number = lines->line();
       // A NUL byte ends the line as far as the record layer is concerned; only lenient mode
       // hands on lines that hold one (strict mode stops at the fault).
@@ -428,7 +453,7 @@ struct RecordReader::Impl {
 
   /// RFC 4180 with state carried across physical lines for quoted line breaks. Returns
   /// what is wrong with the record, or an empty string.
-  std::string split_quoted(char* line, std::size_t len, Record& record) {
+  std::string split_quoted(const char* line, std::size_t len, Record& record) {
     enum class State { field_start, unquoted, quoted, quote_in_quoted, after_quote };
     State state = State::field_start;
     out.clear();
@@ -539,7 +564,7 @@ struct RecordReader::Impl {
   bool read_record(Record& record, std::string& problem) {
     problem.clear();
     for (;;) {
-      char* line = next_line();
+      const char* line = next_line();
       if (line == nullptr) {
         check_fault();
         return false;
@@ -630,7 +655,7 @@ RecordReader::RecordReader(const std::string& path, std::istream* stdin_stream, 
     if (m.next_line() == nullptr) break;
   }
   // Find the first non-blank line to learn the dialect from it.
-  char* first = nullptr;
+  const char* first = nullptr;
   while ((first = m.next_line()) != nullptr && is_blank(first, m.line_length, '\0')) ++m.blank;
   if (first == nullptr) {
     m.check_fault();
@@ -681,7 +706,7 @@ RecordReader::RecordReader(const RecordReader& file, Piece piece, bool final_pie
   m.final_piece = final_piece;
   // Share the file's byte checks: a fault found anywhere is reported by the line it is on.
   m.validator = f.validator;
-  auto lines = std::make_unique<TextLines>(std::move(piece.text), piece.first_line);
+  auto lines = std::make_unique<TextLines>(std::move(piece));
   m.piece_lines = lines.get();
   m.lines = std::move(lines);
 }
@@ -693,22 +718,23 @@ bool RecordReader::can_take_pieces() const {
   return m.stream != nullptr && m.replay.empty() && !m.options.lenient && !m.header.empty();
 }
 
-bool RecordReader::take_piece(Piece& piece) { return impl_->stream->take_piece(piece.text, piece.first_line); }
+bool RecordReader::take_piece(Piece& piece) { return impl_->stream->take_piece(piece); }
+
+Piece Piece::of(std::string text, std::uint64_t first_line) {
+  auto owned = std::make_shared<const std::string>(std::move(text));
+  return Piece{*owned, owned, first_line};
+}
 
 bool RecordReader::ran_off_end() const { return impl_->ran_off; }
 
-std::string RecordReader::unfinished_text() const {
+Piece RecordReader::unfinished() const {
   const Impl& m = *impl_;
-  return m.ran_off ? m.piece_lines->text().substr(m.unfinished_offset) : std::string();
+  if (!m.ran_off) return {};
+  const Piece& piece = m.piece_lines->piece();
+  return Piece{piece.text.substr(m.unfinished_offset), piece.owner, m.unfinished_line};
 }
 
-std::uint64_t RecordReader::unfinished_line() const { return impl_->ran_off ? impl_->unfinished_line : 0; }
-
-Piece RecordReader::release_piece() {
-  Impl& m = *impl_;
-  Piece piece{m.piece_lines->release_text(), m.piece_lines->first_line()};
-  return piece;
-}
+Piece RecordReader::release_piece() { return impl_->piece_lines->release(); }
 
 void RecordReader::set_block_bytes(std::size_t bytes) { block_bytes.store(bytes < 64 ? 64 : bytes); }
 

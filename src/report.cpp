@@ -407,7 +407,7 @@ struct Reader {
     r.counts.blank_lines = records.blank_lines();
     r.counts.trailing_delimiters = records.trailing_delimiters();
     r.ran_off = records.ran_off_end();
-    if (r.ran_off) r.unfinished = Piece{records.unfinished_text(), records.unfinished_line()};
+    if (r.ran_off) r.unfinished = records.unfinished();
     r.piece = records.release_piece();
     return r;
   }
@@ -418,7 +418,7 @@ struct Reader {
   void emit(PieceResult& r, Reader& parser, const RecordReader& file, RowBatch*& batch, RowEvidence& evidence,
             std::size_t& settled, std::optional<Piece>& carry) {
     if (carry) {
-      Piece joined{carry->text + r.piece.text, carry->first_line};
+      Piece joined = Piece::of(std::string(carry->text) + std::string(r.piece.text), carry->first_line);
       carry.reset();
       r = parser.parse_piece(file, std::move(joined), false);
     }

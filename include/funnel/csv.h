@@ -47,10 +47,14 @@ struct Reject {
                        ///< "invalid UTF-8", "NUL byte", "repeated header"
 };
 
-/// Whole lines of an input, cut off to be parsed on another thread.
+/// Whole lines of an input, cut off to be parsed on another thread. The text is not
+/// copied: it stays in the block it was decoded into, which the piece keeps alive.
 struct Piece {
-  std::string text;             ///< ends with a line end
-  std::uint64_t first_line = 0;  ///< physical line of its first line (1-based)
+  std::string_view text;                ///< ends with a line end
+  std::shared_ptr<const void> owner;    ///< holds the text's bytes
+  std::uint64_t first_line = 0;         ///< physical line of its first line (1-based)
+  /// A piece that owns its text.
+  static Piece of(std::string text, std::uint64_t first_line);
 };
 
 /// Reads records from one input. The first record is the header.
@@ -89,9 +93,8 @@ class RecordReader {
   bool take_piece(Piece& piece);
   /// A piece reader: the piece ended inside a quoted field of its last record.
   bool ran_off_end() const;
-  /// That record's text up to the end of the piece, and its first physical line.
-  std::string unfinished_text() const;
-  std::uint64_t unfinished_line() const;
+  /// That record's text up to the end of the piece, from its first physical line.
+  Piece unfinished() const;
   /// A piece reader's text, handed back once it has been read.
   Piece release_piece();
   /// Bytes decoded at a time (and so the size of a piece); tests shrink it.
