@@ -302,6 +302,52 @@ class TextLines : public Lines {
     return begin;
   }
   std::uint64_t line() const override { return line_; }
+  /// The common line, split in the same pass that finds its end: the next line, if it
+  /// holds a delimiter and no quote, is split into `fields` (a CR before the LF is not
+  /// part of the last field) and handed out as next_line() would. Otherwise nothing is
+  /// read and false is returned: next_line() and the general split take that line (a
+  /// quoted field, a line that may be blank, one near the end of the text or too long).
+  /// Sixteen bytes at a time find delimiters, quotes and the line end together, where
+  /// next_line() and split_plain() took a memchr and a second pass.
+  bool split_plain_line(char delimiter, std::vector<std::string_view>& fields) {
+#ifdef __SSE2__
+    if (delimiter == '\r' || delimiter == '\n' || delimiter == '"') return false;
+    const char* const begin = text_.data() + pos_;
+    const std::size_t room = pos_ < text_.size() ? text_.size() - pos_ : 0;
+    const __m128i delimiters = _mm_set1_epi8(delimiter), quotes = _mm_set1_epi8('"'), newlines = _mm_set1_epi8('\n');
+    fields.clear();
+    std::size_t field = 0;
+    for (std::size_t i = 0; i + 16 <= room && i < kMaxLineBytes; i += 16) {
+      __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(begin + i));
+      auto ends = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, newlines)));
+      auto quoted = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, quotes)));
+      auto hits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, delimiters)));
+      const unsigned before_end = ends != 0 ? (ends & (0u - ends)) - 1 : 0xFFFFu;  // bits before the line end
+      if ((quoted & before_end) != 0) return false;
+      hits &= before_end;
+      while (hits != 0) {
+        std::size_t at = i + static_cast<std::size_t>(__builtin_ctz(hits));
+        fields.emplace_back(begin + field, at - field);
+        field = at + 1;
+        hits &= hits - 1;
+      }
+      if (ends == 0) continue;
+      if (fields.empty()) return false;  // no delimiter: may be a blank line
+      std::size_t length = i + static_cast<std::size_t>(__builtin_ctz(ends));
+      if (length + 1 > kMaxLineBytes) return false;
+      last_offset_ = pos_;
+      pos_ += length + 1;
+      ++line_;
+      if (length > field && begin[length - 1] == '\r') --length;  // CRLF
+      fields.emplace_back(begin + field, length - field);
+      return true;
+    }
+#else
+    (void)delimiter;
+    (void)fields;
+#endif
+    return false;
+  }
   /// The piece, handed back once read.
   Piece release() { return std::move(piece_); }
   /// Where the last line handed out starts in the text.
@@ -564,6 +610,13 @@ struct RecordReader::Impl {
   bool read_record(Record& record, std::string& problem) {
     problem.clear();
     for (;;) {
+      if (piece_lines != nullptr && replay.empty() && piece_lines->split_plain_line(dialect.delimiter, record.fields)) {
+        line_number = piece_lines->line();
+        record.line = line_number;
+        unfinished_offset = piece_lines->last_offset();
+        unfinished_line = line_number;
+        return true;
+      }
       const char* line = next_line();
       if (line == nullptr) {
         check_fault();

@@ -63,6 +63,8 @@ std::string tricky_export(int leads, unsigned seed) {
         case 0: out += ",\n"; break;       // trailing delimiter
         case 1: out += "\r\n"; break;      // CRLF
         case 2: out += "\n\n"; break;      // blank line
+        case 3: out += ",\r\n"; break;     // trailing delimiter and CRLF
+        case 4: out += "\n \t \n"; break;  // a line of blanks only
         default: out += '\n'; break;
       }
     }
