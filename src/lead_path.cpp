@@ -240,19 +240,19 @@ std::string LeadStore::id(std::uint32_t lead) const {
   return std::string(id_view(lead, buffer));
 }
 
-std::optional<std::uint64_t> LeadStore::pack(std::string_view id, std::uint64_t digits) const {
+std::uint64_t LeadStore::pack(std::string_view id, std::uint64_t digits) const {
   const std::size_t prefix = id.size() - digit_count(digits);
   const std::uint64_t word = prefix_word(id, prefix);
   for (std::size_t i = 0; i < prefixes_.size(); ++i) {
     if (prefix_words_[i] == word && prefixes_[i].size() == prefix) return packed_id(i, digits);
   }
-  return std::nullopt;
+  return 0;
 }
 
-std::optional<std::uint64_t> LeadStore::pack_learning(std::string_view id, std::uint64_t digits) {
-  if (digits == 0) return std::nullopt;
+std::uint64_t LeadStore::pack_learning(std::string_view id, std::uint64_t digits) {
+  if (digits == 0) return 0;
   if (auto packed = pack(id, digits)) return packed;
-  if (prefixes_.size() == kMaxPrefixes) return std::nullopt;
+  if (prefixes_.size() == kMaxPrefixes) return 0;
   const std::size_t prefix = id.size() - digit_count(digits);
   prefixes_.emplace_back(id.substr(0, prefix));
   prefix_words_.push_back(prefix_word(id, prefix));
@@ -285,8 +285,8 @@ LeadStore::IdKey LeadStore::key_of(std::string_view id, std::uint64_t digits) co
     key.low = bytes.low;
     key.high = bytes.high;
     key.high_mask = id_high_mask_;
-  } else if (auto packed = digits != 0 ? pack(id, digits) : std::nullopt) {
-    key.low = *packed;
+  } else if (const std::uint64_t packed = digits != 0 ? pack(id, digits) : 0) {
+    key.low = packed;
   } else {
     key.long_form = true;
   }
@@ -423,8 +423,8 @@ std::uint32_t LeadStore::insert(std::string_view id, std::size_t slot, HashedId 
     std::memcpy(bytes, &key.low, 8);
     std::memcpy(bytes + 8, &key.high, 8);
     std::memcpy(r + id_at_, bytes, 4 * id_words_);
-  } else if (auto packed = pack_learning(id, hash.digits)) {
-    std::memcpy(r + id_at_, &*packed, 8);
+  } else if (const std::uint64_t packed = pack_learning(id, hash.digits)) {
+    std::memcpy(r + id_at_, &packed, 8);
   } else {
     if (id_bytes_.size() >> 40) throw Error(ExitCode::bad_value, "lead ids of more than a terabyte in all");
     const std::uint64_t head = (((std::uint64_t{id_bytes_.size()} << 16) | id.size()) << 8) | kLongId;

@@ -238,9 +238,10 @@ class LeadStore {
   };
   IdKey key_of(std::string_view id, std::uint64_t digits) const;
   /// The packed form of an id of these digits (HashedId::digits, not 0), if its prefix is known.
-  std::optional<std::uint64_t> pack(std::string_view id, std::uint64_t digits) const;
+  /// 0 when it has none (a packed id's low byte is never 0).
+  std::uint64_t pack(std::string_view id, std::uint64_t digits) const;
   /// pack(), learning the id's prefix when it is new (for an id being stored).
-  std::optional<std::uint64_t> pack_learning(std::string_view id, std::uint64_t digits);
+  std::uint64_t pack_learning(std::string_view id, std::uint64_t digits);
   /// hash(id) of a stored lead, from its packed digits when it has them.
   std::uint64_t hash_of(std::uint32_t lead) const;
   /// Throws unless the id table is there (see release_index()).
