@@ -73,6 +73,17 @@ std::uint64_t count_newlines(const char* p, std::size_t n) {
   return count;
 }
 
+/// Adds the fields that end at the delimiters marked in `hits` (bit k: byte at + k of
+/// `line`); `field` is where the current field starts, and moves past each delimiter.
+inline void add_fields(unsigned hits, std::size_t at, const char* line, std::size_t& field,
+                       std::vector<std::string_view>& fields) {
+  for (; hits != 0; hits &= hits - 1) {
+    const std::size_t end = at + static_cast<std::size_t>(__builtin_ctz(hits));
+    fields.emplace_back(line + field, end - field);
+    field = end + 1;
+  }
+}
+
 /// A byte buffer whose pages are touched only when written: a small input costs only the
 /// pages it fills (a std::string would zero the whole block first).
 class Buffer {
@@ -309,9 +320,9 @@ class TextLines : public Lines {
   /// quoted field, a line that may be blank, one near the end of the text or too long).
   /// Sixteen bytes at a time find delimiters, quotes and the line end together, where
   /// next_line() and split_plain() took a memchr and a second pass.
+  /// The delimiter is not a line end or a quote (Impl::one_pass_split).
   bool split_plain_line(char delimiter, std::vector<std::string_view>& fields) {
 #ifdef __SSE2__
-    if (delimiter == '\r' || delimiter == '\n' || delimiter == '"') return false;
     const char* const begin = text_.data() + pos_;
     const std::size_t room = pos_ < text_.size() ? text_.size() - pos_ : 0;
     const __m128i delimiters = _mm_set1_epi8(delimiter), quotes = _mm_set1_epi8('"'), newlines = _mm_set1_epi8('\n');
@@ -324,13 +335,7 @@ class TextLines : public Lines {
       auto hits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, delimiters)));
       const unsigned before_end = ends != 0 ? (ends & (0u - ends)) - 1 : 0xFFFFu;  // bits before the line end
       if ((quoted & before_end) != 0) return false;
-      hits &= before_end;
-      while (hits != 0) {
-        std::size_t at = i + static_cast<std::size_t>(__builtin_ctz(hits));
-        fields.emplace_back(begin + field, at - field);
-        field = at + 1;
-        hits &= hits - 1;
-      }
+      add_fields(hits & before_end, i, begin, field, fields);
       if (ends == 0) continue;
       if (fields.empty()) return false;  // no delimiter: may be a blank line
       std::size_t length = i + static_cast<std::size_t>(__builtin_ctz(ends));
@@ -397,6 +402,7 @@ struct RecordReader::Impl {
   std::unique_ptr<Lines> lines;
   LineSource* stream = nullptr;  // the file's lines, when they come from one
   TextLines* piece_lines = nullptr;  // a piece's lines
+  bool one_pass_split = false;       // plain lines of the piece: TextLines::split_plain_line
   bool final_piece = true;       // false: a quote still open at the end is not an error
   bool ran_off = false;          // the last record of a piece went on past its end
   std::size_t unfinished_offset = 0;  // where that record starts in the piece's text
@@ -468,13 +474,7 @@ struct RecordReader::Impl {
     for (; i + 16 <= len; i += 16) {
       __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(line + i));
       if (_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, quotes)) != 0) return false;
-      auto hits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, delimiters)));
-      while (hits != 0) {
-        std::size_t at = i + static_cast<std::size_t>(__builtin_ctz(hits));
-        record.fields.emplace_back(line + field, at - field);
-        field = at + 1;
-        hits &= hits - 1;
-      }
+      add_fields(static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, delimiters))), i, line, field, record.fields);
     }
 #endif
     for (; i < len; ++i) {
@@ -610,7 +610,7 @@ struct RecordReader::Impl {
   bool read_record(Record& record, std::string& problem) {
     problem.clear();
     for (;;) {
-      if (piece_lines != nullptr && replay.empty() && piece_lines->split_plain_line(dialect.delimiter, record.fields)) {
+      if (one_pass_split && replay.empty() && piece_lines->split_plain_line(dialect.delimiter, record.fields)) {
         line_number = piece_lines->line();
         record.line = line_number;
         unfinished_offset = piece_lines->last_offset();
@@ -762,6 +762,8 @@ RecordReader::RecordReader(const RecordReader& file, Piece piece, bool final_pie
   auto lines = std::make_unique<TextLines>(std::move(piece));
   m.piece_lines = lines.get();
   m.lines = std::move(lines);
+  const char d = m.dialect.delimiter;
+  m.one_pass_split = d != '\r' && d != '\n' && d != '"';
 }
 
 RecordReader::~RecordReader() = default;

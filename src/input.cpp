@@ -402,10 +402,13 @@ std::size_t TextDecoder::decode_in_place(char* out, std::size_t room) {
   const bool end = got == 0;
   len += got;
   len = fix_line_ends(out, len, end);
-  // The last line has no line end: add one. The end is a read that got nothing, so at
-  // most a held-back CR is here and there is room.
-  if (end && last_byte_ != '\n' && (len == 0 || out[len - 1] != '\n') && (emitted_ || len > 0)) out[len++] = '\n';
+  // The end is a read that got nothing, so at most a held-back CR is here: there is room.
+  if (needs_last_line_end(out, len, end)) out[len++] = '\n';
   return finish_text(out, len, end);
+}
+
+bool TextDecoder::needs_last_line_end(const char* text, std::size_t len, bool end) const {
+  return end && last_byte_ != '\n' && (len == 0 || text[len - 1] != '\n') && (emitted_ || len > 0);
 }
 
 std::size_t TextDecoder::fix_line_ends(char* text, std::size_t len, bool end) {
@@ -522,7 +525,7 @@ bool TextDecoder::decode_chunk() {
     }
   }
   pending_.resize(fix_line_ends(pending_.data(), pending_.size(), end));
-  if (end && last_byte_ != '\n' && (pending_.empty() || pending_.back() != '\n') && (emitted_ || !pending_.empty())) {
+  if (needs_last_line_end(pending_.data(), pending_.size(), end)) {
     // The last line has no line end: add one. fast-cpp-csv-parser 2016 (Debian 12) reads
     // the byte past the data when the input does not end in '\n' and can hang if that
     // stale byte is one (upstream issue #72).

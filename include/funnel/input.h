@@ -97,6 +97,8 @@ class TextDecoder {
   /// Turns lone CRs into LFs; a CR at the end of a chunk that is not the last is held
   /// back (carry_cr_). Returns the length kept.
   std::size_t fix_line_ends(char* text, std::size_t len, bool end);
+  /// The input ends and its last line has no line end (one is added).
+  bool needs_last_line_end(const char* text, std::size_t len, bool end) const;
   /// Validates decoded text (a strict fault cuts it short) and notes the end of input.
   std::size_t finish_text(const char* text, std::size_t len, bool end);
 
