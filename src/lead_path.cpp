@@ -215,6 +215,16 @@ void LeadStore::reserve(std::size_t leads) {
   id_bytes_.reserve(leads * 4);  // ids too long for the record only
 }
 
+void LeadStore::expect_leads(std::size_t leads) {
+  if (count_ != 0) return;
+  int bits = bits_;
+  while (bits < 30 && (std::size_t{7} << bits) / 10 < leads) ++bits;  // the load insert() allows
+  if (bits == bits_) return;
+  MappedArray<std::uint32_t> table(std::size_t{1} << bits);
+  slots_.swap(table);
+  bits_ = bits;
+}
+
 std::uint64_t LeadStore::id_ref(std::uint32_t lead) const {
   std::uint64_t head;
   std::memcpy(&head, record(lead) + id_at_, 8);

@@ -20,6 +20,34 @@ TEST_SUITE("lead_path") {
     CHECK(store.id(4321) == "lead-4321");
   }
 
+  TEST_CASE("an id table sized up front: as big as the leads asked for need, and it grows past them") {
+    LeadStore sized(3), plain(3);
+    sized.expect_leads(200000);  // 2^18 slots hold 183,500 at 70%: 2^19
+    // Equal leads make equal records: the stores then differ by their tables only.
+    auto table_gap = [&] { return static_cast<long>(sized.memory_bytes()) - static_cast<long>(plain.memory_bytes()); };
+    CHECK(table_gap() == 4 * ((1L << 19) - (1L << 10)));
+    auto name = [](int i) { return fmt::format("L{}", 1000000 + i); };
+    auto add = [&](int from, int to) {
+      for (int i = from; i < to; ++i) {
+        REQUIRE(sized.intern(name(i)) == static_cast<std::uint32_t>(i));
+        REQUIRE(plain.intern(name(i)) == static_cast<std::uint32_t>(i));
+      }
+    };
+    add(0, 150000);
+    sized.expect_leads(1000000);  // too late: the table is in use and stays as it is
+    CHECK(table_gap() == 4 * ((1L << 19) - (1L << 18)));  // the plain table grew to 2^18, the sized one did not move
+    add(150000, 300000);
+    CHECK(table_gap() == 0);  // both at 2^19 now
+    add(300000, 400000);      // past 70% of 2^19: the sized table grows too
+    CHECK(table_gap() == 0);
+    for (int i = 0; i < 400000; i += 101) {
+      CAPTURE(i);
+      CHECK(sized.find(name(i)) == static_cast<std::uint32_t>(i));
+      CHECK(sized.id(static_cast<std::uint32_t>(i)) == name(i));
+    }
+    CHECK(!sized.find(name(400000)));
+  }
+
   TEST_CASE("records keep their values while the store grows past its first 64K leads (mremap)") {
     LeadStore store(3);
     constexpr std::uint32_t n = 200000;

@@ -46,6 +46,10 @@ class LeadStore {
 
   /// Room for about this many leads without regrowing (address space only until used).
   void reserve(std::size_t leads);
+  /// Sizes the id table for at least this many leads, before the first is added: a big
+  /// input then skips the regrowths of a table started small (each rehashes every id so
+  /// far into a table paged in afresh). A table too big costs its pages, so ask low.
+  void expect_leads(std::size_t leads);
   /// The lead's index, adding it on first sight.
   std::uint32_t intern(std::string_view id);
   /// The lead with this id, if any.
