@@ -227,7 +227,16 @@ EventExtractor::EventExtractor(const Schema& schema, const StageModel& model, bo
   for (int column : columns) {
     if (column >= 0) readers_.emplace(column, TimeReader(format, zone));
   }
-  if (schema_.time >= 0) time_reader_ = &readers_.at(schema_.time);
+  index_readers();
+}
+
+void EventExtractor::index_readers() {
+  reader_of_.clear();
+  for (auto& [column, reader] : readers_) {
+    if (reader_of_.size() <= static_cast<std::size_t>(column)) reader_of_.resize(static_cast<std::size_t>(column) + 1);
+    reader_of_[static_cast<std::size_t>(column)] = &reader;
+  }
+  time_reader_ = schema_.time >= 0 ? &readers_.at(schema_.time) : nullptr;
 }
 
 std::size_t EventExtractor::settled_columns() const {
@@ -256,7 +265,7 @@ void EventExtractor::count_unknown(std::string_view value, std::string_view file
 
 std::unique_ptr<EventExtractor> EventExtractor::clone() const {
   auto copy = std::make_unique<EventExtractor>(*this);
-  if (schema_.time >= 0) copy->time_reader_ = &copy->readers_.at(schema_.time);
+  copy->index_readers();  // the copy's own readers, not this one's
   copy->take_facts();
   return copy;
 }
@@ -312,7 +321,7 @@ int EventExtractor::resolve_stage(std::string_view value, const Record& record,
 
 Timestamp EventExtractor::read_time(const Record& record, int column, std::string_view file, RowEvidence& out) {
   auto cell = record.fields[static_cast<std::size_t>(column)];
-  TimeReader& reader = column == schema_.time ? *time_reader_ : readers_.at(column);
+  TimeReader& reader = *reader_of_[static_cast<std::size_t>(column)];
   if (Timestamp fast; reader.read_iso_utc(cell, fast)) return fast;
   ParsedTime parsed = reader.read(cell);
   if (parsed.status == ParsedTime::Status::ambiguous) {

@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 
 #include "funnel/csv.h"
+#include "funnel/events.h"
+#include "funnel/stage_model.h"
 #include "funnel/report.h"
 #include "support.h"
 
@@ -97,6 +99,25 @@ void same_as_one_thread(const std::vector<std::string>& args, const std::string&
 }  // namespace
 
 TEST_SUITE("pieces") {
+  TEST_CASE("a piece parser's copy of the extractor reads times with its own readers, and outlives the original") {
+    const funnel::StageModel model = funnel::StageModel::build(funnel::StageModelSpec{});
+    const std::vector<std::string> header{"lead_id", "lead_at", "mql_at", "sql_at"};
+    const funnel::Schema schema = funnel::detect_schema(header, model, funnel::ColumnSpec{}, "wide.csv");
+    REQUIRE(schema.shape == funnel::Shape::wide);
+    auto original = std::make_unique<funnel::EventExtractor>(schema, model, false);
+    std::unique_ptr<funnel::EventExtractor> copy = original->clone();
+    original.reset();  // a copy that still used the original's readers would read freed memory (ASan)
+    funnel::Record record{{"L1", "2024-03-01T10:00:00Z", "", "2024-03-05 08:30:00"}, 2};
+    funnel::RowEvidence evidence;
+    copy->extract(record, "wide.csv", evidence);
+    CHECK(evidence.reported.empty());
+    REQUIRE(evidence.items.size() == 2);
+    CHECK(evidence.items[0].stage == 0);
+    CHECK(evidence.items[0].time == 1709287200);  // 2024-03-01T10:00:00Z
+    CHECK(evidence.items[1].stage == 2);
+    CHECK(evidence.items[1].time == 1709627400);  // 2024-03-05T08:30:00Z
+  }
+
   TEST_CASE("a tricky export gives the same report, leads and paths in pieces as on one thread") {
     std::string input = tricky_export(2500, 11);
     RunResult one = run({"report", "-f", "json", "-"}, input, true);

@@ -201,6 +201,10 @@ class EventExtractor {
   std::string segment_scratch_;
   std::unordered_map<int, TimeReader> readers_;  ///< one per time column
   TimeReader* time_reader_ = nullptr;            ///< the long shape's time column
+  /// readers_ by column (null: not a time column), so a wide row's five or so cells find
+  /// their readers without a hash lookup each.
+  std::vector<TimeReader*> reader_of_;
+  void index_readers();
   StringMap<Timestamp> churned_;
   StringMap<TimedValue> probabilities_;
   std::uint64_t invalid_probabilities_ = 0;
