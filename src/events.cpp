@@ -319,10 +319,9 @@ int EventExtractor::resolve_stage(std::string_view value, const Record& record,
   return index;
 }
 
-Timestamp EventExtractor::read_time(const Record& record, int column, std::string_view file, RowEvidence& out) {
-  auto cell = record.fields[static_cast<std::size_t>(column)];
-  TimeReader& reader = *reader_of_[static_cast<std::size_t>(column)];
-  if (Timestamp fast; reader.read_iso_utc(cell, fast)) return fast;
+Timestamp EventExtractor::read_other_time(TimeReader& reader, const Record& record, int column, std::string_view file,
+                                          RowEvidence& out) {
+  const std::string_view cell = record.fields[static_cast<std::size_t>(column)];
   ParsedTime parsed = reader.read(cell);
   if (parsed.status == ParsedTime::Status::ambiguous) {
     if (out.pending_column < 0) out.pending_column = column;

@@ -187,7 +187,16 @@ class EventExtractor {
   void add_snapshot(const Record& record, std::string_view file, RowEvidence& out);
   int resolve_stage(std::string_view value, const Record& record, std::string_view file);
   void count_unknown(std::string_view value, std::string_view file, std::uint64_t line);
-  Timestamp read_time(const Record& record, int column, std::string_view file, RowEvidence& out);
+  /// A time cell: UTC ISO times and empty cells (most of a wide export's) inline, the
+  /// rest through read_other_time().
+  Timestamp read_time(const Record& record, int column, std::string_view file, RowEvidence& out) {
+    const std::string_view cell = record.fields[static_cast<std::size_t>(column)];
+    TimeReader& reader = *reader_of_[static_cast<std::size_t>(column)];
+    if (Timestamp fast; reader.read_iso_utc(cell, fast)) return fast;
+    if (cell.empty()) return kNoTime;
+    return read_other_time(reader, record, column, file, out);
+  }
+  Timestamp read_other_time(TimeReader& reader, const Record& record, int column, std::string_view file, RowEvidence& out);
   void note_churn(std::string_view id, Timestamp time);
   void note_probability(const Record& record, std::string_view file, const RowEvidence& out);
   void keep_probability(std::string_view id, TimedValue v);
