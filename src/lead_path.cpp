@@ -706,7 +706,13 @@ LeadPath reconstruct_path(const LeadStore& store, std::uint32_t lead, CountMode 
   } else if (path.lost_evidence) {
     path.status = LeadStatus::lost;
   } else {
-    Timestamp active = store.last_activity(lead);
+    // Without a kept activity time, the latest stage time: from the times read above.
+    Timestamp active = kNoTime;
+    if (store.keeps_activity()) {
+      active = store.last_activity(lead);
+    } else {
+      for (int k = 0; k < n; ++k) active = std::max(active, last[k]);
+    }
     bool stalled = active != kNoTime && as_of != kNoTime && as_of - active > stale;
     path.status = stalled ? LeadStatus::stalled : LeadStatus::open;
   }

@@ -191,6 +191,28 @@ TEST_SUITE("lead_path") {
     CHECK(reconstruct_path(store, busy, CountMode::cumulative, as_of + 1, stale).status == LeadStatus::stalled);
   }
 
+  TEST_CASE("status without a kept activity time: the quiet is measured from the latest stage time, repeats included") {
+    for (bool kept : {false, true}) {
+      CAPTURE(kept);
+      LeadStore store(3, LeadStore::Keep{false, kept});
+      CHECK(store.keeps_activity() == kept);
+      auto again = store.intern("again");  // entered stage 0 twice: its last time is the later one
+      store.add(again, 0, 10 * day);
+      store.add(again, 0, 75 * day);
+      store.add(again, 1, 40 * day);
+      auto early = store.intern("early");
+      store.add(early, 1, 60 * day);
+      store.add(early, 0, 65 * day);  // out of order: the latest time is a lower stage's
+      const Timestamp as_of = 100 * day;
+      CHECK(store.last_activity(again) == 75 * day);
+      CHECK(store.last_activity(early) == 65 * day);
+      CHECK(reconstruct_path(store, again, CountMode::cumulative, as_of, 25 * day).status == LeadStatus::open);
+      CHECK(reconstruct_path(store, again, CountMode::cumulative, as_of, 24 * day).status == LeadStatus::stalled);
+      CHECK(reconstruct_path(store, early, CountMode::cumulative, as_of, 35 * day).status == LeadStatus::open);
+      CHECK(reconstruct_path(store, early, CountMode::cumulative, as_of, 34 * day).status == LeadStatus::stalled);
+    }
+  }
+
   TEST_CASE("repeats count rows for a stage already entered; first and last keep the extremes") {
     LeadStore store(2);
     auto a = store.intern("A");

@@ -115,6 +115,8 @@ class LeadStore {
   /// The latest known time of any of the lead's rows, or kNoTime. Without Keep::activity,
   /// known only for a lead with no lost row (the latest of its stage times).
   Timestamp last_activity(std::uint32_t lead) const;
+  /// Whether the latest row time is kept (Keep::activity): last_activity() is then one read.
+  bool keeps_activity() const { return activity_at_ != 0; }
   /// first() and last() of every stage at once (kNoTime where unknown): one pass over the
   /// lead's record instead of one lookup per stage.
   void times(std::uint32_t lead, Timestamp* first, Timestamp* last) const;
