@@ -192,8 +192,8 @@ class EventExtractor {
   Timestamp read_time(const Record& record, int column, std::string_view file, RowEvidence& out) {
     const std::string_view cell = record.fields[static_cast<std::size_t>(column)];
     TimeReader& reader = *reader_of_[static_cast<std::size_t>(column)];
-    if (Timestamp fast; reader.read_iso_utc(cell, fast)) return fast;
     if (cell.empty()) return kNoTime;
+    if (Timestamp fast; reader.read_iso_utc(cell, fast)) return fast;
     return read_other_time(reader, record, column, file, out);
   }
   Timestamp read_other_time(TimeReader& reader, const Record& record, int column, std::string_view file, RowEvidence& out);
