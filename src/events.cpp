@@ -291,9 +291,7 @@ void EventExtractor::merge_facts(Facts later) {
   invalid_probabilities_ += later.invalid_probabilities;
 }
 
-int EventExtractor::resolve_stage(std::string_view value, const Record& record,
-                                  std::string_view file) {
-  // Exports use a handful of stage spellings: the recent ones cost one compare.
+int EventExtractor::resolve_other_stage(std::string_view value, const Record& record, std::string_view file) {
   if (const int* recent = recent_.find(value)) {
     if (*recent == StageRef::unknown) count_unknown(value, file, record.line);
     return *recent;

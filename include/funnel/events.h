@@ -185,7 +185,13 @@ class EventExtractor {
 
  private:
   void add_snapshot(const Record& record, std::string_view file, RowEvidence& out);
-  int resolve_stage(std::string_view value, const Record& record, std::string_view file);
+  /// Exports use a handful of stage spellings: a recent one costs one compare, inline;
+  /// others go through resolve_other_stage().
+  int resolve_stage(std::string_view value, const Record& record, std::string_view file) {
+    if (const int* recent = recent_.find(value); recent != nullptr && *recent != StageRef::unknown) return *recent;
+    return resolve_other_stage(value, record, file);
+  }
+  int resolve_other_stage(std::string_view value, const Record& record, std::string_view file);
   void count_unknown(std::string_view value, std::string_view file, std::uint64_t line);
   /// A time cell: UTC ISO times and empty cells (most of a wide export's) inline, the
   /// rest through read_other_time().
