@@ -18,6 +18,9 @@
 #include <mutex>
 #include <thread>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "funnel/csv.h"
@@ -881,7 +884,13 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
   std::uintmax_t bytes = 0;
   for (const auto& path : input.files) {
     std::error_code error;
-    if (path != "-") bytes += std::filesystem::file_size(path, error) * !error;
+    if (path != "-") {
+      bytes += std::filesystem::file_size(path, error) * !error;
+    } else if (struct stat st; stdin_stream == nullptr && ::fstat(0, &st) == 0 && S_ISREG(st.st_mode)) {
+      // `funnel - < FILE`: stdin is the file, from where it stands (a pipe has no size).
+      const off_t at = ::lseek(0, 0, SEEK_CUR);
+      if (at >= 0 && at <= st.st_size) bytes += static_cast<std::uintmax_t>(st.st_size - at);
+    }
   }
   if (bytes > 0) store.reserve(static_cast<std::size_t>(bytes / 64));  // a pipe: see LeadStore::insert
   // The id table, from a low guess: exports hold 80 bytes a lead (wide, few columns) to a

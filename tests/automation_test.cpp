@@ -104,6 +104,22 @@ TEST_SUITE("automation") {
     }
   }
 
+  TEST_CASE("the real binary gives one report whether it reads the file, stdin redirected from it, or a pipe") {
+    TempDir dir;
+    const std::string out = (dir.path / "out").string();
+    const std::string file = "examples/crm_events.csv";
+    for (const char* how : {" FILE", " - < FILE", " - < FILE --threads 1"}) {
+      CAPTURE(how);
+      std::string args = how;
+      args.replace(args.find("FILE"), 4, file);
+      std::string name = out + std::to_string(args.size());
+      REQUIRE(shell(kBinary + " report -f csv --by source" + args + " > " + name) == 0);
+      CHECK(read_file(name) == run_cli({"report", "-f", "csv", "--by", "source", file}).out);
+    }
+    REQUIRE(shell("cat " + file + " | " + kBinary + " report -f csv --by source - > " + out) == 0);
+    CHECK(read_file(out) == run_cli({"report", "-f", "csv", "--by", "source", file}).out);
+  }
+
   TEST_CASE("funnel paths: counts sum to the leads, shares to one") {
     auto r = run_cli({"paths", "-f", "csv", "--top", "0", "examples/crm_events.csv"});
     REQUIRE(r.rc == 0);
