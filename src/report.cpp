@@ -370,6 +370,7 @@ struct Reader {
     *options.progress << fmt::format("\rfunnel: {} rows read...", input.rows_read & ~std::uint64_t{0xFFFF}) << std::flush;
   }
 
+  std::function<void(std::size_t)> columns_known = nullptr;  ///< told the first header's width, before any row
   InputCounts* tally = &input;  ///< where take() counts: the input's, or a piece's
   std::shared_ptr<SpareBatches> spares = std::make_shared<SpareBatches>();  ///< shared with the piece parsers
   std::uint64_t piece_dst_gaps = 0, piece_dst_overlaps = 0;  ///< counted by piece parsers
@@ -578,6 +579,7 @@ struct Reader {
         first_header = reader.header();
         first_file = reader.name();
         schema = detect_schema(first_header, model, options.columns, reader.name());
+        if (columns_known) columns_known(first_header.size());
         extractor = std::make_unique<EventExtractor>(schema, model, options.strict_stages, format, zone);
         input.delimiter = reader.dialect().delimiter;
         if (!options.amount.empty()) amount_column = find_column(first_header, options.amount, "--amount", reader.name());
@@ -864,6 +866,12 @@ void join_spend(Report& report, const std::map<std::string, double>& spend) {
 
 }  // namespace
 
+std::uint64_t likely_leads(std::uint64_t bytes, std::size_t columns) {
+  // Exports hold 80 bytes a lead (wide, few columns) to thousands: a table too big costs
+  // its pages, so the guess stays low.
+  return bytes / std::max<std::uint64_t>(256, std::uint64_t{16} * columns);
+}
+
 void set_rows_before_pieces(std::uint64_t rows) { rows_before_pieces.store(rows < 1 ? 1 : rows); }
 
 Report build_report(const ReportOptions& options, std::istream* stdin_stream, Diagnostics& diagnostics) {
@@ -893,9 +901,6 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
     }
   }
   if (bytes > 0) store.reserve(static_cast<std::size_t>(bytes / 64));  // a pipe: see LeadStore::insert
-  // The id table, from a low guess: exports hold 80 bytes a lead (wide, few columns) to a
-  // few thousand; 256 keeps a file of 400 bytes a lead at its own table size or one above.
-  store.expect_leads(static_cast<std::size_t>(bytes / 256));
   std::vector<std::string> labels;
   std::vector<std::string>* labels_out = report.segmented ? &labels : nullptr;
   std::vector<LeadAmount> lead_amounts;
@@ -903,6 +908,11 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
   Reader reader{options, stdin_stream, report.model, input, report.segmented, {}, {}, {}, {},
                 &report.first_rejects, options.rejects.empty() ? nullptr : &report.rejects_csv,
                 TimeFormat::parse(options.date_format), &report.zone, {}, {}, {}};
+  // The id table, from a low guess once the header is known (see likely_leads), on the
+  // reading thread before it hands any row on.
+  reader.columns_known = [&store, bytes](std::size_t columns) {
+    store.expect_leads(static_cast<std::size_t>(likely_leads(bytes, columns)));
+  };
   if (!options.rejects.empty()) report.rejects_csv = "file,line,reason,raw\n";
   if (!options.trace_id.empty()) reader.trace = &report.trace;
 

@@ -99,6 +99,14 @@ void same_as_one_thread(const std::vector<std::string>& args, const std::string&
 }  // namespace
 
 TEST_SUITE("pieces") {
+  TEST_CASE("the id table's first size: one lead per 256 bytes, per 16 bytes a column for wide rows") {
+    CHECK(funnel::likely_leads(1709650101, 6) == 6678320);    // the 10M long bench file: its 2^24 slots at once
+    CHECK(funnel::likely_leads(83345769, 9) == 325569);       // 1M wide, 9 columns
+    CHECK(funnel::likely_leads(2000000000, 100) == 1250000);  // 100 columns: 1,600 bytes a lead, not 7.8M leads
+    CHECK(funnel::likely_leads(255, 3) == 0);
+    CHECK(funnel::likely_leads(0, 0) == 0);
+  }
+
   TEST_CASE("a piece parser's copy of the extractor reads times with its own readers, and outlives the original") {
     const funnel::StageModel model = funnel::StageModel::build(funnel::StageModelSpec{});
     const std::vector<std::string> header{"lead_id", "lead_at", "mql_at", "sql_at"};

@@ -124,6 +124,11 @@ struct Report {
   std::vector<double> probabilities;       ///< forecast: each lead's own win probability, NaN when none
 };
 
+/// A low guess of the leads in `bytes` of input whose header has `columns` columns, to size
+/// the id table before the first lead: one lead per 256 bytes, or per 16 bytes a column
+/// when the rows are wider (an export of 100 columns has rows of a kilobyte or more).
+std::uint64_t likely_leads(std::uint64_t bytes, std::size_t columns);
+
 /// With two threads, the rows of a file read in order before the rest of it is cut into
 /// pieces parsed on two threads (16,384: small inputs never are). Tests lower it.
 void set_rows_before_pieces(std::uint64_t rows);
