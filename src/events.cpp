@@ -236,7 +236,6 @@ void EventExtractor::index_readers() {
     if (reader_of_.size() <= static_cast<std::size_t>(column)) reader_of_.resize(static_cast<std::size_t>(column) + 1);
     reader_of_[static_cast<std::size_t>(column)] = &reader;
   }
-  time_reader_ = schema_.time >= 0 ? &readers_.at(schema_.time) : nullptr;
 }
 
 std::size_t EventExtractor::settled_columns() const {
@@ -292,10 +291,6 @@ void EventExtractor::merge_facts(Facts later) {
 }
 
 int EventExtractor::resolve_other_stage(std::string_view value, const Record& record, std::string_view file) {
-  if (const int* recent = recent_.find(value)) {
-    if (*recent == StageRef::unknown) count_unknown(value, file, record.line);
-    return *recent;
-  }
   auto hit = stage_cache_.find(value);
   if (hit != stage_cache_.end()) {
     if (hit->second == StageRef::unknown) count_unknown(value, file, record.line);

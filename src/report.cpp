@@ -476,8 +476,8 @@ struct Reader {
       rows.new_labels = std::exchange(fresh, {});
       std::swap(*batch, rows);  // `rows` now holds the emptied buffers of an applied batch
       batch = sink(batch);
+      spares->give(std::move(rows));
     }
-    for (RowBatch& rows : r.batches) spares->give(std::move(rows));
     for (PendingRow& row : r.pending) {
       if (pending.size() == kMaxPending) ambiguous_dates();
       pending.push_back(std::move(row));
@@ -866,6 +866,22 @@ void join_spend(Report& report, const std::map<std::string, double>& spend) {
 
 }  // namespace
 
+namespace {
+/// The bytes an input holds from where it stands: a file's size, stdin's when it is
+/// redirected from a file (`funnel - < FILE`); 0 for a pipe or an error.
+std::uintmax_t bytes_ahead(const std::string& path, const std::istream* stdin_stream) {
+  if (path != "-") {
+    std::error_code error;
+    const std::uintmax_t size = std::filesystem::file_size(path, error);
+    return error ? 0 : size;
+  }
+  struct stat st;
+  if (stdin_stream != nullptr || ::fstat(0, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+  const off_t at = ::lseek(0, 0, SEEK_CUR);
+  return at >= 0 && at <= st.st_size ? static_cast<std::uintmax_t>(st.st_size - at) : 0;
+}
+}  // namespace
+
 std::uint64_t likely_leads(std::uint64_t bytes, std::size_t columns) {
   // Exports hold 80 bytes a lead (wide, few columns) to thousands: a table too big costs
   // its pages, so the guess stays low.
@@ -890,16 +906,7 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
   // Room for as many leads as the files could hold (about one per 64 bytes): address space
   // only, so the lead records never move while they grow.
   std::uintmax_t bytes = 0;
-  for (const auto& path : input.files) {
-    std::error_code error;
-    if (path != "-") {
-      bytes += std::filesystem::file_size(path, error) * !error;
-    } else if (struct stat st; stdin_stream == nullptr && ::fstat(0, &st) == 0 && S_ISREG(st.st_mode)) {
-      // `funnel - < FILE`: stdin is the file, from where it stands (a pipe has no size).
-      const off_t at = ::lseek(0, 0, SEEK_CUR);
-      if (at >= 0 && at <= st.st_size) bytes += static_cast<std::uintmax_t>(st.st_size - at);
-    }
-  }
+  for (const auto& path : input.files) bytes += bytes_ahead(path, stdin_stream);
   if (bytes > 0) store.reserve(static_cast<std::size_t>(bytes / 64));  // a pipe: see LeadStore::insert
   std::vector<std::string> labels;
   std::vector<std::string>* labels_out = report.segmented ? &labels : nullptr;

@@ -186,9 +186,12 @@ class EventExtractor {
  private:
   void add_snapshot(const Record& record, std::string_view file, RowEvidence& out);
   /// Exports use a handful of stage spellings: a recent one costs one compare, inline;
-  /// others go through resolve_other_stage().
+  /// others go through resolve_other_stage(), which makes them recent.
   int resolve_stage(std::string_view value, const Record& record, std::string_view file) {
-    if (const int* recent = recent_.find(value); recent != nullptr && *recent != StageRef::unknown) return *recent;
+    if (const int* recent = recent_.find(value)) {
+      if (*recent == StageRef::unknown) count_unknown(value, file, record.line);
+      return *recent;
+    }
     return resolve_other_stage(value, record, file);
   }
   int resolve_other_stage(std::string_view value, const Record& record, std::string_view file);
@@ -215,7 +218,6 @@ class EventExtractor {
   std::map<std::string, UnknownStage, std::less<>> unknown_;
   std::string segment_scratch_;
   std::unordered_map<int, TimeReader> readers_;  ///< one per time column
-  TimeReader* time_reader_ = nullptr;            ///< the long shape's time column
   /// readers_ by column (null: not a time column), so a wide row's five or so cells find
   /// their readers without a hash lookup each.
   std::vector<TimeReader*> reader_of_;
