@@ -423,7 +423,10 @@ struct RecordReader::Impl {
   std::string replayed;               // the line handed out from `replay`
   std::uint64_t line_number = 0;      // physical line of the last line handed out
   std::size_t line_length = 0;        // length of the last line handed out
-  std::vector<std::pair<std::uint64_t, std::string>> record_lines;  // lenient: raw lines
+  std::vector<std::pair<std::uint64_t, std::string>> record_lines;  // lenient: raw lines; strict: a multi-line record's
+  // Strict mode keeps no copies: the record's line as handed out (valid until the next
+  // line is read), or its lines copied once a quoted line break joins a second one.
+  std::string_view strict_line;
 
   /// The next physical line (not NUL-terminated); its length goes to `line_length`.
   const char* next_line() {
@@ -573,6 +576,7 @@ struct RecordReader::Impl {
                            "ever closed?",
                            quote_line, quote_column);
       }
+      if (!options.lenient && record_lines.empty()) record_lines.emplace_back(record.line, std::string(strict_line));
       line = next_line();
       if (line == nullptr && !final_piece) {
         ran_off = true;
@@ -584,7 +588,7 @@ struct RecordReader::Impl {
       }
       physical = line_number;
       len = line_length;
-      if (options.lenient) record_lines.emplace_back(physical, std::string(line, len));
+      record_lines.emplace_back(physical, std::string(line, len));
     }
     bounds.push_back(out.size());
     record.fields.clear();
@@ -615,6 +619,8 @@ struct RecordReader::Impl {
         record.line = line_number;
         unfinished_offset = piece_lines->last_offset();
         unfinished_line = line_number;
+        strict_line = {};  // the fields are the line's own bytes
+        if (!record_lines.empty()) record_lines.clear();
         return true;
       }
       const char* line = next_line();
@@ -646,6 +652,9 @@ struct RecordReader::Impl {
       if (options.lenient) {
         record_lines.clear();
         record_lines.emplace_back(line_number, std::string(line, len));
+      } else {
+        strict_line = {line, len};
+        if (!record_lines.empty()) record_lines.clear();
       }
       if (!split_plain(line, len, record)) {
         problem = split_quoted(line, len, record);
@@ -681,7 +690,9 @@ struct RecordReader::Impl {
   void reject(const Record& record, std::string reason, std::string kind) const {
     if (!reject_sink) return;
     std::string raw = raw_text();
-    if (record_lines.empty()) {  // strict mode keeps no raw lines: rebuild them from the fields
+    if (record_lines.empty() && strict_line.data() != nullptr) {
+      raw = strict_line;
+    } else if (record_lines.empty()) {  // a plain line split in one pass: its fields are its bytes
       for (std::size_t i = 0; i < record.fields.size(); ++i) {
         if (i > 0) raw += dialect.delimiter;
         raw += record.fields[i];
