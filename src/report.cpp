@@ -116,10 +116,10 @@ class RowBatch {
   bool empty() const { return rows_.empty(); }
 
   void add(const RowEvidence& row, std::uint32_t segment, double amount = kNoAmount, bool won_row = false) {
-    ids_.append(row.id);
+    append_id(row.id);
     hashes_.push_back(LeadStore::hash(row.id));
-    items_.insert(items_.end(), row.items.begin(), row.items.end());
-    rows_.push_back(Row{ids_.size(), items_.size(), row.touch, amount, segment, row.segment_empty, won_row});
+    for (const Evidence& e : row.items) items_.push_back(e);  // one or a few: no memmove call
+    rows_.push_back(Row{id_bytes_, items_.size(), row.touch, amount, segment, row.segment_empty, won_row});
   }
 
   /// Segment labels first seen in this batch, in id order.
@@ -157,7 +157,7 @@ class RowBatch {
 
   void clear() {
     new_labels.clear();
-    ids_.clear();
+    id_bytes_ = 0;
     hashes_.clear();
     items_.clear();
     rows_.clear();
@@ -171,7 +171,23 @@ class RowBatch {
     std::uint32_t segment;
     bool segment_empty, won_row;
   };
-  std::string ids_;
+  /// The rows' ids back to back: the first id_bytes_ bytes of ids_, which only grows.
+  std::vector<char> ids_;
+  std::size_t id_bytes_ = 0;
+  void append_id(std::string_view id) {
+    const std::size_t n = id.size();
+    if (id_bytes_ + n > ids_.size()) ids_.resize(std::max(2 * ids_.size(), id_bytes_ + n + 4096));
+    char* to = ids_.data() + id_bytes_;
+    const char* from = id.data();
+    // Ids are mostly 8 to 16 bytes: two overlapping word moves, not a call to memcpy.
+    if (n >= 8 && n <= 16) {
+      std::memcpy(to, from, 8);
+      std::memcpy(to + n - 8, from + n - 8, 8);
+    } else {
+      std::memcpy(to, from, n);
+    }
+    id_bytes_ += n;
+  }
   std::vector<LeadStore::HashedId> hashes_;  ///< LeadStore::hash of each id, computed while reading
   std::vector<Evidence> items_;
   std::vector<Row> rows_;
