@@ -901,7 +901,7 @@ std::uintmax_t bytes_ahead(const std::string& path, const std::istream* stdin_st
 std::uint64_t likely_leads(std::uint64_t bytes, std::size_t columns) {
   // Exports hold 80 bytes a lead (wide, few columns) to thousands: a table too big costs
   // its pages, so the guess stays low.
-  return bytes / std::max<std::uint64_t>(256, std::uint64_t{16} * columns);
+  return bytes / std::max<std::uint64_t>(192, std::uint64_t{16} * columns);
 }
 
 void set_rows_before_pieces(std::uint64_t rows) { rows_before_pieces.store(rows < 1 ? 1 : rows); }

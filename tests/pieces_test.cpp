@@ -99,11 +99,14 @@ void same_as_one_thread(const std::vector<std::string>& args, const std::string&
 }  // namespace
 
 TEST_SUITE("pieces") {
-  TEST_CASE("the id table's first size: one lead per 256 bytes, per 16 bytes a column for wide rows") {
-    CHECK(funnel::likely_leads(1709650101, 6) == 6678320);    // the 10M long bench file: its 2^24 slots at once
-    CHECK(funnel::likely_leads(83345769, 9) == 325569);       // 1M wide, 9 columns
-    CHECK(funnel::likely_leads(2000000000, 100) == 1250000);  // 100 columns: 1,600 bytes a lead, not 7.8M leads
-    CHECK(funnel::likely_leads(255, 3) == 0);
+  TEST_CASE("the id table's first size: one lead per 192 bytes, per 16 bytes a column for wide rows") {
+    // The table holds 0.7 of its 2^k slots; these guesses are the bench files' tables at once.
+    CHECK(funnel::likely_leads(1709650101, 6) == 8904427);   // 10M long, 10M leads: 2^24 slots (11.7M)
+    CHECK(funnel::likely_leads(170993936, 6) == 890593);     // 1M long, 1M leads: 2^21 (1.47M), no regrowth
+    CHECK(funnel::likely_leads(83345769, 9) == 434092);      // 1M wide, 9 columns: 2^20, one regrowth
+    CHECK(funnel::likely_leads(2000000000, 100) == 1250000);  // 100 columns: 1,600 bytes a lead, not 10.4M leads
+    CHECK(funnel::likely_leads(3000, 13) == 14);             // 13 columns and up: 16 bytes a column
+    CHECK(funnel::likely_leads(191, 3) == 0);
     CHECK(funnel::likely_leads(0, 0) == 0);
   }
 
