@@ -620,7 +620,7 @@ struct RecordReader::Impl {
         unfinished_offset = piece_lines->last_offset();
         unfinished_line = line_number;
         strict_line = {};  // the fields are the line's own bytes
-        if (!record_lines.empty()) record_lines.clear();
+        record_lines.clear();
         return true;
       }
       const char* line = next_line();
@@ -654,7 +654,7 @@ struct RecordReader::Impl {
         record_lines.emplace_back(line_number, std::string(line, len));
       } else {
         strict_line = {line, len};
-        if (!record_lines.empty()) record_lines.clear();
+        record_lines.clear();
       }
       if (!split_plain(line, len, record)) {
         problem = split_quoted(line, len, record);
@@ -689,10 +689,12 @@ struct RecordReader::Impl {
 
   void reject(const Record& record, std::string reason, std::string kind) const {
     if (!reject_sink) return;
-    std::string raw = raw_text();
-    if (record_lines.empty() && strict_line.data() != nullptr) {
+    std::string raw;
+    if (!record_lines.empty()) {
+      raw = raw_text();
+    } else if (strict_line.data() != nullptr) {
       raw = strict_line;
-    } else if (record_lines.empty()) {  // a plain line split in one pass: its fields are its bytes
+    } else {  // a plain line split in one pass: its fields are its bytes
       for (std::size_t i = 0; i < record.fields.size(); ++i) {
         if (i > 0) raw += dialect.delimiter;
         raw += record.fields[i];

@@ -880,9 +880,6 @@ void join_spend(Report& report, const std::map<std::string, double>& spend) {
   }
 }
 
-}  // namespace
-
-namespace {
 /// The bytes an input holds from where it stands: a file's size, stdin's when it is
 /// redirected from a file (`funnel - < FILE`); 0 for a pipe or an error.
 std::uintmax_t bytes_ahead(const std::string& path, const std::istream* stdin_stream) {
@@ -896,6 +893,7 @@ std::uintmax_t bytes_ahead(const std::string& path, const std::istream* stdin_st
   const off_t at = ::lseek(0, 0, SEEK_CUR);
   return at >= 0 && at <= st.st_size ? static_cast<std::uintmax_t>(st.st_size - at) : 0;
 }
+
 }  // namespace
 
 std::uint64_t likely_leads(std::uint64_t bytes, std::size_t columns) {

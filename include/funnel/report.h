@@ -125,8 +125,8 @@ struct Report {
 };
 
 /// A low guess of the leads in `bytes` of input whose header has `columns` columns, to size
-/// the id table before the first lead: one lead per 256 bytes, or per 16 bytes a column
-/// when the rows are wider (an export of 100 columns has rows of a kilobyte or more).
+/// the id table before the first lead: one lead per 192 bytes, or per 16 bytes a column
+/// when the header has more than 12 (an export of 100 columns has rows of a kilobyte or more).
 std::uint64_t likely_leads(std::uint64_t bytes, std::size_t columns);
 
 /// With two threads, the rows of a file read in order before the rest of it is cut into
