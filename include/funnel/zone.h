@@ -1,5 +1,6 @@
 // Time zones: reading wall-clock times in an IANA zone (--tz Europe/Oslo) and finding the
-// local calendar day of an instant, with Howard Hinnant's date/tz over the system tz database.
+// local calendar day of an instant, from the system's compiled zone files ($TZDIR or
+// /usr/share/zoneinfo; TZif, RFC 8536).
 #pragma once
 
 #include <memory>
