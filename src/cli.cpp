@@ -1,7 +1,9 @@
 #include "funnel/cli.h"
 
 #include <algorithm>
+#include <iterator>
 #include <sstream>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -376,8 +378,24 @@ int run(int argc, const char* const* argv, Streams& streams) {
       {"cohorts", "Conversion per entry cohort (week, month or quarter of entry)", ReportKind::cohorts},
       {"trend", "Leads entering each stage per week, month or quarter", ReportKind::trend},
   };
+  // Only the command being run gets its options (CLI11 builds some 300 option objects for
+  // all of them: more than half the start-up of a small report). The others stay names with
+  // help lines, unless the whole definition is wanted: no command yet, completions, or an
+  // unknown word (for CLI11's own message).
+  constexpr std::string_view kCommands[] = {"report", "cohorts", "trend",    "inspect",  "leads",      "paths",
+                                            "explain", "check",  "diff",     "forecast", "completions"};
+  std::string_view chosen;
+  for (int i = 1; i < argc; ++i) {
+    if (argv[i][0] == '-') continue;
+    chosen = argv[i];
+    break;
+  }
+  const bool all = chosen == "completions" ||
+                   std::find(std::begin(kCommands), std::end(kCommands), chosen) == std::end(kCommands);
+  auto wanted = [&](std::string_view name) { return all || chosen == name; };
   for (Command& command : commands) {
     command.app = app.add_subcommand(command.name, command.help);
+    if (!wanted(command.name)) continue;
     command.app->add_option("files", cl.report.files, "CSV files to read (several must share a header); - or none: stdin");
     define_output(*command.app, cl, "table, csv, tsv, json, markdown");
     define_input(*command.app, cl);
@@ -390,57 +408,71 @@ int run(int argc, const char* const* argv, Streams& streams) {
     }
   }
   CLI::App* inspect_app = app.add_subcommand("inspect", "Show what funnel sees in an export: dialect, shape, columns, stage values, suggested flags");
-  inspect_app->add_option("files", cl.report.files, "CSV files to read; - or none: stdin");
-  define_output(*inspect_app, cl, "table, json");
-  define_input(*inspect_app, cl);
+  if (wanted("inspect")) {
+    inspect_app->add_option("files", cl.report.files, "CSV files to read; - or none: stdin");
+    define_output(*inspect_app, cl, "table, json");
+    define_input(*inspect_app, cl);
+  }
   CLI::App* leads_app = app.add_subcommand("leads", "One row per lead: its path, furthest stage, status, skips and regressions");
-  leads_app->add_option("files", cl.report.files, "CSV files to read (several must share a header); - or none: stdin");
-  define_output(*leads_app, cl, "csv, tsv, jsonl, json", &cl.leads_format);
-  define_input(*leads_app, cl);
-  define_metrics(*leads_app, cl);
-  leads_app->add_option("--stage", cl.filter.stage, "Only leads whose furthest stage is this one")->group("Filters");
-  leads_app->add_option("--status", cl.filter.status, "Only leads with this status: won, lost, open, stalled")->group("Filters");
-  leads_app->add_flag("--lost-only", cl.lost_only, "Only lost leads (same as --status lost)")->group("Filters");
-  leads_app->add_option("--where", cl.where, "COLUMN=VALUE: only leads whose first-touch COLUMN is VALUE (repeatable)")->group("Filters")->allow_extra_args(false);
-  leads_app->add_flag("--all", cl.filter.all, "Also leads the tables leave out, with the reason in 'counted'")->group("Filters");
+  if (wanted("leads")) {
+    leads_app->add_option("files", cl.report.files, "CSV files to read (several must share a header); - or none: stdin");
+    define_output(*leads_app, cl, "csv, tsv, jsonl, json", &cl.leads_format);
+    define_input(*leads_app, cl);
+    define_metrics(*leads_app, cl);
+    leads_app->add_option("--stage", cl.filter.stage, "Only leads whose furthest stage is this one")->group("Filters");
+    leads_app->add_option("--status", cl.filter.status, "Only leads with this status: won, lost, open, stalled")->group("Filters");
+    leads_app->add_flag("--lost-only", cl.lost_only, "Only lost leads (same as --status lost)")->group("Filters");
+    leads_app->add_option("--where", cl.where, "COLUMN=VALUE: only leads whose first-touch COLUMN is VALUE (repeatable)")->group("Filters")->allow_extra_args(false);
+    leads_app->add_flag("--all", cl.filter.all, "Also leads the tables leave out, with the reason in 'counted'")->group("Filters");
+  }
 
   CLI::App* paths_app = app.add_subcommand("paths", "The most common stage sequences, with counts and shares");
-  paths_app->add_option("files", cl.report.files, "CSV files to read (several must share a header); - or none: stdin");
-  define_output(*paths_app, cl, "table, csv, tsv, json, markdown");
-  paths_app->add_option("--top", cl.top, "Show this many paths; the rest are summed as (other); 0: all")->capture_default_str();
-  define_input(*paths_app, cl);
-  define_metrics(*paths_app, cl);
+  if (wanted("paths")) {
+    paths_app->add_option("files", cl.report.files, "CSV files to read (several must share a header); - or none: stdin");
+    define_output(*paths_app, cl, "table, csv, tsv, json, markdown");
+    paths_app->add_option("--top", cl.top, "Show this many paths; the rest are summed as (other); 0: all")->capture_default_str();
+    define_input(*paths_app, cl);
+    define_metrics(*paths_app, cl);
+  }
 
   CLI::App* explain_app = app.add_subcommand("explain", "Show one lead's rows (file:line) and every decision made for it");
-  explain_app->add_option("lead", cl.report.trace_id, "The lead id")->required();
-  explain_app->add_option("files", cl.report.files, "CSV files to read (several must share a header); - or none: stdin");
-  explain_app->add_option("-o,--output", cl.output, "Write to FILE atomically instead of stdout");
-  define_input(*explain_app, cl);
-  define_metrics(*explain_app, cl);
+  if (wanted("explain")) {
+    explain_app->add_option("lead", cl.report.trace_id, "The lead id")->required();
+    explain_app->add_option("files", cl.report.files, "CSV files to read (several must share a header); - or none: stdin");
+    explain_app->add_option("-o,--output", cl.output, "Write to FILE atomically instead of stdout");
+    define_input(*explain_app, cl);
+    define_metrics(*explain_app, cl);
+  }
 
   CLI::App* check_app = app.add_subcommand("check", "Fail (exit 1) when a rule or a baseline comparison does not hold: for CI and cron");
-  check_app->add_option("files", cl.report.files, "CSV files to read (several must share a header); - or none: stdin");
-  define_output(*check_app, cl, "text, junit, json", &cl.check_format);
-  check_app->add_option("--require", cl.check.rules, "A rule like \"mql->sql >= 25%\", \"won >= 40\", \"days sql->customer <= 30\" (repeatable)")->group("Checks")->allow_extra_args(false);
-  check_app->add_option("--baseline", cl.check.baseline, "A JSON report FILE (funnel report -f json) whose step conversions must not drop")->group("Checks");
-  check_app->add_option("--max-drop", cl.check.max_drop, "Largest allowed drop from the baseline: points (5pp) or relative (10%)")->capture_default_str()->group("Checks");
-  check_app->add_option("--significance", cl.check.significance, "Fail only when a breach is significant at this level (e.g. 0.05); 0: any breach fails")->group("Checks");
-  check_app->add_option("--min-leads", cl.check.min_leads, "Skip segments with fewer leads than this")->group("Checks");
-  define_input(*check_app, cl);
-  define_metrics(*check_app, cl);
+  if (wanted("check")) {
+    check_app->add_option("files", cl.report.files, "CSV files to read (several must share a header); - or none: stdin");
+    define_output(*check_app, cl, "text, junit, json", &cl.check_format);
+    check_app->add_option("--require", cl.check.rules, "A rule like \"mql->sql >= 25%\", \"won >= 40\", \"days sql->customer <= 30\" (repeatable)")->group("Checks")->allow_extra_args(false);
+    check_app->add_option("--baseline", cl.check.baseline, "A JSON report FILE (funnel report -f json) whose step conversions must not drop")->group("Checks");
+    check_app->add_option("--max-drop", cl.check.max_drop, "Largest allowed drop from the baseline: points (5pp) or relative (10%)")->capture_default_str()->group("Checks");
+    check_app->add_option("--significance", cl.check.significance, "Fail only when a breach is significant at this level (e.g. 0.05); 0: any breach fails")->group("Checks");
+    check_app->add_option("--min-leads", cl.check.min_leads, "Skip segments with fewer leads than this")->group("Checks");
+    define_input(*check_app, cl);
+    define_metrics(*check_app, cl);
+  }
 
   CLI::App* diff_app = app.add_subcommand("diff", "Compare two JSON reports stage by stage, with significance");
-  diff_app->add_option("reports", cl.diff_files, "Two JSON reports written by funnel report -f json: before and after")->required()->expected(2);
-  define_output(*diff_app, cl, "table, csv, json");
-  diff_app->add_option("--significance", cl.check.significance, "Mark changes significant at this level (default 0.05)");
+  if (wanted("diff")) {
+    diff_app->add_option("reports", cl.diff_files, "Two JSON reports written by funnel report -f json: before and after")->required()->expected(2);
+    define_output(*diff_app, cl, "table, csv, json");
+    diff_app->add_option("--significance", cl.check.significance, "Mark changes significant at this level (default 0.05)");
+  }
 
   CLI::App* forecast_app = app.add_subcommand("forecast", "Expected wins and revenue from the open leads, by stage and segment");
-  forecast_app->add_option("files", cl.report.files, "CSV files to read (several must share a header); - or none: stdin");
-  define_output(*forecast_app, cl, "table, csv, json");
-  forecast_app->add_option("--probability", cl.probabilities, "STAGE=P: the win probability of an open lead at STAGE (60%, 60 or 0.6; repeatable), instead of the measured one")->group("Forecast")->allow_extra_args(false);
-  forecast_app->add_option("--probability-column", cl.report.columns.probability, "Column of each lead's own win probability (default: one named probability or 'Probability (%)'; none: ignore it)")->group("Forecast");
-  define_input(*forecast_app, cl);
-  define_metrics(*forecast_app, cl);
+  if (wanted("forecast")) {
+    forecast_app->add_option("files", cl.report.files, "CSV files to read (several must share a header); - or none: stdin");
+    define_output(*forecast_app, cl, "table, csv, json");
+    forecast_app->add_option("--probability", cl.probabilities, "STAGE=P: the win probability of an open lead at STAGE (60%, 60 or 0.6; repeatable), instead of the measured one")->group("Forecast")->allow_extra_args(false);
+    forecast_app->add_option("--probability-column", cl.report.columns.probability, "Column of each lead's own win probability (default: one named probability or 'Probability (%)'; none: ignore it)")->group("Forecast");
+    define_input(*forecast_app, cl);
+    define_metrics(*forecast_app, cl);
+  }
 
   std::string shell;
   CLI::App* completions_app = app.add_subcommand("completions", "Print a shell completion script (bash, zsh, fish)");
