@@ -272,11 +272,12 @@ std::vector<std::string> zone_names() {
   for (auto it = std::filesystem::recursive_directory_iterator(dir, error);
        !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
     const std::string name = it->path().lexically_relative(dir).generic_string();
-    if (it->is_directory() && (name == "posix" || name == "right")) {
+    std::error_code kind_error;
+    if (it->is_directory(kind_error) && (name == "posix" || name == "right")) {
       it.disable_recursion_pending();
       continue;
     }
-    if (!it->is_regular_file() || name.empty() || !(name[0] >= 'A' && name[0] <= 'Z')) continue;
+    if (!it->is_regular_file(kind_error) || name.empty() || !(name[0] >= 'A' && name[0] <= 'Z')) continue;
     std::ifstream in(it->path(), std::ios::binary);
     char magic[4] = {};
     if (in.read(magic, 4) && std::string_view(magic, 4) == "TZif") names.push_back(name);
