@@ -1,7 +1,6 @@
 #include "funnel/cli.h"
 
 #include <algorithm>
-#include <iterator>
 #include <sstream>
 #include <string_view>
 
@@ -380,19 +379,14 @@ int run(int argc, const char* const* argv, Streams& streams) {
   };
   // Only the command being run gets its options (CLI11 builds some 300 option objects for
   // all of them: more than half the start-up of a small report). The others stay names with
-  // help lines, unless the whole definition is wanted: no command yet, completions, or an
-  // unknown word (for CLI11's own message).
-  constexpr std::string_view kCommands[] = {"report", "cohorts", "trend",    "inspect",  "leads",      "paths",
-                                            "explain", "check",  "diff",     "forecast", "completions"};
+  // help lines, which is all the top-level help and a misspelt command's message use; the
+  // completion scripts need every option. The command is the first word that is not an
+  // option (the top level has flags only).
   std::string_view chosen;
-  for (int i = 1; i < argc; ++i) {
-    if (argv[i][0] == '-') continue;
-    chosen = argv[i];
-    break;
+  for (int i = 1; i < argc && chosen.empty(); ++i) {
+    if (argv[i][0] != '-') chosen = argv[i];
   }
-  const bool all = chosen == "completions" ||
-                   std::find(std::begin(kCommands), std::end(kCommands), chosen) == std::end(kCommands);
-  auto wanted = [&](std::string_view name) { return all || chosen == name; };
+  auto wanted = [&](std::string_view name) { return chosen == name || chosen == "completions"; };
   for (Command& command : commands) {
     command.app = app.add_subcommand(command.name, command.help);
     if (!wanted(command.name)) continue;

@@ -29,17 +29,12 @@ std::size_t number(std::string_view s, std::size_t pos, std::size_t max, unsigne
   return n;
 }
 
-bool leap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-unsigned month_days(std::int64_t y, unsigned m) {
-  constexpr unsigned table[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && leap(y) ? 29 : table[m - 1];
-}
 
 /// Validates a calendar date; empty when fine.
 std::string check_date(unsigned y, unsigned m, unsigned d) {
   if (m < 1 || m > 12) return fmt::format("month {} is not 1..12", m);
   if (y == 0) return "year 0000 is not a real date";
-  if (d < 1 || d > month_days(y, m)) return fmt::format("{:04}-{:02} has no day {}", y, m, d);
+  if (d < 1 || d > days_in_month(y, m)) return fmt::format("{:04}-{:02} has no day {}", y, m, d);
   return {};
 }
 

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "funnel/diagnostics.h"
+#include "funnel/period.h"
 
 namespace funnel {
 namespace {
@@ -42,16 +43,6 @@ std::int64_t big_endian(const unsigned char* p, int bytes) {
   return static_cast<std::int64_t>(v);
 }
 
-/// The civil year of a day count since 1970-01-01.
-std::int64_t year_of_day(std::int64_t day) {
-  std::int64_t year = 1970 + day / 366;
-  while (days_from_civil(year + 1, 1, 1) <= day) ++year;
-  while (days_from_civil(year, 1, 1) > day) --year;
-  return year;
-}
-
-bool leap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
 /// A TZif footer: a POSIX TZ string ("CET-1CEST,M3.5.0,M10.5.0/3"), the zone's rule after
 /// its last listed transition (RFC 8536 section 3.3).
 class PosixRule {
@@ -78,7 +69,7 @@ class PosixRule {
 
   std::int64_t utoff_at(Timestamp utc) const {
     if (!has_dst_) return std_utoff_;
-    const std::int64_t year = year_of_day(floor_div(utc + std_utoff_, 86400));
+    const std::int64_t year = civil_from_days(day_of(utc + std_utoff_)).year;
     // The transitions of the year before, this one and the next, as instants: DST begins at
     // a local standard time and ends at a local daylight time.
     for (std::int64_t y = year + 1; y >= year - 1; --y) {
@@ -103,14 +94,13 @@ class PosixRule {
     Timestamp local(std::int64_t y) const {
       std::int64_t d = days_from_civil(y, 1, 1);
       switch (kind) {
-        case Kind::julian_no_leap: d += day - 1 + (leap(y) && day >= 60 ? 1 : 0); break;
+        case Kind::julian_no_leap: d += day - 1 + (is_leap(y) && day >= 60 ? 1 : 0); break;
         case Kind::julian: d += day; break;
         case Kind::month_week_day: {
           const std::int64_t first = days_from_civil(y, static_cast<unsigned>(month), 1);
           const std::int64_t weekday = floor_mod(first + 4, 7);  // 1970-01-01 was a Thursday
           std::int64_t at = first + floor_mod(day - weekday, 7) + 7 * (week - 1);
-          const std::int64_t next_month = month == 12 ? days_from_civil(y + 1, 1, 1)
-                                                      : days_from_civil(y, static_cast<unsigned>(month + 1), 1);
+          const std::int64_t next_month = first + days_in_month(y, static_cast<unsigned>(month));
           while (at >= next_month) at -= 7;  // week 5: the last such day
           d = at;
           break;
@@ -119,9 +109,6 @@ class PosixRule {
       return d * 86400 + time;
     }
   };
-
-  static std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b - (a % b < 0 ? 1 : 0); }
-  static std::int64_t floor_mod(std::int64_t a, std::int64_t b) { return a - floor_div(a, b) * b; }
 
   static bool number(std::string_view s, std::size_t& i, int max_digits, int& out) {
     const std::size_t from = i;

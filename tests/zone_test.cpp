@@ -7,6 +7,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,32 +26,42 @@ Timestamp at(const char* iso) {
   return t;
 }
 
-/// glibc's reading of the same files (an implementation of its own, so an independent
-/// answer): TZ is set for the object's life.
-struct GlibcZone {
-  std::string saved;
-  bool had = false;
-  explicit GlibcZone(const std::string& zone) {
-    if (const char* old = std::getenv("TZ")) {
-      saved = old;
-      had = true;
-    }
-    setenv("TZ", zone.c_str(), 1);
-    tzset();
+/// An environment variable set for the object's life, then put back as it was; `changed`
+/// (when given) runs after each change.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value, void (*changed)() = nullptr) : name_(name), changed_(changed) {
+    if (const char* old = std::getenv(name)) saved_ = old;
+    setenv(name, value.c_str(), 1);
+    if (changed_ != nullptr) changed_();
   }
+  ~ScopedEnv() {
+    if (saved_) {
+      setenv(name_, saved_->c_str(), 1);
+    } else {
+      unsetenv(name_);
+    }
+    if (changed_ != nullptr) changed_();
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  void (*changed_)();
+  std::optional<std::string> saved_;
+};
+
+/// glibc's reading of the same files (an implementation of its own, so an independent
+/// answer), with TZ set for the object's life.
+struct GlibcZone {
+  ScopedEnv tz;
+  explicit GlibcZone(const std::string& zone) : tz("TZ", zone, tzset) {}
   long offset(Timestamp t) const {
     std::time_t tt = static_cast<std::time_t>(t);
     std::tm tm{};
     localtime_r(&tt, &tm);
     return tm.tm_gmtoff;
-  }
-  ~GlibcZone() {
-    if (had) {
-      setenv("TZ", saved.c_str(), 1);
-    } else {
-      unsetenv("TZ");
-    }
-    tzset();
   }
 };
 
@@ -75,27 +86,15 @@ std::string tzif_with_rule(const std::string& rule, int utoff) {
   return file;
 }
 
+/// A zone folder of handmade files, named by TZDIR for the object's life.
 struct ZoneDir {
   std::filesystem::path dir = std::filesystem::temp_directory_path() / "funnel_zone_test";
-  std::string old;
-  bool had = false;
-  ZoneDir() {
-    std::filesystem::create_directories(dir / "Test");
-    if (const char* t = std::getenv("TZDIR")) {
-      old = t;
-      had = true;
-    }
-    setenv("TZDIR", dir.c_str(), 1);
-  }
+  ScopedEnv tzdir{"TZDIR", dir.string()};
+  ZoneDir() { std::filesystem::create_directories(dir / "Test"); }
   void add(const std::string& name, const std::string& bytes) const {
     std::ofstream(dir / name, std::ios::binary) << bytes;
   }
   ~ZoneDir() {
-    if (had) {
-      setenv("TZDIR", old.c_str(), 1);
-    } else {
-      unsetenv("TZDIR");
-    }
     std::error_code ignored;
     std::filesystem::remove_all(dir, ignored);
   }

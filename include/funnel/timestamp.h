@@ -31,6 +31,19 @@ inline std::string_view trim_blanks(std::string_view s) {
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day);
 
+/// A proleptic Gregorian date.
+struct Civil {
+  std::int64_t year;
+  unsigned month, day;
+};
+/// The date of a day count since 1970-01-01 (the inverse of days_from_civil).
+Civil civil_from_days(std::int64_t days);
+
+inline bool is_leap(std::int64_t year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+unsigned days_in_month(std::int64_t year, unsigned month);
+/// a mod b with the sign of b (b > 0): weekdays of days before 1970.
+inline std::int64_t floor_mod(std::int64_t a, std::int64_t b) { return ((a % b) + b) % b; }
+
 /// True for "", "NULL", "null", "Null", "N/A", "n/a", "NA", "-", "none", "None": cells that
 /// mean "no time".
 bool is_placeholder(std::string_view cell);
