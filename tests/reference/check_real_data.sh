@@ -5,7 +5,10 @@
 set -euo pipefail
 funnel=$1
 data=$2
-[ -d "$data/olist-marketing-funnel" ] && [ -d "$data/maven-crm-sales-opportunities" ] || exit 77
+if ! [ -d "$data/olist-marketing-funnel" ] || ! [ -d "$data/maven-crm-sales-opportunities" ]; then
+  echo "skipped: $data not found (real exports that cannot be redistributed)"
+  exit 77
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail=0

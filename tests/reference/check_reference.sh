@@ -5,6 +5,10 @@
 set -euo pipefail
 funnel=$1
 kit=$2
+if ! [ -f "$kit/gen.py" ]; then
+  echo "skipped: $kit/gen.py not found (the shared bench kit)"
+  exit 77
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 to_reference() {
