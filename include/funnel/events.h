@@ -13,15 +13,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "funnel/columns.h"
 #include "funnel/csv.h"
 #include "funnel/stage_model.h"
 #include "funnel/time_reader.h"
 #include "funnel/timestamp.h"
 
 namespace funnel {
-
-enum class Shape { long_log, wide, snapshot };
-std::string_view shape_name(Shape s);
 
 /// Hash for heterogeneous lookup: find a std::string key by std::string_view, no allocation.
 struct StringHash {
@@ -69,16 +67,6 @@ class RecentMap {
   std::array<Entry, 64> slots_{};
 };
 
-/// What the user said about columns; empty means "detect".
-struct ColumnSpec {
-  std::string shape;                    ///< "", "long", "wide", "snapshot"
-  std::string id, stage, time;          ///< header names
-  std::vector<std::string> stage_times; ///< "STAGE=COLUMN"
-  std::vector<std::string> by;          ///< segment columns
-  std::string probability;              ///< --probability-column; "none": do not look for one
-  bool find_probability = false;        ///< funnel forecast: look for a probability column
-};
-
 /// Column indexes for each role; -1 when absent.
 struct Schema {
   Shape shape = Shape::long_log;
@@ -108,12 +96,6 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
 /// Whether two headers name the same columns in the same order (names compared normalized),
 /// as several files read together must.
 bool same_header(const std::vector<std::string>& a, const std::vector<std::string>& b);
-
-/// One piece of evidence: the lead entered `stage` (or was lost) at `time`.
-struct Evidence {
-  int stage;
-  Timestamp time;
-};
 
 /// What one record says.
 struct RowEvidence {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "funnel/columns.h"
 #include "funnel/lead_path.h"
 #include "funnel/stage_model.h"
 #include "funnel/stats.h"
@@ -168,9 +169,6 @@ LeadVerdict judge_lead(const LeadStore& store, std::uint32_t lead, const FunnelO
 /// A lead left out of every segment (for `assignment`).
 inline constexpr std::uint32_t kNoSegment = 0xFFFFFFFF;
 
-/// Each lead's churn, when the data has churn evidence: the earliest churn time (kNoTime:
-/// unknown), or nullopt for a lead that did not churn.
-using ChurnTimes = std::vector<std::optional<Timestamp>>;
 
 /// Whether a lead's churn counts: churn after a given --as-of has not happened yet; without
 /// one every churn counts (the as-of time is the latest stage time, and a churn date may

@@ -1,0 +1,38 @@
+// The vocabulary shared by the reading side and the commands: input shapes, what the user
+// said about columns, and one piece of evidence. Small on purpose: headers above ingest use
+// these without the record and extraction layers.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "funnel/timestamp.h"
+
+namespace funnel {
+
+enum class Shape { long_log, wide, snapshot };
+std::string_view shape_name(Shape s);
+
+/// What the user said about columns; empty means "detect".
+struct ColumnSpec {
+  std::string shape;                    ///< "", "long", "wide", "snapshot"
+  std::string id, stage, time;          ///< header names
+  std::vector<std::string> stage_times; ///< "STAGE=COLUMN"
+  std::vector<std::string> by;          ///< segment columns
+  std::string probability;              ///< --probability-column; "none": do not look for one
+  bool find_probability = false;        ///< funnel forecast: look for a probability column
+};
+
+/// One piece of evidence: the lead entered `stage` (or was lost) at `time`.
+struct Evidence {
+  int stage;
+  Timestamp time;
+};
+
+/// Each lead's churn, when the data has churn evidence: the earliest churn time (kNoTime:
+/// unknown), or nullopt for a lead that did not churn.
+using ChurnTimes = std::vector<std::optional<Timestamp>>;
+
+}  // namespace funnel

@@ -1,0 +1,110 @@
+// Ingest: input options in; the lead store, what was read and what was rejected out.
+// Files -> records -> evidence -> lead store, on one thread or several (the machinery is
+// private to src/ingest/). Every command that reads exports starts here.
+#pragma once
+
+#include <cstdint>
+#include <istream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "funnel/columns.h"
+#include "funnel/diagnostics.h"
+#include "funnel/input.h"
+#include "funnel/money.h"
+#include "funnel/stage_model.h"
+#include "funnel/zone.h"
+
+namespace funnel {
+
+class LeadStore;
+
+/// How to read the exports and what to keep of them.
+struct IngestOptions {
+  std::vector<std::string> files;  ///< empty or "-": stdin
+  char delimiter = 0;              ///< 0: detect from the header
+  Encoding encoding = Encoding::utf8;
+  bool lenient = false;            ///< skip malformed records, counted and reported
+  std::uint64_t skip_lines = 0;    ///< lines before the header in every file
+  std::string rejects;             ///< write every rejected record here (CSV), when set
+  std::string date_format;         ///< --date-format: auto, dmy, mdy, epoch, epoch_ms, excel, pattern
+  std::string tz = "UTC";          ///< zone for naive times
+  ColumnSpec columns;
+  StageModelSpec stages;
+  bool strict_stages = false;
+  int threads = 2;  ///< 1: read and apply on one thread; 2: a reading thread feeds this one
+  bool last_touch = false;         ///< --attribution last: a lead's segment from its latest row
+  std::string amount;              ///< --amount: the deal value column
+  DecimalMark decimal = DecimalMark::automatic;
+  std::ostream* progress = nullptr;  ///< a terminal: rows read so far, after the first second
+  std::string trace_id;         ///< keep every row of this lead id (LeadData::trace; funnel explain)
+  bool lead_activity = false;   ///< keep every lead's latest row time (funnel leads, explain print it)
+};
+
+/// What was read, so that rows read = rows used + rows reported can be checked.
+struct InputCounts {
+  std::vector<std::string> files;
+  std::uint64_t rows_read = 0, rows_used = 0, rows_reported = 0;
+  std::map<std::string, std::uint64_t> reported_by_reason;
+  std::uint64_t blank_lines = 0;
+  std::uint64_t trailing_delimiters = 0;  ///< rows whose extra empty last field was dropped
+  std::uint64_t scientific_ids = 0;       ///< ids like 1.23457E+11 (Excel mangled them)
+  std::uint64_t dst_gaps = 0;             ///< wall-clock times the clocks skipped (read forward)
+  std::uint64_t dst_overlaps = 0;         ///< wall-clock times that happened twice (earlier taken)
+  std::uint64_t ids = 0;  ///< distinct lead ids seen
+  std::uint64_t invalid_amounts = 0;  ///< --amount cells that are not a usable value
+  std::uint64_t guessed_amounts = 0;  ///< "1,234" read before the column showed its decimal mark
+  std::uint64_t invalid_probabilities = 0;  ///< forecast: probability cells that are not a usable value
+  char delimiter = ',';
+  Shape shape = Shape::long_log;
+};
+
+/// A rejected record kept for the warnings on stderr.
+struct RejectedRow {
+  std::string file;
+  std::uint64_t line = 0;
+  std::string reason;
+};
+
+/// A row of the lead being traced: where it is, what it says, what funnel made of it.
+struct TraceRow {
+  std::string file;
+  std::uint64_t line = 0;
+  std::string raw;                 ///< the record's fields, comma separated and quoted as needed
+  std::vector<Evidence> evidence;  ///< empty when the row was not used
+  std::string reported;            ///< why it was not used
+};
+
+/// Everything ingest read: the leads and what each one carries beside its stage times.
+struct LeadData {
+  Zone zone;
+  StageModel model;
+  InputCounts input;
+  bool segmented = false;  ///< --by was given
+  std::shared_ptr<const LeadStore> store;  ///< every lead
+  std::vector<std::string> labels;         ///< segment labels by store->segment(lead), with --by
+  std::vector<std::string> header;         ///< the first file's header
+  std::vector<double> amounts;             ///< --amount: each lead's deal value, NaN when none
+  ChurnTimes churn;                        ///< each lead's churn; empty without churn evidence
+  std::vector<double> probabilities;       ///< each lead's own win probability, NaN when none
+  std::vector<RejectedRow> first_rejects;  ///< the first few, for stderr
+  std::string rejects_csv;                 ///< every reject as CSV, when options.rejects is set
+  std::vector<TraceRow> trace;             ///< the rows of options.trace_id
+};
+
+/// Reads every input into a lead store. Warnings about the data go to `diagnostics`.
+/// Throws funnel::Error for anything that stops the run.
+LeadData ingest(const IngestOptions& options, std::istream* stdin_stream, Diagnostics& diagnostics);
+
+/// A low guess of the leads in `bytes` of input whose header has `columns` columns, to size
+/// the id table before the first lead: one lead per 192 bytes, or per 16 bytes a column
+/// when the header has more than 12 (an export of 100 columns has rows of a kilobyte or more).
+std::uint64_t likely_leads(std::uint64_t bytes, std::size_t columns);
+
+/// With two threads, the rows of a file read in order before the rest of it is cut into
+/// pieces parsed on two threads (16,384: small inputs never are). Tests lower it.
+void set_rows_before_pieces(std::uint64_t rows);
+
+}  // namespace funnel

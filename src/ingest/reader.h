@@ -1,0 +1,108 @@
+// The reading half of ingest: files -> records -> evidence -> batches handed to a sink.
+// A file's first rows are read in order on one thread; the rest of a big file is cut into
+// pieces parsed on two threads and handed on in input order, unless a row consumer needs
+// the rows in order. Private to ingest.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <istream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "funnel/csv.h"
+#include "funnel/events.h"
+#include "funnel/ingest.h"
+#include "funnel/money.h"
+#include "row_batch.h"
+
+namespace funnel::ingest_detail {
+
+class Reader {
+ public:
+  Reader(const IngestOptions& options, std::istream* stdin_stream, const StageModel& model, InputCounts& input,
+         bool segmented, TimeFormat format, const Zone* zone);
+
+  /// Takes a full batch, returns an empty one to fill next.
+  std::function<RowBatch*(RowBatch*)> sink;
+  /// Told the first header's width, before any row is handed on.
+  std::function<void(std::size_t)> columns_known;
+  std::vector<RejectedRow>* first_rejects = nullptr;  ///< the first few rejects
+  std::string* rejects_csv = nullptr;                 ///< every reject as CSV, when kept
+  std::vector<TraceRow>* trace = nullptr;             ///< the rows of options.trace_id, when kept
+
+  /// Reads every input file; the last batch, full or not, goes to the sink.
+  void run(RowBatch* batch);
+
+  /// What the first file showed, for the warnings and the report once reading is done.
+  const EventExtractor* extractor() const { return extractor_.get(); }
+  const std::string& first_file() const { return first_file_; }
+  const std::vector<std::string>& header() const { return schema_.header; }
+  const std::string& first_invalid_amount() const { return first_invalid_amount_; }
+
+ private:
+  /// A record whose dates wait for their column's day/month order, kept until it is known.
+  struct PendingRow {
+    std::string file;
+    std::uint64_t line;
+    std::vector<std::string> fields;
+    int column;
+  };
+  struct PieceResult;
+
+  /// Whether a file's rows must reach the consumers in input order on one thread. Each row
+  /// consumer says so for itself: lenient reading matches record faults to rows as they come,
+  /// a trace lists its rows in file order, and an amount column learns its decimal mark from
+  /// the rows in order.
+  bool rows_need_order() const { return options_.lenient || trace != nullptr || amount_column_ >= 0; }
+
+  void rejected(const std::string& file, const Reject& r);
+  std::uint32_t number_label(std::string_view label, std::vector<std::string>& fresh);
+  std::uint32_t intern_label(std::string_view label, RowBatch* batch);
+  void keep_trace(const Record& record, const std::string& file, const RowEvidence& evidence);
+  bool take(const Record& record, const std::string& file, RowEvidence& evidence, RowBatch*& batch);
+  void keep_pending(const Record& record, const std::string& file, int column);
+  void retry_pending(RowEvidence& evidence, RowBatch*& batch);
+  [[noreturn]] void ambiguous_dates() const;
+  void show_progress();
+  std::unique_ptr<Reader> piece_parser() const;
+  PieceResult parse_piece(const RecordReader& file, Piece piece, bool final_piece);
+  void emit(PieceResult& r, Reader& parser, const RecordReader& file, RowBatch*& batch, RowEvidence& evidence,
+            std::size_t& settled, std::optional<Piece>& carry);
+  void read_in_pieces(RecordReader& file, RowBatch*& batch, RowEvidence& evidence, std::size_t& settled);
+
+  const IngestOptions& options_;
+  std::istream* stdin_stream_;
+  const StageModel& model_;
+  InputCounts& input_;
+  bool segmented_;
+  TimeFormat format_;
+  const Zone* zone_;
+
+  Schema schema_;
+  std::unique_ptr<EventExtractor> extractor_;
+  std::string first_file_;
+
+  StringMap<std::uint32_t> label_ids_;
+  RecentMap<std::uint32_t> recent_labels_;
+
+  std::deque<PendingRow> pending_;
+  static constexpr std::size_t kMaxPending = 100000;
+
+  int amount_column_ = -1;
+  AmountReader amount_reader_;
+  std::string first_invalid_amount_;
+
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now(), last_shown_ = started_;
+  bool shown_progress_ = false;
+
+  InputCounts* tally_ = &input_;  ///< where take() counts: the input's, or a piece's
+  std::shared_ptr<SpareBatches> spares_ = std::make_shared<SpareBatches>();  ///< shared with the piece parsers
+  std::uint64_t piece_dst_gaps_ = 0, piece_dst_overlaps_ = 0;  ///< counted by piece parsers
+};
+
+}  // namespace funnel::ingest_detail

@@ -1,0 +1,82 @@
+#include "warnings.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace funnel::ingest_detail {
+
+void warn_unknown_stages(const EventExtractor& extractor, const StageModel& model, Shape shape,
+                         Diagnostics& diagnostics) {
+  std::vector<std::string> spellings;
+  for (const auto& s : model.spellings()) spellings.push_back(normalize_name(s));
+  for (const auto& [value, u] : extractor.unknown_stages()) {
+    std::string hint = did_you_mean(normalize_name(value), spellings);
+    // Only a printable value can be pasted back as an option.
+    bool printable = std::all_of(value.begin(), value.end(), [](char c) {
+      return static_cast<unsigned char>(c) >= 0x20 && c != '"' && c != 0x7f;
+    });
+    std::string fix = printable ? fmt::format("; name it with --alias \"STAGE={}\" or --lost \"{}\"", value, value) : "";
+    diagnostics.warn(fmt::format("{}:{}: unknown stage {} in {} row{} ({}){}{}", u.file, u.first_line,
+                                 quote_cell(value), u.rows, u.rows == 1 ? "" : "s",
+                                 shape == Shape::snapshot ? "those deals count at the first stage only"
+                                                          : "rows reported, not counted",
+                                 fix, hint));
+  }
+}
+
+void warn_rows(const LeadData& data, const IngestOptions& options, Diagnostics& diagnostics) {
+  const InputCounts& input = data.input;
+  for (const auto& r : data.first_rejects) {
+    diagnostics.warn(fmt::format("{}:{}: skipped: {}", r.file, r.line, r.reason));
+  }
+  std::uint64_t malformed = 0;
+  std::string unused;
+  for (const auto& [reason, count] : input.reported_by_reason) {
+    if (reason == "empty lead id" || reason == "empty stage" || reason == "no stage date") {
+      unused += fmt::format("{}{} {}", unused.empty() ? "" : ", ", count, reason);
+    } else if (reason != "unknown stage") {
+      malformed += count;
+    }
+  }
+  if (!unused.empty()) diagnostics.warn(fmt::format("rows not used: {}", unused));
+  if (malformed > data.first_rejects.size()) {
+    diagnostics.warn(fmt::format("{} records skipped in all (see the JSON's reported_by_reason{})", malformed,
+                                 options.rejects.empty() ? ", or write them with --rejects FILE" : ""));
+  }
+  if (input.trailing_delimiters > 0) {
+    diagnostics.warn(fmt::format("{} rows end with an extra delimiter; the empty last field was dropped",
+                                 input.trailing_delimiters));
+  }
+  if (input.dst_gaps + input.dst_overlaps > 0) {
+    diagnostics.warn(fmt::format("{} times fell in a daylight-saving gap (read as after the jump) and {} in "
+                                 "an overlap (the earlier one taken) in {}",
+                                 input.dst_gaps, input.dst_overlaps, data.zone.name()));
+  }
+  if (input.scientific_ids > 0) {
+    diagnostics.warn(fmt::format("{} rows have a lead id in scientific notation (like 1.23457E+11): Excel "
+                                 "rounded them, so different leads may have merged; export ids as text",
+                                 input.scientific_ids));
+  }
+}
+
+void warn_amounts(const InputCounts& input, const std::string& first_invalid, Diagnostics& diagnostics) {
+  if (input.invalid_amounts > 0) {
+    diagnostics.warn(fmt::format("{}; {} amount{} not used (negative, not a number, or not finite)", first_invalid,
+                                 input.invalid_amounts, input.invalid_amounts == 1 ? "" : "s"));
+  }
+  if (input.guessed_amounts > 0) {
+    diagnostics.warn(fmt::format("{} amounts like 1,234 were read with the separator as thousands before the column "
+                                 "showed its decimal mark; set --decimal . or , to be sure", input.guessed_amounts));
+  }
+}
+
+void warn_probabilities(const EventExtractor& extractor, Diagnostics& diagnostics) {
+  if (extractor.invalid_probabilities() > 0) {
+    const std::uint64_t n = extractor.invalid_probabilities();
+    diagnostics.warn(fmt::format("{}; {} probabilit{} not used (those leads fall back to their stage's probability)",
+                                 extractor.first_invalid_probability(), n, n == 1 ? "y" : "ies"));
+  }
+}
+
+}  // namespace funnel::ingest_detail

@@ -1,0 +1,26 @@
+// The warnings about what was read: every text ingest prints about the data, in one place.
+// Private to ingest.
+#pragma once
+
+#include <string>
+
+#include "funnel/diagnostics.h"
+#include "funnel/events.h"
+#include "funnel/ingest.h"
+
+namespace funnel::ingest_detail {
+
+/// Stage values no stage or alias names, with the flag that would name them.
+void warn_unknown_stages(const EventExtractor& extractor, const StageModel& model, Shape shape,
+                         Diagnostics& diagnostics);
+
+/// Records skipped, rows not used, extra delimiters, daylight-saving gaps, Excel-mangled ids.
+void warn_rows(const LeadData& data, const IngestOptions& options, Diagnostics& diagnostics);
+
+/// --amount cells that are not a usable value, and amounts read before the decimal mark showed.
+void warn_amounts(const InputCounts& input, const std::string& first_invalid, Diagnostics& diagnostics);
+
+/// Probability cells that are not a usable value.
+void warn_probabilities(const EventExtractor& extractor, Diagnostics& diagnostics);
+
+}  // namespace funnel::ingest_detail
