@@ -392,7 +392,7 @@ void EventExtractor::extract(const Record& record, std::string_view file, RowEvi
     out.segment_empty = true;
     for (std::size_t i = 0; i < schema_.segments.size(); ++i) {
       auto value = trim_blanks(record.fields[static_cast<std::size_t>(schema_.segments[i])]);
-      if (i > 0) segment_scratch_ += " / ";
+      if (i > 0) segment_scratch_ += kSegmentValueSeparator;
       segment_scratch_ += value.empty() ? std::string_view("(none)") : value;
       out.segment_empty = out.segment_empty && value.empty();
     }

@@ -19,18 +19,12 @@ std::string_view segment_of(const Report& report, std::uint32_t lead) {
   return s < report.labels.size() ? std::string_view(report.labels[s]) : std::string_view();
 }
 
-/// The value of --by column `index` in a combined label ("a / b").
-std::string_view label_part(std::string_view label, std::size_t index, std::size_t columns) {
-  std::vector<std::string_view> parts;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t at = label.find(" / ", start);
-    parts.push_back(label.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
-    if (at == std::string_view::npos) break;
-    start = at + 3;
-  }
-  if (parts.size() != columns) return columns == 1 ? label : std::string_view();
-  return parts[index];
+/// The value of --by column `index` of a lead's segment, or empty without --by.
+std::string_view segment_value(const Report& report, std::uint32_t lead, std::size_t index) {
+  if (report.segment_values.empty()) return {};
+  std::uint32_t s = report.store->segment(lead);
+  if (s >= report.segment_values.size() || index >= report.segment_values[s].size()) return {};
+  return report.segment_values[s][index];
 }
 
 struct LeadRow {
@@ -47,8 +41,7 @@ bool keep(const Report& report, const LeadFilter& filter, const LeadRow& row) {
   }
   if (!filter.status.empty() && status_name(path.status) != filter.status) return false;
   for (const auto& [column, value] : filter.where) {
-    std::string_view label = segment_of(report, row.lead);
-    std::string_view part = label_part(label, column, filter.by_columns);
+    std::string_view part = segment_value(report, row.lead, column);
     if (part != value && !(value.empty() && part == "(none)")) return false;
   }
   return true;

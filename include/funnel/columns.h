@@ -25,6 +25,10 @@ struct ColumnSpec {
   bool find_probability = false;        ///< funnel forecast: look for a probability column
 };
 
+/// Between the --by values of a segment key while reading: a byte no field holds (the input
+/// layer refuses NUL), so values are carried apart and joined with " / " only for display.
+inline constexpr char kSegmentValueSeparator = '\0';
+
 /// One piece of evidence: the lead entered `stage` (or was lost) at `time`.
 struct Evidence {
   int stage;

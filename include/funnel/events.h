@@ -100,7 +100,7 @@ bool same_header(const std::vector<std::string>& a, const std::vector<std::strin
 /// What one record says.
 struct RowEvidence {
   std::string_view id;
-  std::string_view segment;        ///< segment label ("(none)" when empty)
+  std::string_view segment;        ///< segment key: the --by values ("(none)" when empty), NUL between them
   bool segment_empty = true;       ///< every --by cell of the row is empty
   std::vector<Evidence> items;
   Timestamp touch = kNoTime;       ///< when this row happened, for first-touch segments

@@ -84,7 +84,8 @@ struct LeadData {
   InputCounts input;
   bool segmented = false;  ///< --by was given
   std::shared_ptr<const LeadStore> store;  ///< every lead
-  std::vector<std::string> labels;         ///< segment labels by store->segment(lead), with --by
+  std::vector<std::string> labels;         ///< segment labels by store->segment(lead), with --by ("a / b")
+  std::vector<std::vector<std::string>> segment_values;  ///< each segment's --by values, in --by order
   std::vector<std::string> header;         ///< the first file's header
   std::vector<double> amounts;             ///< --amount: each lead's deal value, NaN when none
   ChurnTimes churn;                        ///< each lead's churn; empty without churn evidence

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "batch_queue.h"
 #include "funnel/lead_path.h"
@@ -171,6 +172,19 @@ LeadData ingest(const IngestOptions& options, std::istream* stdin_stream, Diagno
   ingest_detail::warn_probabilities(*reader.extractor(), diagnostics);
   if (options.trace_id.empty()) store.release_index();  // only explain looks a lead up by id later
   data.header = reader.header();
+  // Segment keys hold the --by values apart; labels join them for display.
+  data.segment_values.reserve(data.labels.size());
+  for (std::string& label : data.labels) {
+    std::vector<std::string> values;
+    for (std::size_t start = 0;;) {
+      const std::size_t end = label.find(kSegmentValueSeparator, start);
+      values.push_back(label.substr(start, end == std::string::npos ? std::string::npos : end - start));
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+    if (values.size() > 1) label = fmt::format("{}", fmt::join(values, " / "));
+    data.segment_values.push_back(std::move(values));
+  }
   return data;
 }
 
