@@ -46,8 +46,8 @@ class RecentMap {
   }
 
  private:
-  /// Inline: the values are a few bytes long, and memcmp through the PLT cost more than
-  /// the compare (4% of a long file's samples between this and the label cache).
+  /// Inline: the values are a few bytes long, and memcmp through the PLT costs more than
+  /// the compare (bench/RESULTS.md).
   static bool same(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {

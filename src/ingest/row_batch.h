@@ -132,7 +132,7 @@ class RowBatch {
 };
 
 /// Emptied batches for the piece parsers. A batch made afresh for every 4,096 rows paged
-/// its buffers in again each time (1M wide: two thirds of the run's 12,000 page faults);
+/// its buffers in again each time (bench/RESULTS.md);
 /// the batches handed on are swapped for the applied ones, which come back here.
 class SpareBatches {
  public:
