@@ -18,11 +18,10 @@
 #include "funnel/report.h"
 #include "funnel/period.h"
 #include "funnel/time_reader.h"
+#include "funnel/version.h"
 
 namespace funnel {
 namespace {
-
-constexpr const char* kVersion = "0.1.0";
 
 struct CommandLine {
   ReportOptions report;
@@ -363,7 +362,7 @@ int run_inspect(CommandLine& cl, Streams& streams) {
 
 int run(int argc, const char* const* argv, Streams& streams) {
   CLI::App app{"funnel: conversion and drop-off tables from CRM exports", "funnel"};
-  app.set_version_flag("--version", kVersion);
+  app.set_version_flag("--version", version_text());
   app.require_subcommand(1);
   CommandLine cl;
   struct Command {
