@@ -200,7 +200,7 @@ DecimalMark parse_decimal_mark(std::string_view text) {
   throw Error(ExitCode::usage, fmt::format("--decimal must be . or , (or auto), not '{}'", text));
 }
 
-AmountReader::AmountReader(DecimalMark mark) : given_(mark), learned_(mark) {}
+AmountReader::AmountReader(DecimalMark mark) : given_(mark) {}
 
 ParsedAmount AmountReader::read(std::string_view text) {
   std::string_view s = trim(text);
@@ -294,7 +294,7 @@ ParsedAmount AmountReader::read(std::string_view text) {
   const unsigned apostrophes = count[static_cast<int>(Sep::apostrophe)];
   Sep decimal = Sep::none;
   DecimalMark shown = DecimalMark::automatic;  // the mark this value shows on its own
-  bool guess = false;
+  char ambiguous = 0;  // "1,234": the separator, read as thousands until the column decides
   if (given_ != DecimalMark::automatic) {
     decimal = count[static_cast<int>(sep_of(given_))] > 0 ? sep_of(given_) : Sep::none;
   } else if (dots > 0 && commas > 0) {
@@ -309,10 +309,8 @@ ParsedAmount AmountReader::read(std::string_view text) {
     if (!can_group) {
       decimal = sep;
       shown = mark_of(sep);
-    } else if (learned_ != DecimalMark::automatic) {
-      decimal = sep_of(learned_) == sep ? sep : Sep::none;
     } else {
-      guess = true;  // "1,234": read as thousands until the column shows its mark
+      ambiguous = sep == Sep::comma ? ',' : '.';
     }
   }
 
@@ -365,8 +363,9 @@ ParsedAmount AmountReader::read(std::string_view text) {
     }
   }
 
-  // The value is well formed: it teaches the column its mark, whatever its sign or size.
-  if (shown != DecimalMark::automatic && learned_ == DecimalMark::automatic) learned_ = shown;
+  // The value is well formed: it is evidence of the column's mark, whatever its sign or size.
+  if (shown == DecimalMark::dot) ++shown_dot_;
+  if (shown == DecimalMark::comma) ++shown_comma_;
 
   ParsedAmount r;
   auto [end, ec] = std::from_chars(out, out + o, r.value);
@@ -379,11 +378,25 @@ ParsedAmount AmountReader::read(std::string_view text) {
   if (negative && r.value > 0) return invalid("negative amount");
   if (r.value >= 1e15) return invalid("too large");
   r.status = Status::ok;
-  if (guess) ++guessed_;
+  r.ambiguous_separator = ambiguous;
+  r.shows = shown;
+  if (ambiguous != 0) ++ambiguous_;
   return r;
 }
 
-std::uint64_t AmountReader::guessed() const { return guessed_; }
-DecimalMark AmountReader::mark() const { return learned_; }
+DecimalMark AmountReader::column_mark() const {
+  if (given_ != DecimalMark::automatic) return given_;
+  if (shown_dot_ == shown_comma_) return DecimalMark::automatic;
+  return shown_dot_ > shown_comma_ ? DecimalMark::dot : DecimalMark::comma;
+}
+
+std::uint64_t AmountReader::shown(DecimalMark mark) const {
+  return mark == DecimalMark::dot ? shown_dot_ : mark == DecimalMark::comma ? shown_comma_ : 0;
+}
+
+double settle_amount(double thousands, char separator, DecimalMark mark) {
+  const bool decimal = (separator == ',' && mark == DecimalMark::comma) || (separator == '.' && mark == DecimalMark::dot);
+  return decimal ? thousands / 1000 : thousands;  // exactly 3 digits after the separator
+}
 
 }  // namespace funnel

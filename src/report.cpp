@@ -17,9 +17,15 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
   const LeadStore& store = *report.store;
   const std::vector<double>* amounts = options.amount.empty() ? nullptr : &report.amounts;
   const ChurnTimes* churn = report.churn.empty() ? nullptr : &report.churn;
-  if (options.kind == ReportKind::funnel && options.top_segments > 0 && report.labels.size() > options.top_segments) {
-    report.tables = build_top_tables(store, report.model, report.labels, options.top_segments, options.funnel, amounts,
-                                     churn);
+  std::size_t top = options.top_segments;
+  if (options.kind == ReportKind::funnel && top == 0 && report.labels.size() > options.max_segments) {
+    top = options.max_segments;
+    diagnostics.warn(fmt::format("{} segments by {}: the {} with the most leads are shown and the rest counted "
+                                 "together as (other); choose how many with --top N",
+                                 report.labels.size(), fmt::join(options.columns.by, " and "), top));
+  }
+  if (options.kind == ReportKind::funnel && top > 0 && report.labels.size() > top) {
+    report.tables = build_top_tables(store, report.model, report.labels, top, options.funnel, amounts, churn);
   } else if (options.kind == ReportKind::funnel) {
     report.tables = build_tables(store, report.model, report.labels, options.funnel, nullptr, amounts, churn);
   } else if (options.kind == ReportKind::cohorts) {

@@ -301,16 +301,18 @@ TEST_SUITE("money") {
     });
   }
 
-  TEST_CASE("automatic: a single separator before exactly 3 digits") {
-    // Ambiguous: read as thousands while the column has shown nothing, and counted.
+  TEST_CASE("automatic: a single separator before exactly 3 digits is ambiguous until the column decides") {
+    // Read as thousands and marked; the column settles it once it is read (settle_amount).
     AmountReader reader;
-    CHECK(describe(reader.read("1,234")) == "1234");
-    CHECK(reader.guessed() == 1);
-    CHECK(describe(reader.read("1.234")) == "1234");
+    ParsedAmount r = reader.read("1,234");
+    CHECK(describe(r) == "1234");
+    CHECK(r.ambiguous_separator == ',');
+    CHECK(reader.ambiguous() == 1);
+    CHECK(reader.read("1.234").ambiguous_separator == '.');
     CHECK(describe(reader.read("12.345 €")) == "12345");
     CHECK(describe(reader.read("$999,000")) == "999000");
-    CHECK(reader.guessed() == 4);
-    CHECK(reader.mark() == DecimalMark::automatic);
+    CHECK(reader.ambiguous() == 4);
+    CHECK(reader.column_mark() == DecimalMark::automatic);
 
     // Not ambiguous: the thousands reading is impossible, so it is the decimal mark.
     check_ok({
@@ -325,100 +327,100 @@ TEST_SUITE("money") {
     for (const char* text : {"0,500", ",500", "1234,567", "1 234,567", "1.234e3"}) {
       CAPTURE(text);
       AmountReader fresh;
-      CHECK(fresh.read(text).status == Status::ok);
-      CHECK(fresh.guessed() == 0);
-      CHECK(fresh.mark() != DecimalMark::automatic);
+      ParsedAmount shown = fresh.read(text);
+      CHECK(shown.status == Status::ok);
+      CHECK(shown.ambiguous_separator == 0);
+      CHECK(fresh.ambiguous() == 0);
+      CHECK(fresh.column_mark() != DecimalMark::automatic);
     }
   }
 
-  TEST_CASE("automatic: a value that shows the mark teaches the column") {
-    SUBCASE("a decimal comma after guesses") {
+  TEST_CASE("settle_amount: an ambiguous value is a decimal when its separator is the column's mark") {
+    CHECK(settle_amount(1234, ',', DecimalMark::comma) == 1.234);
+    CHECK(settle_amount(1234, ',', DecimalMark::dot) == 1234);
+    CHECK(settle_amount(1234, '.', DecimalMark::dot) == 1.234);
+    CHECK(settle_amount(1234, '.', DecimalMark::comma) == 1234);
+    CHECK(settle_amount(1234, ',', DecimalMark::automatic) == 1234);  // no evidence: thousands
+    CHECK(settle_amount(999000, ',', DecimalMark::comma) == 999);
+  }
+
+  TEST_CASE("automatic: the column's mark is the one more of its values show, whatever their order") {
+    SUBCASE("a decimal comma, ambiguous values before and after it read the same") {
       AmountReader reader;
-      CHECK(describe(reader.read("1,234")) == "1234");
+      CHECK(describe(reader.read("1,234")) == "1234");  // thousands until settled
       CHECK(describe(reader.read("2.500")) == "2500");
-      CHECK(reader.guessed() == 2);
       CHECK(describe(reader.read("1234,5")) == "1234.5");
-      CHECK(reader.mark() == DecimalMark::comma);
-      CHECK(describe(reader.read("1,234")) == "1.234");
-      CHECK(describe(reader.read("2.500")) == "2500");  // '.' groups in a comma column
+      CHECK(reader.column_mark() == DecimalMark::comma);
+      CHECK(describe(reader.read("1,234")) == "1234");  // no longer read by the earlier values
       CHECK(describe(reader.read("7")) == "7");
-      CHECK(reader.guessed() == 2);  // the earlier guesses stay counted, no new ones
+      CHECK(reader.ambiguous() == 3);
+      CHECK(reader.shown(DecimalMark::comma) == 1);
     }
     SUBCASE("both separators") {
       AmountReader reader;
       CHECK(describe(reader.read("1.234,50 €")) == "1234.5");
-      CHECK(reader.mark() == DecimalMark::comma);
-      CHECK(describe(reader.read("5,000")) == "5");
+      CHECK(reader.column_mark() == DecimalMark::comma);
       CHECK(describe(reader.read("5.000")) == "5000");
-      CHECK(reader.guessed() == 0);
     }
     SUBCASE("both separators, dot last") {
       AmountReader reader;
       CHECK(describe(reader.read("$1,234.50")) == "1234.5");
-      CHECK(reader.mark() == DecimalMark::dot);
-      CHECK(describe(reader.read("5,000")) == "5000");
-      CHECK(describe(reader.read("5.000")) == "5");
+      CHECK(reader.column_mark() == DecimalMark::dot);
     }
     SUBCASE("a repeated separator groups, so the other one is the mark") {
       AmountReader reader;
       CHECK(describe(reader.read("1,234,567")) == "1234567");
-      CHECK(reader.mark() == DecimalMark::dot);
-      CHECK(describe(reader.read("1,234")) == "1234");
-      CHECK(describe(reader.read("1.234")) == "1.234");
-      CHECK(reader.guessed() == 0);
+      CHECK(reader.column_mark() == DecimalMark::dot);
 
       AmountReader german;
       CHECK(describe(german.read("1.234.567")) == "1234567");
-      CHECK(german.mark() == DecimalMark::comma);
-      CHECK(describe(german.read("2.500")) == "2500");
-      CHECK(describe(german.read("2,500")) == "2.5");
+      CHECK(german.column_mark() == DecimalMark::comma);
 
       AmountReader indian;
       CHECK(describe(indian.read("₹1,00,000")) == "100000");
-      CHECK(indian.mark() == DecimalMark::dot);
+      CHECK(indian.column_mark() == DecimalMark::dot);
     }
-    SUBCASE("the first value that shows the mark wins; later ones are read by what they show") {
+    SUBCASE("values that show different marks: the more common one, read by what each shows") {
       AmountReader reader;
       CHECK(describe(reader.read("1.5")) == "1.5");
-      CHECK(reader.mark() == DecimalMark::dot);
       CHECK(describe(reader.read("2,5")) == "2.5");
+      CHECK(reader.column_mark() == DecimalMark::automatic);  // one each: undecided
       CHECK(describe(reader.read("1.234,50")) == "1234.5");
-      CHECK(reader.mark() == DecimalMark::dot);
-      CHECK(describe(reader.read("1,234")) == "1234");
+      CHECK(reader.column_mark() == DecimalMark::comma);
+      CHECK(reader.shown(DecimalMark::dot) == 1);
+      CHECK(reader.shown(DecimalMark::comma) == 2);
     }
-    SUBCASE("values without ',' or '.' teach nothing") {
+    SUBCASE("values without ',' or '.' show nothing") {
       AmountReader reader;
       for (const char* text : {"12 000", "1'000", "100", "1e3", "N/A", "", "kr 5"}) reader.read(text);
-      CHECK(reader.mark() == DecimalMark::automatic);
-      CHECK(describe(reader.read("1,234")) == "1234");
-      CHECK(reader.guessed() == 1);
+      CHECK(reader.column_mark() == DecimalMark::automatic);
     }
-    SUBCASE("malformed values teach nothing; negative and too large ones do") {
+    SUBCASE("malformed values show nothing; negative and too large ones do") {
       AmountReader reader;
       for (const char* text : {"1,2,3.4.5", "1.2.3", "1,5 apples", "about 1,5"}) {
         CAPTURE(text);
         CHECK(reader.read(text).status == Status::invalid);
       }
-      CHECK(reader.mark() == DecimalMark::automatic);
+      CHECK(reader.column_mark() == DecimalMark::automatic);
       CHECK(describe(reader.read("-1,5")) == "invalid: negative amount");
-      CHECK(reader.mark() == DecimalMark::comma);
+      CHECK(reader.column_mark() == DecimalMark::comma);
 
       AmountReader large;
       CHECK(describe(large.read("2.000.000.000.000.000")) == "invalid: too large");
-      CHECK(large.mark() == DecimalMark::comma);
+      CHECK(large.column_mark() == DecimalMark::comma);
     }
-    SUBCASE("only ok values count as guessed") {
+    SUBCASE("only ok values count as ambiguous") {
       AmountReader reader;
       CHECK(describe(reader.read("-1,234")) == "invalid: negative amount");
       CHECK(describe(reader.read("(1.234)")) == "invalid: negative amount");
-      CHECK(reader.guessed() == 0);
-      CHECK(reader.mark() == DecimalMark::automatic);
+      CHECK(reader.ambiguous() == 0);
+      CHECK(reader.column_mark() == DecimalMark::automatic);
     }
   }
 
   TEST_CASE("--decimal . : '.' is the decimal mark, ',' spaces and apostrophes group") {
     AmountReader reader(DecimalMark::dot);
-    CHECK(reader.mark() == DecimalMark::dot);
+    CHECK(reader.column_mark() == DecimalMark::dot);
     CHECK(describe(reader.read("1,234")) == "1234");
     CHECK(describe(reader.read("1.234")) == "1.234");
     CHECK(describe(reader.read("1,234.50")) == "1234.5");
@@ -429,8 +431,8 @@ TEST_SUITE("money") {
     CHECK(describe(reader.read("1,5e3")) == "invalid: thousands separator in scientific notation");
     CHECK(describe(reader.read("1,234,567")) == "1234567");
     CHECK(describe(reader.read("1.5e3")) == "1500");
-    CHECK(reader.guessed() == 0);
-    CHECK(reader.mark() == DecimalMark::dot);
+    CHECK(reader.ambiguous() == 0);
+    CHECK(reader.column_mark() == DecimalMark::dot);
     check_bad(
         {
             {"1,5", "misplaced thousands separator"},
@@ -446,7 +448,7 @@ TEST_SUITE("money") {
 
   TEST_CASE("--decimal , : ',' is the decimal mark, '.' spaces and apostrophes group") {
     AmountReader reader(DecimalMark::comma);
-    CHECK(reader.mark() == DecimalMark::comma);
+    CHECK(reader.column_mark() == DecimalMark::comma);
     CHECK(describe(reader.read("1.234")) == "1234");
     CHECK(describe(reader.read("1,234")) == "1.234");
     CHECK(describe(reader.read("1 234,50 kr")) == "1234.5");
@@ -454,8 +456,8 @@ TEST_SUITE("money") {
     CHECK(describe(reader.read("€1.234,50")) == "1234.5");
     CHECK(describe(reader.read("0,5")) == "0.5");
     CHECK(describe(reader.read("1,5e3")) == "1500");
-    CHECK(reader.guessed() == 0);
-    CHECK(reader.mark() == DecimalMark::comma);
+    CHECK(reader.ambiguous() == 0);
+    CHECK(reader.column_mark() == DecimalMark::comma);
     check_bad(
         {
             {"1.5", "misplaced thousands separator"},
@@ -489,8 +491,8 @@ TEST_SUITE("money") {
 
   TEST_CASE("a reader with no argument is automatic; ok values carry no problem") {
     AmountReader reader;
-    CHECK(reader.mark() == DecimalMark::automatic);
-    CHECK(reader.guessed() == 0);
+    CHECK(reader.column_mark() == DecimalMark::automatic);
+    CHECK(reader.ambiguous() == 0);
     ParsedAmount r = reader.read("$1,234.50");
     CHECK(r.status == Status::ok);
     CHECK(r.problem.empty());

@@ -25,11 +25,14 @@
 //   A single ',' or '.' is the decimal mark when followed by 1, 2 or 4+ digits ("12,50",
 //   "0,5"), when the value also has space or apostrophe grouping ("1 234,567"), when the
 //   digits before it are none, start with 0 or are more than 3 ("0.500", "1234,567"), or
-//   in scientific notation. Otherwise ("1,234", "12.345") it is ambiguous: it is read
-//   with the decimal mark the column has shown, if any, else as thousands (1234), and
-//   then counted as guessed if it is a valid amount. A well-formed value that shows the mark by the rules above (its
-//   sign or size aside) sets the column's mark for the values after it (the first such
-//   value wins; later values that show the other mark are still read by what they show).
+//   in scientific notation. Otherwise ("1,234", "12.345") it is ambiguous, and the column
+//   decides it once every value has been read, so the row order never matters: the
+//   column's mark is the one more of its well-formed values show by the rules above (their
+//   sign or size aside); values that show a mark are always read by what they show. With
+//   that mark as decimal mark an ambiguous value reads 1.234, otherwise 1234. A column
+//   where no value shows a mark, or as many show ',' as '.', reads its ambiguous values as
+//   thousands (1234), a guess that is warned about with the lines; a column that shows
+//   both marks is warned about too, naming the ambiguous values.
 // - Thousands groups: 1 to 3 digits (not starting with 0), then groups of exactly 3
 //   ("1,234,567"), or Indian: 1 to 2 digits, groups of 2, a last group of 3 ("1,00,000",
 //   "12,34,567.50"). One value uses one thousands separator; none after the decimal
@@ -58,29 +61,37 @@ struct ParsedAmount {
     invalid,  ///< not a number, negative, NaN or infinite, >= 1e15: counted, never used
   };
   Status status = Status::empty;
-  double value = 0;
+  double value = 0;     ///< an ambiguous value read as thousands ("1,234": 1234)
   std::string problem;  ///< why invalid, for messages
+  char ambiguous_separator = 0;  ///< ',' or '.' when ambiguous (settle_amount decides), else 0
+  DecimalMark shows = DecimalMark::automatic;  ///< the decimal mark this value shows on its own
 };
 
-/// Reads amounts of one column (rules at the top of this file). With DecimalMark::automatic,
-/// a value with both ',' and '.', a repeated separator, or a separator followed by other
-/// than three digits shows the column's decimal mark, which then settles the ambiguous
-/// values of the rest of the column; a value that stays ambiguous ("1,234", "1.234")
-/// before that is read with the separator as thousands and counted in guessed().
+/// An ambiguous value's reading once its column's mark is known: `thousands` / 1000 when
+/// `separator` is that mark, else `thousands`.
+double settle_amount(double thousands, char separator, DecimalMark mark);
+
+/// Reads amounts of one column (rules at the top of this file). A value's reading never
+/// depends on the values before it: with DecimalMark::automatic a value with both ',' and
+/// '.', a repeated separator, or a separator followed by other than three digits shows a
+/// decimal mark and is counted as evidence; an ambiguous one ("1,234", "1.234") is read as
+/// thousands and marked, to be settled with column_mark() once the column is read.
 /// read() allocates only for an invalid value's problem (or a number over 60 digits).
 class AmountReader {
  public:
   explicit AmountReader(DecimalMark mark = DecimalMark::automatic);
   ParsedAmount read(std::string_view text);
-  /// Values read under a guess because the column had not shown its decimal mark yet
-  /// (only those read as ok).
-  std::uint64_t guessed() const;
-  /// The mark in force: the given one, or the one the column showed (automatic until then).
-  DecimalMark mark() const;
+  /// The column's mark from the values read so far: the given one; else the mark more
+  /// values showed; automatic when none showed one or both as often.
+  DecimalMark column_mark() const;
+  /// Well-formed values that showed this mark on their own.
+  std::uint64_t shown(DecimalMark mark) const;
+  /// Ambiguous values read (only those read as ok).
+  std::uint64_t ambiguous() const { return ambiguous_; }
 
  private:
-  DecimalMark given_, learned_;
-  std::uint64_t guessed_ = 0;
+  DecimalMark given_;
+  std::uint64_t shown_dot_ = 0, shown_comma_ = 0, ambiguous_ = 0;
 };
 
 }  // namespace funnel

@@ -27,6 +27,11 @@ struct ReportOptions : IngestOptions {
   Period every = Period::week;
   FunnelOptions funnel;
   std::size_t top_segments = 0;  ///< --top: keep the N largest segments, fold the rest into (other)
+  /// Without --top, more segments than this keep only the largest this many, the rest
+  /// folded into (other) with a warning: each segment's tables cost kilobytes, so a --by
+  /// column of unique values (an e-mail, an id) would otherwise exhaust memory.
+  static constexpr std::size_t kMaxSegments = 10000;
+  std::size_t max_segments = kMaxSegments;
   std::string spend;             ///< --spend: a CSV of source,cost[,period]
 };
 

@@ -21,6 +21,7 @@
 namespace funnel {
 namespace {
 
+using ingest_detail::AmbiguousAmount;
 using ingest_detail::BatchQueue;
 using ingest_detail::LeadAmount;
 using ingest_detail::Reader;
@@ -63,10 +64,10 @@ void collect_side_evidence(LeadData& data, const EventExtractor& extractor) {
 
 /// Reads on this thread and applies each batch as it fills.
 void read_and_apply(Reader& reader, LeadStore& store, std::vector<std::string>* labels,
-                    std::vector<LeadAmount>* amounts) {
+                    std::vector<LeadAmount>* amounts, std::vector<AmbiguousAmount>* ambiguous) {
   RowBatch batch;
   reader.sink = [&](RowBatch* full) {
-    full->apply(store, labels, amounts);
+    full->apply(store, labels, amounts, ambiguous);
     return full;
   };
   reader.run(&batch);
@@ -76,7 +77,7 @@ void read_and_apply(Reader& reader, LeadStore& store, std::vector<std::string>* 
 /// applies rows to the store: the store has one writer and needs no locks. Sixteen batches
 /// (64K rows, about four pieces) in flight, so a piece parser seldom waits for a free batch.
 void read_then_apply(Reader& reader, LeadStore& store, std::vector<std::string>* labels,
-                     std::vector<LeadAmount>* amounts) {
+                     std::vector<LeadAmount>* amounts, std::vector<AmbiguousAmount>* ambiguous) {
   BatchQueue<RowBatch> queue(16);
   std::exception_ptr failure;
   reader.sink = [&](RowBatch* full) {
@@ -96,7 +97,7 @@ void read_then_apply(Reader& reader, LeadStore& store, std::vector<std::string>*
   });
   try {
     while (RowBatch* batch = queue.take_full()) {
-      batch->apply(store, labels, amounts);
+      batch->apply(store, labels, amounts, ambiguous);
       queue.give_back(batch);
     }
   } catch (...) {
@@ -136,6 +137,7 @@ LeadData ingest(const IngestOptions& options, std::istream* stdin_stream, Diagno
   std::vector<std::string>* labels = data.segmented ? &data.labels : nullptr;
   std::vector<LeadAmount> lead_amounts;
   std::vector<LeadAmount>* amounts = options.amount.empty() ? nullptr : &lead_amounts;
+  std::vector<AmbiguousAmount> ambiguous;  // "1,234": settled once the column is read
 
   Reader reader(options, stdin_stream, data.model, input, data.segmented, TimeFormat::parse(options.date_format),
                 &data.zone);
@@ -151,9 +153,9 @@ LeadData ingest(const IngestOptions& options, std::istream* stdin_stream, Diagno
     store.expect_leads(static_cast<std::size_t>(likely_leads(bytes, columns)));
   };
   if (options.threads <= 1) {
-    read_and_apply(reader, store, labels, amounts);
+    read_and_apply(reader, store, labels, amounts, &ambiguous);
   } else {
-    read_then_apply(reader, store, labels, amounts);
+    read_then_apply(reader, store, labels, amounts, &ambiguous);
   }
 
   if (input.rows_read == 0) {
@@ -164,9 +166,16 @@ LeadData ingest(const IngestOptions& options, std::istream* stdin_stream, Diagno
   ingest_detail::warn_rows(data, options, diagnostics);
   input.ids = store.size();
   if (!options.amount.empty()) {
+    // The column's decimal mark is known only now: it settles the ambiguous amounts.
+    const DecimalMark mark = reader.amount_evidence().mark;
+    for (const AmbiguousAmount& a : ambiguous) {
+      if (lead_amounts.size() <= a.lead) lead_amounts.resize(std::size_t{a.lead} + 1);
+      lead_amounts[a.lead].offer(settle_amount(a.thousands, a.separator, mark), a.time, a.won_row);
+    }
     data.amounts.assign(store.size(), ingest_detail::kNoAmount);
     for (std::size_t i = 0; i < lead_amounts.size(); ++i) data.amounts[i] = lead_amounts[i].value;
-    ingest_detail::warn_amounts(input, reader.first_invalid_amount(), diagnostics);
+    ingest_detail::warn_amounts(input, reader.first_invalid_amount(), reader.amount_evidence(), options.amount,
+                                diagnostics);
   }
   collect_side_evidence(data, *reader.extractor());
   ingest_detail::warn_probabilities(*reader.extractor(), diagnostics);

@@ -133,6 +133,15 @@ void Reader::keep_trace(const Record& record, const std::string& file, const Row
   trace->push_back(std::move(row));
 }
 
+void Reader::note_amount(const ParsedAmount& parsed, std::string_view cell, const std::string& file, std::uint64_t line) {
+  AmountEvidence& e = amount_evidence_;
+  if (parsed.shows == DecimalMark::dot && e.first_dot.empty()) e.first_dot = fmt::format("{}:{}", file, line);
+  if (parsed.shows == DecimalMark::comma && e.first_comma.empty()) e.first_comma = fmt::format("{}:{}", file, line);
+  if (parsed.ambiguous_separator != 0 && e.first_ambiguous.size() < AmountEvidence::kNamed) {
+    e.first_ambiguous.push_back(fmt::format("{} at {}:{}", quote_cell(cell), file, line));
+  }
+}
+
 /// Turns one record into evidence and hands it on; false when it had to wait.
 bool Reader::take(const Record& record, const std::string& file, RowEvidence& evidence, RowBatch*& batch) {
   extractor_->extract(record, file, evidence);
@@ -146,12 +155,15 @@ bool Reader::take(const Record& record, const std::string& file, RowEvidence& ev
   ++tally_->rows_used;
   double amount = kNoAmount;
   bool won_row = false;
+  char ambiguous = 0;
   if (amount_column_ >= 0) {
     std::string_view cell = static_cast<std::size_t>(amount_column_) < record.fields.size()
                                 ? record.fields[static_cast<std::size_t>(amount_column_)] : std::string_view();
     ParsedAmount parsed = amount_reader_.read(cell);
     if (parsed.status == ParsedAmount::Status::ok) {
       amount = parsed.value;
+      ambiguous = parsed.ambiguous_separator;
+      if (parsed.shows != DecimalMark::automatic || ambiguous != 0) note_amount(parsed, cell, file, record.line);
     } else if (parsed.status == ParsedAmount::Status::invalid) {
       if (tally_->invalid_amounts++ == 0) {
         first_invalid_amount_ = fmt::format("{}:{}: column '{}': {} {}", file, record.line,
@@ -165,7 +177,7 @@ bool Reader::take(const Record& record, const std::string& file, RowEvidence& ev
     ++tally_->scientific_ids;
   }
   std::uint32_t segment = segmented_ ? intern_label(evidence.segment, batch) : 0;
-  batch->add(evidence, segment, amount, won_row);
+  batch->add(evidence, segment, amount, won_row, ambiguous);
   if (batch->full()) batch = sink(batch);
   return true;
 }
@@ -387,7 +399,13 @@ void Reader::run(RowBatch* batch) {
   }
   if (shown_progress_) *options_.progress << "\r\033[K" << std::flush;
   if (!pending_.empty()) ambiguous_dates();
-  input_.guessed_amounts = amount_reader_.guessed();
+  amount_evidence_.mark = amount_reader_.column_mark();
+  amount_evidence_.shown_dot = amount_reader_.shown(DecimalMark::dot);
+  amount_evidence_.shown_comma = amount_reader_.shown(DecimalMark::comma);
+  amount_evidence_.ambiguous = amount_reader_.ambiguous();
+  // Ambiguous values are guesses when nothing decides the column, or when it shows both marks.
+  const bool both = amount_evidence_.shown_dot > 0 && amount_evidence_.shown_comma > 0;
+  if (amount_evidence_.mark == DecimalMark::automatic || both) input_.guessed_amounts = amount_evidence_.ambiguous;
   if (extractor_) {
     input_.dst_gaps = extractor_->dst_gaps() + piece_dst_gaps_;
     input_.dst_overlaps = extractor_->dst_overlaps() + piece_dst_overlaps_;

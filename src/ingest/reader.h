@@ -22,6 +22,16 @@
 
 namespace funnel::ingest_detail {
 
+/// What an --amount column showed of its decimal mark, for settling its ambiguous values
+/// and for the warnings.
+struct AmountEvidence {
+  static constexpr std::size_t kNamed = 5;  ///< ambiguous values named in a warning
+  DecimalMark mark = DecimalMark::automatic;  ///< the column's mark (AmountReader::column_mark)
+  std::uint64_t shown_dot = 0, shown_comma = 0, ambiguous = 0;
+  std::string first_dot, first_comma;       ///< file:line of the first value showing each mark
+  std::vector<std::string> first_ambiguous;  ///< the first ambiguous values, quoted, with file:line
+};
+
 class Reader {
  public:
   Reader(const IngestOptions& options, std::istream* stdin_stream, const StageModel& model, InputCounts& input,
@@ -43,6 +53,7 @@ class Reader {
   const std::string& first_file() const { return first_file_; }
   const std::vector<std::string>& header() const { return schema_.header; }
   const std::string& first_invalid_amount() const { return first_invalid_amount_; }
+  const AmountEvidence& amount_evidence() const { return amount_evidence_; }
 
  private:
   /// A record whose dates wait for their column's day/month order, kept until it is known.
@@ -61,6 +72,7 @@ class Reader {
   bool rows_need_order() const { return options_.lenient || trace != nullptr || amount_column_ >= 0; }
 
   void rejected(const std::string& file, const Reject& r);
+  void note_amount(const ParsedAmount& parsed, std::string_view cell, const std::string& file, std::uint64_t line);
   std::uint32_t number_label(std::string_view label, std::vector<std::string>& fresh);
   std::uint32_t intern_label(std::string_view label, RowBatch* batch);
   void keep_trace(const Record& record, const std::string& file, const RowEvidence& evidence);
@@ -96,6 +108,7 @@ class Reader {
   int amount_column_ = -1;
   AmountReader amount_reader_;
   std::string first_invalid_amount_;
+  AmountEvidence amount_evidence_;
 
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now(), last_shown_ = started_;
   bool shown_progress_ = false;

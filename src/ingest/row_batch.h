@@ -42,6 +42,17 @@ struct LeadAmount {
   }
 };
 
+/// An amount whose reading waits for its column's decimal mark ("1,234" read as thousands),
+/// offered to its lead once the whole column is read. LeadAmount::offer does not depend on
+/// the order of offers, so offering it last changes nothing else.
+struct AmbiguousAmount {
+  std::uint32_t lead;
+  Timestamp time;
+  double thousands;
+  bool won_row;
+  char separator;
+};
+
 /// Rows on their way from the reader to the lead store. Ids are copied because a record's
 /// memory is gone once the next record is read; a batch lets the store overlap its cache
 /// misses, and lets reading and applying run on two threads.
@@ -52,11 +63,14 @@ class RowBatch {
   bool full() const { return rows_.size() == kRows; }
   bool empty() const { return rows_.empty(); }
 
-  void add(const RowEvidence& row, std::uint32_t segment, double amount = kNoAmount, bool won_row = false) {
+  /// `ambiguous` (',' or '.') marks an amount read as thousands whose reading the column
+  /// decides once it is read ("1,234"); 0 otherwise.
+  void add(const RowEvidence& row, std::uint32_t segment, double amount = kNoAmount, bool won_row = false,
+           char ambiguous = 0) {
     append_id(row.id);
     hashes_.push_back(LeadStore::hash(row.id));
     for (const Evidence& e : row.items) items_.push_back(e);  // one or a few: no memmove call
-    rows_.push_back(Row{id_bytes_, items_.size(), row.touch, amount, segment, row.segment_empty, won_row});
+    rows_.push_back(Row{id_bytes_, items_.size(), row.touch, amount, segment, row.segment_empty, won_row, ambiguous});
   }
 
   /// Segment labels first seen in this batch, in id order.
@@ -67,8 +81,10 @@ class RowBatch {
     for (Row& row : rows_) row.segment = to[row.segment];
   }
 
-  /// Applies the rows to the store; `labels` (may be null: no breakdown) receives the new labels.
-  void apply(LeadStore& store, std::vector<std::string>* labels, std::vector<LeadAmount>* amounts = nullptr) {
+  /// Applies the rows to the store; `labels` (may be null: no breakdown) receives the new
+  /// labels, `amounts` each lead's amount, `ambiguous` the amounts the column decides later.
+  void apply(LeadStore& store, std::vector<std::string>* labels, std::vector<LeadAmount>* amounts = nullptr,
+             std::vector<AmbiguousAmount>* ambiguous = nullptr) {
     if (labels != nullptr) {
       for (auto& label : new_labels) labels->push_back(std::move(label));
     }
@@ -85,8 +101,12 @@ class RowBatch {
       for (; item < row.item_end; ++item) store.add(lead, items_[item].stage, items_[item].time);
       if (labels != nullptr) store.touch(lead, row.segment, row.segment_empty, row.touch, *labels);
       if (amounts != nullptr && !std::isnan(row.amount)) {
-        if (amounts->size() <= lead) amounts->resize(std::size_t{lead} + 1);
-        (*amounts)[lead].offer(row.amount, row.touch, row.won_row);
+        if (row.ambiguous != 0 && ambiguous != nullptr) {
+          ambiguous->push_back({lead, row.touch, row.amount, row.won_row, row.ambiguous});
+        } else {
+          if (amounts->size() <= lead) amounts->resize(std::size_t{lead} + 1);
+          (*amounts)[lead].offer(row.amount, row.touch, row.won_row);
+        }
       }
     });
     clear();
@@ -107,6 +127,7 @@ class RowBatch {
     double amount;
     std::uint32_t segment;
     bool segment_empty, won_row;
+    char ambiguous;
   };
   /// The rows' ids back to back: the first id_bytes_ bytes of ids_, which only grows.
   std::vector<char> ids_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace funnel::ingest_detail {
 
@@ -60,14 +61,29 @@ void warn_rows(const LeadData& data, const IngestOptions& options, Diagnostics& 
   }
 }
 
-void warn_amounts(const InputCounts& input, const std::string& first_invalid, Diagnostics& diagnostics) {
+void warn_amounts(const InputCounts& input, const std::string& first_invalid, const AmountEvidence& evidence,
+                  const std::string& column, Diagnostics& diagnostics) {
   if (input.invalid_amounts > 0) {
     diagnostics.warn(fmt::format("{}; {} amount{} not used (negative, not a number, or not finite)", first_invalid,
                                  input.invalid_amounts, input.invalid_amounts == 1 ? "" : "s"));
   }
-  if (input.guessed_amounts > 0) {
-    diagnostics.warn(fmt::format("{} amounts like 1,234 were read with the separator as thousands before the column "
-                                 "showed its decimal mark; set --decimal . or , to be sure", input.guessed_amounts));
+  if (input.guessed_amounts == 0) return;
+  const std::uint64_t n = evidence.ambiguous;
+  std::string named = fmt::format("{}", fmt::join(evidence.first_ambiguous, ", "));
+  if (n > evidence.first_ambiguous.size()) named += fmt::format(" and {} more", n - evidence.first_ambiguous.size());
+  if (evidence.shown_dot > 0 && evidence.shown_comma > 0) {
+    const std::string reading =
+        evidence.mark == DecimalMark::automatic
+            ? std::string("as thousands (both marks are as common)")
+            : fmt::format("with '{}' as the decimal mark (the more common)", evidence.mark == DecimalMark::dot ? '.' : ',');
+    diagnostics.warn(fmt::format("column '{}' shows both decimal marks: {} value{} with ',' (first at {}) and {} with "
+                                 "'.' (first at {}); {} ambiguous value{} ({}) read {}; set --decimal . or , to be sure",
+                                 column, evidence.shown_comma, evidence.shown_comma == 1 ? "" : "s", evidence.first_comma,
+                                 evidence.shown_dot, evidence.first_dot, n, n == 1 ? "" : "s", named, reading));
+  } else {
+    diagnostics.warn(fmt::format("column '{}': {} amount{} like 1,234 ({}) read with the separator as thousands: no "
+                                 "value shows the column's decimal mark; set --decimal . or , to be sure",
+                                 column, n, n == 1 ? "" : "s", named));
   }
 }
 

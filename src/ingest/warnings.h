@@ -7,6 +7,7 @@
 #include "funnel/diagnostics.h"
 #include "funnel/events.h"
 #include "funnel/ingest.h"
+#include "reader.h"
 
 namespace funnel::ingest_detail {
 
@@ -17,8 +18,10 @@ void warn_unknown_stages(const EventExtractor& extractor, const StageModel& mode
 /// Records skipped, rows not used, extra delimiters, daylight-saving gaps, Excel-mangled ids.
 void warn_rows(const LeadData& data, const IngestOptions& options, Diagnostics& diagnostics);
 
-/// --amount cells that are not a usable value, and amounts read before the decimal mark showed.
-void warn_amounts(const InputCounts& input, const std::string& first_invalid, Diagnostics& diagnostics);
+/// --amount cells that are not a usable value, and ambiguous amounts ("1,234") that no
+/// evidence settled or that a column showing both decimal marks settled by majority.
+void warn_amounts(const InputCounts& input, const std::string& first_invalid, const AmountEvidence& evidence,
+                  const std::string& column, Diagnostics& diagnostics);
 
 /// Probability cells that are not a usable value.
 void warn_probabilities(const EventExtractor& extractor, Diagnostics& diagnostics);

@@ -1,5 +1,7 @@
 #include "funnel/spend.h"
 
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "funnel/csv.h"
@@ -22,7 +24,12 @@ std::map<std::string, double> read_spend(const std::string& path, DecimalMark de
   if (source < 0 || cost < 0) {
     throw Error(ExitCode::schema, fmt::format("{}:1: a spend file needs a 'source' and a 'cost' column", path));
   }
-  std::map<std::string, double> spend;
+  struct Cost {
+    std::string source;
+    double value;
+    char ambiguous;  ///< "1,234": settled by the column's mark once every row is read
+  };
+  std::vector<Cost> costs;
   AmountReader amounts(decimal);
   Record record;
   while (reader.next(record)) {
@@ -35,7 +42,11 @@ std::map<std::string, double> read_spend(const std::string& path, DecimalMark de
                                                    a.status == ParsedAmount::Status::empty ? "no cost in" : a.problem, quote_cell(field(cost))));
     }
     std::string label(field(source));
-    spend[label.empty() ? "(none)" : label] += a.value;
+    costs.push_back({label.empty() ? "(none)" : label, a.value, a.ambiguous_separator});
+  }
+  std::map<std::string, double> spend;
+  for (const Cost& c : costs) {
+    spend[c.source] += c.ambiguous != 0 ? settle_amount(c.value, c.ambiguous, amounts.column_mark()) : c.value;
   }
   return spend;
 }
