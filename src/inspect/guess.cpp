@@ -22,6 +22,34 @@ std::string lower_ascii(std::string_view s) {
   return out;
 }
 
+/// Stages of `model` that no stage value and no stage date column names: a report under it
+/// shows them only as steps every lead passes through on its way, with nobody in them.
+std::size_t unnamed_stages(const StageModel& model, const Schema& schema, const std::vector<StageValue>& values) {
+  std::vector<bool> named(static_cast<std::size_t>(model.size()), false);
+  for (const auto& v : values) {
+    StageRef ref = model.resolve(v.value);
+    if (ref.index >= 0) named[static_cast<std::size_t>(ref.index)] = true;
+  }
+  for (const auto& st : schema.stage_times) {
+    if (st.stage >= 0) named[static_cast<std::size_t>(st.stage)] = true;
+  }
+  return static_cast<std::size_t>(std::count(named.begin(), named.end(), false));
+}
+
+/// The first word of a column name, lower-cased ("engage" of "engage_date", "Engage Date").
+std::string first_word(std::string_view name) {
+  std::string word;
+  for (char c : name) {
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum) {
+      if (!word.empty()) break;
+      continue;
+    }
+    word += c;
+  }
+  return lower_ascii(word);
+}
+
 bool ids_repeat_in_profile(const Sample& sample, int column) {
   const ColumnProfile& p = sample.profile[static_cast<std::size_t>(column)];
   return p.distinct.size() < p.nonempty;
@@ -148,6 +176,17 @@ std::optional<ColumnTrial> try_guessed_columns(const Sample& sample, const Colum
   return std::nullopt;
 }
 
+std::optional<std::string> error_with_id(const Sample& sample, int column) {
+  ColumnSpec spec = sample.options.columns;
+  spec.id = sample.column_name(column);
+  try {
+    detect_schema(sample.header(), sample.model, spec, sample.files.front().name);
+  } catch (const Error& e) {
+    return std::string(e.what());
+  }
+  return std::nullopt;
+}
+
 std::vector<int> timeish_columns(const Sample& sample) {
   std::vector<int> out;
   for (std::size_t i = 0; i < sample.profile.size(); ++i) {
@@ -208,6 +247,9 @@ std::optional<PresetGuess> guess_preset(const Sample& sample, const StageValues&
   if (!options.stages.stages.empty()) return std::nullopt;
   const Schema& s = *sample.schema;
   std::optional<PresetGuess> best;
+  // A preset that names more values by adding stages nothing in the export names is no
+  // better: Maven's Prospecting/Won under the salesforce preset leave seven stages empty.
+  const std::size_t unnamed = unnamed_stages(sample.model, s, values.values);
   std::uint64_t best_unknown = values.unknown_rows;
   std::size_t best_columns = s.stage_times.size();
   for (const auto& name : StageModel::preset_names()) {
@@ -218,6 +260,7 @@ std::optional<PresetGuess> guess_preset(const Sample& sample, const StageValues&
       StageModel m = StageModel::build(spec);
       Schema other = detect_schema(sample.header(), m, options.columns, sample.files.front().name);
       if (other.shape != s.shape || other.stage != s.stage) continue;
+      if (unnamed_stages(m, other, values.values) > unnamed) continue;
       std::uint64_t unknown = 0;
       for (const auto& v : values.values) unknown += m.resolve(v.value).index == StageRef::unknown ? v.rows : 0;
       std::size_t columns = other.stage_times.size();
@@ -231,6 +274,36 @@ std::optional<PresetGuess> guess_preset(const Sample& sample, const StageValues&
     }
   }
   return best;
+}
+
+std::vector<UnreadDates> guess_unread_dates(const Sample& sample, const StageValues& values) {
+  std::vector<UnreadDates> out;
+  const Schema& s = *sample.schema;
+  // Only where no column says when a deal entered a stage: the current stage is all there is.
+  if (s.shape != Shape::snapshot || !s.stage_times.empty() || sample.profile.empty()) return out;
+  std::vector<bool> used(sample.header().size(), false);
+  for (int c : {s.id, s.stage, s.time, s.status, s.created, s.closed, s.churned, s.probability}) {
+    if (c >= 0) used[static_cast<std::size_t>(c)] = true;
+  }
+  for (const auto& st : s.stage_times) used[static_cast<std::size_t>(st.column)] = true;
+  for (int c : s.segments) used[static_cast<std::size_t>(c)] = true;
+  for (int c : timeish_columns(sample)) {
+    if (used[static_cast<std::size_t>(c)]) continue;
+    UnreadDates dates{c, {}};
+    // "engage_date" and "Engaging": a column named after a stage value by its first word.
+    std::string word = first_word(sample.column_name(c));
+    for (const auto& v : values.values) {
+      std::string value = lower_ascii(v.value);
+      std::size_t common = 0;
+      while (common < word.size() && common < value.size() && word[common] == value[common]) ++common;
+      if (common >= 5 || (common == word.size() && common >= 3)) {
+        dates.value = v.value;
+        break;
+      }
+    }
+    out.push_back(std::move(dates));
+  }
+  return out;
 }
 
 std::optional<DateOrderGuess> guess_date_order(const Sample& sample) {

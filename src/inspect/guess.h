@@ -48,6 +48,9 @@ struct ColumnTrial {
 };
 std::optional<ColumnTrial> try_guessed_columns(const Sample& sample, const ColumnGuesses& guesses);
 
+/// What detect_schema says with `column` named as the lead id (nothing when it succeeds).
+std::optional<std::string> error_with_id(const Sample& sample, int column);
+
 /// The profiled columns nine in ten of whose cells read as times.
 std::vector<int> timeish_columns(const Sample& sample);
 
@@ -74,6 +77,15 @@ struct PresetGuess {
   std::size_t stage_time_columns = 0;
 };
 std::optional<PresetGuess> guess_preset(const Sample& sample, const StageValues& values);
+
+/// A snapshot column of dates that funnel report does not read, in an export with no stage
+/// date column: where only each deal's current stage is kept, such columns are often when
+/// deals entered earlier stages.
+struct UnreadDates {
+  int column = -1;
+  std::optional<std::string> value;  ///< a stage value the column is named after, if any
+};
+std::vector<UnreadDates> guess_unread_dates(const Sample& sample, const StageValues& values);
 
 /// A day/month order for a column whose dates never settle it, and why that one.
 struct DateOrderGuess {

@@ -39,6 +39,7 @@ class Suggester {
         suggest_time_column();
         suggest_preset();
         suggest_stage_values();
+        note_unread_dates();
         suggest_date_format();
       }
     }
@@ -83,7 +84,16 @@ class Suggester {
       out_.suggested_shape = trial->shape;
       return;
     }
-    // Nothing found: say what the cells look like, so the user can name the columns.
+    // No guesses make the whole schema, but the id guess may get past the first problem
+    // (Olist's mql_id beside landing_page_id): offer it, and say what stops next.
+    if (g.id && options_.columns.id.empty()) {
+      auto next = error_with_id(sample_, *g.id);
+      if (next && *next != *sample_.error) {
+        add("--id", sample_.column_name(*g.id), false, id_reason(*g.id));
+        out_.notes.push_back(fmt::format("with --id {}: {}", shell_quote(sample_.column_name(*g.id), false), *next));
+      }
+    }
+    // Say what the cells look like, so the user can name the other columns.
     std::vector<std::string> timeish;
     for (int c : timeish_columns(sample_)) timeish.push_back(fmt::format("'{}'", sample_.column_name(c)));
     if (!timeish.empty() && !g.stage && options_.columns.stage.empty()) {
@@ -177,6 +187,34 @@ class Suggester {
                                        unmatched, unmatched == 1 ? "value" : "values",
                                        plural(unmatched_rows, "row", "rows"), unmatched == 1 ? "has" : "have",
                                        quote_cell(example), unmatched == 1 ? "it" : "them"));
+    }
+  }
+
+  /// A snapshot's date columns that nothing reads (Maven's engage_date): point at them as the
+  /// times deals entered earlier stages, rather than at a preset full of stages nobody is in.
+  void note_unread_dates() {
+    if (out_.suggested_shape) return;  // --time-col makes it an event log
+    const Schema& s = *sample_.schema;
+    for (const auto& dates : guess_unread_dates(sample_, values_)) {
+      const std::string& name = sample_.column_name(dates.column);
+      std::string when = "a stage", stage = "STAGE", how = " (a stage of the model: --stages or --alias)";
+      if (dates.value) {
+        when = fmt::format("'{}'", *dates.value);
+        StageRef ref = sample_.model.resolve(*dates.value);
+        if (ref.index >= 0) {
+          stage = ref_name(sample_.model, ref);
+          how.clear();
+        } else {
+          how = fmt::format(" (make {} a stage first: --stages or --alias)", quote_cell(*dates.value));
+        }
+      }
+      out_.notes.push_back(fmt::format(
+          "'{}' holds dates that funnel report does not read: this export keeps only each deal's current stage, so "
+          "columns like it are how funnel can tell that a deal passed an earlier stage; if it is when deals entered "
+          "{}, name it with --stage-time {}{}{}",
+          name, when, shell_quote(fmt::format("{}={}", stage, name), false), how,
+          s.closed >= 0 ? fmt::format("; '{}' is read as when won and lost deals closed", sample_.column_name(s.closed))
+                        : std::string()));
     }
   }
 
