@@ -247,8 +247,9 @@ std::optional<PresetGuess> guess_preset(const Sample& sample, const StageValues&
   if (!options.stages.stages.empty()) return std::nullopt;
   const Schema& s = *sample.schema;
   std::optional<PresetGuess> best;
-  // A preset that names more values by adding stages nothing in the export names is no
-  // better: Maven's Prospecting/Won under the salesforce preset leave seven stages empty.
+  // A preset with more stages that nothing in the export names must know every value to be
+  // better: Maven's Prospecting and Won under the salesforce preset leave Engaging unknown
+  // and seven stages empty, while a Salesforce export's few stages all name salesforce ones.
   const std::size_t unnamed = unnamed_stages(sample.model, s, values.values);
   std::uint64_t best_unknown = values.unknown_rows;
   std::size_t best_columns = s.stage_times.size();
@@ -260,9 +261,9 @@ std::optional<PresetGuess> guess_preset(const Sample& sample, const StageValues&
       StageModel m = StageModel::build(spec);
       Schema other = detect_schema(sample.header(), m, options.columns, sample.files.front().name);
       if (other.shape != s.shape || other.stage != s.stage) continue;
-      if (unnamed_stages(m, other, values.values) > unnamed) continue;
       std::uint64_t unknown = 0;
       for (const auto& v : values.values) unknown += m.resolve(v.value).index == StageRef::unknown ? v.rows : 0;
+      if (unknown > 0 && unnamed_stages(m, other, values.values) > unnamed) continue;
       std::size_t columns = other.stage_times.size();
       if ((unknown < best_unknown && columns >= best_columns) || (unknown <= best_unknown && columns > best_columns)) {
         best_unknown = unknown;
