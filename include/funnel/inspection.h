@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "funnel/csv.h"
 #include "funnel/events.h"
 #include "funnel/report.h"
 #include "funnel/time_reader.h"
