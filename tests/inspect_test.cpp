@@ -157,6 +157,15 @@ TEST_SUITE("inspect") {
     CHECK(settled.times[0].ambiguous == 0);
     CHECK(settled.times[0].readable == 2);
     CHECK(settled.suggestions.empty());
+
+    // A column that never settles takes the order another column of the export settled.
+    Inspection wide = inspect_csv("lead_id,lead_at,mql_at\nA,13/04/2024,03/05/2024\nB,02/04/2024,04/05/2024\n");
+    REQUIRE(wide.times.size() == 2);
+    CHECK(wide.times[0].order == DateOrder::dmy);
+    CHECK(wide.times[1].ambiguous == 2);
+    CHECK(flags(wide) == std::vector<std::string>{"--date-format dmy"});
+    CHECK(wide.suggestions[0].reason.find("dmy suggested: 'lead_at' of the same export is day first") !=
+          std::string::npos);
   }
 
   TEST_CASE("HubSpot-style contacts: Became a ... Date columns, the hubspot preset maps one more") {
