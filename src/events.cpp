@@ -84,6 +84,7 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
 
   schema.id = take(spec.id.empty() ? find_role(normalized, kIdNames, taken)
                                    : find_named(header, spec.id, "--id", file));
+  std::string several_ids;  // the columns ending in "id", when more than one does
   if (schema.id < 0) {
     // Any single column ending in "id" (mql_id, Record ID) is the lead id.
     std::vector<int> ids;
@@ -92,11 +93,17 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
       if (n.size() > 2 && n.compare(n.size() - 2, 2, "id") == 0) ids.push_back(static_cast<int>(i));
     }
     if (ids.size() == 1) schema.id = take(ids[0]);
+    if (ids.size() > 1) {
+      // Say which: "no lead id column" beside mql_id and landing_page_id reads as a contradiction.
+      std::vector<std::string> names;
+      for (int i : ids) names.push_back(header[static_cast<std::size_t>(i)]);
+      several_ids = fmt::format("; {} do: {}", ids.size(), fmt::join(names, ", "));
+    }
   }
   if (schema.id < 0) {
     schema_error(fmt::format("{}:1: no lead id column (looked for {}, or one column ending in "
-                             "'id'); name it with --id COLUMN. Header: {}{}",
-                             file, fmt::join(kIdNames, ", "), fmt::join(header, ", "),
+                             "'id'{}); name it with --id COLUMN. Header: {}{}",
+                             file, fmt::join(kIdNames, ", "), several_ids, fmt::join(header, ", "),
                              header.size() <= 2 ? ". If the file starts with a title line, skip it with --skip-lines N" : ""));
   }
   schema.stage = take(spec.stage.empty() ? find_role(normalized, kStageNames, taken)

@@ -50,6 +50,8 @@ std::vector<std::string> split_args(const std::string& line) {
 }  // namespace
 
 TEST_SUITE("golden") {
+  // One SUBCASE per directory, named after it, so one case runs alone:
+  // build/dev/tests/funnel_tests -ts=golden -sc="*report_by_source*"
   TEST_CASE("every golden case matches its stdout, stderr and exit code") {
     const char* update_env = std::getenv("FUNNEL_UPDATE_GOLDEN");
     const std::string update_list = update_env != nullptr ? fmt::format(",{},", update_env) : "";
@@ -60,23 +62,25 @@ TEST_SUITE("golden") {
     std::sort(cases.begin(), cases.end());
     REQUIRE(cases.size() >= 20);
     for (const auto& dir : cases) {
-      CAPTURE(dir.string());
-      auto args = split_args(read_file((dir / "cmd").string()));
-      REQUIRE(!args.empty());
-      CHECK(args.front() == "funnel");
-      args.erase(args.begin());
-      std::string input = fs::exists(dir / "stdin") ? read_file((dir / "stdin").string()) : "";
-      auto result = run_cli(args, input);
-      const bool update = update_list == ",1," || update_list.find(fmt::format(",{},", dir.filename().string())) != std::string::npos;
-      if (update) {
-        std::ofstream(dir / "stdout", std::ios::binary) << result.out;
-        std::ofstream(dir / "stderr", std::ios::binary) << result.err;
-        std::ofstream(dir / "rc") << result.rc << '\n';
-        continue;
+      const std::string name = dir.filename().string();
+      SUBCASE(name.c_str()) {
+        auto args = split_args(read_file((dir / "cmd").string()));
+        REQUIRE(!args.empty());
+        CHECK(args.front() == "funnel");
+        args.erase(args.begin());
+        std::string input = fs::exists(dir / "stdin") ? read_file((dir / "stdin").string()) : "";
+        auto result = run_cli(args, input);
+        const bool update = update_list == ",1," || update_list.find(fmt::format(",{},", name)) != std::string::npos;
+        if (update) {
+          std::ofstream(dir / "stdout", std::ios::binary) << result.out;
+          std::ofstream(dir / "stderr", std::ios::binary) << result.err;
+          std::ofstream(dir / "rc") << result.rc << '\n';
+        } else {
+          CHECK(result.out == read_file((dir / "stdout").string()));
+          CHECK(result.err == read_file((dir / "stderr").string()));
+          CHECK(std::to_string(result.rc) + "\n" == read_file((dir / "rc").string()));
+        }
       }
-      CHECK(result.out == read_file((dir / "stdout").string()));
-      CHECK(result.err == read_file((dir / "stderr").string()));
-      CHECK(std::to_string(result.rc) + "\n" == read_file((dir / "rc").string()));
     }
   }
 }
