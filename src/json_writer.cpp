@@ -56,7 +56,7 @@ void JsonWriter::before_value() {
     return;
   }
   if (!f.empty) out_ << ',';
-  if (f.layout == lines) {
+  if (f.layout != inline_) {
     newline(f.indent + 2);
   } else if (!f.empty) {
     out_ << ' ';
@@ -69,7 +69,7 @@ JsonWriter& JsonWriter::key(std::string_view name) {
   Frame& f = stack_.back();
   if (f.want_value) misuse("a key where a value is due");
   if (!f.empty) out_ << ',';
-  if (f.layout == lines) {
+  if (f.layout != inline_) {
     newline(f.indent + 2);
   } else if (!f.empty) {
     out_ << ' ';
@@ -92,7 +92,7 @@ JsonWriter& JsonWriter::close(bool object) {
   Frame f = stack_.back();
   if (f.want_value) misuse("a key without a value");
   stack_.pop_back();
-  if (f.layout == lines && !f.empty) newline(f.indent);
+  if ((f.layout == lines && !f.empty) || f.layout == block) newline(f.indent);
   out_ << (object ? '}' : ']');
   return *this;
 }

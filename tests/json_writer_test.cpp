@@ -62,6 +62,14 @@ TEST_SUITE("json_writer") {
           "}\n");
   }
 
+  TEST_CASE("block layout: as lines, but an empty container still closes on a line of its own") {
+    std::ostringstream out;
+    JsonWriter w(out);
+    w.begin_object(JsonWriter::lines).key("none").begin_array(JsonWriter::block).end_array();
+    w.key("one").begin_array(JsonWriter::block).integer(1).end_array().end_object().finish();
+    CHECK(out.str() == "{\n  \"none\": [\n  ],\n  \"one\": [\n    1\n  ]\n}\n");
+  }
+
   TEST_CASE("an inline object holding a lines array closes it at the object's line indent") {
     // The layout of funnel check -f json, paths -f json and diff -f json.
     std::ostringstream out;

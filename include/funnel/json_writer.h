@@ -29,13 +29,15 @@ std::string json_quote(std::string_view text);
 /// Layouts: `inline_` puts members on one line (`{"a": 1, "b": 2}`); `lines` puts each
 /// member on a line of its own, indented two spaces deeper than the line the container
 /// opened on, and the closing bracket on a line at that line's indent (an empty container
-/// is `[]` or `{}` either way). Numbers that are NaN or infinite are written as `null`:
+/// is `[]` or `{}`). `block` is `lines` whose closing bracket takes a line of its own even
+/// when the container is empty (`[\n  ]`), as cohorts and trend JSON have always written
+/// it. Numbers that are NaN or infinite are written as `null`:
 /// JSON has no spelling for them, and a reader then sees "no value" rather than a parse
 /// error. Misuse (a value where a key is due, closing the wrong container) throws
 /// funnel::Error(ExitCode::internal).
 class JsonWriter {
  public:
-  enum Layout { inline_, lines };
+  enum Layout { inline_, lines, block };
 
   explicit JsonWriter(std::ostream& out) : out_(out) {}
 

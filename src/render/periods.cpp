@@ -119,7 +119,7 @@ void render_cohorts(const Report& report, Format format, std::ostream& out, bool
       } else {
         w.member("as_of", format_timestamp(report.tables.as_of));
       }
-      w.key("cohorts").begin_array(JsonWriter::lines);
+      w.key("cohorts").begin_array(JsonWriter::block);
       for (std::size_t s = 1; s < report.tables.segments.size(); ++s) {
         const SegmentTable& t = report.tables.segments[s];
         const Cohort& c = report.cohorts[s - 1];
@@ -160,7 +160,7 @@ void render_trend(const Report& report, Format format, std::ostream& out, bool) 
     case Format::json: {
       JsonWriter w(out);
       w.begin_object(JsonWriter::lines).member("schema_version", kSchemaVersion).member("kind", "trend");
-      w.key("periods").begin_array(JsonWriter::lines);
+      w.key("periods").begin_array(JsonWriter::block);
       for (std::size_t p = 0; p < t.periods.size(); ++p) {
         w.begin_object().member("period", t.periods[p]).member("start", day_text(t.first_days[p]));
         w.key("entered").begin_object();
