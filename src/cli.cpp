@@ -45,6 +45,7 @@ struct CommandLine {
   std::string leads_format = "csv", check_format = "text";
   CheckOptions check;
   std::vector<std::string> diff_files;
+  std::string check_report;  ///< funnel check --report: a saved report instead of exports
   std::vector<std::string> probabilities;  ///< forecast: --probability STAGE=P
 };
 
@@ -308,13 +309,20 @@ int run_check(CommandLine& cl, Streams& streams) {
   finish_options(cl);
   CheckFormat format = parse_check_format(cl.check_format);
   const StageModel model = StageModel::build(cl.report.stages);
-  for (const auto& rule : cl.check.rules) parse_rule(rule, model);  // refuse a bad rule before reading
+  if (cl.check_report.empty()) {
+    for (const auto& rule : cl.check.rules) parse_rule(rule, model);  // refuse a bad rule before reading
+  }
   parse_max_drop(cl.check.max_drop);
   if (cl.check.significance < 0 || cl.check.significance >= 1) {
     throw Error(ExitCode::usage, fmt::format("--significance must be between 0 and 1, like 0.05, not {:g}", cl.check.significance));
   }
-  Report report = read_input(cl, streams);
-  auto verdicts = run_check(report, cl.check);
+  std::vector<Verdict> verdicts;
+  if (!cl.check_report.empty()) {
+    if (!cl.report.files.empty()) throw Error(ExitCode::usage, "funnel check: give exports or --report FILE, not both");
+    verdicts = run_check(read_saved_report(cl.check_report), cl.check);
+  } else {
+    verdicts = run_check(read_input(cl, streams), cl.check);
+  }
   std::ostringstream text;
   render_verdicts(verdicts, format, text);
   emit(cl, streams, text.str());
@@ -442,7 +450,8 @@ int run(int argc, const char* const* argv, Streams& streams) {
     check_app->add_option("files", cl.report.files, "CSV files to read (several must share a header); - or none: stdin");
     define_output(*check_app, cl, "text, junit, json", &cl.check_format);
     check_app->add_option("--require", cl.check.rules, "A rule like \"mql->sql >= 25%\", \"won >= 40\", \"days sql->customer <= 30\" (repeatable)")->group("Checks")->allow_extra_args(false);
-    check_app->add_option("--baseline", cl.check.baseline, "A JSON report FILE (funnel report -f json) whose step conversions must not drop")->group("Checks");
+    check_app->add_option("--baseline", cl.check.baseline, "A saved report FILE (funnel report -f json or -f csv) whose step conversions must not drop")->group("Checks");
+    check_app->add_option("--report", cl.check_report, "Check a saved report FILE (JSON or CSV) instead of reading exports")->group("Checks");
     check_app->add_option("--max-drop", cl.check.max_drop, "Largest allowed drop from the baseline: points (5pp) or relative (10%)")->capture_default_str()->group("Checks");
     check_app->add_option("--significance", cl.check.significance, "Fail only when a breach is significant at this level (e.g. 0.05); 0: any breach fails")->group("Checks");
     check_app->add_option("--min-leads", cl.check.min_leads, "Skip segments with fewer leads than this")->group("Checks");
@@ -450,9 +459,9 @@ int run(int argc, const char* const* argv, Streams& streams) {
     define_metrics(*check_app, cl);
   }
 
-  CLI::App* diff_app = app.add_subcommand("diff", "Compare two JSON reports stage by stage, with significance");
+  CLI::App* diff_app = app.add_subcommand("diff", "Compare two saved reports stage by stage, with significance");
   if (wanted("diff")) {
-    diff_app->add_option("reports", cl.diff_files, "Two JSON reports written by funnel report -f json: before and after")->required()->expected(2);
+    diff_app->add_option("reports", cl.diff_files, "Two saved reports (funnel report -f json or -f csv): before and after")->required()->expected(2);
     define_output(*diff_app, cl, "table, csv, json");
     diff_app->add_option("--significance", cl.check.significance, "Mark changes significant at this level (default 0.05)");
   }

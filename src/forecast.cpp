@@ -197,23 +197,34 @@ void render_forecast(const Report& report, const std::vector<ForecastRow>& rows,
     return;
   }
   if (format == "json") {
-    out << "{\"schema_version\": " << kSchemaVersion << ", \"invalid_probabilities\": " << report.input.invalid_probabilities
-        << ", \"rows\": [";
-    auto json_rate = [](const std::optional<double>& x) { return x ? fmt::format("{:.6f}", *x) : std::string("null"); };
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      const auto& r = rows[i];
+    JsonWriter w(out);
+    w.begin_object().member("schema_version", kSchemaVersion);
+    w.member("invalid_probabilities", report.input.invalid_probabilities).key("rows").begin_array(JsonWriter::lines);
+    for (const auto& r : rows) {
       auto ci = interval(r);
-      out << (i ? ",\n  " : "\n  ") << "{\"segment\": " << json_quote(r.segment) << ", \"stage\": "
-          << (r.stage < 0 ? std::string("null") : json_quote(stage_name(r.stage))) << ", \"open\": " << r.open
-          << ", \"closed\": " << r.closed << ", \"won\": " << r.won << ", \"p_won\": " << json_rate(r.probability)
-          << ", \"p_won_ci\": " << (ci ? fmt::format("[{:.6f}, {:.6f}]", ci->low, ci->high) : "null")
-          << ", \"p_source\": " << (r.stage < 0 ? std::string("null") : json_quote(source_name(r.source)))
-          << ", \"p_measured\": " << json_rate(r.measured) << ", \"own_probability\": " << r.own
-          << ", \"without_value\": " << r.without_value
-          << fmt::format(", \"expected_wins\": {:.4f}, \"expected_revenue\": {:.2f}, \"expected_revenue_ci\": [{:.2f}, {:.2f}]}}",
-                         r.expected_wins, r.expected_revenue, r.revenue_low, r.revenue_high);
+      w.begin_object().member("segment", r.segment);
+      if (r.stage < 0) {
+        w.key("stage").null();
+      } else {
+        w.member("stage", stage_name(r.stage));
+      }
+      w.member("open", r.open).member("closed", r.closed).member("won", r.won).key("p_won").fixed(r.probability, 6);
+      if (ci) {
+        w.key("p_won_ci").begin_array().fixed(ci->low, 6).fixed(ci->high, 6).end_array();
+      } else {
+        w.key("p_won_ci").null();
+      }
+      if (r.stage < 0) {
+        w.key("p_source").null();
+      } else {
+        w.member("p_source", source_name(r.source));
+      }
+      w.key("p_measured").fixed(r.measured, 6).member("own_probability", r.own).member("without_value", r.without_value);
+      w.key("expected_wins").fixed(r.expected_wins, 4).key("expected_revenue").fixed(r.expected_revenue, 2);
+      w.key("expected_revenue_ci").begin_array().fixed(r.revenue_low, 2).fixed(r.revenue_high, 2).end_array();
+      w.end_object();
     }
-    out << "\n]}\n";
+    w.end_array().end_object().finish();
     return;
   }
   if (format != "table") {

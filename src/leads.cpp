@@ -87,10 +87,13 @@ void render_leads(const Report& report, const LeadFilter& filter, LeadFormat for
   if (delimited) {
     for (std::size_t i = 0; i < columns.size(); ++i) out << (i ? std::string(1, sep) : "") << text_cell(columns[i], sep);
     out << '\n';
-  } else if (format == LeadFormat::json) {
-    out << "[";
   }
-  bool first_row = true;
+  // json: one array, a lead per line; jsonl: a document per lead.
+  std::optional<JsonWriter> array;
+  if (format == LeadFormat::json) {
+    array.emplace(out);
+    array->begin_array(JsonWriter::lines);
+  }
   for (std::uint32_t lead = 0; lead < store.size(); ++lead) {
     LeadRow row{lead, judge_lead(store, lead, report.options, report.tables.as_of)};
     if (!keep(report, filter, row)) continue;
@@ -125,31 +128,28 @@ void render_leads(const Report& report, const LeadFilter& filter, LeadFormat for
       out << '\n';
       continue;
     }
-    auto json_text = [](const std::string& t) { return t.empty() ? std::string("null") : json_quote(t); };
-    std::string line = "{\"lead\": " + json_quote(store.id(lead));
-    if (segmented) line += ", \"segment\": " + json_quote(segment_of(report, lead));
-    line += fmt::format(", \"counted\": {}, \"furthest\": {}, \"status\": {}, \"entered_at\": {}, \"last_activity\": {}",
-                        row.verdict.excluded == Exclusion::none ? "true" : json_quote(counted), json_text(furthest),
-                        json_text(status), json_text(time_text(path.entry)),
-                        json_text(time_text(store.last_activity(lead))));
-    line += ", \"stages\": {";
-    for (std::size_t k = 0; k < stages.size(); ++k) {
-      line += fmt::format("{}{}: {}", k ? ", " : "", json_quote(stages[k].name), json_text(stage_at[k]));
-    }
-    line += "}, \"skipped\": [";
-    for (std::size_t i = 0; i < skipped.size(); ++i) line += (i ? ", " : "") + json_quote(skipped[i]);
-    line += fmt::format("], \"repeats\": {}, \"regression\": {}, \"inversion\": {}, \"lost_row\": {}, "
-                        "\"beyond_window\": {}, \"out_of_order\": {}}}",
-                        store.repeats(lead), path.regression, path.inversion, path.lost_evidence,
-                        path.beyond_window, path.order_broken);
-    if (format == LeadFormat::json) {
-      out << (first_row ? "\n  " : ",\n  ") << line;
+    std::optional<JsonWriter> line;
+    JsonWriter& w = array ? *array : line.emplace(out);
+    w.begin_object().member("lead", store.id(lead));
+    if (segmented) w.member("segment", segment_of(report, lead));
+    if (row.verdict.excluded == Exclusion::none) {
+      w.member("counted", true);
     } else {
-      out << line << '\n';
+      w.member("counted", counted);
     }
-    first_row = false;
+    w.key("furthest").string_or_null(furthest).key("status").string_or_null(status);
+    w.key("entered_at").string_or_null(time_text(path.entry));
+    w.key("last_activity").string_or_null(time_text(store.last_activity(lead)));
+    w.key("stages").begin_object();
+    for (std::size_t k = 0; k < stages.size(); ++k) w.key(stages[k].name).string_or_null(stage_at[k]);
+    w.end_object().key("skipped").begin_array();
+    for (const auto& name : skipped) w.string(name);
+    w.end_array().member("repeats", store.repeats(lead)).member("regression", path.regression);
+    w.member("inversion", path.inversion).member("lost_row", path.lost_evidence);
+    w.member("beyond_window", path.beyond_window).member("out_of_order", path.order_broken).end_object();
+    if (!array) w.finish();
   }
-  if (format == LeadFormat::json) out << (first_row ? "]\n" : "\n]\n");
+  if (array) array->end_array().finish();
 }
 
 std::string path_text(const Report& report, std::uint32_t lead, const LeadPath& path) {
@@ -223,14 +223,14 @@ void render_paths(const Report& report, std::size_t top, Format format, std::ost
       for (const auto& [path, c] : rows) out << text_cell(path, sep) << sep << c << sep << fmt::format("{:.6f}", share(c)) << '\n';
       break;
     }
-    case Format::json:
-      out << "{\"schema_version\": " << kSchemaVersion << ", \"leads\": " << total << ", \"paths\": [";
-      for (std::size_t i = 0; i < rows.size(); ++i) {
-        out << (i ? ",\n  " : "\n  ") << "{\"path\": " << json_quote(rows[i].first) << ", \"leads\": " << rows[i].second
-            << ", \"share\": " << fmt::format("{:.6f}", share(rows[i].second)) << "}";
-      }
-      out << (rows.empty() ? "]}\n" : "\n]}\n");
+    case Format::json: {
+      JsonWriter w(out);
+      w.begin_object().member("schema_version", kSchemaVersion).member("leads", total);
+      w.key("paths").begin_array(JsonWriter::lines);
+      for (const auto& [path, c] : rows) w.begin_object().member("path", path).member("leads", c).key("share").fixed(share(c), 6).end_object();
+      w.end_array().end_object().finish();
       break;
+    }
     case Format::markdown:
       out << "| path | leads | share |\n|---|---:|---:|\n";
       for (const auto& [path, c] : rows) out << "| " << terminal_safe(path) << " | " << c << " | " << format_percent(share(c)) << " |\n";

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "funnel/json_writer.h"  // json_quote: inspect.cpp still writes its JSON by hand
 #include "funnel/report.h"
 
 namespace funnel {
@@ -51,8 +52,6 @@ std::string money_line(const Money& m);
 std::string retention_line(const Overall& o);
 /// The table and Markdown line of a segment's spend metrics.
 std::string spend_line(const Report& report, const Spend& s);
-/// A JSON string literal of `text` (quotes, backslashes and control bytes escaped).
-std::string json_quote(std::string_view text);
 /// Text from the data made safe for a terminal: control bytes and escapes become '?'.
 std::string terminal_safe(std::string_view text);
 

@@ -5,40 +5,25 @@
 
 namespace funnel {
 
-std::string json_quote(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
-
 namespace {
 
-std::string json_rate(const std::optional<double>& rate) {
-  return rate ? fmt::format("{:.6f}", *rate) : "null";
+void days(JsonWriter& w, const DurationStats& d) {
+  w.begin_object().member("count", d.count);
+  if (d.count == 0) {
+    w.key("median").null().key("p90").null().key("mean").null();
+  } else {
+    w.key("median").fixed(d.median, 4).key("p90").fixed(d.p90, 4).key("mean").fixed(d.mean, 4);
+  }
+  w.end_object();
 }
 
-std::string json_days(const DurationStats& d) {
-  if (d.count == 0) return fmt::format("{{\"count\": 0, \"median\": null, \"p90\": null, \"mean\": null}}");
-  return fmt::format("{{\"count\": {}, \"median\": {:.4f}, \"p90\": {:.4f}, \"mean\": {:.4f}}}",
-                     d.count, d.median, d.p90, d.mean);
+void write_time(JsonWriter& w, Timestamp t) {
+  if (t == kNoTime) {
+    w.null();
+  } else {
+    w.string(format_timestamp(t));
+  }
 }
-
-std::string json_time(Timestamp t) { return t == kNoTime ? "null" : json_quote(format_timestamp(t)); }
 
 }  // namespace
 
@@ -46,111 +31,107 @@ void render_json(const Report& report, std::ostream& out) {
   const InputCounts& in = report.input;
   const DataQuality& q = report.tables.quality;
   const auto& stages = report.model.stages();
-  out << "{\n  \"schema_version\": " << kSchemaVersion << ",\n";
-  out << "  \"input\": {\n    \"files\": [";
-  for (std::size_t i = 0; i < in.files.size(); ++i) {
-    out << (i ? ", " : "") << json_quote(in.files[i] == "-" ? "<stdin>" : in.files[i]);
+  JsonWriter w(out);
+  w.begin_object(JsonWriter::lines).member("schema_version", kSchemaVersion);
+  w.key("input").begin_object(JsonWriter::lines);
+  w.key("files").begin_array();
+  for (const auto& file : in.files) w.string(file == "-" ? "<stdin>" : file);
+  w.end_array();
+  w.member("shape", shape_name(in.shape)).member("delimiter", std::string(1, in.delimiter));
+  w.member("rows_read", in.rows_read).member("rows_used", in.rows_used).member("rows_reported", in.rows_reported);
+  w.key("reported_by_reason").begin_object();
+  for (const auto& [reason, count] : in.reported_by_reason) w.member(reason, count);
+  w.end_object();
+  w.member("blank_lines", in.blank_lines).member("trailing_delimiters", in.trailing_delimiters);
+  w.member("scientific_ids", in.scientific_ids).member("dst_gaps", in.dst_gaps).member("dst_overlaps", in.dst_overlaps);
+  w.member("invalid_amounts", in.invalid_amounts).member("guessed_amounts", in.guessed_amounts);
+  w.member("lead_ids", in.ids).end_object();
+
+  w.key("options").begin_object();
+  w.member("count", report.options.mode == CountMode::ordered ? "ordered" : "cumulative");
+  w.key("stale_days").general(static_cast<double>(report.options.stale) / 86400.0);
+  write_time(w.key("as_of"), report.tables.as_of);
+  if (report.options.window > 0) {
+    w.key("window_days").general(static_cast<double>(report.options.window) / 86400.0);
+  } else {
+    w.key("window_days").null();
   }
-  out << "],\n    \"shape\": " << json_quote(shape_name(in.shape))
-      << ",\n    \"delimiter\": " << json_quote(std::string(1, in.delimiter))
-      << ",\n    \"rows_read\": " << in.rows_read << ",\n    \"rows_used\": " << in.rows_used
-      << ",\n    \"rows_reported\": " << in.rows_reported << ",\n    \"reported_by_reason\": {";
-  bool first = true;
-  for (const auto& [reason, count] : in.reported_by_reason) {
-    out << (first ? "" : ", ") << json_quote(reason) << ": " << count;
-    first = false;
+  write_time(w.key("since"), report.options.since);
+  write_time(w.key("until"), report.options.until);
+  w.member("tz", report.zone.name()).end_object();
+
+  w.key("data_quality").begin_object(JsonWriter::lines);
+  w.member("leads_with_skips", q.leads_with_skips).member("skipped_stages", q.skipped_stages);
+  w.member("leads_with_repeats", q.leads_with_repeats).member("repeated_rows", q.repeated_rows);
+  w.member("exact_duplicates", q.exact_duplicates).member("conflicting_repeats", q.conflicting_repeats);
+  w.member("leads_with_regressions", q.leads_with_regressions).member("leads_with_inversions", q.leads_with_inversions);
+  w.member("leads_out_of_order", q.leads_out_of_order).member("lost_without_stage", q.lost_without_stage);
+  w.member("won_and_lost", q.won_and_lost).member("negative_durations", q.negative_durations);
+  w.member("leads_beyond_window", q.leads_beyond_window).member("leads_outside_period", q.leads_outside_period);
+  w.end_object();
+
+  w.key("stages").begin_array();
+  for (const auto& stage : stages) {
+    w.begin_object().member("name", stage.name).member("section", section_name(stage.section)).end_object();
   }
-  out << "},\n    \"blank_lines\": " << in.blank_lines << ",\n    \"trailing_delimiters\": " << in.trailing_delimiters
-      << ",\n    \"scientific_ids\": " << in.scientific_ids << ",\n    \"dst_gaps\": " << in.dst_gaps
-      << ",\n    \"dst_overlaps\": " << in.dst_overlaps << ",\n    \"invalid_amounts\": " << in.invalid_amounts
-      << ",\n    \"guessed_amounts\": " << in.guessed_amounts << ",\n    \"lead_ids\": " << in.ids << "\n  },\n";
-  out << "  \"options\": {\"count\": "
-      << json_quote(report.options.mode == CountMode::ordered ? "ordered" : "cumulative")
-      << ", \"stale_days\": " << fmt::format("{:g}", static_cast<double>(report.options.stale) / 86400.0)
-      << ", \"as_of\": " << json_time(report.tables.as_of) << ", \"window_days\": "
-      << (report.options.window > 0 ? fmt::format("{:g}", static_cast<double>(report.options.window) / 86400.0) : "null")
-      << ", \"since\": " << json_time(report.options.since) << ", \"until\": " << json_time(report.options.until)
-      << ", \"tz\": " << json_quote(report.zone.name()) << "},\n";
-  out << "  \"data_quality\": {\n"
-      << "    \"leads_with_skips\": " << q.leads_with_skips << ",\n"
-      << "    \"skipped_stages\": " << q.skipped_stages << ",\n"
-      << "    \"leads_with_repeats\": " << q.leads_with_repeats << ",\n"
-      << "    \"repeated_rows\": " << q.repeated_rows << ",\n"
-      << "    \"exact_duplicates\": " << q.exact_duplicates << ",\n"
-      << "    \"conflicting_repeats\": " << q.conflicting_repeats << ",\n"
-      << "    \"leads_with_regressions\": " << q.leads_with_regressions << ",\n"
-      << "    \"leads_with_inversions\": " << q.leads_with_inversions << ",\n"
-      << "    \"leads_out_of_order\": " << q.leads_out_of_order << ",\n"
-      << "    \"lost_without_stage\": " << q.lost_without_stage << ",\n"
-      << "    \"won_and_lost\": " << q.won_and_lost << ",\n"
-      << "    \"negative_durations\": " << q.negative_durations << ",\n"
-      << "    \"leads_beyond_window\": " << q.leads_beyond_window << ",\n"
-      << "    \"leads_outside_period\": " << q.leads_outside_period << "\n  },\n";
-  out << "  \"stages\": [";
-  for (std::size_t k = 0; k < stages.size(); ++k) {
-    out << (k ? ", " : "") << "{\"name\": " << json_quote(stages[k].name)
-        << ", \"section\": " << json_quote(section_name(stages[k].section)) << "}";
-  }
-  out << "],\n  \"segments\": [\n";
-  for (std::size_t s = 0; s < report.tables.segments.size(); ++s) {
-    const SegmentTable& seg = report.tables.segments[s];
+  w.end_array();
+
+  w.key("segments").begin_array(JsonWriter::lines);
+  for (const SegmentTable& seg : report.tables.segments) {
     const Overall& o = seg.overall;
-    out << "    {\n      \"segment\": " << json_quote(seg.label) << ",\n";
-    out << "      \"overall\": {\"leads\": " << o.leads << ", \"won\": " << o.won
-        << ", \"lost\": " << o.lost << ", \"open\": " << o.open << ", \"stalled\": " << o.stalled
-        << ", \"win_rate\": " << json_rate(o.win_rate) << ", \"cycle_days\": " << json_days(o.cycle)
-        << ", \"cycle_histogram\": [";
-    for (std::size_t b = 0; b < kCycleBuckets; ++b) out << (b ? ", " : "") << o.cycle_histogram[b];
-    out << "]";
+    w.begin_object(JsonWriter::lines).member("segment", seg.label);
+    w.key("overall").begin_object();
+    w.member("leads", o.leads).member("won", o.won).member("lost", o.lost).member("open", o.open);
+    w.member("stalled", o.stalled).key("win_rate").fixed(o.win_rate, 6);
+    days(w.key("cycle_days"), o.cycle);
+    w.key("cycle_histogram").begin_array();
+    for (std::size_t b = 0; b < kCycleBuckets; ++b) w.integer(o.cycle_histogram[b]);
+    w.end_array();
     if (o.money.present) {
       const Money& m = o.money;
-      auto num = [](const std::optional<double>& x) { return x ? fmt::format("{:.2f}", *x) : std::string("null"); };
-      out << fmt::format(", \"money\": {{\"won_with_amount\": {}, \"won_revenue\": {:.2f}, \"average_deal\": {}, "
-                         "\"median_deal\": {}, \"revenue_per_lead\": {}, \"open_opportunities\": {}, "
-                         "\"open_pipeline\": {:.2f}, \"sales_velocity_per_day\": {}}}",
-                         m.won_with_amount, m.won_revenue, num(m.average_deal), num(m.median_deal), num(m.revenue_per_lead),
-                         m.open_opportunities, m.open_pipeline, num(m.sales_velocity));
+      w.key("money").begin_object().member("won_with_amount", m.won_with_amount);
+      w.key("won_revenue").fixed(m.won_revenue, 2).key("average_deal").fixed(m.average_deal, 2);
+      w.key("median_deal").fixed(m.median_deal, 2).key("revenue_per_lead").fixed(m.revenue_per_lead, 2);
+      w.member("open_opportunities", m.open_opportunities).key("open_pipeline").fixed(m.open_pipeline, 2);
+      w.key("sales_velocity_per_day").fixed(m.sales_velocity, 2).end_object();
     }
     if (o.spend.present) {
       const Spend& sp = o.spend;
-      auto num = [](const std::optional<double>& x) { return x ? fmt::format("{:.2f}", *x) : std::string("null"); };
-      out << fmt::format(", \"spend\": {{\"cost\": {:.2f}, \"cost_per_stage\": [", sp.cost);
-      for (std::size_t k = 0; k < sp.per_stage.size(); ++k) out << (k ? ", " : "") << num(sp.per_stage[k]);
-      out << fmt::format("], \"cac\": {}, \"roi\": {}}}", num(sp.cac),
-                         sp.roi ? fmt::format("{:.6f}", *sp.roi) : std::string("null"));
+      w.key("spend").begin_object().key("cost").fixed(sp.cost, 2).key("cost_per_stage").begin_array();
+      for (const auto& cost : sp.per_stage) w.fixed(cost, 2);
+      w.end_array().key("cac").fixed(sp.cac, 2).key("roi").fixed(sp.roi, 6).end_object();
     }
     if (o.retention.present) {
       const Retention& r = o.retention;
-      out << fmt::format(", \"retention\": {{\"churned\": {}, \"churn_rate\": {}, \"ltv_estimate\": {}, "
-                         "\"churned_not_won\": {}}}",
-                         r.churned, json_rate(r.churn_rate),
-                         r.ltv_estimate ? fmt::format("{:.2f}", *r.ltv_estimate) : std::string("null"), r.churned_not_won);
+      w.key("retention").begin_object().member("churned", r.churned).key("churn_rate").fixed(r.churn_rate, 6);
+      w.key("ltv_estimate").fixed(r.ltv_estimate, 2).member("churned_not_won", r.churned_not_won).end_object();
     }
-    out << "},\n";
-    out << "      \"sections\": [";
-    for (std::size_t i = 0; i < seg.sections.size(); ++i) {
-      const SectionRow& r = seg.sections[i];
-      out << (i ? ", " : "") << "{\"section\": " << json_quote(section_name(r.section))
-          << ", \"reached\": " << r.reached << ", \"conversion\": " << json_rate(r.conversion)
-          << ", \"overall_conversion\": " << json_rate(r.overall_conversion) << "}";
+    w.end_object();
+    w.key("sections").begin_array();
+    for (const SectionRow& r : seg.sections) {
+      w.begin_object().member("section", section_name(r.section)).member("reached", r.reached);
+      w.key("conversion").fixed(r.conversion, 6).key("overall_conversion").fixed(r.overall_conversion, 6).end_object();
     }
-    out << "],\n      \"stages\": [\n";
+    w.end_array();
+    w.key("stages").begin_array(JsonWriter::lines);
     for (std::size_t k = 0; k < stages.size(); ++k) {
       const StageRow& r = seg.stages[k];
-      out << "        {\"stage\": " << json_quote(stages[k].name)
-          << ", \"section\": " << json_quote(section_name(stages[k].section))
-          << ", \"reached\": " << r.reached << ", \"step_conversion\": " << json_rate(r.step_conversion)
-          << ", \"overall_conversion\": " << json_rate(r.overall_conversion)
-          << ", \"dropped\": " << r.dropped << ", \"lost\": " << r.lost << ", \"open\": " << r.open
-          << ", \"stalled\": " << r.stalled << ", \"days_to_next\": " << json_days(r.to_next)
-          << ", \"days_from_entry\": " << json_days(r.from_entry) << ", \"step_ci\": "
-          << (r.step_ci ? fmt::format("[{:.6f}, {:.6f}]", r.step_ci->low, r.step_ci->high) : "null")
-          << ", \"vs_rest_p\": " << (r.vs_rest_p ? fmt::format("{:.6f}", *r.vs_rest_p) : "null") << "}"
-          << (k + 1 < stages.size() ? ",\n" : "\n");
+      w.begin_object().member("stage", stages[k].name).member("section", section_name(stages[k].section));
+      w.member("reached", r.reached).key("step_conversion").fixed(r.step_conversion, 6);
+      w.key("overall_conversion").fixed(r.overall_conversion, 6);
+      w.member("dropped", r.dropped).member("lost", r.lost).member("open", r.open).member("stalled", r.stalled);
+      days(w.key("days_to_next"), r.to_next);
+      days(w.key("days_from_entry"), r.from_entry);
+      if (r.step_ci) {
+        w.key("step_ci").begin_array().fixed(r.step_ci->low, 6).fixed(r.step_ci->high, 6).end_array();
+      } else {
+        w.key("step_ci").null();
+      }
+      w.key("vs_rest_p").fixed(r.vs_rest_p, 6).end_object();
     }
-    out << "      ]\n    }" << (s + 1 < report.tables.segments.size() ? ",\n" : "\n");
+    w.end_array().end_object();
   }
-  out << "  ]\n}\n";
+  w.end_array().end_object().finish();
 }
 
 }  // namespace funnel

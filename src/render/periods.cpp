@@ -111,26 +111,29 @@ void render_cohorts(const Report& report, Format format, std::ostream& out, bool
       return;
     }
     case Format::json: {
-      out << "{\n  \"schema_version\": " << kSchemaVersion << ",\n  \"kind\": \"cohorts\",\n  \"every\": "
-          << json_quote(period_name(report.every))
-          << ",\n  \"as_of\": " << (report.tables.as_of == kNoTime ? "null" : json_quote(format_timestamp(report.tables.as_of)))
-          << ",\n  \"cohorts\": [\n";
+      JsonWriter w(out);
+      w.begin_object(JsonWriter::lines).member("schema_version", kSchemaVersion).member("kind", "cohorts");
+      w.member("every", period_name(report.every));
+      if (report.tables.as_of == kNoTime) {
+        w.key("as_of").null();
+      } else {
+        w.member("as_of", format_timestamp(report.tables.as_of));
+      }
+      w.key("cohorts").begin_array(JsonWriter::block);
       for (std::size_t s = 1; s < report.tables.segments.size(); ++s) {
         const SegmentTable& t = report.tables.segments[s];
         const Cohort& c = report.cohorts[s - 1];
-        out << "    {\"cohort\": " << json_quote(c.label) << ", \"start\": " << json_quote(day_text(c.first_day))
-            << ", \"complete\": " << (c.complete ? "true" : "false") << ", \"leads\": " << t.stages[0].reached
-            << ", \"stages\": [";
+        w.begin_object().member("cohort", c.label).member("start", day_text(c.first_day));
+        w.member("complete", c.complete).member("leads", t.stages[0].reached).key("stages").begin_array();
         for (std::size_t k = 0; k < stages.size(); ++k) {
           const StageRow& r = t.stages[k];
-          auto rate = [](const std::optional<double>& v) { return v ? fmt::format("{:.6f}", *v) : std::string("null"); };
-          out << (k ? ", " : "") << "{\"stage\": " << json_quote(stages[k].name) << ", \"reached\": " << r.reached
-              << ", \"step_conversion\": " << rate(r.step_conversion)
-              << ", \"overall_conversion\": " << rate(r.overall_conversion) << "}";
+          w.begin_object().member("stage", stages[k].name).member("reached", r.reached);
+          w.key("step_conversion").fixed(r.step_conversion, 6);
+          w.key("overall_conversion").fixed(r.overall_conversion, 6).end_object();
         }
-        out << "]}" << (s + 1 < report.tables.segments.size() ? ",\n" : "\n");
+        w.end_array().end_object();
       }
-      out << "  ]\n}\n";
+      w.end_array().end_object().finish();
       return;
     }
   }
@@ -155,16 +158,16 @@ void render_trend(const Report& report, Format format, std::ostream& out, bool) 
       return;
     }
     case Format::json: {
-      out << "{\n  \"schema_version\": " << kSchemaVersion << ",\n  \"kind\": \"trend\",\n  \"periods\": [\n";
+      JsonWriter w(out);
+      w.begin_object(JsonWriter::lines).member("schema_version", kSchemaVersion).member("kind", "trend");
+      w.key("periods").begin_array(JsonWriter::block);
       for (std::size_t p = 0; p < t.periods.size(); ++p) {
-        out << "    {\"period\": " << json_quote(t.periods[p]) << ", \"start\": " << json_quote(day_text(t.first_days[p]))
-            << ", \"entered\": {";
-        for (std::size_t k = 0; k < stages.size(); ++k) {
-          out << (k ? ", " : "") << json_quote(stages[k].name) << ": " << t.entered[p][k];
-        }
-        out << "}}" << (p + 1 < t.periods.size() ? ",\n" : "\n");
+        w.begin_object().member("period", t.periods[p]).member("start", day_text(t.first_days[p]));
+        w.key("entered").begin_object();
+        for (std::size_t k = 0; k < stages.size(); ++k) w.member(stages[k].name, t.entered[p][k]);
+        w.end_object().end_object();
       }
-      out << "  ]\n}\n";
+      w.end_array().end_object().finish();
       return;
     }
   }
