@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "funnel/diagnostics.h"
+#include "funnel/text.h"
 
 namespace funnel {
 namespace {
@@ -73,12 +74,6 @@ bool plain_word(std::string_view word) {
   return true;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return s;
-}
-
 /// "Output format: table, csv or json (default: table)" -> table csv json.
 std::vector<std::string> choices_from_description(std::string_view description) {
   std::string text;  // without parenthesized remarks
@@ -94,12 +89,12 @@ std::vector<std::string> choices_from_description(std::string_view description) 
   std::string_view rest = std::string_view(text).substr(colon + 1);
   while (!rest.empty()) {
     std::size_t comma = rest.find(',');
-    std::string_view piece = trim(rest.substr(0, comma));
+    std::string_view piece = trim_blanks(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    if (piece.substr(0, 3) == "or ") piece = trim(piece.substr(3));
+    if (piece.substr(0, 3) == "or ") piece = trim_blanks(piece.substr(3));
     if (std::size_t o = piece.find(" or "); o != std::string_view::npos) {  // "b or c"
-      if (plain_word(trim(piece.substr(0, o)))) choices.emplace_back(trim(piece.substr(0, o)));
-      piece = trim(piece.substr(o + 4));
+      if (plain_word(trim_blanks(piece.substr(0, o)))) choices.emplace_back(trim_blanks(piece.substr(0, o)));
+      piece = trim_blanks(piece.substr(o + 4));
     }
     if (plain_word(piece)) choices.emplace_back(piece);
   }
@@ -124,8 +119,7 @@ std::vector<std::string> known_choices(const std::string& name, const std::strin
 
 /// "Write to FILE", "CSV files to read", "a TOML or INI file": the word file, any case.
 bool mentions_file(const std::string& description) {
-  std::string lower;
-  for (char c : description) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string lower = lower_ascii(description);
   for (std::size_t at = lower.find("file"); at != std::string::npos; at = lower.find("file", at + 1)) {
     if (at == 0 || !std::isalpha(static_cast<unsigned char>(lower[at - 1]))) return true;
   }

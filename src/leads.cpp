@@ -49,15 +49,6 @@ bool keep(const Report& report, const LeadFilter& filter, const LeadRow& row) {
 
 }  // namespace
 
-LeadFormat parse_lead_format(std::string_view name) {
-  if (name == "csv") return LeadFormat::csv;
-  if (name == "tsv") return LeadFormat::tsv;
-  if (name == "jsonl" || name == "ndjson") return LeadFormat::jsonl;
-  if (name == "json") return LeadFormat::json;
-  throw Error(ExitCode::usage, fmt::format("unknown --format '{}' (csv, tsv, jsonl, json){}", name,
-                                           did_you_mean(name, {"csv", "tsv", "jsonl", "json"})));
-}
-
 void check_filter(const LeadFilter& filter, const StageModel& model) {
   if (!filter.stage.empty() && model.resolve(filter.stage).index < 0) {
     std::vector<std::string> names;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "funnel/diagnostics.h"
+#include "funnel/text.h"
 
 namespace funnel {
 namespace {
@@ -46,6 +47,8 @@ std::size_t blank_width(std::string_view s, std::size_t i) {
   return 0;
 }
 
+// Not text.h's trim_blanks: amounts from spreadsheets also carry Unicode spaces (NBSP, narrow
+// NBSP, thin space) as padding, which cell values in general keep.
 std::string_view trim(std::string_view s) {
   while (std::size_t w = blank_width(s, 0)) s.remove_prefix(w);
   for (;;) {
@@ -61,23 +64,13 @@ std::string_view trim(std::string_view s) {
   }
 }
 
-/// ASCII case-insensitive comparison with a lowercase word.
-bool iequals(std::string_view s, std::string_view lower) {
-  if (s.size() != lower.size()) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i] >= 'A' && s[i] <= 'Z' ? static_cast<char>(s[i] | 0x20) : s[i];
-    if (c != lower[i]) return false;
-  }
-  return true;
-}
-
 bool is_no_value(std::string_view s) {
-  return s.empty() || s == "-" || s == kEmDash || iequals(s, "n/a") || iequals(s, "na") ||
-         iequals(s, "null") || iequals(s, "none");
+  return s.empty() || s == "-" || s == kEmDash || iequals_ascii(s, "n/a") || iequals_ascii(s, "na") ||
+         iequals_ascii(s, "null") || iequals_ascii(s, "none");
 }
 
 bool is_not_finite(std::string_view word) {
-  return iequals(word, "nan") || iequals(word, "inf") || iequals(word, "infinity");
+  return iequals_ascii(word, "nan") || iequals_ascii(word, "inf") || iequals_ascii(word, "infinity");
 }
 
 /// Bytes of the currency symbol at s[i] ($ € £ ¥ ₹); 0 when none.

@@ -1,23 +1,16 @@
 #include "funnel/probability.h"
 
-#include <cctype>
 #include <charconv>
 #include <string>
 #include <system_error>
 
-#include "funnel/timestamp.h"
+#include "funnel/text.h"
 
 namespace funnel {
 namespace {
 
 bool no_value(std::string_view s) {
-  auto lower = [](std::string_view t) {
-    std::string out(t);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-  };
-  std::string l = lower(s);
-  return l == "-" || l == "n/a" || l == "na" || l == "null" || l == "none";
+  return s == "-" || iequals_ascii(s, "n/a") || iequals_ascii(s, "na") || iequals_ascii(s, "null") || iequals_ascii(s, "none");
 }
 
 ParsedProbability invalid(std::string problem) {

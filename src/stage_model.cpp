@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "funnel/diagnostics.h"
+#include "funnel/text.h"
 
 namespace funnel {
 namespace {
@@ -90,12 +91,14 @@ std::string_view section_name(Section s) {
   return "mofu";
 }
 
+// Not lower_ascii (text.h): names also drop every space, tab, '_' and '-', inside too, so
+// "Closed Won", "closed_won" and "ClosedWon" match.
 std::string normalize_name(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
     if (c == ' ' || c == '_' || c == '-' || c == '\t') continue;
-    out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    out += to_lower_ascii(c);
   }
   return out;
 }

@@ -4,6 +4,7 @@
 #include <set>
 #include <sys/stat.h>
 
+#include "funnel/commands/command.h"
 #include "funnel/diagnostics.h"
 #include "funnel/output.h"
 #include "support.h"
@@ -22,7 +23,8 @@ TEST_SUITE("cli") {
     }
     std::set<std::string> options;
     std::vector<std::vector<std::string>> helps{{"--help"}};
-    for (const char* command : {"report", "cohorts", "trend", "leads", "paths", "explain", "check", "diff", "forecast", "inspect", "completions"}) {
+    for (const auto& entry : funnel::commands::command_table()) {  // every command, from the table
+      const char* command = entry.name;
       helps.push_back({command, "--help"});
       auto subcommand = run_cli({command, "--help"});
       CAPTURE(command);

@@ -1,5 +1,5 @@
-// The command line: CLI11 definitions for every subcommand and the one run() that main()
-// and the tests call.
+// The command line: the one run() that main() and the tests call. It dispatches through the
+// command table (src/cli.cpp) to the subcommands in src/commands/.
 #pragma once
 
 #include <istream>

@@ -22,8 +22,8 @@ struct LeadFilter {
   bool all = false;    ///< also leads the tables leave out (with the reason)
 };
 
+/// What `funnel leads --format` selects (the names: src/commands/leads.cpp).
 enum class LeadFormat { csv, tsv, jsonl, json };
-LeadFormat parse_lead_format(std::string_view name);
 
 /// Checks the filter's names against the model; throws funnel::Error(ExitCode::usage).
 void check_filter(const LeadFilter& filter, const StageModel& model);

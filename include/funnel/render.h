@@ -12,9 +12,8 @@
 
 namespace funnel {
 
+/// What --format selects for the tables (each command lists its names: funnel/format.h).
 enum class Format { table, csv, tsv, json, markdown };
-/// Parses a --format value; throws funnel::Error(ExitCode::usage) with a suggestion.
-Format parse_format(std::string_view name);
 
 /// Bumped whenever a JSON field is renamed or removed (adding fields keeps it).
 inline constexpr int kSchemaVersion = 1;

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "funnel/text.h"  // trim_blanks: every cell reader trims times with it
+
 namespace funnel {
 
 /// Seconds since the Unix epoch, UTC. Fractions of a second are dropped (floor).
@@ -18,15 +20,6 @@ inline constexpr Timestamp kNoTime = std::numeric_limits<Timestamp>::min();
 /// so every time prints with a four-digit year.
 inline constexpr Timestamp kEarliest = -62135596800;
 inline constexpr Timestamp kLatest = 253402300799;
-
-/// A cell without the spaces and tabs around it.
-inline std::string_view trim_blanks(std::string_view s) {
-  // Most cells have no blank at either end: one test each, kept inline.
-  if (s.empty() || (static_cast<unsigned char>(s.front()) > ' ' && static_cast<unsigned char>(s.back()) > ' ')) return s;
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day);

@@ -205,17 +205,6 @@ void render_table(const Report& report, std::ostream& out, bool color) {
   out << '\n';
 }
 
-Format parse_format(std::string_view name) {
-  if (name == "table") return Format::table;
-  if (name == "csv") return Format::csv;
-  if (name == "tsv") return Format::tsv;
-  if (name == "json") return Format::json;
-  if (name == "markdown" || name == "md") return Format::markdown;
-  throw Error(ExitCode::usage,
-              fmt::format("unknown --format '{}' (table, csv, tsv, json, markdown){}", name,
-                          did_you_mean(name, {"table", "csv", "tsv", "json", "markdown"})));
-}
-
 void render(const Report& report, Format format, std::ostream& out, bool color) {
   if (report.kind == ReportKind::cohorts) return render_cohorts(report, format, out, color);
   if (report.kind == ReportKind::trend) return render_trend(report, format, out, color);

@@ -1,0 +1,211 @@
+#include "common.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "funnel/diagnostics.h"
+#include "funnel/money.h"
+#include "funnel/output.h"
+#include "funnel/period.h"
+#include "funnel/time_reader.h"
+
+namespace funnel::commands {
+namespace {
+
+/// Reads a time option (--as-of, --since, --until) in --tz; throws a usage error.
+Timestamp option_time(const std::string& text, const char* flag, const std::string& tz, const std::string& format) {
+  Zone zone(tz);
+  TimeReader reader(TimeFormat::parse(format), &zone);
+  ParsedTime t = reader.read(text);
+  if (t.status != ParsedTime::Status::ok) {
+    throw Error(ExitCode::usage, fmt::format("{}: cannot read {} as a time: {}", flag, quote_cell(text),
+                                             t.status == ParsedTime::Status::empty ? "empty" : t.problem));
+  }
+  return t.value;
+}
+
+/// Whether `name` is another subcommand of the program: one config file can serve several
+/// commands, each reading the top level and its own section.
+bool other_command(const CLI::App& command, const std::string& name) {
+  const CLI::App* program = command.get_parent();
+  if (program == nullptr || name == command.get_name()) return false;
+  auto all = program->get_subcommands([](const CLI::App*) { return true; });
+  return std::any_of(all.begin(), all.end(), [&](const CLI::App* sub) { return sub->get_name() == name; });
+}
+
+/// Applies a config file's keys to the options the command line left unset. Keys are the
+/// long option names, at the top level or under [report] (the subcommand's name).
+void apply_config(CLI::App& command, const std::string& path) {
+  std::vector<CLI::ConfigItem> items;
+  try {
+    items = CLI::ConfigTOML().from_file(path);
+  } catch (const CLI::FileError&) {
+    throw Error(ExitCode::io, fmt::format("{}: cannot read config file", path));
+  }
+  std::vector<std::string> keys;
+  for (const CLI::Option* opt : command.get_options()) {
+    if (!opt->get_lnames().empty() && opt->get_lnames().front() != "config") keys.push_back(opt->get_lnames().front());
+  }
+  for (const auto& item : items) {
+    if (item.name == "++" || item.name == "--") continue;  // section markers
+    if (item.parents.size() == 1 && other_command(command, item.parents[0])) continue;
+    if (!item.parents.empty() && !(item.parents.size() == 1 && item.parents[0] == command.get_name())) {
+      throw Error(ExitCode::usage, fmt::format("{}: unknown section [{}]", path, item.parents[0]));
+    }
+    CLI::Option* opt = command.get_option_no_throw("--" + item.name);
+    if (opt == nullptr || item.name == "config") {
+      throw Error(ExitCode::usage, fmt::format("{}: unknown key '{}'{}", path, item.name, did_you_mean(item.name, keys)));
+    }
+    if (opt->count() > 0) continue;
+    opt->add_result(item.inputs);
+    opt->run_callback();
+  }
+}
+
+char parse_delimiter(const std::string& text) {
+  if (text.empty()) return 0;
+  if (text == "," || text == "comma") return ',';
+  if (text == ";" || text == "semicolon") return ';';
+  if (text == "\t" || text == "\\t" || text == "tab") return '\t';
+  if (text == "|" || text == "pipe") return '|';
+  throw Error(ExitCode::usage,
+              fmt::format("--delimiter must be one of , ; tab | (or comma, semicolon, tab, pipe), not '{}'", text));
+}
+
+}  // namespace
+
+void load_config(CLI::App& app, const ExportOptions& o) {
+  if (o.config.empty()) return;
+  try {
+    apply_config(app, o.config);
+  } catch (const CLI::ParseError& e) {
+    throw Error(ExitCode::usage, fmt::format("{}: {}", o.config, e.what()));
+  }
+}
+
+void finish_options(ExportOptions& o) {
+  o.report.delimiter = parse_delimiter(o.delimiter);
+  if (o.encoding == "utf8" || o.encoding == "utf-8") {
+    o.report.encoding = Encoding::utf8;
+  } else if (o.encoding == "latin1" || o.encoding == "iso-8859-1") {
+    o.report.encoding = Encoding::latin1;
+  } else if (o.encoding == "cp1252" || o.encoding == "windows-1252") {
+    o.report.encoding = Encoding::cp1252;
+  } else {
+    throw Error(ExitCode::usage, fmt::format("--encoding must be utf8, latin1 or cp1252, not '{}'", o.encoding));
+  }
+  const std::string& shape = o.report.columns.shape;
+  if (!shape.empty() && shape != "long" && shape != "wide" && shape != "snapshot") {
+    throw Error(ExitCode::usage, fmt::format("--shape must be long, wide or snapshot, not '{}'", shape));
+  }
+  if (o.count == "cumulative") {
+    o.report.funnel.mode = CountMode::cumulative;
+  } else if (o.count == "ordered") {
+    o.report.funnel.mode = CountMode::ordered;
+  } else {
+    throw Error(ExitCode::usage, fmt::format("--count must be cumulative or ordered, not '{}'", o.count));
+  }
+  auto stale = parse_duration(o.stale);
+  if (!stale) throw Error(ExitCode::usage, fmt::format("--stale wants a duration like 30d, 12h or 2w, not '{}'", o.stale));
+  o.report.funnel.stale = *stale;
+  TimeFormat::parse(o.report.date_format);  // refuse a bad --date-format before reading
+  if (!o.as_of.empty()) o.report.funnel.as_of = option_time(o.as_of, "--as-of", o.report.tz, o.report.date_format);
+  if (!o.since.empty()) o.report.funnel.since = option_time(o.since, "--since", o.report.tz, o.report.date_format);
+  if (!o.until.empty()) o.report.funnel.until = option_time(o.until, "--until", o.report.tz, o.report.date_format);
+  if (!o.window.empty()) {
+    auto window = parse_duration(o.window);
+    if (!window || *window == 0) {
+      throw Error(ExitCode::usage, fmt::format("--window wants a duration like 30d, 12h or 2w, not '{}'", o.window));
+    }
+    o.report.funnel.window = *window;
+  }
+  o.report.every = parse_period(o.every);
+  if (o.attribution != "first" && o.attribution != "last") {
+    throw Error(ExitCode::usage, fmt::format("--attribution must be first or last, not '{}'", o.attribution));
+  }
+  o.report.last_touch = o.attribution == "last";
+  o.report.decimal = parse_decimal_mark(o.decimal);
+}
+
+void define_input(CLI::App& app, ExportOptions& o) {
+  auto& r = o.report;
+  app.add_option("--config", o.config, "Read options from a TOML or INI file (keys are the long option names; the command line wins)");
+  app.add_flag("-q,--quiet", o.quiet, "No warnings on stderr (errors still print)");
+  app.add_option("--threads", r.threads, "1: one thread; 2: one reads and parses while the other counts")->capture_default_str()->check(CLI::Range(1, 2));
+  app.add_option("-d,--delimiter", o.delimiter, "Field delimiter: , ; tab | (default: detected from the header)")->group("Input");
+  app.add_option("--encoding", o.encoding, "Text encoding: utf8, latin1, cp1252 (UTF-16 is recognized by its BOM)")->capture_default_str()->group("Input");
+  app.add_option("--date-format", r.date_format, "How times are written: auto, dmy, mdy, epoch, epoch_ms, excel, or a pattern like '%d.%m.%Y %H:%M'")->group("Input");
+  app.add_option("--tz", r.tz, "Time zone of times without an offset (IANA name, e.g. Europe/Oslo)")->capture_default_str()->group("Input");
+  app.add_option("--skip-lines", r.skip_lines, "Skip this many lines before the header (report titles)")->group("Input");
+  app.add_flag("--lenient", r.lenient, "Skip malformed records (counted and reported) instead of stopping")->group("Input");
+  app.add_option("--rejects", r.rejects, "Write every skipped record (file, line, reason, raw text) to FILE as CSV")->group("Input");
+  app.add_option("--shape", r.columns.shape, "Input shape: long, wide, snapshot (default: detected)")->group("Input");
+  app.add_option("--id", r.columns.id, "Lead id column")->group("Input");
+  app.add_option("--stage-col", r.columns.stage, "Stage column (long and snapshot shapes)")->group("Input");
+  app.add_option("--time-col", r.columns.time, "Timestamp column (long shape)")->group("Input");
+  app.add_option("--stage-time", r.columns.stage_times, "STAGE=COLUMN: a column holding the time a lead entered STAGE (repeatable)")->group("Input")->allow_extra_args(false);
+  app.add_option("--by", r.columns.by, "Break the funnel down by this column (repeatable: combinations)")->group("Input")->allow_extra_args(false);
+  app.add_option("--amount", r.amount, "Deal value column: won revenue, deal sizes, pipeline, sales velocity")->group("Input");
+  app.add_option("--decimal", o.decimal, "Decimal mark of --amount: auto, . or ,")->capture_default_str()->group("Input");
+  app.add_option("--attribution", o.attribution, "Which row gives a lead its --by value: first (earliest row) or last (latest row)")->capture_default_str()->group("Input");
+
+  app.add_option("--preset", r.stages.preset, "Stage model: default, hubspot, salesforce")->capture_default_str()->group("Stages");
+  app.add_option("--stages", r.stages.stages, "Ordered stage names, comma separated (replaces the preset's)")->group("Stages")->allow_extra_args(false);
+  app.add_option("--tofu", r.stages.tofu, "Stages in the top of the funnel")->group("Stages")->allow_extra_args(false);
+  app.add_option("--mofu", r.stages.mofu, "Stages in the middle of the funnel")->group("Stages")->allow_extra_args(false);
+  app.add_option("--bofu", r.stages.bofu, "Stages in the bottom of the funnel")->group("Stages")->allow_extra_args(false);
+  app.add_option("--alias", r.stages.aliases, "STAGE=VALUE: another spelling of a stage (repeatable)")->group("Stages")->allow_extra_args(false);
+  app.add_option("--lost", r.stages.lost, "A value that marks a lead as lost (repeatable)")->group("Stages")->allow_extra_args(false);
+  app.add_flag("--strict-stages", r.strict_stages, "An unknown stage value is an error, not a warning")->group("Stages");
+}
+
+void define_metrics(CLI::App& app, ExportOptions& o) {
+  app.add_option("--count", o.count, "Counting mode: cumulative or ordered")->capture_default_str()->group("Metrics");
+  app.add_option("--stale", o.stale, "A lead with no activity for this long before the as-of time is stalled (h, d, w)")->capture_default_str()->group("Metrics");
+  app.add_option("--as-of", o.as_of, "Reference time for open and stalled (default: latest time in the data)")->group("Metrics");
+  app.add_option("--window", o.window, "A stage counts only if reached within this long of the lead's entry (h, d, w)")->group("Metrics");
+  app.add_option("--since", o.since, "Keep leads that entered the funnel at or after this time")->group("Metrics");
+  app.add_option("--until", o.until, "Keep leads that entered the funnel before this time")->group("Metrics");
+}
+
+void define_output(CLI::App& app, std::string& format, std::string& output, const std::vector<std::string>& names) {
+  app.add_option("-f,--format", format, fmt::format("Output format: {}", format_list(names)))->capture_default_str();
+  app.add_option("-o,--output", output, "Write to FILE atomically instead of stdout");
+}
+
+void emit(const std::string& output, Streams& streams, const std::string& text) {
+  if (!output.empty() && output != "-") {
+    write_file_atomically(output, text);
+  } else {
+    streams.out << text;
+    streams.out.flush();
+  }
+}
+
+bool to_terminal(const std::string& output, const Streams& streams) {
+  return (output.empty() || output == "-") && streams.out_is_terminal && !streams.no_color;
+}
+
+Report read_input(ExportOptions& o, Streams& streams) {
+  Diagnostics diagnostics(streams.err, o.quiet);
+  if (streams.err_is_terminal && !o.quiet) o.report.progress = &streams.err;
+  return build_report(o.report, streams.in, diagnostics);
+}
+
+int print_tables(CLI::App& app, ExportOptions& o, ReportKind kind, Streams& streams) {
+  load_config(app, o);
+  o.report.kind = kind;
+  finish_options(o);
+  Format format = parse_format(o.format, kTableFormats);
+  Report report = read_input(o, streams);
+  std::ostringstream text;
+  render(report, format, text, format == Format::table && to_terminal(o.output, streams));
+  if (!o.report.rejects.empty()) write_file_atomically(o.report.rejects, report.rejects_csv);
+  emit(o.output, streams, text.str());
+  return 0;
+}
+
+}  // namespace funnel::commands

@@ -1,0 +1,75 @@
+// What the commands that read exports share: the input, stage and metric options, -f and -o,
+// --config files, turning option text into ReportOptions, reading and writing.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "funnel/cli.h"
+#include "funnel/commands/command.h"
+#include "funnel/format.h"
+#include "funnel/render.h"
+#include "funnel/report.h"
+
+namespace CLI {
+class App;
+}
+
+namespace funnel::commands {
+
+/// The formats of the commands that print funnel tables: report, cohorts, trend, paths.
+inline constexpr FormatChoice<Format> kTableFormats[] = {
+    {"table", Format::table}, {"csv", Format::csv},           {"tsv", Format::tsv},
+    {"json", Format::json},   {"markdown", Format::markdown}, {"md", Format::markdown, true},
+};
+
+/// The help line of the positional that names the exports.
+inline constexpr const char* kFilesHelp = "CSV files to read (several must share a header); - or none: stdin";
+
+/// The options of a command that reads exports, as text until finish_options reads them.
+struct ExportOptions : Options {
+  ReportOptions report;
+  std::string config;  ///< --config FILE
+  bool quiet = false;
+  std::string delimiter;
+  std::string encoding = "utf8";
+  std::string decimal = "auto";
+  std::string attribution = "first";
+  std::string count = "cumulative";
+  std::string stale = "30d";
+  std::string as_of, window, since, until;
+  std::string every = "week";  ///< --every (cohorts, trend); the other commands keep the default
+  std::string format;          ///< -f: the command sets its default before define_output
+  std::string output;          ///< -o: empty or "-" is stdout
+};
+
+/// Input, columns and stages: every command that reads exports.
+void define_input(CLI::App& app, ExportOptions& o);
+
+/// How leads are counted: every command that rebuilds paths.
+void define_metrics(CLI::App& app, ExportOptions& o);
+
+/// -f (the help line lists `names`; the default is `format` as it stands) and -o.
+void define_output(CLI::App& app, std::string& format, std::string& output, const std::vector<std::string>& names);
+
+/// Applies --config FILE to the options the command line left unset: keys are the long
+/// option names, at the top level or under [COMMAND]; other commands' sections are skipped.
+void load_config(CLI::App& app, const ExportOptions& o);
+
+/// Reads the option text into `o.report`; throws funnel::Error(ExitCode::usage).
+void finish_options(ExportOptions& o);
+
+/// Reads the exports as every data command does: warnings to stderr unless --quiet,
+/// progress when stderr is a terminal.
+Report read_input(ExportOptions& o, Streams& streams);
+
+/// Whether the text goes to a terminal that takes colours.
+bool to_terminal(const std::string& output, const Streams& streams);
+
+/// Writes a command's text to stdout or, with -o FILE, atomically to the file.
+void emit(const std::string& output, Streams& streams, const std::string& text);
+
+/// report, cohorts and trend: the tables of `kind` in the chosen format.
+int print_tables(CLI::App& app, ExportOptions& o, ReportKind kind, Streams& streams);
+
+}  // namespace funnel::commands

@@ -1,0 +1,46 @@
+// funnel forecast: expected wins and revenue from the open leads.
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+
+#include "common.h"
+#include "funnel/forecast.h"
+
+namespace funnel::commands {
+namespace {
+
+constexpr FormatChoice<std::string_view> kForecastFormats[] = {{"table", "table"}, {"csv", "csv"}, {"json", "json"}};
+
+struct ForecastCommand : ExportOptions {
+  ForecastCommand() { format = "table"; }
+  std::vector<std::string> probabilities;  ///< --probability STAGE=P
+};
+
+}  // namespace
+
+std::unique_ptr<Options> setup_forecast(CLI::App& app) {
+  auto o = std::make_unique<ForecastCommand>();
+  app.add_option("files", o->report.files, kFilesHelp);
+  define_output(app, o->format, o->output, format_names<std::string_view>(kForecastFormats));
+  app.add_option("--probability", o->probabilities, "STAGE=P: the win probability of an open lead at STAGE (60%, 60 or 0.6; repeatable), instead of the measured one")->group("Forecast")->allow_extra_args(false);
+  app.add_option("--probability-column", o->report.columns.probability, "Column of each lead's own win probability (default: one named probability or 'Probability (%)'; none: ignore it)")->group("Forecast");
+  define_input(app, *o);
+  define_metrics(app, *o);
+  return o;
+}
+
+int run_forecast(CLI::App& app, Options& options, Streams& streams) {
+  auto& o = static_cast<ForecastCommand&>(options);
+  load_config(app, o);
+  finish_options(o);
+  std::string format(parse_format(o.format, kForecastFormats));
+  StageProbabilities configured = parse_stage_probabilities(o.probabilities, StageModel::build(o.report.stages));
+  o.report.columns.find_probability = true;
+  Report report = read_input(o, streams);
+  std::ostringstream text;
+  render_forecast(report, build_forecast(report, configured), format, text);
+  emit(o.output, streams, text.str());
+  return 0;
+}
+
+}  // namespace funnel::commands

@@ -1,0 +1,30 @@
+// funnel report: conversion and drop-off tables.
+#include <CLI/CLI.hpp>
+
+#include "common.h"
+
+namespace funnel::commands {
+namespace {
+
+struct ReportCommand : ExportOptions {
+  ReportCommand() { format = "table"; }
+};
+
+}  // namespace
+
+std::unique_ptr<Options> setup_report(CLI::App& app) {
+  auto o = std::make_unique<ReportCommand>();
+  app.add_option("files", o->report.files, kFilesHelp);
+  define_output(app, o->format, o->output, format_names<Format>(kTableFormats));
+  define_input(app, *o);
+  define_metrics(app, *o);
+  app.add_option("--spend", o->report.spend, "A CSV FILE of source,cost: cost per lead and per stage, CAC and ROI per --by segment")->group("Input");
+  app.add_option("--top", o->report.top_segments, "Keep the N segments with the most leads; fold the rest into (other)")->group("Input");
+  return o;
+}
+
+int run_report(CLI::App& app, Options& options, Streams& streams) {
+  return print_tables(app, static_cast<ReportCommand&>(options), ReportKind::funnel, streams);
+}
+
+}  // namespace funnel::commands
