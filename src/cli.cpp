@@ -9,6 +9,7 @@
 
 #include "funnel/check.h"
 #include "funnel/completions.h"
+#include "funnel/config.h"
 #include "funnel/diagnostics.h"
 #include "funnel/forecast.h"
 #include "funnel/inspect.h"
@@ -23,6 +24,9 @@ namespace funnel {
 namespace {
 
 constexpr const char* kVersion = "0.1.0";
+/// The largest --top and --skip-lines: far beyond any real use, so that a negative number
+/// (which would wrap round) or 1e20 is refused with the valid range.
+constexpr std::uint64_t kMaxCount = 1000000;
 
 struct CommandLine {
   ReportOptions report;
@@ -61,41 +65,28 @@ Timestamp option_time(const std::string& text, const char* flag, const std::stri
   return t.value;
 }
 
-/// Whether `name` is another subcommand of the program: one config file can serve several
-/// commands, each reading the top level and its own section.
-bool other_command(const CLI::App& command, const std::string& name) {
-  const CLI::App* program = command.get_parent();
-  if (program == nullptr || name == command.get_name()) return false;
-  auto all = program->get_subcommands([](const CLI::App*) { return true; });
-  return std::any_of(all.begin(), all.end(), [&](const CLI::App* sub) { return sub->get_name() == name; });
-}
-
 /// Applies a config file's keys to the options the command line left unset. Keys are the
-/// long option names, at the top level or under [report] (the subcommand's name).
+/// long option names, at the top level or under [report] (the subcommand's name); the file
+/// is read and checked by read_config().
 void apply_config(CLI::App& command, const std::string& path) {
-  std::vector<CLI::ConfigItem> items;
-  try {
-    items = CLI::ConfigTOML().from_file(path);
-  } catch (const CLI::FileError&) {
-    throw Error(ExitCode::io, fmt::format("{}: cannot read config file", path));
-  }
-  std::vector<std::string> keys;
+  std::vector<std::string> keys, commands;
   for (const CLI::Option* opt : command.get_options()) {
     if (!opt->get_lnames().empty() && opt->get_lnames().front() != "config") keys.push_back(opt->get_lnames().front());
   }
-  for (const auto& item : items) {
-    if (item.name == "++" || item.name == "--") continue;  // section markers
-    if (item.parents.size() == 1 && other_command(command, item.parents[0])) continue;
-    if (!item.parents.empty() && !(item.parents.size() == 1 && item.parents[0] == command.get_name())) {
-      throw Error(ExitCode::usage, fmt::format("{}: unknown section [{}]", path, item.parents[0]));
+  if (const CLI::App* program = command.get_parent(); program != nullptr) {
+    for (const CLI::App* sub : program->get_subcommands([](const CLI::App*) { return true; })) {
+      commands.push_back(sub->get_name());
     }
-    CLI::Option* opt = command.get_option_no_throw("--" + item.name);
-    if (opt == nullptr || item.name == "config") {
-      throw Error(ExitCode::usage, fmt::format("{}: unknown key '{}'{}", path, item.name, did_you_mean(item.name, keys)));
-    }
+  }
+  for (const ConfigEntry& entry : read_config(path, command.get_name(), commands, keys)) {
+    CLI::Option* opt = command.get_option_no_throw("--" + entry.key);
     if (opt->count() > 0) continue;
-    opt->add_result(item.inputs);
-    opt->run_callback();
+    try {
+      opt->add_result(entry.values);
+      opt->run_callback();
+    } catch (const CLI::ParseError& e) {
+      throw Error(ExitCode::usage, fmt::format("{}: {}", entry.where, e.what()));
+    }
   }
 }
 
@@ -118,7 +109,16 @@ char parse_delimiter(const std::string& text) {
               fmt::format("--delimiter must be one of , ; tab | (or comma, semicolon, tab, pipe), not '{}'", text));
 }
 
+/// -o and --rejects may not name a file the run reads, nor each other.
+void check_targets(const CommandLine& cl) {
+  std::vector<std::string> inputs = cl.report.files;
+  for (const std::string* other : {&cl.report.spend, &cl.check.baseline, &cl.config}) inputs.push_back(*other);
+  inputs.insert(inputs.end(), cl.diff_files.begin(), cl.diff_files.end());
+  check_output_targets(cl.output, cl.report.rejects, inputs);
+}
+
 void finish_options(CommandLine& cl) {
+  check_targets(cl);
   cl.report.delimiter = parse_delimiter(cl.delimiter);
   if (cl.encoding == "utf8" || cl.encoding == "utf-8") {
     cl.report.encoding = Encoding::utf8;
@@ -147,6 +147,10 @@ void finish_options(CommandLine& cl) {
   if (!cl.as_of.empty()) cl.report.funnel.as_of = option_time(cl.as_of, "--as-of", cl.report.tz, cl.report.date_format);
   if (!cl.since.empty()) cl.report.funnel.since = option_time(cl.since, "--since", cl.report.tz, cl.report.date_format);
   if (!cl.until.empty()) cl.report.funnel.until = option_time(cl.until, "--until", cl.report.tz, cl.report.date_format);
+  if (!cl.since.empty() && !cl.until.empty() && cl.report.funnel.since >= cl.report.funnel.until) {
+    throw Error(ExitCode::usage, fmt::format("--since {} is not before --until {}: no lead could enter between them",
+                                             cl.since, cl.until));
+  }
   if (!cl.window.empty()) {
     auto window = parse_duration(cl.window);
     if (!window || *window == 0) {
@@ -172,7 +176,7 @@ void define_input(CLI::App& app, CommandLine& cl) {
   app.add_option("--encoding", cl.encoding, "Text encoding: utf8, latin1, cp1252 (UTF-16 is recognized by its BOM)")->capture_default_str()->group("Input");
   app.add_option("--date-format", o.date_format, "How times are written: auto, dmy, mdy, epoch, epoch_ms, excel, or a pattern like '%d.%m.%Y %H:%M'")->group("Input");
   app.add_option("--tz", o.tz, "Time zone of times without an offset (IANA name, e.g. Europe/Oslo)")->capture_default_str()->group("Input");
-  app.add_option("--skip-lines", o.skip_lines, "Skip this many lines before the header (report titles)")->group("Input");
+  app.add_option("--skip-lines", o.skip_lines, "Skip this many lines before the header (report titles)")->group("Input")->check(CLI::Range(std::uint64_t{0}, kMaxCount));
   app.add_flag("--lenient", o.lenient, "Skip malformed records (counted and reported) instead of stopping")->group("Input");
   app.add_option("--rejects", o.rejects, "Write every skipped record (file, line, reason, raw text) to FILE as CSV")->group("Input");
   app.add_option("--shape", o.columns.shape, "Input shape: long, wide, snapshot (default: detected)")->group("Input");
@@ -210,14 +214,15 @@ void define_output(CLI::App& app, CommandLine& cl, const char* formats, std::str
   app.add_option("-o,--output", cl.output, "Write to FILE atomically instead of stdout");
 }
 
-/// Writes a command's text to stdout or, with -o, atomically to a file.
-void emit(const CommandLine& cl, Streams& streams, const std::string& text) {
-  if (!cl.output.empty() && cl.output != "-") {
-    write_file_atomically(cl.output, text);
-  } else {
-    streams.out << text;
-    streams.out.flush();
-  }
+/// Writes a command's text to stdout or, with -o, atomically to a file; with `report` and
+/// --rejects, its rejects file too, committed only once the text is written. On a terminal
+/// the text is made safe (terminal_text) unless it was rendered `colored`, which the table
+/// renderer does with the data's text already made safe.
+void emit(const CommandLine& cl, Streams& streams, const std::string& text, const Report* report = nullptr,
+          bool colored = false) {
+  const bool rejects = report != nullptr && !cl.report.rejects.empty();
+  write_command_output(streams.out, cl.output, text, streams.out_is_terminal && !colored,
+                       rejects ? cl.report.rejects : std::string(), rejects ? report->rejects_csv : std::string_view());
 }
 
 bool to_terminal(const CommandLine& cl, const Streams& streams) {
@@ -237,9 +242,9 @@ int run_report(CommandLine& cl, Streams& streams) {
   Format format = parse_format(cl.format);
   Report report = read_input(cl, streams);
   std::ostringstream text;
-  render(report, format, text, format == Format::table && to_terminal(cl, streams));
-  if (!cl.report.rejects.empty()) write_file_atomically(cl.report.rejects, report.rejects_csv);
-  emit(cl, streams, text.str());
+  const bool colored = format == Format::table && to_terminal(cl, streams);
+  render(report, format, text, colored);
+  emit(cl, streams, text.str(), &report, colored);
   return 0;
 }
 
@@ -274,7 +279,7 @@ int run_leads(CommandLine& cl, Streams& streams) {
   Report report = read_input(cl, streams);
   std::ostringstream text;
   render_leads(report, cl.filter, format, text);
-  emit(cl, streams, text.str());
+  emit(cl, streams, text.str(), &report);
   return 0;
 }
 
@@ -284,7 +289,7 @@ int run_paths(CommandLine& cl, Streams& streams) {
   Report report = read_input(cl, streams);
   std::ostringstream text;
   render_paths(report, cl.top, format, text);
-  emit(cl, streams, text.str());
+  emit(cl, streams, text.str(), &report);
   return 0;
 }
 
@@ -301,7 +306,7 @@ int run_explain(CommandLine& cl, Streams& streams) {
   }
   std::ostringstream text;
   render_explain(report, cl.report.trace_id, text);
-  emit(cl, streams, text.str());
+  emit(cl, streams, text.str(), &report);
   return 0;
 }
 
@@ -311,21 +316,24 @@ int run_check(CommandLine& cl, Streams& streams) {
   const StageModel model = StageModel::build(cl.report.stages);
   for (const auto& rule : cl.check.rules) parse_rule(rule, model);  // refuse a bad rule before reading
   parse_max_drop(cl.check.max_drop);
-  if (cl.check.significance < 0 || cl.check.significance >= 1) {
+  if (!(cl.check.significance >= 0 && cl.check.significance < 1)) {
     throw Error(ExitCode::usage, fmt::format("--significance must be between 0 and 1, like 0.05, not {:g}", cl.check.significance));
   }
   Report report = read_input(cl, streams);
   auto verdicts = run_check(report, cl.check);
   std::ostringstream text;
   render_verdicts(verdicts, format, text);
-  emit(cl, streams, text.str());
+  emit(cl, streams, text.str(), &report);
   bool failed = std::any_of(verdicts.begin(), verdicts.end(), [](const Verdict& v) { return v.status == Verdict::Status::fail; });
   return failed ? static_cast<int>(ExitCode::rule_failed) : 0;
 }
 
 int run_diff(CommandLine& cl, Streams& streams) {
+  check_targets(cl);
+  if (!(cl.check.significance >= 0 && cl.check.significance < 1)) {
+    throw Error(ExitCode::usage, fmt::format("--significance must be between 0 and 1, like 0.05, not {:g}", cl.check.significance));
+  }
   double significance = cl.check.significance > 0 ? cl.check.significance : 0.05;
-  if (significance >= 1) throw Error(ExitCode::usage, "--significance must be between 0 and 1, like 0.05");
   SavedReport a = read_saved_report(cl.diff_files[0]);
   SavedReport b = read_saved_report(cl.diff_files[1]);
   std::ostringstream text;
@@ -344,7 +352,7 @@ int run_forecast(CommandLine& cl, Streams& streams) {
   Report report = read_input(cl, streams);
   std::ostringstream text;
   render_forecast(report, build_forecast(report, configured), cl.format, text);
-  emit(cl, streams, text.str());
+  emit(cl, streams, text.str(), &report);
   return 0;
 }
 
@@ -396,7 +404,7 @@ int run(int argc, const char* const* argv, Streams& streams) {
     define_metrics(*command.app, cl);
     if (command.kind == ReportKind::funnel) {
       command.app->add_option("--spend", cl.report.spend, "A CSV FILE of source,cost: cost per lead and per stage, CAC and ROI per --by segment")->group("Input");
-      command.app->add_option("--top", cl.report.top_segments, "Keep the N segments with the most leads; fold the rest into (other)")->group("Input");
+      command.app->add_option("--top", cl.report.top_segments, "Keep the N segments with the most leads; fold the rest into (other)")->group("Input")->check(CLI::Range(std::size_t{1}, std::size_t{kMaxCount}));
     } else {
       command.app->add_option("--every", cl.every, "Period: week (ISO, Monday start), month or quarter, in --tz")->capture_default_str()->group("Metrics");
     }
@@ -424,7 +432,7 @@ int run(int argc, const char* const* argv, Streams& streams) {
   if (wanted("paths")) {
     paths_app->add_option("files", cl.report.files, "CSV files to read (several must share a header); - or none: stdin");
     define_output(*paths_app, cl, "table, csv, tsv, json, markdown");
-    paths_app->add_option("--top", cl.top, "Show this many paths; the rest are summed as (other); 0: all")->capture_default_str();
+    paths_app->add_option("--top", cl.top, "Show this many paths; the rest are summed as (other); 0: all")->capture_default_str()->check(CLI::Range(std::size_t{0}, std::size_t{kMaxCount}));
     define_input(*paths_app, cl);
     define_metrics(*paths_app, cl);
   }
@@ -475,13 +483,20 @@ int run(int argc, const char* const* argv, Streams& streams) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e, streams.out, streams.err);
-    return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+    std::ostringstream help;  // --help, --version: written and checked as any output
+    int code = app.exit(e, help, streams.err);
+    if (code != 0) return static_cast<int>(ExitCode::usage);
+    try {
+      write_stdout(streams.out, help.str(), false);
+    } catch (const Error& failed) {
+      streams.err << "funnel: " << failed.what() << '\n';
+      return static_cast<int>(failed.code());
+    }
+    return 0;
   }
   try {
     if (completions_app->parsed()) {
-      streams.out << completion_script(app, shell);
-      streams.out.flush();
+      write_stdout(streams.out, completion_script(app, shell), false);
       return 0;
     }
     for (Command& command : commands) {

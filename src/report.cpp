@@ -24,6 +24,7 @@
 #include <fmt/format.h>
 
 #include "funnel/csv.h"
+#include "funnel/render.h"
 #include "funnel/time_reader.h"
 
 namespace funnel {
@@ -245,7 +246,7 @@ struct Reader {
         append_csv_field(out, text, true);
         return out;
       };
-      *rejects_csv += fmt::format("{},{},{},{}\n", cell(file), r.line, cell(r.reason), cell(r.raw));
+      *rejects_csv += fmt::format("{},{},{},{}\n", cell(formula_safe(file)), r.line, cell(r.reason), cell(formula_safe(r.raw)));
     }
   }
 
