@@ -169,7 +169,7 @@ void finish_options(CommandLine& cl) {
 /// Options every command that reads exports shares: input, columns and stages.
 void define_input(CLI::App& app, CommandLine& cl) {
   auto& o = cl.report;
-  app.add_option("--config", cl.config, "Read options from a TOML or INI file (keys are the long option names; the command line wins)");
+  app.add_option("--config", cl.config, "Read options from a TOML file (keys are the long option names; the command line wins)");
   app.add_flag("-q,--quiet", cl.quiet, "No warnings on stderr (errors still print)");
   app.add_option("--threads", o.threads, "1: one thread; 2: one reads and parses while the other counts")->capture_default_str()->check(CLI::Range(1, 2));
   app.add_option("-d,--delimiter", cl.delimiter, "Field delimiter: , ; tab | (default: detected from the header)")->group("Input");
