@@ -1,6 +1,7 @@
 #include "funnel/cli.h"
 
 #include <memory>
+#include <sstream>
 #include <string_view>
 #include <vector>
 
@@ -8,6 +9,7 @@
 
 #include "funnel/commands/command.h"
 #include "funnel/diagnostics.h"
+#include "funnel/output.h"
 #include "funnel/version.h"
 
 namespace funnel {
@@ -60,11 +62,6 @@ std::span<const Command> command_table() { return kCommands; }
 
 }  // namespace commands
 
-namespace {
-
-
-}  // namespace
-
 int run(int argc, const char* const* argv, Streams& streams) {
   CLI::App app{"funnel: conversion and drop-off tables from CRM exports", "funnel"};
   app.set_version_flag("--version", version_text());
@@ -98,14 +95,22 @@ int run(int argc, const char* const* argv, Streams& streams) {
       if (entry.app->parsed() && entry.options) return entry.command.run(*entry.app, *entry.options, streams);
     }
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e, streams.out, streams.err);
-    return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+    std::ostringstream help;  // --help, --version: written and checked as any output
+    int code = app.exit(e, help, streams.err);
+    if (code != 0) return static_cast<int>(ExitCode::usage);
+    try {
+      write_stdout(streams.out, help.str(), false);
+    } catch (const Error& failed) {
+      streams.err << "funnel: " << failed.what() << '\n';
+      return static_cast<int>(failed.code());
+    }
+    return 0;
   } catch (const Error& e) {
     streams.err << "funnel: " << e.what() << '\n';
     return static_cast<int>(e.code());
   } catch (const std::bad_alloc&) {
-    streams.err << "funnel: out of memory\n";
-    return static_cast<int>(ExitCode::internal);
+    streams.err << "funnel: out of memory: the input needs more memory than this process may use\n";
+    return static_cast<int>(ExitCode::out_of_memory);
   } catch (const std::exception& e) {
     streams.err << "funnel: internal error: " << e.what() << '\n';
     return static_cast<int>(ExitCode::internal);

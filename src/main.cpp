@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include "funnel/cli.h"
+#include "funnel/output.h"
 
 int main(int argc, char** argv) {
+  funnel::reserve_standard_descriptors();
   // The reading threads' heaps grow in large steps and are not handed back piece by piece:
   // with glibc's defaults each thread's arena grew and shrank by 40-80 KiB (about 230
   // mprotect calls on the 1M-lead file), and every call waits on the address-space lock

@@ -56,6 +56,15 @@ TimeFormat TimeFormat::parse(std::string_view text) {
   else if (text.find('%') != std::string_view::npos) {
     f.kind = Kind::pattern;
     f.pattern = std::string(text);
+    for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+      if (text[i] != '%') continue;
+      char field = text[++i];
+      if (std::string_view("YymdHIMSp%").find(field) == std::string_view::npos) {
+        throw Error(ExitCode::usage, fmt::format("--date-format '{}': unknown field %{}; the fields are %Y %y %m %d %H "
+                                                 "%I %M %S %p and %% for a percent sign",
+                                                 text, field));
+      }
+    }
   } else {
     throw Error(ExitCode::usage, fmt::format("--date-format must be auto, dmy, mdy, epoch, epoch_ms, excel or "
                                              "a pattern like '%d.%m.%Y %H:%M', not '{}'",

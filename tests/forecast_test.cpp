@@ -187,7 +187,7 @@ TEST_SUITE("forecast") {
     funnel::test::TempFile bad("[nonsense]\nformat = \"csv\"\n", ".toml");
     auto b = run_cli({"report", "--config", bad.path(), "-"}, csv);
     CHECK(b.rc == 2);
-    CHECK(b.err == "funnel: " + bad.path() + ": unknown section [nonsense]\n");
+    CHECK(b.err == "funnel: " + bad.path() + ":1: unknown section [nonsense]\n");
   }
 
   TEST_CASE("the probability column is found by name only when forecasting, or named; none ignores it") {

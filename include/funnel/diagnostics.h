@@ -21,6 +21,7 @@ enum class ExitCode : int {
   bad_value = 5,        ///< a cell cannot be read (timestamp, over-long lead id) or a stage is unknown under --strict-stages
   schema = 6,           ///< required columns missing or ambiguous, shape cannot be detected
   no_data = 7,          ///< empty input, header only, or no lead reached any stage
+  out_of_memory = 8,    ///< the input needs more memory than the process may use
   internal = 70,        ///< a bug in funnel
 };
 

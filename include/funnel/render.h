@@ -40,6 +40,9 @@ std::string format_percent(const std::optional<double>& rate);
 std::string format_median_days(const DurationStats& d);
 /// "TOFU", "MOFU", "BOFU".
 std::string section_label(Section s);
+/// Text a spreadsheet would run as a formula (it begins with = + - @, a tab or a CR) with a
+/// leading quote mark; other text as it is.
+std::string formula_safe(std::string_view text);
 /// A text cell for CSV/TSV. Cells that a spreadsheet would run as a formula get a leading
 /// quote mark; CSV quotes per RFC 4180; TSV, which cannot quote, turns tabs and breaks to spaces.
 std::string text_cell(std::string_view text, char separator);

@@ -46,26 +46,29 @@ std::unique_ptr<Options> setup_check(CLI::App& app) {
 int run_check(CLI::App& app, Options& options, Streams& streams) {
   auto& o = static_cast<CheckCommand&>(options);
   load_config(app, o);
-  finish_options(o);
+  finish_options(o, {o.check.baseline, o.saved_report});
   CheckFormat format = parse_format(o.format, kCheckFormats);
   const StageModel model = StageModel::build(o.report.stages);
   if (o.saved_report.empty()) {
     for (const auto& rule : o.check.rules) parse_rule(rule, model);  // refuse a bad rule before reading
   }
   parse_max_drop(o.check.max_drop);
-  if (o.check.significance < 0 || o.check.significance >= 1) {
+  if (!(o.check.significance >= 0 && o.check.significance < 1)) {
     throw Error(ExitCode::usage, fmt::format("--significance must be between 0 and 1, like 0.05, not {:g}", o.check.significance));
   }
   std::vector<Verdict> verdicts;
+  std::string rejects_csv;
   if (!o.saved_report.empty()) {
     if (!o.report.files.empty()) throw Error(ExitCode::usage, "funnel check: give exports or --report FILE, not both");
     verdicts = funnel::run_check(read_saved_report(o.saved_report), o.check);
   } else {
-    verdicts = funnel::run_check(read_input(o, streams), o.check);
+    Report report = read_input(o, streams);
+    verdicts = funnel::run_check(report, o.check);
+    rejects_csv = std::move(report.rejects_csv);
   }
   std::ostringstream text;
   render_verdicts(verdicts, format, text);
-  emit(o.output, streams, text.str());
+  emit(o.output, streams, text.str(), o.report.rejects, rejects_csv);
   bool failed = std::any_of(verdicts.begin(), verdicts.end(), [](const Verdict& v) { return v.status == Verdict::Status::fail; });
   return failed ? static_cast<int>(ExitCode::rule_failed) : 0;
 }

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "funnel/config.h"
 #include "funnel/diagnostics.h"
 #include "funnel/money.h"
 #include "funnel/output.h"
@@ -27,41 +28,28 @@ Timestamp option_time(const std::string& text, const char* flag, const std::stri
   return t.value;
 }
 
-/// Whether `name` is another subcommand of the program: one config file can serve several
-/// commands, each reading the top level and its own section.
-bool other_command(const CLI::App& command, const std::string& name) {
-  const CLI::App* program = command.get_parent();
-  if (program == nullptr || name == command.get_name()) return false;
-  auto all = program->get_subcommands([](const CLI::App*) { return true; });
-  return std::any_of(all.begin(), all.end(), [&](const CLI::App* sub) { return sub->get_name() == name; });
-}
-
 /// Applies a config file's keys to the options the command line left unset. Keys are the
-/// long option names, at the top level or under [report] (the subcommand's name).
+/// long option names, at the top level or under [report] (the subcommand's name); the file
+/// is read and checked by read_config().
 void apply_config(CLI::App& command, const std::string& path) {
-  std::vector<CLI::ConfigItem> items;
-  try {
-    items = CLI::ConfigTOML().from_file(path);
-  } catch (const CLI::FileError&) {
-    throw Error(ExitCode::io, fmt::format("{}: cannot read config file", path));
-  }
-  std::vector<std::string> keys;
+  std::vector<std::string> keys, commands;
   for (const CLI::Option* opt : command.get_options()) {
     if (!opt->get_lnames().empty() && opt->get_lnames().front() != "config") keys.push_back(opt->get_lnames().front());
   }
-  for (const auto& item : items) {
-    if (item.name == "++" || item.name == "--") continue;  // section markers
-    if (item.parents.size() == 1 && other_command(command, item.parents[0])) continue;
-    if (!item.parents.empty() && !(item.parents.size() == 1 && item.parents[0] == command.get_name())) {
-      throw Error(ExitCode::usage, fmt::format("{}: unknown section [{}]", path, item.parents[0]));
+  if (const CLI::App* program = command.get_parent(); program != nullptr) {
+    for (const CLI::App* sub : program->get_subcommands([](const CLI::App*) { return true; })) {
+      commands.push_back(sub->get_name());
     }
-    CLI::Option* opt = command.get_option_no_throw("--" + item.name);
-    if (opt == nullptr || item.name == "config") {
-      throw Error(ExitCode::usage, fmt::format("{}: unknown key '{}'{}", path, item.name, did_you_mean(item.name, keys)));
-    }
+  }
+  for (const ConfigEntry& entry : read_config(path, command.get_name(), commands, keys)) {
+    CLI::Option* opt = command.get_option_no_throw("--" + entry.key);
     if (opt->count() > 0) continue;
-    opt->add_result(item.inputs);
-    opt->run_callback();
+    try {
+      opt->add_result(entry.values);
+      opt->run_callback();
+    } catch (const CLI::ParseError& e) {
+      throw Error(ExitCode::usage, fmt::format("{}: {}", entry.where, e.what()));
+    }
   }
 }
 
@@ -86,7 +74,13 @@ void load_config(CLI::App& app, const ExportOptions& o) {
   }
 }
 
-void finish_options(ExportOptions& o) {
+void finish_options(ExportOptions& o, const std::vector<std::string>& more_inputs) {
+  // -o and --rejects may not name a file the run reads, nor each other.
+  std::vector<std::string> inputs = o.report.files;
+  inputs.push_back(o.report.spend);
+  inputs.push_back(o.config);
+  inputs.insert(inputs.end(), more_inputs.begin(), more_inputs.end());
+  check_output_targets(o.output, o.report.rejects, inputs);
   o.report.delimiter = parse_delimiter(o.delimiter);
   if (o.encoding == "utf8" || o.encoding == "utf-8") {
     o.report.encoding = Encoding::utf8;
@@ -115,6 +109,10 @@ void finish_options(ExportOptions& o) {
   if (!o.as_of.empty()) o.report.funnel.as_of = option_time(o.as_of, "--as-of", o.report.tz, o.report.date_format);
   if (!o.since.empty()) o.report.funnel.since = option_time(o.since, "--since", o.report.tz, o.report.date_format);
   if (!o.until.empty()) o.report.funnel.until = option_time(o.until, "--until", o.report.tz, o.report.date_format);
+  if (!o.since.empty() && !o.until.empty() && o.report.funnel.since >= o.report.funnel.until) {
+    throw Error(ExitCode::usage, fmt::format("--since {} is not before --until {}: no lead could enter between them",
+                                             o.since, o.until));
+  }
   if (!o.window.empty()) {
     auto window = parse_duration(o.window);
     if (!window || *window == 0) {
@@ -132,14 +130,14 @@ void finish_options(ExportOptions& o) {
 
 void define_input(CLI::App& app, ExportOptions& o) {
   auto& r = o.report;
-  app.add_option("--config", o.config, "Read options from a TOML or INI file (keys are the long option names; the command line wins)");
+  app.add_option("--config", o.config, "Read options from a TOML file (keys are the long option names; the command line wins)");
   app.add_flag("-q,--quiet", o.quiet, "No warnings on stderr (errors still print)");
   app.add_option("--threads", r.threads, "1: one thread; 2: one reads and parses while the other counts")->capture_default_str()->check(CLI::Range(1, 2));
   app.add_option("-d,--delimiter", o.delimiter, "Field delimiter: , ; tab | (default: detected from the header)")->group("Input");
   app.add_option("--encoding", o.encoding, "Text encoding: utf8, latin1, cp1252 (UTF-16 is recognized by its BOM)")->capture_default_str()->group("Input");
   app.add_option("--date-format", r.date_format, "How times are written: auto, dmy, mdy, epoch, epoch_ms, excel, or a pattern like '%d.%m.%Y %H:%M'")->group("Input");
   app.add_option("--tz", r.tz, "Time zone of times without an offset (IANA name, e.g. Europe/Oslo)")->capture_default_str()->group("Input");
-  app.add_option("--skip-lines", r.skip_lines, "Skip this many lines before the header (report titles)")->group("Input");
+  app.add_option("--skip-lines", r.skip_lines, "Skip this many lines before the header (report titles)")->group("Input")->check(CLI::Range(std::uint64_t{0}, kMaxCount));
   app.add_flag("--lenient", r.lenient, "Skip malformed records (counted and reported) instead of stopping")->group("Input");
   app.add_option("--rejects", r.rejects, "Write every skipped record (file, line, reason, raw text) to FILE as CSV")->group("Input");
   app.add_option("--shape", r.columns.shape, "Input shape: long, wide, snapshot (default: detected)")->group("Input");
@@ -176,13 +174,9 @@ void define_output(CLI::App& app, std::string& format, std::string& output, cons
   app.add_option("-o,--output", output, "Write to FILE atomically instead of stdout");
 }
 
-void emit(const std::string& output, Streams& streams, const std::string& text) {
-  if (!output.empty() && output != "-") {
-    write_file_atomically(output, text);
-  } else {
-    streams.out << text;
-    streams.out.flush();
-  }
+void emit(const std::string& output, Streams& streams, const std::string& text, const std::string& rejects,
+          std::string_view rejects_csv, bool colored) {
+  write_command_output(streams.out, output, text, streams.out_is_terminal && !colored, rejects, rejects_csv);
 }
 
 bool to_terminal(const std::string& output, const Streams& streams) {
@@ -202,9 +196,9 @@ int print_tables(CLI::App& app, ExportOptions& o, ReportKind kind, Streams& stre
   Format format = parse_format(o.format, kTableFormats);
   Report report = read_input(o, streams);
   std::ostringstream text;
-  render(report, format, text, format == Format::table && to_terminal(o.output, streams));
-  if (!o.report.rejects.empty()) write_file_atomically(o.report.rejects, report.rejects_csv);
-  emit(o.output, streams, text.str());
+  const bool colored = format == Format::table && to_terminal(o.output, streams);
+  render(report, format, text, colored);
+  emit(o.output, streams, text.str(), o.report.rejects, report.rejects_csv, colored);
   return 0;
 }
 

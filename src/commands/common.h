@@ -2,7 +2,9 @@
 // --config files, turning option text into ReportOptions, reading and writing.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "funnel/cli.h"
@@ -56,8 +58,14 @@ void define_output(CLI::App& app, std::string& format, std::string& output, cons
 /// option names, at the top level or under [COMMAND]; other commands' sections are skipped.
 void load_config(CLI::App& app, const ExportOptions& o);
 
-/// Reads the option text into `o.report`; throws funnel::Error(ExitCode::usage).
-void finish_options(ExportOptions& o);
+/// The largest --top and --skip-lines: far beyond any real use, so that a negative number
+/// (which would wrap round) or 1e20 is refused with the valid range.
+inline constexpr std::uint64_t kMaxCount = 1000000;
+
+/// Reads the option text into `o.report`; throws funnel::Error(ExitCode::usage). -o and
+/// --rejects may not name a file the run reads (the exports, --spend, --config, or
+/// `more_inputs`, such as a --baseline), nor each other.
+void finish_options(ExportOptions& o, const std::vector<std::string>& more_inputs = {});
 
 /// Reads the exports as every data command does: warnings to stderr unless --quiet,
 /// progress when stderr is a terminal.
@@ -66,8 +74,13 @@ Report read_input(ExportOptions& o, Streams& streams);
 /// Whether the text goes to a terminal that takes colours.
 bool to_terminal(const std::string& output, const Streams& streams);
 
-/// Writes a command's text to stdout or, with -o FILE, atomically to the file.
-void emit(const std::string& output, Streams& streams, const std::string& text);
+/// Writes a command's text to stdout or, with -o FILE, atomically to the file; with
+/// `rejects` (--rejects FILE) the rejected records `rejects_csv` too, committed only once
+/// the text is written. Every write is checked (exit 3 naming the target). On a terminal
+/// the text is made safe (terminal_text) unless it was rendered `colored`: the table
+/// renderer makes the data's text safe itself.
+void emit(const std::string& output, Streams& streams, const std::string& text, const std::string& rejects = {},
+          std::string_view rejects_csv = {}, bool colored = false);
 
 /// report, cohorts and trend: the tables of `kind` in the chosen format.
 int print_tables(CLI::App& app, ExportOptions& o, ReportKind kind, Streams& streams);

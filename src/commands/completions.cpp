@@ -3,6 +3,7 @@
 
 #include "funnel/commands/command.h"
 #include "funnel/completions.h"
+#include "funnel/output.h"
 
 namespace funnel::commands {
 namespace {
@@ -23,8 +24,7 @@ std::unique_ptr<Options> setup_completions(CLI::App& app) {
 /// when this one is chosen.
 int run_completions(CLI::App& app, Options& options, Streams& streams) {
   auto& o = static_cast<CompletionsCommand&>(options);
-  streams.out << completion_script(*app.get_parent(), o.shell);
-  streams.out.flush();
+  write_stdout(streams.out, completion_script(*app.get_parent(), o.shell), false);
   return 0;
 }
 

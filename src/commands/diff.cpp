@@ -2,10 +2,12 @@
 #include <sstream>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "common.h"
 #include "funnel/check.h"
 #include "funnel/diagnostics.h"
+#include "funnel/output.h"
 
 namespace funnel::commands {
 namespace {
@@ -32,8 +34,11 @@ std::unique_ptr<Options> setup_diff(CLI::App& app) {
 
 int run_diff(CLI::App&, Options& options, Streams& streams) {
   auto& o = static_cast<DiffCommand&>(options);
+  check_output_targets(o.output, {}, o.files);
+  if (!(o.significance >= 0 && o.significance < 1)) {
+    throw Error(ExitCode::usage, fmt::format("--significance must be between 0 and 1, like 0.05, not {:g}", o.significance));
+  }
   double significance = o.significance > 0 ? o.significance : 0.05;
-  if (significance >= 1) throw Error(ExitCode::usage, "--significance must be between 0 and 1, like 0.05");
   std::string format(parse_format(o.format, kDiffFormats));  // refuse a bad --format before reading
   SavedReport a = read_saved_report(o.files[0]);
   SavedReport b = read_saved_report(o.files[1]);

@@ -41,7 +41,7 @@ int run_explain(CLI::App& app, Options& options, Streams& streams) {
   }
   std::ostringstream text;
   render_explain(report, o.report.trace_id, text);
-  emit(o.output, streams, text.str());
+  emit(o.output, streams, text.str(), o.report.rejects, report.rejects_csv);
   return 0;
 }
 

@@ -39,7 +39,7 @@ int run_forecast(CLI::App& app, Options& options, Streams& streams) {
   Report report = read_input(o, streams);
   std::ostringstream text;
   render_forecast(report, build_forecast(report, configured), format, text);
-  emit(o.output, streams, text.str());
+  emit(o.output, streams, text.str(), o.report.rejects, report.rejects_csv);
   return 0;
 }
 

@@ -74,7 +74,7 @@ int run_leads(CLI::App& app, Options& options, Streams& streams) {
   Report report = read_input(o, streams);
   std::ostringstream text;
   render_leads(report, o.filter, format, text);
-  emit(o.output, streams, text.str());
+  emit(o.output, streams, text.str(), o.report.rejects, report.rejects_csv);
   return 0;
 }
 

@@ -20,7 +20,7 @@ std::unique_ptr<Options> setup_paths(CLI::App& app) {
   auto o = std::make_unique<PathsCommand>();
   app.add_option("files", o->report.files, kFilesHelp);
   define_output(app, o->format, o->output, format_names<Format>(kTableFormats));
-  app.add_option("--top", o->top, "Show this many paths; the rest are summed as (other); 0: all")->capture_default_str();
+  app.add_option("--top", o->top, "Show this many paths; the rest are summed as (other); 0: all")->capture_default_str()->check(CLI::Range(std::size_t{0}, std::size_t{kMaxCount}));
   define_input(app, *o);
   define_metrics(app, *o);
   return o;
@@ -34,7 +34,7 @@ int run_paths(CLI::App& app, Options& options, Streams& streams) {
   Report report = read_input(o, streams);
   std::ostringstream text;
   render_paths(report, o.top, format, text);
-  emit(o.output, streams, text.str());
+  emit(o.output, streams, text.str(), o.report.rejects, report.rejects_csv);
   return 0;
 }
 

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "funnel/render.h"
 #include "funnel/time_reader.h"
 #include "in_order.h"
 
@@ -101,7 +102,7 @@ void Reader::rejected(const std::string& file, const Reject& r) {
       append_csv_field(out, text, true);
       return out;
     };
-    *rejects_csv += fmt::format("{},{},{},{}\n", cell(file), r.line, cell(r.reason), cell(r.raw));
+    *rejects_csv += fmt::format("{},{},{},{}\n", cell(formula_safe(file)), r.line, cell(r.reason), cell(formula_safe(r.raw)));
   }
 }
 

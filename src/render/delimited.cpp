@@ -4,13 +4,18 @@
 
 namespace funnel {
 
-std::string text_cell(std::string_view text, char separator) {
+std::string formula_safe(std::string_view text) {
   std::string cell;
   if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
                         text[0] == '\t' || text[0] == '\r')) {
     cell += '\'';
   }
   cell += text;
+  return cell;
+}
+
+std::string text_cell(std::string_view text, char separator) {
+  std::string cell = formula_safe(text);
   if (separator == '\t') {
     for (char& c : cell) {
       if (c == '\t' || c == '\n' || c == '\r') c = ' ';
