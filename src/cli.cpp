@@ -1,12 +1,15 @@
 #include "funnel/cli.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <optional>
 #include <sstream>
 #include <string_view>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "funnel/charts.h"
 #include "funnel/check.h"
 #include "funnel/completions.h"
 #include "funnel/diagnostics.h"
@@ -17,6 +20,7 @@
 #include "funnel/render.h"
 #include "funnel/report.h"
 #include "funnel/period.h"
+#include "funnel/terminal.h"
 #include "funnel/time_reader.h"
 
 namespace funnel {
@@ -47,6 +51,8 @@ struct CommandLine {
   CheckOptions check;
   std::vector<std::string> diff_files;
   std::vector<std::string> probabilities;  ///< forecast: --probability STAGE=P
+  std::string chart;   ///< -f svg: --chart
+  bool ascii = false;  ///< --ascii: bars in ASCII
 };
 
 /// Reads a time option (--as-of, --since, --until) in --tz; throws a usage error.
@@ -232,12 +238,60 @@ Report read_input(CommandLine& cl, Streams& streams) {
   return build_report(cl.report, streams.in, diagnostics);
 }
 
+/// How a table fits where it is printed: the terminal's width, else COLUMNS, else no limit
+/// (files written with -o always get the full layout); ASCII bars with --ascii or when stdout
+/// is a terminal whose locale is not UTF-8.
+TextLayout text_layout(const CommandLine& cl, const Streams& streams) {
+  TextLayout layout;
+  const bool to_stdout = cl.output.empty() || cl.output == "-";
+  if (to_stdout) layout.width = table_width(streams.out_is_terminal ? streams.columns : 0, std::getenv("COLUMNS"));
+  layout.ascii = cl.ascii || (to_stdout && streams.out_is_terminal &&
+                              !utf8_locale(std::getenv("LC_ALL"), std::getenv("LC_CTYPE"), std::getenv("LANG")));
+  return layout;
+}
+
+/// -f html of funnel report also shows the cohorts and the trend of the same files (read again;
+/// stdin can be read only once, so a report of stdin has neither).
+std::optional<Report> companion(const CommandLine& cl, ReportKind kind, Streams& streams) {
+  for (const auto& f : cl.report.files) {
+    if (f == "-") return std::nullopt;
+  }
+  if (cl.report.files.empty()) return std::nullopt;
+  ReportOptions options = cl.report;
+  options.kind = kind;
+  options.spend.clear();
+  options.rejects.clear();
+  options.top_segments = 0;
+  options.columns.by.clear();
+  options.progress = nullptr;
+  Diagnostics quiet(streams.err, true);
+  return build_report(options, streams.in, quiet);
+}
+
 int run_report(CommandLine& cl, Streams& streams) {
   finish_options(cl);
   Format format = parse_format(cl.format);
+  std::optional<Chart> chart;
+  if (!cl.chart.empty()) {
+    if (format != Format::svg) throw Error(ExitCode::usage, "--chart picks the chart of -f svg: add -f svg");
+    chart = parse_chart(cl.chart);
+    if (chart_kind(*chart) != cl.report.kind) {
+      throw Error(ExitCode::usage, fmt::format("--chart {}: funnel report draws funnel, segments, days and cycle; funnel cohorts "
+                                               "draws cohorts; funnel trend draws trend",
+                                               cl.chart));
+    }
+  }
   Report report = read_input(cl, streams);
   std::ostringstream text;
-  render(report, format, text, format == Format::table && to_terminal(cl, streams));
+  if (format == Format::html && report.kind == ReportKind::funnel) {
+    std::optional<Report> cohorts = companion(cl, ReportKind::cohorts, streams);
+    std::optional<Report> trend = companion(cl, ReportKind::trend, streams);
+    render_html(report, cohorts ? &*cohorts : nullptr, trend ? &*trend : nullptr, text);
+  } else if (chart) {
+    render_svg(report, *chart, text);
+  } else {
+    render(report, format, text, format == Format::table && to_terminal(cl, streams), text_layout(cl, streams));
+  }
   if (!cl.report.rejects.empty()) write_file_atomically(cl.report.rejects, report.rejects_csv);
   emit(cl, streams, text.str());
   return 0;
@@ -391,7 +445,9 @@ int run(int argc, const char* const* argv, Streams& streams) {
     command.app = app.add_subcommand(command.name, command.help);
     if (!wanted(command.name)) continue;
     command.app->add_option("files", cl.report.files, "CSV files to read (several must share a header); - or none: stdin");
-    define_output(*command.app, cl, "table, csv, tsv, json, markdown");
+    define_output(*command.app, cl, "table, csv, tsv, json, markdown, html, svg");
+    command.app->add_option("--chart", cl.chart, command.kind == ReportKind::funnel ? "With -f svg: funnel (default), segments, days or cycle" : "With -f svg: the one chart this command draws");
+    command.app->add_flag("--ascii", cl.ascii, "Table bars in ASCII (#), as when the terminal's locale is not UTF-8");
     define_input(*command.app, cl);
     define_metrics(*command.app, cl);
     if (command.kind == ReportKind::funnel) {

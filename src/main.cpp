@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "funnel/cli.h"
+#include "funnel/terminal.h"
 
 int main(int argc, char** argv) {
   // The reading threads' heaps grow in large steps and are not handed back piece by piece:
@@ -15,6 +16,6 @@ int main(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   std::ios::sync_with_stdio(false);
   funnel::Streams streams{nullptr, std::cout, std::cerr, ::isatty(1) == 1,
-                          std::getenv("NO_COLOR") != nullptr && *std::getenv("NO_COLOR") != '\0', ::isatty(2) == 1};
+                          std::getenv("NO_COLOR") != nullptr && *std::getenv("NO_COLOR") != '\0', ::isatty(2) == 1, funnel::terminal_columns(1)};
   return funnel::run(argc, argv, streams);
 }

@@ -750,6 +750,7 @@ void build_trend(Report& report, const LeadStore& store, const ReportOptions& op
     }
   }
   if (periods.empty()) return;
+  Timestamp as_of_local = report.tables.as_of == kNoTime ? kNoTime : report.zone.to_local(report.tables.as_of);
   // Every period from the first to the last, quiet ones as zeros, so a series has no holes.
   for (std::int64_t day = periods.begin()->first; day <= periods.rbegin()->first;) {
     PeriodSpan span = period_of(day, options.every);
@@ -757,6 +758,7 @@ void build_trend(Report& report, const LeadStore& store, const ReportOptions& op
     report.trend.periods.push_back(span.label);
     report.trend.first_days.push_back(span.first_day);
     report.trend.entered.push_back(it != periods.end() ? it->second.second : std::vector<std::uint64_t>(n, 0));
+    report.trend.complete.push_back(as_of_local != kNoTime && span.end_day * 86400 <= as_of_local);
     day = span.end_day;
   }
 }

@@ -89,6 +89,7 @@ struct Trend {
   std::vector<std::string> periods;
   std::vector<std::int64_t> first_days;
   std::vector<std::vector<std::uint64_t>> entered;  ///< [period][stage]
+  std::vector<bool> complete;  ///< [period]: the period ended by the as-of time
 };
 
 /// A row of the lead being explained: where it is, what it says, what funnel made of it.
