@@ -91,27 +91,27 @@ void header(const Report& report, std::string_view what, std::ostream& out) {
 
   std::vector<std::string> warnings;
   auto warn = [&](std::uint64_t n, std::string_view text) {
-    if (n) warnings.push_back(fmt::format("{} {}", n, text));
+    if (n) warnings.push_back(fmt::format("{}: {}", text, n));
   };
   const DataQuality& q = report.tables.quality;
-  warn(in.rows_reported, "rows were not used (see rows above)");
-  warn(q.leads_with_skips, "leads skipped a stage");
-  warn(q.leads_with_repeats, "leads repeated a stage");
-  warn(q.leads_with_regressions, "leads went back to an earlier stage");
-  warn(q.leads_with_inversions, "leads have stage times out of order");
+  warn(in.rows_reported, "rows not used (reasons above)");
+  warn(q.leads_with_skips, "leads that skipped a stage");
+  warn(q.leads_with_repeats, "leads that repeated a stage");
+  warn(q.leads_with_regressions, "leads that went back to an earlier stage");
+  warn(q.leads_with_inversions, "leads with stage times out of order");
   warn(q.leads_out_of_order, "leads stopped by --count ordered");
-  warn(q.lost_without_stage, "ids have lost rows but no stage (not leads)");
-  warn(q.won_and_lost, "won leads also have a lost row");
+  warn(q.lost_without_stage, "ids with lost rows but no stage (not leads)");
+  warn(q.won_and_lost, "won leads that also have a lost row");
   warn(q.negative_durations, "stage pairs left out of the days (time inversions)");
-  warn(q.leads_beyond_window, "leads reached a stage only after the window");
-  warn(q.leads_outside_period, "leads entered outside --since/--until");
+  warn(q.leads_beyond_window, "leads that reached a stage only after the window");
+  warn(q.leads_outside_period, "leads that entered outside --since/--until");
   warn(in.blank_lines, "blank lines");
-  warn(in.trailing_delimiters, "rows ended with an extra delimiter");
-  warn(in.scientific_ids, "ids look mangled by a spreadsheet (1.23E+11)");
-  warn(in.dst_gaps, "times fell in a daylight-saving gap");
-  warn(in.dst_overlaps, "times were ambiguous (daylight-saving overlap)");
-  warn(in.invalid_amounts, "amount cells were not a usable value");
-  warn(in.guessed_amounts, "amounts were read before their decimal mark was known");
+  warn(in.trailing_delimiters, "rows that end with an extra delimiter");
+  warn(in.scientific_ids, "ids a spreadsheet turned into 1.23E+11 notation");
+  warn(in.dst_gaps, "times in a daylight-saving gap (read forward)");
+  warn(in.dst_overlaps, "times in a daylight-saving overlap (earlier taken)");
+  warn(in.invalid_amounts, "amount cells that are not a usable value");
+  warn(in.guessed_amounts, "amounts read before their column showed its decimal mark");
   for (const auto& r : report.first_rejects) warnings.push_back(fmt::format("{}:{}: {}", r.file, r.line, r.reason));
   out << "<section class=\"warnings\" aria-label=\"data quality\">\n<strong>Data quality:</strong> ";
   if (warnings.empty()) {
