@@ -390,14 +390,21 @@ int run_diff(CommandLine& cl, Streams& streams) {
 
 int run_forecast(CommandLine& cl, Streams& streams) {
   finish_options(cl);
-  if (cl.format != "table" && cl.format != "csv" && cl.format != "json") {
-    throw Error(ExitCode::usage, fmt::format("funnel forecast: --format must be table, csv or json, not '{}'", cl.format));
+  if (cl.format != "table" && cl.format != "csv" && cl.format != "json" && cl.format != "html" && cl.format != "svg") {
+    throw Error(ExitCode::usage, fmt::format("funnel forecast: --format must be table, csv, json, html or svg, not '{}'", cl.format));
   }
   StageProbabilities configured = parse_stage_probabilities(cl.probabilities, StageModel::build(cl.report.stages));
   cl.report.columns.find_probability = true;
   Report report = read_input(cl, streams);
   std::ostringstream text;
-  render_forecast(report, build_forecast(report, configured), cl.format, text);
+  const std::vector<ForecastRow> rows = build_forecast(report, configured);
+  if (cl.format == "html") {
+    render_forecast_html(report, rows, text);
+  } else if (cl.format == "svg") {
+    text << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" << forecast_svg(report, rows);
+  } else {
+    render_forecast(report, rows, cl.format, text);
+  }
   emit(cl, streams, text.str());
   return 0;
 }
@@ -517,7 +524,7 @@ int run(int argc, const char* const* argv, Streams& streams) {
   CLI::App* forecast_app = app.add_subcommand("forecast", "Expected wins and revenue from the open leads, by stage and segment");
   if (wanted("forecast")) {
     forecast_app->add_option("files", cl.report.files, "CSV files to read (several must share a header); - or none: stdin");
-    define_output(*forecast_app, cl, "table, csv, json");
+    define_output(*forecast_app, cl, "table, csv, json, html, svg");
     forecast_app->add_option("--probability", cl.probabilities, "STAGE=P: the win probability of an open lead at STAGE (60%, 60 or 0.6; repeatable), instead of the measured one")->group("Forecast")->allow_extra_args(false);
     forecast_app->add_option("--probability-column", cl.report.columns.probability, "Column of each lead's own win probability (default: one named probability or 'Probability (%)'; none: ignore it)")->group("Forecast");
     define_input(*forecast_app, cl);

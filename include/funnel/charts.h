@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "funnel/forecast.h"
 #include "funnel/report.h"
 
 namespace funnel {
@@ -33,6 +34,10 @@ std::string cohorts_svg(const Report& cohorts);
 /// From a `funnel trend` report.
 std::string trend_svg(const Report& trend);
 
+/// funnel forecast: expected revenue (or wins, without amounts) of "(all)"'s open leads by
+/// stage, with the revenue range as whiskers.
+std::string forecast_svg(const Report& report, const std::vector<ForecastRow>& rows);
+
 /// Text for XML/HTML content and attributes: & < > " ' escaped, control bytes as '?'.
 std::string xml_escape(std::string_view text);
 
@@ -42,5 +47,7 @@ void render_svg(const Report& report, Chart chart, std::ostream& out);
 /// -f html: one self-contained page. `cohorts` and `trend` (reports of the same input, may be
 /// null) add the heatmap and the trend lines to a funnel report.
 void render_html(const Report& report, const Report* cohorts, const Report* trend, std::ostream& out);
+/// funnel forecast -f html: the header, the forecast chart and its table.
+void render_forecast_html(const Report& report, const std::vector<ForecastRow>& rows, std::ostream& out);
 
 }  // namespace funnel

@@ -296,18 +296,56 @@ void trend_section(const Report& trend, std::ostream& out) {
   out << "</tbody>\n</table></div>\n</section>\n";
 }
 
-}  // namespace
-
-void render_html(const Report& report, const Report* cohorts, const Report* trend, std::ostream& out) {
+/// The page up to and including the header.
+void page_start(const Report& report, std::string_view what, std::ostream& out) {
   std::string files;
   for (const auto& f : report.input.files) files += (files.empty() ? "" : ", ") + (f.empty() || f == "-" ? std::string("stdin") : f);
-  const char* what = report.kind == ReportKind::cohorts ? "Funnel cohorts" : report.kind == ReportKind::trend ? "Funnel trend" : "Funnel report";
   out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
          "<meta name=\"generator\" content=\"funnel\">\n<title>"
       << esc(what) << ": " << esc(files) << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n<main>\n";
   header(report, what, out);
+}
+
+}  // namespace
+
+void render_forecast_html(const Report& report, const std::vector<ForecastRow>& rows, std::ostream& out) {
+  const auto& stages = report.model.stages();
+  page_start(report, "Funnel forecast", out);
+  out << "<section id=\"forecast\">\n<h2>Forecast</h2>\n";
+  out << figure(forecast_svg(report, rows), "Open leads by their furthest stage, weighted by the stage's (or their own) win "
+                                            "probability; whiskers: the 95% range when measured probabilities vary.");
+  out << "<div class=\"table-wrap\"><table class=\"data\">\n<caption>Forecast</caption>\n<thead><tr><th scope=\"col\">segment</th>"
+         "<th scope=\"col\">stage</th><th scope=\"col\">open</th><th scope=\"col\">P(won)</th><th scope=\"col\">source</th>"
+         "<th scope=\"col\">95% low</th><th scope=\"col\">95% high</th><th scope=\"col\">own p</th><th scope=\"col\">expected wins</th>"
+         "<th scope=\"col\">expected revenue</th><th scope=\"col\">low</th><th scope=\"col\">high</th></tr></thead>\n<tbody>\n";
+  for (const auto& r : rows) {
+    const std::string stage = r.stage < 0 ? std::string("(total)") : stages[static_cast<std::size_t>(r.stage)].name;
+    const bool measured = r.source == ProbabilitySource::measured && r.interval;
+    const std::string p = r.stage < 0 ? "" : format_percent(r.probability);
+    out << "<tr><th scope=\"row\">" << esc(terminal_safe(r.segment)) << "</th><td>" << esc(terminal_safe(stage)) << "</td>"
+        << csv_cell("forecast", r.segment, stage, "open", fmt::format("{}", r.open));
+    if (r.stage < 0) {
+      out << "<td></td><td></td><td></td><td></td>";
+    } else {
+      out << csv_cell("forecast", r.segment, stage, "p_won", p) << "<td>"
+          << (r.source == ProbabilitySource::none ? "-" : std::string(source_name(r.source))) << "</td>"
+          << csv_cell("forecast", r.segment, stage, "p_won_low", measured ? format_percent(r.interval->low) : "-")
+          << csv_cell("forecast", r.segment, stage, "p_won_high", measured ? format_percent(r.interval->high) : "-");
+    }
+    out << csv_cell("forecast", r.segment, stage, "own_probability", fmt::format("{}", r.own))
+        << csv_cell("forecast", r.segment, stage, "expected_wins", fmt::format("{:.2f}", r.expected_wins))
+        << csv_cell("forecast", r.segment, stage, "expected_revenue", format_money(r.expected_revenue))
+        << csv_cell("forecast", r.segment, stage, "expected_revenue_low", format_money(r.revenue_low))
+        << csv_cell("forecast", r.segment, stage, "expected_revenue_high", format_money(r.revenue_high)) << "</tr>\n";
+  }
+  out << "</tbody>\n</table></div>\n</section>\n</main>\n</body>\n</html>\n";
+}
+
+void render_html(const Report& report, const Report* cohorts, const Report* trend, std::ostream& out) {
+  const char* what = report.kind == ReportKind::cohorts ? "Funnel cohorts" : report.kind == ReportKind::trend ? "Funnel trend" : "Funnel report";
+  page_start(report, what, out);
   switch (report.kind) {
     case ReportKind::funnel:
       funnel_section(report, out);

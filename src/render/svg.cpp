@@ -437,6 +437,54 @@ std::string trend_svg(const Report& trend) {
   return svg("trend", base + 26, fmt::format("Leads entering each stage per {}", period_name(trend.every)), desc, body);
 }
 
+std::string forecast_svg(const Report& report, const std::vector<ForecastRow>& rows) {
+  std::vector<const ForecastRow*> shown;
+  bool money = false;
+  for (const auto& r : rows) {
+    if (r.segment != rows.front().segment || r.stage < 0) continue;
+    shown.push_back(&r);
+    money = money || r.revenue_high > 0;
+  }
+  std::size_t label_chars = 8;
+  for (const auto* r : shown) label_chars = std::max(label_chars, chars(stage_name(report, static_cast<std::size_t>(r->stage))));
+  label_chars = std::min<std::size_t>(label_chars, 24);
+  const double x0 = static_cast<double>(label_chars) * kFont * 0.62 + 12, right = 260, barmax = kWidth - x0 - right - 10;
+  const double top = 8;
+  double most = 0;
+  for (const auto* r : shown) most = std::max(most, money ? r->revenue_high : r->expected_wins);
+  const double row = money ? 36 : 24;
+  auto w = [&](double v) { return most > 0 ? v / most * barmax : 0.0; };
+  std::string body;
+  std::string desc = money ? "Expected revenue of the open leads by their furthest stage, with its 95% range."
+                           : "Expected wins of the open leads by their furthest stage.";
+  for (std::size_t i = 0; i < shown.size(); ++i) {
+    const ForecastRow& r = *shown[i];
+    const std::string name = stage_name(report, static_cast<std::size_t>(r.stage));
+    const double y = top + static_cast<double>(i) * row;
+    const double value = money ? r.expected_revenue : r.expected_wins;
+    body += text(0, y + 15, shorten(name, label_chars), "class=\"stage-label\"");
+    body += bar(x0, y + 4, w(value), 14, "#3182bd", money ? "revenue" : "wins",
+                money ? fmt::format("{:.2f}", value) : fmt::format("{:.4f}", value),
+                fmt::format("{}: {} open, expected {}", name, r.open, money ? format_money(value) : fmt::format("{:.2f} wins", value)));
+    if (money && r.revenue_high > r.revenue_low) {
+      const double lo = x0 + w(r.revenue_low), hi = x0 + w(r.revenue_high), mid = y + 11;
+      body += fmt::format("<path class=\"whisker\" d=\"M{0} {2}H{1}M{0} {3}V{4}M{1} {3}V{4}\" stroke=\"#222\" stroke-width=\"1.2\" "
+                          "fill=\"none\"><title>95% range {5} to {6}</title></path>\n",
+                          num(lo), num(hi), num(mid), num(mid - 5), num(mid + 5), format_money(r.revenue_low), format_money(r.revenue_high));
+    }
+    body += text(x0 + barmax + 10, y + 15,
+                 money ? fmt::format("{} · {} open", format_money(value), r.open) : fmt::format("{:.2f} wins · {} open", value, r.open),
+                 "class=\"value\"");
+    if (money) {
+      body += text(x0 + barmax + 10, y + 29, fmt::format("95% range {} to {}", format_money(r.revenue_low), format_money(r.revenue_high)),
+                   "class=\"range\" font-size=\"10\" fill=\"#444\"");
+    }
+    desc += fmt::format(" {}: {} open, {}.", name, r.open, money ? format_money(value) : fmt::format("{:.2f} wins", value));
+  }
+  return svg("forecast", top + static_cast<double>(shown.size()) * row + 4,
+             money ? "Forecast: expected revenue by stage" : "Forecast: expected wins by stage", desc, body);
+}
+
 void render_svg(const Report& report, Chart chart, std::ostream& out) {
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   switch (chart) {

@@ -29,6 +29,8 @@ const cases = [
   ['cohorts_week', 'cohorts', ['examples/crm_events.csv']],
   ['cohorts_month', 'cohorts', ['--every', 'month', '--tz', 'Europe/Oslo', 'examples/crm_events.csv']],
   ['trend_week', 'trend', ['examples/crm_events.csv']],
+  ['forecast_deals', 'forecast', ['--by', 'source', '--amount', 'amount', 'examples/deals_with_amounts.csv']],
+  ['forecast_pipedrive', 'forecast', ['--config', 'examples/pipedrive.toml', 'examples/pipedrive_deals.csv']],
 ];
 
 const failures = [];
@@ -144,7 +146,7 @@ async function checkBars(page, name, width) {
       }
     }
   }
-  if (bars === 0 && groups.some((g) => /chart-(funnel|cycle)/.test(g.chart))) fail(name, `${width}px: no bars found`);
+  if (bars === 0 && groups.some((g) => /chart-(funnel|cycle|forecast)/.test(g.chart))) fail(name, `${width}px: no bars found`);
   return bars;
 }
 
