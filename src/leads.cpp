@@ -207,6 +207,9 @@ void render_paths(const Report& report, std::size_t top, Format format, std::ost
   if (other_paths > 0) rows.emplace_back(fmt::format("(other: {} paths)", other_paths), other);
   auto share = [&](std::uint64_t c) { return static_cast<double>(c) / static_cast<double>(total); };
   switch (format) {
+    case Format::html:
+    case Format::svg:
+      throw Error(ExitCode::usage, "funnel paths: --format must be table, csv, tsv, json or markdown");
     case Format::csv:
     case Format::tsv: {
       char sep = format == Format::tsv ? '\t' : ',';

@@ -5,6 +5,7 @@
 
 #include "funnel/cli.h"
 #include "funnel/output.h"
+#include "funnel/terminal.h"
 
 int main(int argc, char** argv) {
   funnel::reserve_standard_descriptors();
@@ -17,6 +18,6 @@ int main(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   std::ios::sync_with_stdio(false);
   funnel::Streams streams{nullptr, std::cout, std::cerr, ::isatty(1) == 1,
-                          std::getenv("NO_COLOR") != nullptr && *std::getenv("NO_COLOR") != '\0', ::isatty(2) == 1};
+                          std::getenv("NO_COLOR") != nullptr && *std::getenv("NO_COLOR") != '\0', ::isatty(2) == 1, funnel::terminal_columns(1)};
   return funnel::run(argc, argv, streams);
 }

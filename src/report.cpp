@@ -34,7 +34,7 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
     report.cohorts = std::move(cohorts.cohorts);
   } else {
     report.tables = build_tables(store, report.model, {}, options.funnel);
-    report.trend = build_trend(store, report.zone, options.every, options.funnel);
+    report.trend = build_trend(store, report.zone, options.every, options.funnel, report.tables.as_of);
   }
   if (!options.spend.empty()) {
     if (!report.segmented) {

@@ -91,7 +91,7 @@ TEST_SUITE("format") {
     CHECK(inspect.err == "funnel: unknown --format 'csv' (table, json)\n");
     auto forecast = run_cli({"forecast", "-f", "jsn", "examples/crm_events.csv"});
     CHECK(forecast.rc == static_cast<int>(funnel::ExitCode::usage));
-    CHECK(forecast.err == "funnel: unknown --format 'jsn' (table, csv, json) (did you mean 'json'?)\n");
+    CHECK(forecast.err == "funnel: unknown --format 'jsn' (table, csv, json, html, svg) (did you mean 'json'?)\n");
     // diff refuses it before reading the reports, as every other command does with its input.
     auto diff = run_cli({"diff", "-f", "xml", "/nonexistent/a.json", "/nonexistent/b.json"});
     CHECK(diff.rc == static_cast<int>(funnel::ExitCode::usage));

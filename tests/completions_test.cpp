@@ -255,11 +255,11 @@ TEST_SUITE("completions") {
     CHECK(bash_complete(bash.path(), {"funnel", "report", "--for"}) == std::vector<std::string>{"--format"});
     CHECK(bash_complete(bash.path(), {"funnel", "report", "--count", "o"}) == std::vector<std::string>{"ordered"});
     auto formats = bash_complete(bash.path(), {"funnel", "report", "--format", ""});
-    for (const char* f : {"table", "csv", "tsv", "json", "markdown"}) {
+    for (const char* f : {"table", "csv", "tsv", "json", "markdown", "html", "svg"}) {
       CAPTURE(f);
       CHECK(has(formats, f));
     }
-    CHECK(formats.size() == 5);
+    CHECK(formats.size() == 7);
     CHECK(bash_complete(bash.path(), {"funnel", "report", "-f", "ma"}) == std::vector<std::string>{"markdown"});
     // --format=js arrives as --format, =, js (= is a word break)
     CHECK(bash_complete(bash.path(), {"funnel", "report", "--format", "=", "js"}) == std::vector<std::string>{"json"});
@@ -358,10 +358,10 @@ TEST_SUITE("completions") {
     CHECK(zsh_complete(zsh.path(), cache, "funnel re") == std::vector<std::string>{"report"});
     CHECK(zsh_complete(zsh.path(), cache, "funnel report --for") == std::vector<std::string>{"--format"});
     CHECK(zsh_complete(zsh.path(), cache, "funnel report --for", "display") ==
-          std::vector<std::string>{"--format  -- Output format: table, csv, tsv, json, markdown"});
+          std::vector<std::string>{"--format  -- Output format: table, csv, tsv, json, markdown, html, svg"});
     auto formats = zsh_complete(zsh.path(), cache, "funnel report --format ");
     CHECK(std::set<std::string>(formats.begin(), formats.end()) ==
-          std::set<std::string>{"table", "csv", "tsv", "json", "markdown"});
+          std::set<std::string>{"table", "csv", "tsv", "json", "markdown", "html", "svg"});
     CHECK(zsh_complete(zsh.path(), cache, "funnel report --count o") == std::vector<std::string>{"ordered"});
     auto shells = zsh_complete(zsh.path(), cache, "funnel completions ");
     CHECK(std::set<std::string>(shells.begin(), shells.end()) == std::set<std::string>{"bash", "zsh", "fish"});
@@ -388,14 +388,14 @@ TEST_SUITE("completions") {
     CHECK(fish_complete(fish.path(), "funnel report --for") == std::vector<std::string>{"--format"});
     auto formats = fish_complete(fish.path(), "funnel report --format ");
     CHECK(std::set<std::string>(formats.begin(), formats.end()) ==
-          std::set<std::string>{"table", "csv", "tsv", "json", "markdown"});
+          std::set<std::string>{"table", "csv", "tsv", "json", "markdown", "html", "svg"});
     CHECK(fish_complete(fish.path(), "funnel report --count o") == std::vector<std::string>{"ordered"});
     CHECK(fish_complete(fish.path(), "funnel report --tz ").empty());
     auto shells = fish_complete(fish.path(), "funnel completions ");
     CHECK(std::set<std::string>(shells.begin(), shells.end()) == std::set<std::string>{"bash", "zsh", "fish"});
     auto described = fish_complete(fish.path(), "funnel report --for", true);
     REQUIRE(described.size() == 1);
-    CHECK(described[0] == "--format\tOutput format: table, csv, tsv, json, markdown");
+    CHECK(described[0] == "--format\tOutput format: table, csv, tsv, json, markdown, html, svg");
     auto subcommands = help_subcommands();
     auto offered = fish_complete(fish.path(), "funnel ");
     CHECK(std::set<std::string>(offered.begin(), offered.end()) == std::set<std::string>(subcommands.begin(), subcommands.end()));

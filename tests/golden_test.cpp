@@ -1,13 +1,19 @@
 // Golden CLI cases: tests/golden/<case>/cmd holds the arguments (shell-style quoting),
 // optional `stdin` is fed to the run, and stdout, stderr and rc must match byte for byte.
 // FUNNEL_UPDATE_GOLDEN=1 rewrites the expected files (review the diff before committing);
-// FUNNEL_UPDATE_GOLDEN=case1,case2 rewrites only those cases.
+// FUNNEL_UPDATE_GOLDEN=case1,case2 rewrites only those cases. An optional `env` file holds
+// NAME=VALUE lines set for the run (COLUMNS for the terminal-width cases); COLUMNS is unset
+// for every other case, so a caller's exported COLUMNS cannot change the outputs.
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <sstream>
+
+#include <stdlib.h>
 
 #include <fmt/format.h>
 
@@ -69,7 +75,34 @@ TEST_SUITE("golden") {
         CHECK(args.front() == "funnel");
         args.erase(args.begin());
         std::string input = fs::exists(dir / "stdin") ? read_file((dir / "stdin").string()) : "";
+        // COLUMNS is unset for every case; a case's optional `env` file (NAME=VALUE lines)
+        // sets variables for its run only.
+        std::vector<std::string> names{"COLUMNS"};
+        std::vector<std::pair<std::string, std::optional<std::string>>> saved;
+        std::vector<std::pair<std::string, std::string>> set;
+        if (fs::exists(dir / "env")) {
+          std::istringstream env(read_file((dir / "env").string()));
+          for (std::string line; std::getline(env, line);) {
+            auto eq = line.find('=');
+            if (eq == std::string::npos) continue;
+            names.push_back(line.substr(0, eq));
+            set.emplace_back(line.substr(0, eq), line.substr(eq + 1));
+          }
+        }
+        for (const auto& var : names) {
+          const char* value = std::getenv(var.c_str());
+          saved.emplace_back(var, value ? std::optional<std::string>(value) : std::nullopt);
+          ::unsetenv(var.c_str());
+        }
+        for (const auto& [var, value] : set) ::setenv(var.c_str(), value.c_str(), 1);
         auto result = run_cli(args, input);
+        for (const auto& [var, value] : saved) {
+          if (value) {
+            ::setenv(var.c_str(), value->c_str(), 1);
+          } else {
+            ::unsetenv(var.c_str());
+          }
+        }
         const bool update = update_list == ",1," || update_list.find(fmt::format(",{},", name)) != std::string::npos;
         if (update) {
           std::ofstream(dir / "stdout", std::ios::binary) << result.out;

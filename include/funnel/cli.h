@@ -2,6 +2,7 @@
 // command table (src/cli.cpp) to the subcommands in src/commands/.
 #pragma once
 
+#include <cstddef>
 #include <istream>
 #include <ostream>
 
@@ -15,6 +16,7 @@ struct Streams {
   bool out_is_terminal = false;
   bool no_color = false;  ///< NO_COLOR is set
   bool err_is_terminal = false;  ///< stderr is a terminal: long runs show progress there
+  std::size_t columns = 0;  ///< the terminal's width when stdout is one (tables fit it)
 };
 
 /// Parses the arguments, runs the subcommand and returns the process exit code. Every

@@ -29,13 +29,16 @@ struct Trend {
   std::vector<std::string> periods;
   std::vector<std::int64_t> first_days;
   std::vector<std::vector<std::uint64_t>> entered;  ///< [period][stage]
+  std::vector<bool> complete;  ///< [period]: the period ended by the as-of time
 };
 
 /// Leads segmented by the local period (in `zone`) of their earliest stage time.
 CohortTables build_cohorts(const LeadStore& store, const StageModel& model, const Zone& zone, Period every,
                            const FunnelOptions& options);
 
-/// Every period from the first to the last stage entry inside --since/--until, quiet ones as zeros.
-Trend build_trend(const LeadStore& store, const Zone& zone, Period every, const FunnelOptions& options);
+/// Every period from the first to the last stage entry inside --since/--until, quiet ones as
+/// zeros; a period is complete when it ended by `as_of` (kNoTime: none is).
+Trend build_trend(const LeadStore& store, const Zone& zone, Period every, const FunnelOptions& options,
+                  Timestamp as_of);
 
 }  // namespace funnel

@@ -1,4 +1,4 @@
-// Rendered text: the report as a terminal table, CSV/TSV, JSON or Markdown. Renderers
+// Rendered text: the report as a terminal table, CSV/TSV, JSON, Markdown, HTML or SVG (charts.h). Renderers
 // only format numbers that funnel_table.h computed.
 #pragma once
 
@@ -13,16 +13,23 @@
 namespace funnel {
 
 /// What --format selects for the tables (each command lists its names: funnel/format.h).
-enum class Format { table, csv, tsv, json, markdown };
+enum class Format { table, csv, tsv, json, markdown, html, svg };
 
 /// Bumped whenever a JSON field is renamed or removed (adding fields keeps it).
 inline constexpr int kSchemaVersion = 1;
 
-void render_table(const Report& report, std::ostream& out, bool color);
+/// How a terminal table fits: `width` columns (0: no limit, the full layout) and ASCII bars.
+struct TextLayout {
+  std::size_t width = 0;
+  bool ascii = false;
+};
+
+void render_table(const Report& report, std::ostream& out, bool color, const TextLayout& layout = {});
 void render_delimited(const Report& report, std::ostream& out, char separator);
 void render_json(const Report& report, std::ostream& out);
 void render_markdown(const Report& report, std::ostream& out);
-void render(const Report& report, Format format, std::ostream& out, bool color);
+/// html: render_html without cohorts and trend; svg: the command's default chart (charts.h).
+void render(const Report& report, Format format, std::ostream& out, bool color, const TextLayout& layout = {});
 /// funnel cohorts: one row per (entry period, stage).
 void render_cohorts(const Report& report, Format format, std::ostream& out, bool color);
 /// funnel trend: leads entering each stage per period.

@@ -15,7 +15,7 @@ struct CohortsCommand : ExportOptions {
 std::unique_ptr<Options> setup_cohorts(CLI::App& app) {
   auto o = std::make_unique<CohortsCommand>();
   app.add_option("files", o->report.files, kFilesHelp);
-  define_output(app, o->format, o->output, format_names<Format>(kTableFormats));
+  define_report_output(app, *o, ReportKind::cohorts);
   define_input(app, *o);
   define_metrics(app, *o);
   app.add_option("--every", o->every, "Period: week (ISO, Monday start), month or quarter, in --tz")->capture_default_str()->group("Metrics");

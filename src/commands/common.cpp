@@ -1,16 +1,20 @@
 #include "common.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <optional>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "funnel/charts.h"
 #include "funnel/config.h"
 #include "funnel/diagnostics.h"
 #include "funnel/money.h"
 #include "funnel/output.h"
 #include "funnel/period.h"
+#include "funnel/terminal.h"
 #include "funnel/time_reader.h"
 
 namespace funnel::commands {
@@ -189,15 +193,73 @@ Report read_input(ExportOptions& o, Streams& streams) {
   return build_report(o.report, streams.in, diagnostics);
 }
 
+void define_report_output(CLI::App& app, ExportOptions& o, ReportKind kind) {
+  define_output(app, o.format, o.output, format_names<Format>(kReportFormats));
+  app.add_option("--chart", o.chart, kind == ReportKind::funnel ? "With -f svg: funnel (default), segments, days or cycle" : "With -f svg: the one chart this command draws");
+  app.add_flag("--ascii", o.ascii, "Table bars in ASCII (#), as when the terminal's locale is not UTF-8");
+}
+
+namespace {
+
+/// How a table fits where it is printed: the terminal's width, else COLUMNS, else no limit
+/// (files written with -o always get the full layout); ASCII bars with --ascii or when stdout
+/// is a terminal whose locale is not UTF-8.
+TextLayout text_layout(const ExportOptions& o, const Streams& streams) {
+  TextLayout layout;
+  const bool to_stdout = o.output.empty() || o.output == "-";
+  if (to_stdout) layout.width = table_width(streams.out_is_terminal ? streams.columns : 0, std::getenv("COLUMNS"));
+  layout.ascii = o.ascii || (to_stdout && streams.out_is_terminal &&
+                             !utf8_locale(std::getenv("LC_ALL"), std::getenv("LC_CTYPE"), std::getenv("LANG")));
+  return layout;
+}
+
+/// -f html of funnel report also shows the cohorts and the trend of the same files (read
+/// again; stdin can be read only once, so a report of stdin has neither).
+std::optional<Report> companion(const ExportOptions& o, ReportKind kind, Streams& streams) {
+  if (o.report.files.empty()) return std::nullopt;
+  for (const auto& f : o.report.files) {
+    if (f == "-") return std::nullopt;
+  }
+  ReportOptions options = o.report;
+  options.kind = kind;
+  options.spend.clear();
+  options.rejects.clear();
+  options.top_segments = 0;
+  options.columns.by.clear();
+  options.progress = nullptr;
+  Diagnostics quiet(streams.err, true);
+  return build_report(options, streams.in, quiet);
+}
+
+}  // namespace
+
 int print_tables(CLI::App& app, ExportOptions& o, ReportKind kind, Streams& streams) {
   load_config(app, o);
   o.report.kind = kind;
   finish_options(o);
-  Format format = parse_format(o.format, kTableFormats);
+  Format format = parse_format(o.format, kReportFormats);
+  std::optional<Chart> chart;
+  if (!o.chart.empty()) {
+    if (format != Format::svg) throw Error(ExitCode::usage, "--chart picks the chart of -f svg: add -f svg");
+    chart = parse_chart(o.chart);
+    if (chart_kind(*chart) != kind) {
+      throw Error(ExitCode::usage, fmt::format("--chart {}: funnel report draws funnel, segments, days and cycle; funnel "
+                                               "cohorts draws cohorts; funnel trend draws trend",
+                                               o.chart));
+    }
+  }
   Report report = read_input(o, streams);
   std::ostringstream text;
   const bool colored = format == Format::table && to_terminal(o.output, streams);
-  render(report, format, text, colored);
+  if (format == Format::html && kind == ReportKind::funnel) {
+    std::optional<Report> cohorts = companion(o, ReportKind::cohorts, streams);
+    std::optional<Report> trend = companion(o, ReportKind::trend, streams);
+    render_html(report, cohorts ? &*cohorts : nullptr, trend ? &*trend : nullptr, text);
+  } else if (chart) {
+    render_svg(report, *chart, text);
+  } else {
+    render(report, format, text, colored, text_layout(o, streams));
+  }
   emit(o.output, streams, text.str(), o.report.rejects, report.rejects_csv, colored);
   return 0;
 }

@@ -25,6 +25,13 @@ inline constexpr FormatChoice<Format> kTableFormats[] = {
     {"json", Format::json},   {"markdown", Format::markdown}, {"md", Format::markdown, true},
 };
 
+/// report, cohorts and trend: the table formats, and the HTML report and SVG charts.
+inline constexpr FormatChoice<Format> kReportFormats[] = {
+    {"table", Format::table}, {"csv", Format::csv},   {"tsv", Format::tsv},
+    {"json", Format::json},   {"markdown", Format::markdown}, {"html", Format::html},
+    {"svg", Format::svg},     {"md", Format::markdown, true},
+};
+
 /// The help line of the positional that names the exports.
 inline constexpr const char* kFilesHelp = "CSV files to read (several must share a header); - or none: stdin";
 
@@ -43,6 +50,8 @@ struct ExportOptions : Options {
   std::string every = "week";  ///< --every (cohorts, trend); the other commands keep the default
   std::string format;          ///< -f: the command sets its default before define_output
   std::string output;          ///< -o: empty or "-" is stdout
+  std::string chart;           ///< report, cohorts, trend: --chart, the chart of -f svg
+  bool ascii = false;          ///< report, cohorts, trend: --ascii, table bars in ASCII
 };
 
 /// Input, columns and stages: every command that reads exports.
@@ -81,6 +90,9 @@ bool to_terminal(const std::string& output, const Streams& streams);
 /// renderer makes the data's text safe itself.
 void emit(const std::string& output, Streams& streams, const std::string& text, const std::string& rejects = {},
           std::string_view rejects_csv = {}, bool colored = false);
+
+/// report, cohorts and trend: -f and -o with the HTML and SVG formats, --chart and --ascii.
+void define_report_output(CLI::App& app, ExportOptions& o, ReportKind kind);
 
 /// report, cohorts and trend: the tables of `kind` in the chosen format.
 int print_tables(CLI::App& app, ExportOptions& o, ReportKind kind, Streams& streams);

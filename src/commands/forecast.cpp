@@ -4,12 +4,14 @@
 #include <CLI/CLI.hpp>
 
 #include "common.h"
+#include "funnel/charts.h"
 #include "funnel/forecast.h"
 
 namespace funnel::commands {
 namespace {
 
-constexpr FormatChoice<std::string_view> kForecastFormats[] = {{"table", "table"}, {"csv", "csv"}, {"json", "json"}};
+constexpr FormatChoice<std::string_view> kForecastFormats[] = {
+    {"table", "table"}, {"csv", "csv"}, {"json", "json"}, {"html", "html"}, {"svg", "svg"}};
 
 struct ForecastCommand : ExportOptions {
   ForecastCommand() { format = "table"; }
@@ -38,7 +40,14 @@ int run_forecast(CLI::App& app, Options& options, Streams& streams) {
   o.report.columns.find_probability = true;
   Report report = read_input(o, streams);
   std::ostringstream text;
-  render_forecast(report, build_forecast(report, configured), format, text);
+  const std::vector<ForecastRow> rows = build_forecast(report, configured);
+  if (format == "html") {
+    render_forecast_html(report, rows, text);
+  } else if (format == "svg") {
+    text << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" << forecast_svg(report, rows);
+  } else {
+    render_forecast(report, rows, format, text);
+  }
   emit(o.output, streams, text.str(), o.report.rejects, report.rejects_csv);
   return 0;
 }

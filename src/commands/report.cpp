@@ -15,7 +15,7 @@ struct ReportCommand : ExportOptions {
 std::unique_ptr<Options> setup_report(CLI::App& app) {
   auto o = std::make_unique<ReportCommand>();
   app.add_option("files", o->report.files, kFilesHelp);
-  define_output(app, o->format, o->output, format_names<Format>(kTableFormats));
+  define_report_output(app, *o, ReportKind::funnel);
   define_input(app, *o);
   define_metrics(app, *o);
   app.add_option("--spend", o->report.spend, "A CSV FILE of source,cost: cost per lead and per stage, CAC and ROI per --by segment")->group("Input");

@@ -48,7 +48,8 @@ CohortTables build_cohorts(const LeadStore& store, const StageModel& model, cons
 }
 
 /// Leads entering each stage per local period, by the stage's first entry time.
-Trend build_trend(const LeadStore& store, const Zone& zone, Period every, const FunnelOptions& options) {
+Trend build_trend(const LeadStore& store, const Zone& zone, Period every, const FunnelOptions& options,
+                  Timestamp as_of) {
   Trend trend;
   const auto n = static_cast<std::size_t>(store.stage_count());
   std::map<std::int64_t, std::pair<std::string, std::vector<std::uint64_t>>> periods;
@@ -64,6 +65,7 @@ Trend build_trend(const LeadStore& store, const Zone& zone, Period every, const 
     }
   }
   if (periods.empty()) return trend;
+  const Timestamp as_of_local = as_of == kNoTime ? kNoTime : zone.to_local(as_of);
   // Every period from the first to the last, quiet ones as zeros, so a series has no holes.
   for (std::int64_t day = periods.begin()->first; day <= periods.rbegin()->first;) {
     PeriodSpan span = period_of(day, every);
@@ -71,6 +73,7 @@ Trend build_trend(const LeadStore& store, const Zone& zone, Period every, const 
     trend.periods.push_back(span.label);
     trend.first_days.push_back(span.first_day);
     trend.entered.push_back(it != periods.end() ? it->second.second : std::vector<std::uint64_t>(n, 0));
+    trend.complete.push_back(as_of_local != kNoTime && span.end_day * 86400 <= as_of_local);
     day = span.end_day;
   }
   return trend;

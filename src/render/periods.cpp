@@ -91,6 +91,8 @@ void render_cohorts(const Report& report, Format format, std::ostream& out, bool
   switch (format) {
     case Format::table: cohorts_table(report, out, false); return;
     case Format::markdown: cohorts_table(report, out, true); return;
+    case Format::html:
+    case Format::svg: render(report, format, out, false); return;
     case Format::csv:
     case Format::tsv: {
       char sep = format == Format::csv ? ',' : '\t';
@@ -145,6 +147,8 @@ void render_trend(const Report& report, Format format, std::ostream& out, bool) 
   switch (format) {
     case Format::table: trend_table(report, out, false); return;
     case Format::markdown: trend_table(report, out, true); return;
+    case Format::html:
+    case Format::svg: render(report, format, out, false); return;
     case Format::csv:
     case Format::tsv: {
       char sep = format == Format::csv ? ',' : '\t';

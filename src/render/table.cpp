@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "funnel/charts.h"
 #include "funnel/render.h"
 #include "funnel/timestamp.h"
 
@@ -10,22 +11,106 @@ namespace {
 
 constexpr int kBarWidth = 24;
 
-std::string bar(std::uint64_t value, std::uint64_t max) {
-  if (max == 0) return std::string(kBarWidth, ' ');
-  // Eighth blocks give the bar sub-character resolution.
+/// A bar of `value` out of `max`, padded to `width` columns: eighth blocks give it
+/// sub-character resolution; ASCII bars are whole '#' characters.
+std::string bar(std::uint64_t value, std::uint64_t max, int width = kBarWidth, bool ascii = false) {
+  if (max == 0) return std::string(static_cast<std::size_t>(width), ' ');
   static const char* const eighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
-  auto units = static_cast<std::uint64_t>(static_cast<double>(value) / static_cast<double>(max) * kBarWidth * 8 + 0.5);
+  const int per = ascii ? 1 : 8;
+  auto units = static_cast<std::uint64_t>(static_cast<double>(value) / static_cast<double>(max) * width * per + 0.5);
   std::string out;
-  for (std::uint64_t i = 0; i < units / 8; ++i) out += "█";
-  out += eighths[units % 8];
-  int used = static_cast<int>(units / 8) + (units % 8 ? 1 : 0);
-  out.append(static_cast<std::size_t>(std::max(0, kBarWidth - used)), ' ');
+  for (std::uint64_t i = 0; i < units / static_cast<std::uint64_t>(per); ++i) out += ascii ? "#" : "█";
+  if (!ascii) out += eighths[units % 8];
+  int used = static_cast<int>(units / static_cast<std::uint64_t>(per)) + (!ascii && units % 8 ? 1 : 0);
+  out.append(static_cast<std::size_t>(std::max(0, width - used)), ' ');
   return out;
+}
+
+/// Display columns of a cell (code points; the cells are names and numbers).
+std::size_t columns_of(std::string_view text) {
+  std::size_t n = 0;
+  for (char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+/// A column of a table laid out to fit a width.
+struct Column {
+  std::string head, short_head;  ///< short_head: the abbreviation used when the full heads do not fit
+  std::vector<std::string> cells;
+  bool left = false;
+  std::vector<std::uint64_t> bar_values;  ///< a bar column: drawn at the width left over
+  std::uint64_t bar_max = 0;
+};
+
+/// Lays a table out in at most `width` columns, two spaces between columns, and never wraps a
+/// row: first the bar column narrows (down to 8) or goes, then the heads are abbreviated, then
+/// columns are left out from the right (named in `left_out`).
+std::vector<std::string> fit_columns(std::vector<Column> cols, std::size_t width, const TextLayout& layout, const char* bold,
+                                     const char* tint, const char* reset, std::vector<std::string>& left_out) {
+  auto measure = [&](const Column& c, bool abbreviated) {
+    std::size_t w = columns_of(abbreviated ? c.short_head : c.head);
+    for (const auto& cell : c.cells) w = std::max(w, columns_of(cell));
+    return w;
+  };
+  auto total = [&](bool abbreviated) {
+    std::size_t sum = 0, n = 0;
+    for (const auto& c : cols) {
+      if (!c.bar_values.empty()) continue;
+      sum += measure(c, abbreviated);
+      ++n;
+    }
+    return sum + 2 * (n - 1);
+  };
+  bool abbreviated = false;
+  std::size_t bar_width = 0;
+  const bool has_bar = std::any_of(cols.begin(), cols.end(), [](const Column& c) { return !c.bar_values.empty(); });
+  if (has_bar && total(false) + 2 + 8 <= width) {
+    bar_width = std::min<std::size_t>(kBarWidth, width - total(false) - 2);
+  } else {
+    abbreviated = total(false) > width;
+    while (total(abbreviated) > width && cols.size() > 2) {
+      left_out.push_back(cols.back().head);
+      cols.pop_back();
+    }
+  }
+  std::vector<std::string> lines(cols.front().cells.size() + 1);
+  for (std::size_t i = 0; i < cols.size(); ++i) {
+    const Column& c = cols[i];
+    const bool is_bar = !c.bar_values.empty();
+    if (is_bar && bar_width == 0) continue;
+    const std::size_t w = is_bar ? bar_width : measure(c, abbreviated);
+    auto pad = [&](const std::string& cell) {
+      std::string space(w - std::min(w, columns_of(cell)), ' ');
+      return c.left ? cell + space : space + cell;
+    };
+    for (std::size_t r = 0; r < lines.size(); ++r) {
+      if (i > 0) lines[r] += "  ";
+      if (is_bar) {
+        lines[r] += r == 0 ? std::string(w, ' ')
+                           : std::string(tint) + bar(c.bar_values[r - 1], c.bar_max, static_cast<int>(w), layout.ascii) + reset;
+      } else {
+        lines[r] += pad(r == 0 ? (abbreviated ? c.short_head : c.head) : c.cells[r - 1]);
+      }
+    }
+  }
+  for (auto& line : lines) {
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+  }
+  lines.front() = bold + lines.front() + reset;
+  return lines;
+}
+
+/// The line naming the columns a narrow terminal left out.
+std::string left_out_line(const std::vector<std::string>& left_out, std::size_t width) {
+  std::string names;
+  for (auto it = left_out.rbegin(); it != left_out.rend(); ++it) names += (names.empty() ? "" : ", ") + *it;
+  return fmt::format("(not shown in {} columns: {}; -f csv has every column)\n", width, names);
 }
 
 /// One line per segment: leads, each step conversion (marked * when it differs from the
 /// other leads' at p < 0.05), lead-to-won conversion, won and win rate.
-void render_segments_side_by_side(const Report& report, std::ostream& out, const char* bold, const char* reset) {
+void render_segments_side_by_side(const Report& report, std::ostream& out, const char* bold, const char* reset,
+                                  const TextLayout& layout) {
   const auto& stages = report.model.stages();
   const auto& segments = report.tables.segments;
   std::size_t label_width = 7;
@@ -33,6 +118,40 @@ void render_segments_side_by_side(const Report& report, std::ostream& out, const
   std::vector<std::string> heads;
   for (std::size_t k = 1; k < stages.size(); ++k) heads.push_back(stages[k - 1].name + "->" + stages[k].name);
   heads.push_back("overall");
+  std::size_t full_width = label_width + 9 + 18;
+  for (const auto& h : heads) full_width += 2 + std::max<std::size_t>(8, h.size());
+  if (layout.width > 0 && full_width > layout.width) {
+    // Too wide for the terminal: the same cells in columns as narrow as they allow.
+    std::vector<Column> cols{{"segment", "segment", {}, true, {}, 0}, {"leads", "leads", {}, false, {}, 0}};
+    auto abbreviation = [](const std::string& name) { return terminal_safe(name.substr(0, std::min<std::size_t>(4, name.size()))); };
+    for (std::size_t k = 1; k < stages.size(); ++k) {
+      cols.push_back({terminal_safe(heads[k - 1]), abbreviation(stages[k - 1].name) + ">" + abbreviation(stages[k].name), {}, false, {}, 0});
+    }
+    cols.push_back({"overall", "overall", {}, false, {}, 0});
+    cols.push_back({"won", "won", {}, false, {}, 0});
+    cols.push_back({"win rate", "win", {}, false, {}, 0});
+    bool marks = false;
+    for (const auto& seg : segments) {
+      std::size_t c = 0;
+      cols[c++].cells.push_back(terminal_safe(seg.label));
+      cols[c++].cells.push_back(fmt::format("{}", seg.overall.leads));
+      for (std::size_t k = 1; k < stages.size(); ++k) {
+        const StageRow& r = seg.stages[k];
+        bool marked = r.vs_rest_p && *r.vs_rest_p < 0.05;
+        marks = marks || marked;
+        cols[c++].cells.push_back(format_percent(r.step_conversion) + (marked ? "*" : " "));
+      }
+      cols[c++].cells.push_back(format_percent(seg.stages.back().overall_conversion));
+      cols[c++].cells.push_back(fmt::format("{}", seg.overall.won));
+      cols[c++].cells.push_back(format_percent(seg.overall.win_rate));
+    }
+    std::vector<std::string> left_out;
+    out << '\n';
+    for (const auto& line : fit_columns(std::move(cols), layout.width, layout, bold, "", reset, left_out)) out << line << '\n';
+    if (!left_out.empty()) out << left_out_line(left_out, layout.width);
+    if (marks) out << "* differs from the other leads at p < 0.05 (two-proportion test)\n";
+    return;
+  }
   std::string line = fmt::format("{:<{}}  {:>7}", "segment", label_width, "leads");
   for (const auto& h : heads) line += fmt::format("  {:>{}}", terminal_safe(h), std::max<std::size_t>(8, h.size()));
   line += fmt::format("  {:>6}  {:>8}", "won", "win rate");
@@ -56,6 +175,40 @@ void render_segments_side_by_side(const Report& report, std::ostream& out, const
     out << line << '\n';
   }
   if (any_marked) out << "* differs from the other leads at p < 0.05 (two-proportion test)\n";
+}
+
+/// The stage table of a segment in a terminal narrower than its full layout.
+void narrow_stages(const Report& report, const SegmentTable& seg, const TextLayout& layout, const char* bold, const char* tint,
+                   const char* reset, std::ostream& out) {
+  const auto& stages = report.model.stages();
+  std::vector<Column> cols{{"", "", {}, true, {}, 0},           {"stage", "stage", {}, true, {}, 0},
+                           {"reached", "reach", {}, false, {}, 0}, {"", "", {}, false, {}, seg.stages.front().reached},
+                           {"step", "step", {}, false, {}, 0},     {"overall", "total", {}, false, {}, 0},
+                           {"dropped", "drop", {}, false, {}, 0},  {"lost", "lost", {}, false, {}, 0},
+                           {"open", "open", {}, false, {}, 0},     {"stalled", "stall", {}, false, {}, 0},
+                           {"days next", "d.next", {}, false, {}, 0}, {"days entry", "d.entry", {}, false, {}, 0}};
+  for (std::size_t k = 0; k < stages.size(); ++k) {
+    const StageRow& r = seg.stages[k];
+    const bool last = k + 1 == stages.size();
+    const bool new_section = k == 0 || stages[k].section != stages[k - 1].section;
+    std::vector<std::string> cells{new_section ? section_label(stages[k].section) : "",
+                                   terminal_safe(stages[k].name),
+                                   fmt::format("{}", r.reached),
+                                   "",
+                                   format_percent(r.step_conversion),
+                                   format_percent(r.overall_conversion),
+                                   last ? "-" : fmt::format("{}", r.dropped),
+                                   last ? "-" : fmt::format("{}", r.lost),
+                                   last ? "-" : fmt::format("{}", r.open),
+                                   last ? "-" : fmt::format("{}", r.stalled),
+                                   format_median_days(r.to_next),
+                                   format_median_days(r.from_entry)};
+    for (std::size_t c = 0; c < cols.size(); ++c) cols[c].cells.push_back(cells[c]);
+    cols[3].bar_values.push_back(r.reached);
+  }
+  std::vector<std::string> left_out;
+  for (const auto& line : fit_columns(std::move(cols), layout.width, layout, bold, tint, reset, left_out)) out << line << '\n';
+  if (!left_out.empty()) out << left_out_line(left_out, layout.width);
 }
 
 }  // namespace
@@ -126,7 +279,7 @@ std::string terminal_safe(std::string_view text) {
   return out;
 }
 
-void render_table(const Report& report, std::ostream& out, bool color) {
+void render_table(const Report& report, std::ostream& out, bool color, const TextLayout& layout) {
   const auto& stages = report.model.stages();
   const char* bold = color ? "\033[1m" : "";
   const char* tint = color ? "\033[36m" : "";
@@ -143,21 +296,25 @@ void render_table(const Report& report, std::ostream& out, bool color) {
     out << fmt::format("{}{}{}: {} leads, {} won, {} lost, {} open, {} stalled, win rate {}\n", bold,
                        terminal_safe(seg.label), reset, o.leads, o.won, o.lost, o.open, o.stalled,
                        format_percent(o.win_rate));
-    out << fmt::format("{}{:<7}{:<{}}  {:>9}  {:<{}}  {:>7}  {:>7}  {:>8}  {:>6}  {:>6}  {:>7}  {:>9}  {:>10}{}\n",
-                       bold, "", "stage", name_width, "reached", "", kBarWidth, "step", "overall",
-                       "dropped", "lost", "open", "stalled", "days next", "days entry", reset);
-    std::uint64_t top = seg.stages.front().reached;
-    for (std::size_t k = 0; k < stages.size(); ++k) {
-      const StageRow& r = seg.stages[k];
-      bool new_section = k == 0 || stages[k].section != stages[k - 1].section;
-      std::string section = new_section ? section_label(stages[k].section) : "";
-      bool last = k + 1 == stages.size();
-      out << fmt::format("{:<7}{:<{}}  {:>9}  {}{}{}  {:>7}  {:>7}  {:>8}  {:>6}  {:>6}  {:>7}  {:>9}  {:>10}\n",
-                         section, terminal_safe(stages[k].name), name_width, r.reached, tint,
-                         bar(r.reached, top), reset, format_percent(r.step_conversion),
-                         format_percent(r.overall_conversion), last ? "-" : fmt::format("{}", r.dropped),
-                         last ? "-" : fmt::format("{}", r.lost), last ? "-" : fmt::format("{}", r.open),
-                         last ? "-" : fmt::format("{}", r.stalled), format_median_days(r.to_next), format_median_days(r.from_entry));
+    if (layout.width > 0 && name_width + 120 > layout.width) {
+      narrow_stages(report, seg, layout, bold, tint, reset, out);
+    } else {
+      out << fmt::format("{}{:<7}{:<{}}  {:>9}  {:<{}}  {:>7}  {:>7}  {:>8}  {:>6}  {:>6}  {:>7}  {:>9}  {:>10}{}\n",
+                         bold, "", "stage", name_width, "reached", "", kBarWidth, "step", "overall",
+                         "dropped", "lost", "open", "stalled", "days next", "days entry", reset);
+      std::uint64_t top = seg.stages.front().reached;
+      for (std::size_t k = 0; k < stages.size(); ++k) {
+        const StageRow& r = seg.stages[k];
+        bool new_section = k == 0 || stages[k].section != stages[k - 1].section;
+        std::string section = new_section ? section_label(stages[k].section) : "";
+        bool last = k + 1 == stages.size();
+        out << fmt::format("{:<7}{:<{}}  {:>9}  {}{}{}  {:>7}  {:>7}  {:>8}  {:>6}  {:>6}  {:>7}  {:>9}  {:>10}\n",
+                           section, terminal_safe(stages[k].name), name_width, r.reached, tint,
+                           bar(r.reached, top, kBarWidth, layout.ascii), reset, format_percent(r.step_conversion),
+                           format_percent(r.overall_conversion), last ? "-" : fmt::format("{}", r.dropped),
+                           last ? "-" : fmt::format("{}", r.lost), last ? "-" : fmt::format("{}", r.open),
+                           last ? "-" : fmt::format("{}", r.stalled), format_median_days(r.to_next), format_median_days(r.from_entry));
+      }
     }
     std::string flow;
     for (std::size_t i = 0; i < seg.sections.size(); ++i) {
@@ -178,13 +335,13 @@ void render_table(const Report& report, std::ostream& out, bool color) {
                                 ? fmt::format("{}-{}", b == 0 ? 0 : kCycleEdges[b - 1], kCycleEdges[b])
                                 : fmt::format("{}+", kCycleEdges[b - 1]);
         std::string line = fmt::format("  {:>7} days {:>7}  {}{}{}", range, o.cycle_histogram[b], tint,
-                                       bar(o.cycle_histogram[b], most), reset);
+                                       bar(o.cycle_histogram[b], most, kBarWidth, layout.ascii), reset);
         while (!line.empty() && line.back() == ' ') line.pop_back();
         out << line << '\n';
       }
     }
   }
-  if (report.segmented) render_segments_side_by_side(report, out, bold, reset);
+  if (report.segmented) render_segments_side_by_side(report, out, bold, reset, layout);
   const InputCounts& in = report.input;
   const DataQuality& q = report.tables.quality;
   std::string reasons;
@@ -205,11 +362,17 @@ void render_table(const Report& report, std::ostream& out, bool color) {
   out << '\n';
 }
 
-void render(const Report& report, Format format, std::ostream& out, bool color) {
+void render(const Report& report, Format format, std::ostream& out, bool color, const TextLayout& layout) {
+  if (format == Format::html) return render_html(report, nullptr, nullptr, out);
+  if (format == Format::svg) {
+    return render_svg(report, report.kind == ReportKind::cohorts ? Chart::cohorts : report.kind == ReportKind::trend ? Chart::trend : Chart::funnel, out);
+  }
   if (report.kind == ReportKind::cohorts) return render_cohorts(report, format, out, color);
   if (report.kind == ReportKind::trend) return render_trend(report, format, out, color);
   switch (format) {
-    case Format::table: render_table(report, out, color); break;
+    case Format::table: render_table(report, out, color, layout); break;
+    case Format::html:
+    case Format::svg: break;  // above
     case Format::csv: render_delimited(report, out, ','); break;
     case Format::tsv: render_delimited(report, out, '\t'); break;
     case Format::json: render_json(report, out); break;
