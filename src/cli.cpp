@@ -18,6 +18,7 @@
 #include "funnel/report.h"
 #include "funnel/period.h"
 #include "funnel/time_reader.h"
+#include "funnel/sql.h"
 
 namespace funnel {
 namespace {
@@ -47,6 +48,8 @@ struct CommandLine {
   CheckOptions check;
   std::vector<std::string> diff_files;
   std::vector<std::string> probabilities;  ///< forecast: --probability STAGE=P
+  std::string dialect, table;              ///< sql: --dialect, --table
+  std::vector<std::string> columns;        ///< sql: --columns
 };
 
 /// Reads a time option (--as-of, --since, --until) in --tz; throws a usage error.
@@ -359,6 +362,43 @@ int run_inspect(CommandLine& cl, Streams& streams) {
   return rc;
 }
 
+/// funnel sql: the options that only make sense for reading a file, or that the query does
+/// not carry, are refused by name rather than ignored.
+int run_sql(CLI::App& app, CommandLine& cl, Streams& streams, int argc, const char* const* argv) {
+  const std::pair<const char*, const char*> refused[] = {
+      {"--delimiter", "the table has no delimiter"}, {"--encoding", "the table's text is the database's"},
+      {"--date-format", "the table's times are timestamps"}, {"--skip-lines", "a table has no title lines"},
+      {"--lenient", "a table has no malformed records"}, {"--rejects", "a table has no malformed records"},
+      {"--amount", "money is not in the csv columns the query gives"}, {"--decimal", "money is not in the csv columns the query gives"},
+      {"--strict-stages", "a query cannot stop at an unknown stage value"}};
+  for (const auto& [flag, why] : refused) {
+    if (app.get_option(flag)->count() > 0) throw Error(ExitCode::usage, fmt::format("funnel sql: {} is not supported: {}", flag, why));
+  }
+  if (cl.report.tz != "UTC") {
+    throw Error(ExitCode::usage, "funnel sql: --tz is not supported: the query reads the table's timestamps as UTC");
+  }
+  finish_options(cl);
+  SqlOptions options;
+  options.dialect = parse_sql_dialect(cl.dialect);
+  options.table = cl.table;
+  options.columns = cl.columns;
+  options.spec = cl.report.columns;
+  options.stages = cl.report.stages;
+  options.funnel = cl.report.funnel;
+  options.last_touch = cl.report.last_touch;
+  options.version = kVersion;
+  std::string line;
+  for (int i = 2; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (!line.empty()) line += ' ';
+    bool plain = !arg.empty() && arg.find_first_of(" '\"\\\r\n\t") == std::string_view::npos;
+    line += plain ? std::string(arg) : quote_cell(arg);
+  }
+  options.options_text = line;
+  emit(cl, streams, compile_sql(options));
+  return 0;
+}
+
 }  // namespace
 
 int run(int argc, const char* const* argv, Streams& streams) {
@@ -468,6 +508,16 @@ int run(int argc, const char* const* argv, Streams& streams) {
     define_metrics(*forecast_app, cl);
   }
 
+  CLI::App* sql_app = app.add_subcommand("sql", "Print one SQL query (DuckDB, PostgreSQL, ClickHouse) whose result is funnel report -f csv");
+  if (wanted("sql")) {
+    sql_app->add_option("--dialect", cl.dialect, "SQL dialect: duckdb, postgres or clickhouse")->required();
+    sql_app->add_option("--table", cl.table, "The table (or view) holding the export's rows, e.g. crm.events")->required();
+    sql_app->add_option("--columns", cl.columns, "The table's column names, comma separated (as in the export's header)")->required()->delimiter(',')->allow_extra_args(false);
+    sql_app->add_option("-o,--output", cl.output, "Write to FILE atomically instead of stdout");
+    define_input(*sql_app, cl);
+    define_metrics(*sql_app, cl);
+  }
+
   std::string shell;
   CLI::App* completions_app = app.add_subcommand("completions", "Print a shell completion script (bash, zsh, fish)");
   completions_app->add_option("shell", shell, "bash, zsh or fish")->required();
@@ -514,6 +564,10 @@ int run(int argc, const char* const* argv, Streams& streams) {
     if (explain_app->parsed()) {
       load_config(*explain_app, cl);
       return run_explain(cl, streams);
+    }
+    if (sql_app->parsed()) {
+      load_config(*sql_app, cl);
+      return run_sql(*sql_app, cl, streams, argc, argv);
     }
   } catch (const Error& e) {
     streams.err << "funnel: " << e.what() << '\n';
