@@ -22,7 +22,7 @@ TEST_SUITE("cli") {
     }
     std::set<std::string> options;
     std::vector<std::vector<std::string>> helps{{"--help"}};
-    for (const char* command : {"report", "cohorts", "trend", "leads", "paths", "explain", "check", "diff", "forecast", "inspect", "completions"}) {
+    for (const char* command : {"report", "cohorts", "trend", "leads", "paths", "explain", "check", "diff", "forecast", "inspect", "sql", "completions"}) {
       helps.push_back({command, "--help"});
       auto subcommand = run_cli({command, "--help"});
       CAPTURE(command);

@@ -363,14 +363,18 @@ std::string compile_sql(const SqlOptions& options) {
     }
     return join(out, ",\n       ");
   };
+  // With segments each row needs (all)'s counts beside it, for the test against the rest.
   const std::string everyone =
       fmt::format("SELECT k, reached AS all_reached, reached_before AS all_before\nFROM {}\nWHERE segment = '(all)'",
                   b.from("tallies"));
-  b.add("ranks", "each row with (all)'s counts beside it and the ranks of the quantiles (type 7)",
+  const std::string rest_columns = by ? ", all_reached, all_before" : "";
+  const std::string join_everyone =
+      by ? fmt::format("\n{} (\n{}\n) AS everyone USING (k)", d.inner_join(), Builder::indent(everyone)) : "";
+  b.add("ranks", "each row with the ranks of its quantiles (type 7)" + std::string(by ? " and (all)'s counts beside it" : ""),
         fmt::format("SELECT segment, k, reached, reached_before, leads, ended_here, lost_here, open_here, stalled_here,\n"
-                    "       next_n, next_sum, next_list, entry_n, entry_sum, entry_list, all_reached, all_before,\n"
-                    "       {},\n       {}\nFROM {}\n{} (\n{}\n) AS everyone USING (k)", rank_columns("next"),
-                    rank_columns("entry"), b.from("tallies"), d.inner_join(), Builder::indent(everyone)));
+                    "       next_n, next_sum, next_list, entry_n, entry_sum, entry_list{},\n"
+                    "       {},\n       {}\nFROM {}{}",
+                    rest_columns, rank_columns("next"), rank_columns("entry"), b.from("tallies"), join_everyone));
 
   auto quantile = [&](const std::string& what, const char* name) {
     const std::string h = fmt::format("{}_h{}", what, name), l = fmt::format("{}_l{}", what, name);
@@ -428,9 +432,10 @@ std::string compile_sql(const SqlOptions& options) {
                   d.to_double("0"), d.to_double("0"), centre, half, d.identifier("step_ci_low")),
       fmt::format("CASE WHEN k = 0 OR reached_before = 0 THEN NULL WHEN reached = reached_before THEN {} ELSE least({}, {} + {}) END AS {}",
                   d.to_double("1"), d.to_double("1"), centre, half, d.identifier("step_ci_high")),
-      fmt::format("CASE WHEN {} THEN abs({}) / sqrt({}) END AS z_scaled", tested, z_score, d.to_double("2")),
       "k"};
-  b.add("report", "the report's columns; z_scaled is |z| / sqrt(2) of the segment's step conversion against the other leads'",
+  if (by) out.push_back(fmt::format("CASE WHEN {} THEN abs({}) / sqrt({}) END AS z_scaled", tested, z_score, d.to_double("2")));
+  b.add("report", by ? "the report's columns; z_scaled is |z| / sqrt(2) of the segment's step conversion against the other leads'"
+                       : "the report's columns",
         fmt::format("SELECT {}\nFROM {}", join(out, ",\n       "), b.from("ranks")));
 
   std::vector<std::string> final_columns;
@@ -440,8 +445,11 @@ std::string compile_sql(const SqlOptions& options) {
                                 "days_from_entry_mean", "step_ci_low", "step_ci_high"}) {
     final_columns.push_back(d.identifier(name));
   }
-  final_columns.push_back(fmt::format("CASE WHEN z_scaled IS NOT NULL THEN {} END AS {}", d.erfc("z_scaled"),
-                                      d.identifier("vs_rest_p")));
+  // vs_rest_p: erfc(|z| / sqrt 2), the two-sided p-value; without segments there is no test.
+  final_columns.push_back(by ? fmt::format("CASE WHEN z_scaled IS NOT NULL THEN {} END AS {}", d.erfc("z_scaled"),
+                                           d.identifier("vs_rest_p"))
+                             : fmt::format("{} AS {}", d.clickhouse() ? "CAST(NULL AS Nullable(Float64))" : d.to_double("NULL"),
+                                           d.identifier("vs_rest_p")));
 
   std::string text = fmt::format("-- funnel {} sql --dialect {}: funnel report -f csv's columns and rows as one query\n",
                                  options.version, sql_dialect_name(options.dialect));

@@ -85,8 +85,10 @@ def time_columns(query):
     return [name.replace('""', '"') for name in re.findall(r'"((?:[^"]|"")*)"', part)]
 
 
-def ch(query, stdin=None, fmt=None):
+def ch(query, stdin=None, fmt=None, multi=False):
     args = ["clickhouse-client", "--host", "127.0.0.1", "--port", CH_PORT, "--query", query]
+    if multi:
+        args.append("--multiquery")
     if fmt:
         args += ["--format", fmt]
     r = run(args, stdin=stdin)
@@ -217,9 +219,10 @@ def load_and_query(case_id, label, files, rest, reference, counters):
             psql(["-c", f"DROP TABLE t{case_id}"])
         elif dialect == "clickhouse":
             cols = ", ".join(f"{ch_ident(n)} Nullable({'DateTime' if k == 'time' else 'String'})" for n, k in kinds)
-            for shard in ("shard1", "shard2"):
-                ch(f"CREATE TABLE {shard}.t{case_id} ({cols}) ENGINE = MergeTree ORDER BY tuple()")
-            ch(f"CREATE TABLE default.t{case_id} AS shard1.t{case_id} ENGINE = Distributed(two_shards, '', t{case_id})")
+            ch(f"CREATE TABLE shard1.t{case_id} ({cols}) ENGINE = MergeTree ORDER BY tuple(); "
+               f"CREATE TABLE shard2.t{case_id} ({cols}) ENGINE = MergeTree ORDER BY tuple(); "
+               f"CREATE TABLE default.t{case_id} AS shard1.t{case_id} ENGINE = Distributed(two_shards, '', t{case_id})",
+               multi=True)
             # Rows split across the shards at random: a lead's rows land on both.
             rng = random.Random(case_id)
             parts = {"shard1": [], "shard2": []}
@@ -233,14 +236,14 @@ def load_and_query(case_id, label, files, rest, reference, counters):
                 parts["shard1" if rng.random() < 0.5 else "shard2"].append("\t".join(tsv(v) for v in r))
             for shard, lines in parts.items():
                 ch(f"INSERT INTO {shard}.t{case_id} FORMAT TabSeparated", stdin="".join(l + "\n" for l in lines))
-            counts = [int(ch(f"SELECT count() FROM {s}.t{case_id}").strip()) for s in ("shard1", "shard2")]
+            counts = [int(c) for c in ch(f"SELECT (SELECT count() FROM shard1.t{case_id}), "
+                                         f"(SELECT count() FROM shard2.t{case_id})").split()]
             if min(counts) == 0 and len(converted) > 1:
                 raise Failure(f"clickhouse {label}: a shard is empty ({counts})")
             out = json.loads(ch(queries[dialect], fmt="JSONCompact"))
             got_header = [m["name"] for m in out["meta"]]
             got = out["data"]
-            for shard in ("default", "shard1", "shard2"):
-                ch(f"DROP TABLE {shard}.t{case_id}")
+            ch(f"DROP TABLE default.t{case_id}; DROP TABLE shard1.t{case_id}; DROP TABLE shard2.t{case_id}", multi=True)
         else:
             r = run(["node", os.path.join(HERE, "duckdb_run.js"), f"t{case_id}", data, columns_json, qfile])
             if r.returncode != 0:
