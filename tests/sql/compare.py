@@ -23,6 +23,7 @@ from datetime import datetime, timedelta, timezone
 
 FUNNEL, REPO, WORK, PG_SOCKET, PG_PORT, CH_PORT, GEN_LONG, GEN_WIDE = sys.argv[1:9]
 HERE = os.path.dirname(os.path.abspath(__file__))
+ENGINES = os.environ.get("FUNNEL_SQL_ENGINES", "postgres,clickhouse,duckdb").split(",")
 PSQL = "/usr/lib/postgresql/15/bin/psql"
 RATE_COLUMNS = {"step_conversion", "overall_conversion", "step_ci_low", "step_ci_high", "vs_rest_p"}
 COUNT_COLUMNS = {"reached", "dropped", "lost", "open", "stalled"}
@@ -149,9 +150,9 @@ def compare(engine, label, reference, header, rows):
             raise Failure(f"{where}: {g!r} prints {printed}, funnel report {w!r}")
 
 
-def load_and_query(case_id, label, files, rest, reference, counters):
-    rows = []
-    header = None
+def read_group(files):
+    """The rows of every file of one case, which must share a header."""
+    rows, header = [], None
     for path in files:
         file_rows = read_rows(os.path.join(REPO, path) if not os.path.isabs(path) else path)
         if not file_rows:
@@ -168,93 +169,136 @@ def load_and_query(case_id, label, files, rest, reference, counters):
             rows.append(r)
     if any("," in h or "\n" in h for h in header):
         raise NotFit("a column name holds a comma")
-    queries = {}
-    for dialect in ("postgres", "clickhouse", "duckdb"):
-        r = run([FUNNEL, "sql", "--dialect", dialect, "--table", f"t{case_id}", "--columns", ",".join(header)] + rest)
-        if r.returncode != 0:
-            raise NotFit(f"funnel sql exits {r.returncode}: {r.stderr.strip()}")
-        queries[dialect] = r.stdout
-    times = time_columns(queries["postgres"])
+    return header, rows
+
+
+def pg_ident(name):
+    return '"' + name.replace('"', '""') + '"'
+
+
+def ch_ident(name):
+    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
+
+
+def tsv(v):
+    if v is None:
+        return "\\N"
+    return v.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def run_group(group_id, files, cases, counters, failures, not_fit):
+    """Loads one set of files into every engine once and runs each case's query on it.
+    `cases`: [(label, rest, reference csv rows)]."""
+    header, rows = read_group(files)
+    table = f"t{group_id}"
+    fitting, times = [], None
+    for n, (label, rest, reference) in enumerate(cases):
+        queries = {}
+        try:
+            for dialect in dict.fromkeys(ENGINES + ["postgres"]):
+                r = run([FUNNEL, "sql", "--dialect", dialect, "--table", table, "--columns", ",".join(header)] + rest)
+                if r.returncode != 0:
+                    raise NotFit(f"funnel sql exits {r.returncode}: {' '.join(r.stderr.split())}")
+                queries[dialect] = r.stdout
+            these = time_columns(queries["postgres"])
+            if times is not None and these != times:
+                raise NotFit(f"time columns {these} differ from the file's other cases' {times}")
+            times = these
+        except NotFit as e:
+            not_fit.append(f"{label}: {e}")
+            continue
+        fitting.append((n, label, rest, reference, queries))
+    if not fitting:
+        return
     index = {name: i for i, name in enumerate(header)}
     time_idx = {index[name] for name in times}
     converted = []
-    for n, r in enumerate(rows):
+    for r in rows:
         out = list(r)
         for i in time_idx:
-            out[i] = to_utc(r[i], header[i], label) if r[i].strip() else None
+            out[i] = to_utc(r[i], header[i], ", ".join(files)) if r[i].strip() else None
         converted.append(out)
     # PostgreSQL and DuckDB: one CSV, empty = NULL.
-    data = os.path.join(WORK, f"t{case_id}.csv")
+    data = os.path.join(WORK, f"{table}.csv")
     with open(data, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(header)
         for r in converted:
             w.writerow(["" if v is None else v for v in r])
     kinds = [[name, "time" if i in time_idx else "text"] for i, name in enumerate(header)]
-    columns_json = os.path.join(WORK, f"t{case_id}.json")
+    columns_json = os.path.join(WORK, f"{table}.json")
     with open(columns_json, "w") as f:
         json.dump(kinds, f)
+    qfiles = {}
+    for n, label, rest, reference, queries in fitting:
+        for dialect in ENGINES:
+            qfiles[(n, dialect)] = os.path.join(WORK, f"{table}.{n}.{dialect}.sql")
+            with open(qfiles[(n, dialect)], "w") as f:
+                f.write(queries[dialect])
 
-    def pg_ident(name):
-        return '"' + name.replace('"', '""') + '"'
-
-    def ch_ident(name):
-        return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
-
-    results = {}
-    for dialect in os.environ.get("FUNNEL_SQL_ENGINES", "postgres,clickhouse,duckdb").split(","):
-        qfile = os.path.join(WORK, f"t{case_id}.{dialect}.sql")
-        with open(qfile, "w") as f:
-            f.write(queries[dialect])
+    for dialect in ENGINES:
         started = time.monotonic()
-        if dialect == "postgres":
-            cols = ", ".join(f"{pg_ident(n)} {'timestamp' if k == 'time' else 'text'}" for n, k in kinds)
-            psql(["-c", f"DROP TABLE IF EXISTS t{case_id}", "-c", f"CREATE TABLE t{case_id} ({cols})",
-                  "-c", f"\\copy t{case_id} FROM '{data}' WITH (FORMAT csv, HEADER true)"])
-            out = psql(["--csv", "-f", qfile])
-            table = list(csv.reader(out.splitlines()))
-            got_header, got = table[0], [[None if c == "" else c for c in r] for r in table[1:]]
-            # psql's csv writes NULL and '' alike; text columns are never NULL in the result.
-            got = [[("" if (c is None and SQL_COLUMNS[j] in TEXT_COLUMNS) else c) for j, c in enumerate(r)] for r in got]
-            psql(["-c", f"DROP TABLE t{case_id}"])
-        elif dialect == "clickhouse":
-            cols = ", ".join(f"{ch_ident(n)} Nullable({'DateTime' if k == 'time' else 'String'})" for n, k in kinds)
-            ch(f"CREATE TABLE shard1.t{case_id} ({cols}) ENGINE = MergeTree ORDER BY tuple(); "
-               f"CREATE TABLE shard2.t{case_id} ({cols}) ENGINE = MergeTree ORDER BY tuple(); "
-               f"CREATE TABLE default.t{case_id} AS shard1.t{case_id} ENGINE = Distributed(two_shards, '', t{case_id})",
-               multi=True)
-            # Rows split across the shards at random: a lead's rows land on both.
-            rng = random.Random(case_id)
-            parts = {"shard1": [], "shard2": []}
-
-            def tsv(v):
-                if v is None:
-                    return "\\N"
-                return v.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-            for r in converted:
-                parts["shard1" if rng.random() < 0.5 else "shard2"].append("\t".join(tsv(v) for v in r))
-            for shard, lines in parts.items():
-                ch(f"INSERT INTO {shard}.t{case_id} FORMAT TabSeparated", stdin="".join(l + "\n" for l in lines))
-            counts = [int(c) for c in ch(f"SELECT (SELECT count() FROM shard1.t{case_id}), "
-                                         f"(SELECT count() FROM shard2.t{case_id})").split()]
-            if min(counts) == 0 and len(converted) > 1:
-                raise Failure(f"clickhouse {label}: a shard is empty ({counts})")
-            out = json.loads(ch(queries[dialect], fmt="JSONCompact"))
-            got_header = [m["name"] for m in out["meta"]]
-            got = out["data"]
-            ch(f"DROP TABLE default.t{case_id}; DROP TABLE shard1.t{case_id}; DROP TABLE shard2.t{case_id}", multi=True)
-        else:
-            r = run(["node", os.path.join(HERE, "duckdb_run.js"), f"t{case_id}", data, columns_json, qfile])
-            if r.returncode != 0:
-                raise Failure(f"duckdb {label}: {r.stderr.strip()[:2000]}")
-            lines = r.stdout.splitlines()
-            got_header, got = json.loads(lines[0]), [json.loads(l) for l in lines[1:]]
-        compare(dialect, label, reference, got_header, got)
-        counters["pairs"] += 1
-        results[dialect] = time.monotonic() - started
+        results = {}  # case number -> (header, rows)
+        try:
+            if dialect == "postgres":
+                cols = ", ".join(f"{pg_ident(n)} {'timestamp' if k == 'time' else 'text'}" for n, k in kinds)
+                psql(["-c", f"DROP TABLE IF EXISTS {table}", "-c", f"CREATE TABLE {table} ({cols})",
+                      "-c", f"\\copy {table} FROM '{data}' WITH (FORMAT csv, HEADER true)"])
+                for n, *_ in fitting:
+                    out = list(csv.reader(psql(["--csv", "-f", qfiles[(n, dialect)]]).splitlines()))
+                    # psql's csv writes NULL and '' alike; text columns are never NULL in the result.
+                    got = [[("" if SQL_COLUMNS[j] in TEXT_COLUMNS else None) if c == "" else c for j, c in enumerate(r)]
+                           for r in out[1:]]
+                    results[n] = (out[0], got)
+                psql(["-c", f"DROP TABLE {table}"])
+            elif dialect == "clickhouse":
+                cols = ", ".join(f"{ch_ident(n)} Nullable({'DateTime' if k == 'time' else 'String'})" for n, k in kinds)
+                ch(f"CREATE TABLE shard1.{table} ({cols}) ENGINE = MergeTree ORDER BY tuple(); "
+                   f"CREATE TABLE shard2.{table} ({cols}) ENGINE = MergeTree ORDER BY tuple(); "
+                   f"CREATE TABLE default.{table} AS shard1.{table} ENGINE = Distributed(two_shards, '', {table})",
+                   multi=True)
+                # Rows split across the shards at random: a lead's rows land on both.
+                rng = random.Random(group_id)
+                parts = {"shard1": [], "shard2": []}
+                for r in converted:
+                    parts["shard1" if rng.random() < 0.5 else "shard2"].append("\t".join(tsv(v) for v in r))
+                for shard, lines in parts.items():
+                    ch(f"INSERT INTO {shard}.{table} FORMAT TabSeparated", stdin="".join(l + "\n" for l in lines))
+                counts = [int(c) for c in ch(f"SELECT (SELECT count() FROM shard1.{table}), "
+                                             f"(SELECT count() FROM shard2.{table})").split()]
+                if min(counts) == 0 and len(converted) > 1:
+                    raise Failure(f"clickhouse {', '.join(files)}: a shard is empty ({counts})")
+                for n, *_ in fitting:
+                    out = json.loads(ch(open(qfiles[(n, dialect)]).read(), fmt="JSONCompact"))
+                    results[n] = ([m["name"] for m in out["meta"]], out["data"])
+                ch(f"DROP TABLE default.{table}; DROP TABLE shard1.{table}; DROP TABLE shard2.{table}", multi=True)
+            else:
+                r = run(["node", os.path.join(HERE, "duckdb_run.js"), table, data, columns_json]
+                        + [qfiles[(n, dialect)] for n, *_ in fitting])
+                if r.returncode != 0:
+                    raise Failure(f"duckdb {', '.join(files)}: {r.stderr.strip()[:2000]}")
+                for (n, *_), line in zip(fitting, r.stdout.splitlines()):
+                    out = json.loads(line)
+                    results[n] = (out["columns"], out["rows"])
+        except Failure as e:
+            failures.append(str(e))
+            print(f"FAIL {dialect} {', '.join(files)}: {e}", flush=True)
+            continue
+        all_equal = True
+        for n, label, rest, reference, queries in fitting:
+            try:
+                if n not in results:
+                    raise Failure(f"{dialect} {label}: no result")
+                compare(dialect, label, reference, *results[n])
+                counters["queries"] += 1
+            except Failure as e:
+                all_equal = False
+                failures.append(str(e))
+                print(f"FAIL {e}", flush=True)
+        counters["pairs"] += all_equal
+        print(f"{dialect:10s} {', '.join(os.path.basename(f) for f in files)}: {len(fitting)} queries compared "
+              f"({len(converted)} rows, {time.monotonic() - started:.1f} s)", flush=True)
     os.remove(data)
-    return results
 
 
 def golden_cases():
@@ -299,30 +343,29 @@ def main():
     cases.append((f"generated wide {os.path.basename(GEN_WIDE)} --by source", [GEN_WIDE], ["--by", "source"]))
     cases.append((f"generated wide {os.path.basename(GEN_WIDE)} ordered, window", [GEN_WIDE],
                   ["--by", "source", "--count", "ordered", "--window", "45d"]))
-    seen, counters, not_fit, failures = set(), {"pairs": 0}, [], []
-    for n, (label, files, rest) in enumerate(cases):
+    seen, counters, not_fit, failures = set(), {"pairs": 0, "queries": 0}, [], []
+    groups = {}  # files -> [(label, rest, reference)], in first-seen order
+    for label, files, rest in cases:
         key = (tuple(files), tuple(rest))
         if key in seen or not re.search(os.environ.get("FUNNEL_SQL_ONLY", ""), label):
             continue
         seen.add(key)
-        ref = run([FUNNEL, "report", "-q"] + rest + ["-f", "csv"] + [os.path.join(REPO, f) for f in files], env=dict(os.environ))
+        ref = run([FUNNEL, "report", "-q"] + rest + ["-f", "csv"] + [os.path.join(REPO, f) for f in files])
         if ref.returncode != 0:
             not_fit.append(f"{label}: funnel report exits {ref.returncode}")
             continue
-        reference = list(csv.reader(ref.stdout.splitlines()))
+        groups.setdefault(tuple(files), []).append((f"{label} {' '.join(rest)}".strip(), rest,
+                                                    list(csv.reader(ref.stdout.splitlines()))))
+    for group_id, (files, group) in enumerate(groups.items()):
         try:
-            times = load_and_query(n, label, files, rest, reference, counters)
-            print(f"ok   {label} {' '.join(rest)}  (" + ", ".join(f"{k} {v:.1f}s" for k, v in times.items()) + ")", flush=True)
+            run_group(group_id, list(files), group, counters, failures, not_fit)
         except NotFit as e:
-            not_fit.append(f"{label}: {e}")
-        except Failure as e:
-            failures.append(str(e))
-            print(f"FAIL {label}: {e}", flush=True)
+            not_fit.extend(f"{label}: {e}" for label, _, _ in group)
     for line in not_fit:
         print(f"not compared (does not fit the long or wide shape funnel sql reads): {line}")
     elapsed = time.monotonic() - started
-    print(f"funnel sql tier: {counters['pairs']} (file, engine) pairs compared, {len(failures)} failed, "
-          f"{len(not_fit)} cases not fitting, {elapsed:.0f}s")
+    print(f"funnel sql tier: {counters['pairs']} (file, engine) pairs equal, {counters['queries']} (query, engine) "
+          f"results compared equal, {len(failures)} failures, {len(not_fit)} cases not fitting, {elapsed:.0f} s")
     if failures:
         for f in failures:
             print(f, file=sys.stderr)

@@ -1,14 +1,15 @@
-// Loads one CSV file into an in-memory DuckDB table and runs one query on it; prints the
-// result as JSON lines (one array per row, numbers as JSON numbers, NULL as null).
-// usage: node duckdb_run.js TABLE DATA.csv COLUMNS.json QUERY.sql
+// Loads one CSV file into an in-memory DuckDB table and runs queries on it; prints one JSON
+// line per query: {"columns": [...], "rows": [[...], ...]} (numbers as JSON numbers, NULL
+// as null).
+// usage: node duckdb_run.js TABLE DATA.csv COLUMNS.json QUERY.sql...
 //   COLUMNS.json: [[name, "text" | "time"], ...] in the file's column order.
 'use strict';
 const fs = require('fs');
 const { DuckDBInstance } = require('@duckdb/node-api');
 
-const [table, data, columnsFile, queryFile] = process.argv.slice(2);
-if (!queryFile) {
-  console.error('usage: node duckdb_run.js TABLE DATA.csv COLUMNS.json QUERY.sql');
+const [table, data, columnsFile, ...queryFiles] = process.argv.slice(2);
+if (queryFiles.length === 0) {
+  console.error('usage: node duckdb_run.js TABLE DATA.csv COLUMNS.json QUERY.sql...');
   process.exit(2);
 }
 const quote = (name) => '"' + name.replace(/"/g, '""') + '"';
@@ -23,13 +24,11 @@ const literal = (text) => "'" + text.replace(/'/g, "''") + "'";
   await con.run("SET TimeZone = 'Pacific/Kiritimati'").catch(() => {});
   await con.run(`CREATE TABLE ${quote(table)} AS SELECT * FROM read_csv(${literal(data)}, header = true, ` +
                 `delim = ',', quote = '"', escape = '"', nullstr = '', columns = {${types.join(', ')}})`);
-  const reader = await con.runAndReadAll(fs.readFileSync(queryFile, 'utf8'));
-  const out = [];
-  out.push(JSON.stringify(reader.columnNames()));
-  for (const row of reader.getRows()) {
-    out.push(JSON.stringify(row.map((v) => (typeof v === 'bigint' ? Number(v) : v === undefined ? null : v))));
+  for (const queryFile of queryFiles) {
+    const reader = await con.runAndReadAll(fs.readFileSync(queryFile, 'utf8'));
+    const rows = reader.getRows().map((row) => row.map((v) => (typeof v === 'bigint' ? Number(v) : v === undefined ? null : v)));
+    process.stdout.write(JSON.stringify({ columns: reader.columnNames(), rows }) + '\n');
   }
-  process.stdout.write(out.join('\n') + '\n');
 })().catch((e) => {
   console.error(`duckdb: ${e.message}`);
   process.exit(1);

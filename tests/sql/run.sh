@@ -22,6 +22,7 @@ command -v clickhouse-client >/dev/null || fail "clickhouse-client is not instal
 command -v node >/dev/null || fail "node is not installed: scripts/install-deps"
 [ -d "$HERE/node_modules/@duckdb/node-api" ] || fail "@duckdb/node-api is missing: (cd tests/sql && npm ci)"
 
+export PYTHONDONTWRITEBYTECODE=1
 started=$(date +%s)
 TMP=$(mktemp -d /tmp/funnel-sql.XXXXXX)
 chmod 755 "$TMP"
