@@ -135,3 +135,29 @@ TEST_SUITE("sql") {
     }
   }
 }
+
+TEST_SUITE("sql") {
+  TEST_CASE("the man page's example query is what funnel sql prints") {
+    const std::string roff = funnel::test::read_file("man/funnel.1");
+    const std::size_t intro = roff.find("For a model of two stages on PostgreSQL");
+    REQUIRE(intro != std::string::npos);
+    const std::size_t begin = roff.find(".EX\n", intro), end = roff.find("\n.EE\n", intro);
+    REQUIRE(begin != std::string::npos);
+    REQUIRE(end != std::string::npos);
+    std::string shown;  // the roff text back to plain: "\-" is "-", "\e" is "\", "\&" is nothing
+    const std::string text = roff.substr(begin + 4, end - begin - 4);
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\\' && i + 1 < text.size()) {
+        const char next = text[++i];
+        if (next == '-') shown += '-';
+        if (next == 'e') shown += '\\';
+        continue;
+      }
+      shown += text[i];
+    }
+    auto r = run_cli({"sql", "--dialect", "postgres", "--table", "crm.events", "--columns", "lead_id,stage,entered_at",
+                      "--stages", "lead,won"});
+    REQUIRE(r.rc == 0);
+    CHECK(shown + "\n" == r.out);
+  }
+}
