@@ -370,7 +370,8 @@ int run_sql(CLI::App& app, CommandLine& cl, Streams& streams, int argc, const ch
       {"--date-format", "the table's times are timestamps"}, {"--skip-lines", "a table has no title lines"},
       {"--lenient", "a table has no malformed records"}, {"--rejects", "a table has no malformed records"},
       {"--amount", "money is not in the csv columns the query gives"}, {"--decimal", "money is not in the csv columns the query gives"},
-      {"--strict-stages", "a query cannot stop at an unknown stage value"}};
+      {"--strict-stages", "a query cannot stop at an unknown stage value"},
+      {"--top", "the query does not fold segments into (other)"}, {"--spend", "spend is not in the csv columns the query gives"}};
   for (const auto& [flag, why] : refused) {
     if (app.get_option(flag)->count() > 0) throw Error(ExitCode::usage, fmt::format("funnel sql: {} is not supported: {}", flag, why));
   }
@@ -514,6 +515,8 @@ int run(int argc, const char* const* argv, Streams& streams) {
     sql_app->add_option("--table", cl.table, "The table (or view) holding the export's rows, e.g. crm.events")->required();
     sql_app->add_option("--columns", cl.columns, "The table's column names, comma separated (as in the export's header)")->required()->delimiter(',')->allow_extra_args(false);
     sql_app->add_option("-o,--output", cl.output, "Write to FILE atomically instead of stdout");
+    sql_app->add_option("--top", cl.report.top_segments, "Not supported (a usage error): the query does not fold segments into (other)")->group("Input");
+    sql_app->add_option("--spend", cl.report.spend, "Not supported (a usage error): spend is not in the csv columns")->group("Input");
     define_input(*sql_app, cl);
     define_metrics(*sql_app, cl);
   }
