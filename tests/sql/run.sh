@@ -51,7 +51,7 @@ PG_PORT=$(free_port)
 as_postgres "$PG_BIN/initdb" -D "$TMP/pg/data" -U postgres --auth=trust -E UTF8 --no-locale >"$TMP/pg/initdb.log" 2>&1 ||
     fail "PostgreSQL: initdb failed: $(tail -5 "$TMP/pg/initdb.log")"
 as_postgres "$PG_BIN/pg_ctl" -D "$TMP/pg/data" -l "$TMP/pg/server.log" -w -t 60 \
-    -o "-k $TMP/pg -c listen_addresses='' -p $PG_PORT -c fsync=off" start >/dev/null 2>&1 ||
+    -o "-k $TMP/pg -c listen_addresses='' -p $PG_PORT -c fsync=off -c work_mem=64MB" start >/dev/null 2>&1 ||
     fail "PostgreSQL did not start: $(tail -5 "$TMP/pg/server.log" 2>/dev/null)"
 PG_STARTED=1
 
