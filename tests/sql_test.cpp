@@ -56,7 +56,8 @@ TEST_SUITE("sql") {
       // After the header comment the query is one statement: WITH ... SELECT ..., no semicolon.
       CHECK(q.find(";") == std::string::npos);
       CHECK(q.rfind("WITH\n", 0) == 0);
-      for (const char* step : {"cells AS (", "evidence AS (", "leads AS (", "walks AS (", "paths AS (",
+      CHECK(count(q, dialect == funnel::SqlDialect::postgres ? "cells AS MATERIALIZED (" : "cells AS (") == 1);
+      for (const char* step : {"evidence AS (", "leads AS (", "walks AS (", "paths AS (",
                                "lead_stages AS (", "stage_rows AS (", "tallies AS (", "ranks AS (", "report AS ("}) {
         CAPTURE(step);
         CHECK(count(q, step) == 1);

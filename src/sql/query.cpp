@@ -5,8 +5,9 @@
 // the report's columns. Every rule is the one in lead_path.cpp and funnel_table.cpp.
 #include "funnel/sql.h"
 
-#include <cmath>
+#include <algorithm>
 #include <map>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -87,8 +88,12 @@ class Builder {
     std::string out = "WITH\n";
     for (std::size_t i = 0; i < steps_.size(); ++i) {
       const Step& s = steps_[i];
-      out += fmt::format("-- {}: {}\n{} AS (\n{}\n){}\n", s.name, s.comment, s.name, indent(s.body),
-                         i + 1 < steps_.size() ? "," : "");
+      // PostgreSQL inlines a CTE read once and then computes each cell's expression again
+      // wherever the next step names it (the stage spelling once per CASE branch): the cells
+      // are computed once instead.
+      const bool materialized = d_.postgres() && s.name == "cells";
+      out += fmt::format("-- {}: {}\n{} AS {}(\n{}\n){}\n", s.name, s.comment, s.name, materialized ? "MATERIALIZED " : "",
+                         indent(s.body), i + 1 < steps_.size() ? "," : "");
     }
     return out;
   }
