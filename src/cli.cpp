@@ -36,6 +36,8 @@ std::unique_ptr<Options> setup_diff(CLI::App& app);
 int run_diff(CLI::App& app, Options& options, Streams& streams);
 std::unique_ptr<Options> setup_forecast(CLI::App& app);
 int run_forecast(CLI::App& app, Options& options, Streams& streams);
+std::unique_ptr<Options> setup_sql(CLI::App& app);
+int run_sql(CLI::App& app, Options& options, Streams& streams);
 std::unique_ptr<Options> setup_completions(CLI::App& app);
 int run_completions(CLI::App& app, Options& options, Streams& streams);
 
@@ -53,6 +55,7 @@ constexpr Command kCommands[] = {
     {"check", "Fail (exit 1) when a rule or a baseline comparison does not hold: for CI and cron", setup_check, run_check},
     {"diff", "Compare two saved reports stage by stage, with significance", setup_diff, run_diff},
     {"forecast", "Expected wins and revenue from the open leads, by stage and segment", setup_forecast, run_forecast},
+    {"sql", "Print one SQL query (DuckDB, PostgreSQL, ClickHouse) whose result is funnel report -f csv", setup_sql, run_sql},
     {"completions", "Print a shell completion script (bash, zsh, fish)", setup_completions, run_completions},
 };
 

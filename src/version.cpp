@@ -11,4 +11,6 @@ std::string version_text() {
   return fmt::format("funnel {} (commit {})", kVersion, kCommit);
 }
 
+std::string version_number() { return kVersion; }
+
 }  // namespace funnel

@@ -9,4 +9,7 @@ namespace funnel {
 /// with "-modified" after it when the work tree had uncommitted changes.
 std::string version_text();
 
+/// The release alone ("0.2.0"): what outputs that must not change with every commit record.
+std::string version_number();
+
 }  // namespace funnel
