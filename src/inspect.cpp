@@ -20,6 +20,7 @@
 #include "funnel/csv.h"
 #include "funnel/diagnostics.h"
 #include "funnel/events.h"
+#include "funnel/layouts.h"
 #include "funnel/render.h"
 #include "funnel/stage_model.h"
 #include "funnel/time_reader.h"
@@ -212,6 +213,7 @@ struct Inspection {
   std::vector<std::pair<std::string, bool>> command;  ///< words after "funnel", quote always?
   std::optional<Shape> suggested_shape;  ///< the shape with the suggested column flags
   std::optional<StageModel> suggested_model;  ///< with --preset suggested: its model
+  std::optional<Layout> layout;  ///< the CRM export the header is (funnel/layouts.h)
 
   explicit Inspection(const ReportOptions& o)
       : options(o), zone(o.tz), model(StageModel::build(o.stages)), format(TimeFormat::parse(o.date_format)) {}
@@ -778,7 +780,12 @@ struct Inspection {
       suggest_lenient();
       if (schema) {
         suggest_time_column();
-        suggest_preset();
+        // A known export's stage flags (layouts.h) come before a preset guessed from the values.
+        if ((layout = recognize_layout(header())) && options.stages.preset == "default" && options.stages.stages.empty()) {
+          for (const auto& [flag, value] : layout->flags()) suggestions.push_back({flag, value, flag != "--preset", "the stages of a " + layout->name + " export"});
+          if (!layout->flags().empty()) suggested_model = StageModel::build(layout->stage_spec(options.stages));
+        }
+        if (!suggested_model) suggest_preset();
         suggest_stage_values();
         suggest_date_format();
       }
@@ -940,6 +947,7 @@ struct Inspection {
         out << fmt::format("  (with these the input reads as {})\n", shape_name(*suggested_shape));
       }
     }
+    if (layout) out << "\nlayout: " << layout->name << ": " << layout->description << '\n';
     out << "\ncommand: " << terminal_safe(command_line()) << '\n';
   }
 
