@@ -1,6 +1,7 @@
 #include "funnel/cli.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <sstream>
 #include <string_view>
 
@@ -12,6 +13,7 @@
 #include "funnel/diagnostics.h"
 #include "funnel/forecast.h"
 #include "funnel/inspect.h"
+#include "funnel/layouts.h"
 #include "funnel/leads.h"
 #include "funnel/output.h"
 #include "funnel/render.h"
@@ -118,6 +120,21 @@ char parse_delimiter(const std::string& text) {
               fmt::format("--delimiter must be one of , ; tab | (or comma, semicolon, tab, pipe), not '{}'", text));
 }
 
+/// A preset's first stages that a wide export has no column for are left out (HubSpot's
+/// Subscriber): the first file's header is read once before the run. Standard input cannot be
+/// read twice, so there the preset is used whole.
+void fit_preset(ReportOptions& o) {
+  if (o.stages.preset == "default" || !o.stages.stages.empty() || o.files.empty()) return;
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(o.files.front(), error)) return;  // a pipe is read once
+  try {
+    RecordReader reader(o.files.front(), nullptr, ReadOptions{o.delimiter, o.encoding, true, o.skip_lines});
+    o.stages.skip_leading = unused_leading_stages(o.stages, reader.header(), o.columns);
+  } catch (const Error&) {
+    // unreadable: the run itself says why
+  }
+}
+
 void finish_options(CommandLine& cl) {
   cl.report.delimiter = parse_delimiter(cl.delimiter);
   if (cl.encoding == "utf8" || cl.encoding == "utf-8") {
@@ -160,6 +177,7 @@ void finish_options(CommandLine& cl) {
   }
   cl.report.last_touch = cl.attribution == "last";
   cl.report.decimal = parse_decimal_mark(cl.decimal);
+  fit_preset(cl.report);
 }
 
 /// Options every command that reads exports shares: input, columns and stages.

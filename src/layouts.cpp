@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "funnel/diagnostics.h"
+
 namespace funnel {
 namespace {
 
@@ -46,6 +48,27 @@ std::optional<DateEnteredColumn> date_entered_column(std::string_view header) {
   --open;  // the space before it
   return DateEnteredColumn{std::string(inner.substr(0, open)),
                            std::string(inner.substr(open + 2, inner.size() - open - 3))};
+}
+
+std::size_t unused_leading_stages(const StageModelSpec& stages, const std::vector<std::string>& header,
+                                  const ColumnSpec& columns) {
+  if (!stages.stages.empty() || stages.preset == "default") return 0;
+  StageModelSpec whole = stages;
+  whole.skip_leading = 0;
+  try {
+    StageModel model = StageModel::build(whole);
+    Schema schema = detect_schema(header, model, columns, "");
+    if (schema.shape != Shape::wide) return 0;
+    std::size_t first = 0;
+    while (first < model.stages().size() &&
+           std::none_of(schema.stage_times.begin(), schema.stage_times.end(),
+                        [&](const Schema::StageTime& st) { return st.stage == static_cast<int>(first); })) {
+      ++first;
+    }
+    return first + 2 <= model.stages().size() ? first : 0;
+  } catch (const Error&) {
+    return 0;  // the real read reports it
+  }
 }
 
 std::vector<std::pair<std::string, std::string>> Layout::flags() const {

@@ -140,6 +140,9 @@ StageModel StageModel::build(const StageModelSpec& spec) {
   auto stage_names = split_list(spec.stages);
   if (stage_names.empty()) {
     model.stages_ = preset->stages;
+    if (spec.skip_leading > 0 && spec.skip_leading + 2 <= model.stages_.size()) {
+      model.stages_.erase(model.stages_.begin(), model.stages_.begin() + static_cast<std::ptrdiff_t>(spec.skip_leading));
+    }
   } else {
     for (const auto& name : stage_names) model.stages_.push_back({name, Section::mofu, {}});
   }

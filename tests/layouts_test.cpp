@@ -128,3 +128,29 @@ TEST_SUITE("layouts") {
     CHECK_FALSE(is_null_id("006000000000000AAA"));
   }
 }
+
+TEST_SUITE("layouts") {
+  TEST_CASE("a preset's first stages that a wide export has no column for are left out") {
+    StageModelSpec hubspot{"hubspot", {}, {}, {}, {}, {}, {}};
+    std::vector<std::string> current = {"Record ID", "Date entered \"Lead (Lifecycle Stage Pipeline)\"",
+                                        "Date entered \"Customer (Lifecycle Stage Pipeline)\""};
+    CHECK(unused_leading_stages(hubspot, current, {}) == 1);  // no Subscriber column
+    hubspot.skip_leading = 1;
+    StageModel model = StageModel::build(hubspot);
+    REQUIRE(model.size() == 5);
+    CHECK(model.stages().front().name == "lead");
+    CHECK(model.stages().front().section == Section::tofu);
+    CHECK(model.resolve("subscriber").index == StageRef::unknown);
+
+    hubspot.skip_leading = 0;
+    current.push_back("Date entered \"Subscriber (Lifecycle Stage Pipeline)\"");
+    CHECK(unused_leading_stages(hubspot, current, {}) == 0);
+    // A snapshot may name the stage in any row: the preset is kept whole.
+    CHECK(unused_leading_stages(hubspot, {"Record ID", "Lifecycle Stage", "Became a Lead Date"}, {}) == 0);
+    // The default model and user stage lists are never cut.
+    CHECK(unused_leading_stages({}, {"lead_id", "customer_at"}, {}) == 0);
+    // At least two stages stay.
+    CHECK(unused_leading_stages({"hubspot", {}, {}, {}, {}, {}, {}}, {"Record ID", "Became a Customer Date"}, {}) == 0);
+    CHECK(unused_leading_stages({"hubspot", {}, {}, {}, {}, {}, {}}, {"Record ID", "Became an Opportunity Date"}, {}) == 4);
+  }
+}

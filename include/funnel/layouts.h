@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "funnel/events.h"
 #include "funnel/stage_model.h"
 
 namespace funnel {
@@ -38,6 +39,14 @@ struct DateEnteredColumn {
   std::string stage, pipeline;
 };
 std::optional<DateEnteredColumn> date_entered_column(std::string_view header);
+
+/// How many of a preset's first stages a wide export has no date column for (HubSpot's
+/// Subscriber in a contacts export without it): in the wide shape a stage is entered only
+/// through its column, so such a stage would be "reached" by every lead and say nothing.
+/// 0 for user stage lists, other shapes (any row may name any stage), a header that does not
+/// detect, and whenever fewer than two stages would remain.
+std::size_t unused_leading_stages(const StageModelSpec& stages, const std::vector<std::string>& header,
+                                  const ColumnSpec& columns);
 
 /// Salesforce Data Export writes `000000000000000AAA` (and 15-character exports
 /// `000000000000000`) for an id that is not set: an empty id.
