@@ -874,6 +874,8 @@ struct Inspection {
     set(s.created, "created");
     set(s.closed, "closed");
     set(s.churned, "churned");
+    set(s.won_flag, "won_flag");
+    set(s.closed_flag, "closed_flag");
     for (const auto& st : s.stage_times) set(st.column, "stage_time", ref_name(StageRef{st.stage}));
     for (int c : s.segments) set(c, "segment");
     return out;
@@ -886,6 +888,7 @@ struct Inspection {
 
   std::string shape_reason() const {
     if (!options.columns.shape.empty()) return "given with --shape";
+    if (layout && !layout->shape.empty()) return "as " + layout->name + " exports are read";
     switch (schema->shape) {
       case Shape::long_log: return "a stage column and a time column: one row per stage entry";
       case Shape::snapshot: return "a stage column and no time column: one row per deal at its current stage";
