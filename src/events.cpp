@@ -223,12 +223,9 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
                         schema.won_flag, schema.closed_flag};
   for (const auto& st : schema.stage_times) used.push_back(st.column);
   for (int column : schema.segments) used.push_back(column);
-  auto stage_of = [&](std::size_t column) {
-    for (const auto& st : schema.stage_times) {
-      if (static_cast<std::size_t>(st.column) == column) return st.stage;
-    }
-    return StageRef::unknown;
-  };
+  std::vector<int> stage_by_column(header.size(), StageRef::unknown);
+  for (const auto& st : schema.stage_times) stage_by_column[static_cast<std::size_t>(st.column)] = st.stage;
+  auto stage_of = [&](std::size_t column) { return stage_by_column[column]; };
   for (int column : used) {
     if (column < 0) continue;
     for (std::size_t j = 0; j < normalized.size(); ++j) {
