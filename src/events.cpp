@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include "funnel/diagnostics.h"
+#include "funnel/layouts.h"
 #include "funnel/probability.h"
 
 namespace funnel {
@@ -23,10 +24,13 @@ const std::vector<std::string> kTimeNames = {"timestamp", "time", "date", "datet
                                              "occurred_at", "stage_date", "at", "ts"};
 const std::vector<std::string> kStatusNames = {"status", "deal_status", "outcome", "state"};
 const std::vector<std::string> kClosedNames = {"close_date", "closed_date", "closed_at", "close_time",
-                                               "closed_on", "closed"};
+                                               "closed_on", "closing_date", "closed"};
 const std::vector<std::string> kCreatedNames = {"deal_add_time", "add_time", "create_date",
-                                                "created_date", "created_at", "created",
+                                                "created_date", "created_at", "created_time", "created",
                                                 "deal_created", "created_on"};
+// Salesforce's outcome flags (true/false): a snapshot row's won or lost status.
+const std::vector<std::string> kWonFlagNames = {"is_won"};
+const std::vector<std::string> kClosedFlagNames = {"is_closed"};
 // Salesforce "Probability (%)", Pipedrive "Deal - Probability", HubSpot "Deal probability".
 const std::vector<std::string> kProbabilityNames = {"probability", "probability (%)", "deal_probability",
                                                     "deal_probability (%)", "win_probability", "probability_percent"};
@@ -71,7 +75,14 @@ std::string_view shape_name(Shape s) {
 }
 
 Schema detect_schema(const std::vector<std::string>& header, const StageModel& model,
-                     const ColumnSpec& spec, std::string_view file) {
+                     const ColumnSpec& given, std::string_view file) {
+  // A known CRM export settles the roles its header names; the user's flags come first.
+  ColumnSpec spec = given;
+  if (auto layout = recognize_layout(header)) {
+    if (spec.shape.empty()) spec.shape = layout->shape;
+    if (spec.id.empty()) spec.id = layout->id;
+    if (spec.stage.empty() && layout->shape != "wide") spec.stage = layout->stage;
+  }
   Schema schema;
   schema.header = header;
   std::vector<std::string> normalized;
@@ -155,6 +166,8 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
       schema.status = take(find_role(normalized, kStatusNames, taken));
       schema.created = take(find_role(normalized, kCreatedNames, taken));
       schema.closed = take(find_role(normalized, kClosedNames, taken));
+      schema.won_flag = take(find_role(normalized, kWonFlagNames, taken));
+      schema.closed_flag = take(find_role(normalized, kClosedFlagNames, taken));
     }
     // Stage date columns: given ones first, then every header that names a stage.
     for (const auto& pair : spec.stage_times) {
@@ -178,6 +191,9 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
     for (std::size_t i = 0; i < header.size(); ++i) {
       if (taken[i]) continue;
       StageRef ref = model.resolve_column(header[i]);
+      if (ref.index == StageRef::unknown) {
+        if (auto entered = date_entered_column(header[i])) ref = model.resolve(entered->stage);  // HubSpot
+      }
       if (ref.index != StageRef::unknown && ref.index != StageRef::churned) {
         schema.stage_times.push_back({take(static_cast<int>(i)), ref.index});
       }
@@ -207,14 +223,20 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
     schema.probability_percent = header[static_cast<std::size_t>(schema.probability)].find('%') != std::string::npos;
   }
 
-  // A column used by name must be the only one with that name; unused duplicates are fine.
+  // A column used by name must be the only one with that name; unused duplicates are fine, and
+  // so are two date columns of one stage (HubSpot repeats some): its first entry is the earlier.
   std::vector<int> used{schema.id,      schema.stage,   schema.time,    schema.status,
-                        schema.created, schema.closed,  schema.churned, schema.probability};
+                        schema.created, schema.closed,  schema.churned, schema.probability,
+                        schema.won_flag, schema.closed_flag};
   for (const auto& st : schema.stage_times) used.push_back(st.column);
   for (int column : schema.segments) used.push_back(column);
+  std::vector<int> stage_by_column(header.size(), StageRef::unknown);
+  for (const auto& st : schema.stage_times) stage_by_column[static_cast<std::size_t>(st.column)] = st.stage;
+  auto stage_of = [&](std::size_t column) { return stage_by_column[column]; };
   for (int column : used) {
     if (column < 0) continue;
     for (std::size_t j = 0; j < normalized.size(); ++j) {
+      if (stage_of(j) != StageRef::unknown && stage_of(j) == stage_of(static_cast<std::size_t>(column))) continue;
       if (static_cast<int>(j) != column && normalized[j] == normalized[static_cast<std::size_t>(column)]) {
         schema_error(fmt::format("{}:1: columns {} and {} are both named '{}' and funnel needs that column: "
                                  "rename one",
@@ -370,6 +392,14 @@ void EventExtractor::add_snapshot(const Record& record, std::string_view file, R
     int ref = status.empty() ? StageRef::unknown : model_.resolve(status).index;
     if (ref == model_.won() || ref == StageRef::lost || ref == StageRef::churned) add_outcome(ref);
   }
+  // IsWon / IsClosed (Salesforce): won, or closed and not won: lost.
+  auto flag = [&](int column) {
+    if (column < 0) return false;
+    auto v = trim_blanks(record.fields[static_cast<std::size_t>(column)]);
+    return v == "true" || v == "TRUE" || v == "True" || v == "1";
+  };
+  if (flag(schema_.won_flag)) add_outcome(model_.won());
+  else if (flag(schema_.closed_flag) && !has(model_.won())) add_outcome(StageRef::lost);
   int furthest = 0;
   for (const Evidence& e : out.items) furthest = std::max(furthest, e.stage);
   for (int k = 0; k < furthest; ++k) {
@@ -384,7 +414,7 @@ void EventExtractor::extract(const Record& record, std::string_view file, RowEvi
   out.touch = kNoTime;
   out.pending_column = -1;
   out.id = trim_blanks(record.fields[static_cast<std::size_t>(schema_.id)]);
-  if (out.id.empty()) {
+  if (out.id.empty() || is_null_id(out.id)) {
     out.reported = "empty lead id";
     return;
   }

@@ -9,6 +9,7 @@
 
 #include "funnel/diagnostics.h"
 #include "funnel/inspection.h"
+#include "funnel/layouts.h"
 #include "inspect/guess.h"
 #include "inspect/sample.h"
 #include "inspect/suggest.h"
@@ -34,6 +35,8 @@ std::vector<ColumnRole> roles(const inspecting::Sample& sample, const InspectedF
   set(s.created, "created");
   set(s.closed, "closed");
   set(s.churned, "churned");
+  set(s.won_flag, "won_flag");
+  set(s.closed_flag, "closed_flag");
   for (const auto& st : s.stage_times) set(st.column, "stage_time", inspecting::ref_name(sample.model, StageRef{st.stage}));
   for (int c : s.segments) set(c, "segment");
   return out;
@@ -62,11 +65,13 @@ Inspection inspect_inputs(const ReportOptions& options, std::istream* stdin_stre
   inspecting::Suggested suggested = inspecting::suggest(*sample, values);
 
   Inspection in;
+  // Read off the sample's header before its files move into the result.
+  if (sample->schema) in.shape_reason = inspecting::shape_reason(*sample);
+  if (!sample->files.empty()) in.layout = recognize_layout(sample->header());
   in.files = std::move(sample->files);
   for (auto& f : in.files) f.roles = roles(*sample, f);
   for (const auto& stage : sample->model.stages()) in.stages.push_back(stage.name);
   in.schema = sample->schema;
-  if (in.schema) in.shape_reason = inspecting::shape_reason(*sample);
   in.error = sample->error;
   in.rows_read = sample->rows_read;
   in.records = sample->records;

@@ -17,10 +17,16 @@ struct Preset {
   std::vector<std::string> lost;
 };
 
-const std::vector<std::string> kLostCommon = {"lost", "closed lost", "disqualified", "unqualified"};
+const std::vector<std::string> kLostCommon = {"lost", "closed lost", "disqualified", "unqualified",
+                                              "unqualified lead"};
 // Not "cancelled" alone: a cancelled deal is lost, a cancelled customer churned.
 const std::vector<std::string> kChurned = {"churned", "churn", "churned customer", "cancelled customer",
                                            "canceled customer"};
+
+std::vector<std::string> with(std::vector<std::string> list, std::initializer_list<std::string> more) {
+  list.insert(list.end(), more);
+  return list;
+}
 
 std::vector<Preset> presets() {
   using S = Section;
@@ -45,12 +51,27 @@ std::vector<Preset> presets() {
         {"qualification", S::tofu, {}},
         {"needs analysis", S::mofu, {}},
         {"value proposition", S::mofu, {}},
-        {"id. decision makers", S::mofu, {"id decision makers"}},
+        {"id. decision makers", S::mofu, {"id decision makers", "identify decision makers"}},
         {"perception analysis", S::mofu, {}},
         {"proposal/price quote", S::bofu, {"proposal", "price quote"}},
         {"negotiation/review", S::bofu, {"negotiation", "review"}},
         {"closed won", S::bofu, {"won"}}},
-       kLostCommon},
+       // Zoho CRM's default deal stages are these, and one more lost value.
+       with(kLostCommon, {"closed lost to competition"})},
+      // Lead Status: Salesforce's classic values (Open - Not Contacted, ...) and its newer
+      // ones (New, Working, Nurturing, Qualified, Unqualified).
+      {"salesforce-leads",
+       {{"new", S::tofu, {"open - not contacted", "open"}},
+        {"working", S::mofu, {"working - contacted", "contacted", "nurturing"}},
+        {"converted", S::bofu, {"closed - converted", "qualified"}}},
+       with(kLostCommon, {"closed - not converted", "not converted"})},
+      // Zoho CRM's default Lead Status values; a converted lead has a Converted Date Time.
+      {"zoho-leads",
+       {{"not contacted", S::tofu, {"attempted to contact", "contact in future"}},
+        {"contacted", S::mofu, {}},
+        {"pre-qualified", S::mofu, {"prequalified"}},
+        {"converted", S::bofu, {}}},
+       with(kLostCommon, {"not qualified", "junk lead", "lost lead"})},
   };
 }
 
@@ -122,6 +143,9 @@ StageModel StageModel::build(const StageModelSpec& spec) {
   auto stage_names = split_list(spec.stages);
   if (stage_names.empty()) {
     model.stages_ = preset->stages;
+    if (spec.skip_leading > 0 && spec.skip_leading + 2 <= model.stages_.size()) {
+      model.stages_.erase(model.stages_.begin(), model.stages_.begin() + static_cast<std::ptrdiff_t>(spec.skip_leading));
+    }
   } else {
     for (const auto& name : stage_names) model.stages_.push_back({name, Section::mofu, {}});
   }

@@ -40,10 +40,49 @@ std::string check_date(unsigned y, unsigned m, unsigned d) {
 
 
 const char* kAccepted =
-    "expected e.g. 2024-03-05, 2024-03-05T14:22:01Z, 05.03.2024, 05/03/2024, 3/5/2024 2:22 PM or "
+    "expected e.g. 2024-03-05, 2024-03-05T14:22:01Z, 05.03.2024, 05/03/2024, 3/5/2024 2:22 PM, Mar 5, 2024 or "
     "epoch seconds; or set --date-format";
 
+bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+/// Reads an English month name or its three-letter abbreviation ("Apr", "april", "SEPT",
+/// "Apr."), any case, at `pos`: the month 1..12 and how many characters it took, or 0.
+std::size_t month_name(std::string_view s, std::size_t pos, unsigned& month) {
+  static constexpr std::string_view kMonths[] = {"january", "february", "march",     "april",   "may",      "june",
+                                                 "july",    "august",   "september", "october", "november", "december"};
+  std::size_t n = 0;
+  char word[10];
+  while (pos + n < s.size() && is_alpha(s[pos + n])) {
+    if (n == sizeof word) return 0;
+    word[n] = static_cast<char>(s[pos + n] | 0x20);
+    ++n;
+  }
+  if (n < 3) return 0;
+  std::string_view w(word, n);
+  for (unsigned i = 0; i < 12; ++i) {
+    if (w == kMonths[i] || w == kMonths[i].substr(0, 3) || (i == 8 && w == "sept")) {
+      month = i + 1;
+      if (pos + n < s.size() && s[pos + n] == '.') ++n;  // "Apr."
+      return n;
+    }
+  }
+  return 0;
+}
+
+/// A trailing " UTC" (as warehouses and BigQuery write), any case: the length without it, or
+/// npos when there is none.
+std::size_t without_utc(std::string_view s) {
+  if (s.size() < 5) return std::string_view::npos;
+  std::string_view tail = s.substr(s.size() - 4);
+  if (tail[0] != ' ' || (tail[1] | 0x20) != 'u' || (tail[2] | 0x20) != 't' || (tail[3] | 0x20) != 'c') {
+    return std::string_view::npos;
+  }
+  return trim_blanks(s.substr(0, s.size() - 4)).size();
+}
+
 }  // namespace
+
+unsigned two_digit_year(unsigned yy) { return yy < kTwoDigitPivot ? 2000 + yy : 1900 + yy; }
 
 TimeFormat TimeFormat::parse(std::string_view text) {
   TimeFormat f;
@@ -59,9 +98,9 @@ TimeFormat TimeFormat::parse(std::string_view text) {
     for (std::size_t i = 0; i + 1 < text.size(); ++i) {
       if (text[i] != '%') continue;
       char field = text[++i];
-      if (std::string_view("YymdHIMSp%").find(field) == std::string_view::npos) {
-        throw Error(ExitCode::usage, fmt::format("--date-format '{}': unknown field %{}; the fields are %Y %y %m %d %H "
-                                                 "%I %M %S %p and %% for a percent sign",
+      if (std::string_view("YymdbBHIMSp%").find(field) == std::string_view::npos) {
+        throw Error(ExitCode::usage, fmt::format("--date-format '{}': unknown field %{}; the fields are %Y %y %m %b %B %d "
+                                                 "%H %I %M %S %p and %% for a percent sign",
                                                  text, field));
       }
     }
@@ -80,7 +119,24 @@ ParsedTime TimeReader::read(std::string_view cell) {
     r.status = ParsedTime::Status::empty;
     return r;
   }
+  // "2021-04-15 00:03:00 UTC": the time before it is that instant, whatever --tz says.
+  const bool numeric = format_.kind == TimeFormat::Kind::epoch || format_.kind == TimeFormat::Kind::epoch_ms ||
+                       format_.kind == TimeFormat::Kind::excel;
+  bool utc = false;
+  if (!numeric && !s.empty() && (s.back() | 0x20) == 'c') {
+    if (std::size_t n = without_utc(s); n != std::string_view::npos) {
+      if (format_.kind != TimeFormat::Kind::pattern || format_.pattern.size() < 3 ||
+          format_.pattern.compare(format_.pattern.size() - 3, 3, "UTC") != 0) {
+        s = s.substr(0, n);
+        utc = true;
+      }
+    }
+  }
   ParsedTime r = read_local(s);
+  if (utc && r.status == ParsedTime::Status::ok) {
+    if (!r.local) return invalid("a zone and a trailing UTC");
+    r.local = false;
+  }
   if (r.status == ParsedTime::Status::ok && r.local && zone_ != nullptr && !zone_->is_utc()) {
     LocalKind kind;
     r.value = zone_->to_utc(r.value, kind);
@@ -148,6 +204,12 @@ ParsedTime TimeReader::read_local(std::string_view s) {
     }
     return invalid(fmt::format("{} digits is neither epoch seconds (10) nor milliseconds (13); {}", s.size(), kAccepted));
   }
+  // "Apr 15, 2021", "15-Apr-2021", "15 Apr, 2021 00:03:00": a month name, never ambiguous.
+  if (!s.empty() && is_alpha(s[0])) return read_month_name(s);
+  if (std::size_t i = s.find_first_not_of("0123456789"); i > 0 && i <= 2 && i + 1 < s.size() &&
+                                                          (s[i] == ' ' || s[i] == '-') && is_alpha(s[i + 1])) {
+    return read_month_name(s);
+  }
   for (char separator : {'.', '/', '-'}) {
     auto first = s.find(separator);
     if (first != std::string_view::npos && first <= 2 && first > 0) return read_slash(s, separator);
@@ -164,7 +226,11 @@ ParsedTime TimeReader::read_slash(std::string_view s, char separator) {
   if (n == 0 || pos + n >= s.size() || s[pos + n] != separator) return invalid(kAccepted);
   pos += n + 1;
   n = number(s, pos, 4, y);
-  if (n != 4) return invalid("expected a four-digit year");
+  if (n == 2) {
+    y = two_digit_year(y);  // 02/23/26 (US Salesforce reports): Excel's 1930-2029 window
+  } else if (n != 4) {
+    return invalid("expected a year of four digits (or two: 1930-2029)");
+  }
   pos += n;
   // Dotted dates are day-first (German and Nordic Excel); slashes and dashes need an order.
   DateOrder order = separator == '.' ? DateOrder::dmy : order_->load(std::memory_order_relaxed);
@@ -198,6 +264,40 @@ ParsedTime TimeReader::read_slash(std::string_view s, char separator) {
   return finish_time(s, pos, days_from_civil(y, m, d), "expected a space between date and time");
 }
 
+ParsedTime TimeReader::read_month_name(std::string_view s) {
+  // Month first: "Apr 15, 2021", "April 15 2021 3:04 PM"; day first: "15-Apr-2021",
+  // "15 Apr, 2021 00:03:00" (Zoho), "15 April 2021". The year has four digits or two.
+  unsigned day = 0, month = 0, year = 0;
+  std::size_t pos = 0, n = 0;
+  auto separators = [&](std::string_view allowed) {
+    std::size_t start = pos;
+    while (pos < s.size() && allowed.find(s[pos]) != std::string_view::npos) ++pos;
+    return pos > start;
+  };
+  if (is_alpha(s[0])) {
+    if ((n = month_name(s, pos, month)) == 0) return invalid(kAccepted);
+    pos += n;
+    if (!separators(" -") || (n = number(s, pos, 2, day)) == 0) return invalid("expected a day after the month name");
+    pos += n;
+    if (!separators(" ,-")) return invalid("expected a year after the day");
+  } else {
+    n = number(s, pos, 2, day);
+    pos += n;
+    if (!separators(" -") || (n = month_name(s, pos, month)) == 0) return invalid(kAccepted);
+    pos += n;
+    if (!separators(" ,-")) return invalid("expected a year after the month name");
+  }
+  n = number(s, pos, 4, year);
+  if (n == 2) {
+    year = two_digit_year(year);
+  } else if (n != 4) {
+    return invalid("expected a year of four digits (or two: 1930-2029)");
+  }
+  pos += n;
+  if (auto problem = check_date(year, month, day); !problem.empty()) return invalid(problem);
+  return finish_time(s, pos, days_from_civil(year, month, day), "expected a space between date and time");
+}
+
 ParsedTime TimeReader::read_pattern(std::string_view s) const {
   unsigned y = 0, m = 1, d = 1, hh = 0, mi = 0, ss = 0;
   int pm = -1;
@@ -215,7 +315,9 @@ ParsedTime TimeReader::read_pattern(std::string_view s) const {
     std::size_t n = 0;
     switch (f) {
       case 'Y': n = number(s, pos, 4, v); if (n != 4) return invalid("expected a four-digit year (%Y)"); y = v; break;
-      case 'y': n = number(s, pos, 2, v); if (n != 2) return invalid("expected a two-digit year (%y)"); y = 2000 + v; break;
+      case 'y': n = number(s, pos, 2, v); if (n != 2) return invalid("expected a two-digit year (%y)"); y = two_digit_year(v); break;
+      case 'b':
+      case 'B': n = month_name(s, pos, v); if (n == 0) return invalid(fmt::format("expected a month name (%{})", f)); m = v; break;
       case 'm': n = number(s, pos, 2, v); m = v; break;
       case 'd': n = number(s, pos, 2, v); d = v; break;
       case 'H': n = number(s, pos, 2, v); hh = v; break;

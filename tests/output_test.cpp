@@ -287,7 +287,7 @@ TEST_SUITE("output") {
         {{"check", "--require", "won >= 1", "--significance", "nan"},
          "funnel: --significance must be between 0 and 1, like 0.05, not nan"},
         {{"report", "--date-format", "%Q"},
-         "funnel: --date-format '%Q': unknown field %Q; the fields are %Y %y %m %d %H %I %M %S %p and %% for a percent sign"},
+         "funnel: --date-format '%Q': unknown field %Q; the fields are %Y %y %m %b %B %d %H %I %M %S %p and %% for a percent sign"},
         {{"report", "--since", "2024-05-01", "--until", "2024-04-01"},
          "funnel: --since 2024-05-01 is not before --until 2024-04-01: no lead could enter between them"},
     };

@@ -46,6 +46,75 @@ TEST_SUITE("time_reader") {
     CHECK(r.read("3/5/2024 13:00 PM").status == ParsedTime::Status::invalid);
   }
 
+  TEST_CASE("two-digit years read in Excel's 1930-2029 window; the order still settles per column") {
+    CHECK(two_digit_year(0) == 2000);
+    CHECK(two_digit_year(29) == 2029);
+    CHECK(two_digit_year(30) == 1930);
+    CHECK(two_digit_year(99) == 1999);
+    TimeReader r({}, nullptr);
+    CHECK(r.read("01/02/26").status == ParsedTime::Status::ambiguous);  // waits, as with four digits
+    CHECK(read_one(r, "02/23/26 08:55 PM") == at("2026-02-23T20:55:00Z"));
+    CHECK(r.order() == DateOrder::mdy);
+    CHECK(read_one(r, "01/27/21") == at("2021-01-27"));
+    CHECK(read_one(r, "01/02/26") == at("2026-01-02"));
+    CHECK(read_one(r, "12/31/29") == at("2029-12-31"));
+    CHECK(read_one(r, "1/1/30") == at("1930-01-01"));
+    auto three = r.read("01/27/202");
+    CHECK(three.status == ParsedTime::Status::invalid);
+    CHECK(three.problem == "expected a year of four digits (or two: 1930-2029)");
+    TimeReader dmy({}, nullptr);
+    CHECK(read_one(dmy, "27-01-21") == at("2021-01-27"));
+    CHECK(dmy.order() == DateOrder::dmy);
+  }
+
+  TEST_CASE("English month names, full or abbreviated, any case, month or day first") {
+    TimeReader r({}, nullptr);
+    CHECK(read_one(r, "Apr 15, 2021") == at("2021-04-15"));
+    CHECK(read_one(r, "April 15, 2021 3:04 PM") == at("2021-04-15T15:04:00Z"));
+    CHECK(read_one(r, "15-Apr-2021") == at("2021-04-15"));
+    CHECK(read_one(r, "15-APR-21") == at("2021-04-15"));
+    CHECK(read_one(r, "15 Apr, 2021 00:03:00") == at("2021-04-15T00:03:00Z"));  // Zoho
+    CHECK(read_one(r, "5 september 2021") == at("2021-09-05"));
+    CHECK(read_one(r, "Sept. 5, 2021") == at("2021-09-05"));
+    CHECK(read_one(r, "dec 31 1999 23:59") == at("1999-12-31T23:59:00Z"));
+    CHECK(r.order() == DateOrder::undecided);  // a month name settles nothing for slash dates
+    auto bad_day = r.read("Feb 30, 2021");
+    CHECK(bad_day.status == ParsedTime::Status::invalid);
+    CHECK(bad_day.problem == "2021-02 has no day 30");
+    CHECK(r.read("Foo 15, 2021").status == ParsedTime::Status::invalid);
+    CHECK(r.read("15 Apr").status == ParsedTime::Status::invalid);
+    CHECK(r.read("Ma 15, 2021").status == ParsedTime::Status::invalid);  // two letters name no month
+  }
+
+  TEST_CASE("a trailing UTC is that instant, whatever --tz says") {
+    Zone oslo("Europe/Oslo");
+    TimeReader r({}, &oslo);
+    CHECK(read_one(r, "2021-04-15 00:03:00 UTC") == at("2021-04-15T00:03:00Z"));
+    CHECK(read_one(r, "2021-04-15 00:03:00.123456 utc") == at("2021-04-15T00:03:00Z"));
+    CHECK(read_one(r, "2021-04-15 00:03:00") == at("2021-04-14T22:03:00Z"));  // local in Oslo (CEST)
+    CHECK(read_one(r, "Apr 15, 2021 UTC") == at("2021-04-15"));
+    auto twice = r.read("2021-04-15T00:03:00Z UTC");
+    CHECK(twice.status == ParsedTime::Status::invalid);
+    CHECK(twice.problem == "a zone and a trailing UTC");
+    CHECK(r.read("UTC").status == ParsedTime::Status::invalid);
+  }
+
+  TEST_CASE("--date-format patterns with %y, %b and %B") {
+    TimeReader y(TimeFormat::parse("%m/%d/%y %I:%M %p"), nullptr);
+    CHECK(read_one(y, "02/23/26 08:55 PM") == at("2026-02-23T20:55:00Z"));
+    CHECK(read_one(y, "02/23/45 08:55 AM") == at("1945-02-23T08:55:00Z"));
+    TimeReader b(TimeFormat::parse("%d-%b-%Y"), nullptr);
+    CHECK(read_one(b, "15-Apr-2021") == at("2021-04-15"));
+    CHECK(read_one(b, "15-april-2021") == at("2021-04-15"));
+    auto not_month = b.read("15-04-2021");
+    CHECK(not_month.status == ParsedTime::Status::invalid);
+    CHECK(not_month.problem == "expected a month name (%b)");
+    TimeReader full(TimeFormat::parse("%B %d, %Y %H:%M:%S"), nullptr);
+    CHECK(read_one(full, "February 3, 2024 10:00:00") == at("2024-02-03T10:00:00Z"));
+    TimeReader utc(TimeFormat::parse("%Y%m%d %H%M"), nullptr);
+    CHECK(read_one(utc, "20240203 1000 UTC") == at("2024-02-03T10:00:00Z"));
+  }
+
   TEST_CASE("--date-format dmy and mdy decide without data") {
     TimeReader dmy(TimeFormat::parse("dmy"), nullptr), mdy(TimeFormat::parse("mdy"), nullptr);
     CHECK(read_one(dmy, "03/04/2024") == at("2024-04-03"));

@@ -77,6 +77,8 @@ struct Schema {
   int created = -1;  ///< snapshot: when the deal entered the first stage
   int closed = -1;   ///< snapshot: when a won or lost deal closed
   int churned = -1;  ///< when a customer churned (churned_at, Churn Date)
+  int won_flag = -1;     ///< snapshot: true when the deal was won (Salesforce IsWon)
+  int closed_flag = -1;  ///< snapshot: true when the deal closed, won or lost (IsClosed)
   int probability = -1;           ///< a lead's own win probability (forecast)
   bool probability_percent = false;  ///< the probability header says '%': every value is a percent
   struct StageTime {

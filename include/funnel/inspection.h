@@ -16,6 +16,7 @@
 
 #include "funnel/csv.h"
 #include "funnel/events.h"
+#include "funnel/layouts.h"
 #include "funnel/report.h"
 #include "funnel/time_reader.h"
 #include "funnel/timestamp.h"
@@ -88,6 +89,7 @@ struct Inspection {
   std::vector<std::string> stages;  ///< the stage model's names, in order
   std::optional<Schema> schema;       ///< the first file's columns, when detected
   std::string shape_reason;           ///< why the shape is what it is, when detected
+  std::optional<Layout> layout;       ///< the CRM export the header is (funnel/layouts.h)
   std::optional<std::string> error;   ///< why the columns cannot be mapped (exit status 6)
   std::uint64_t rows_read = 0, records = 0;
 

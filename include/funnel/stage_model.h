@@ -38,6 +38,9 @@ struct StageModelSpec {
   std::vector<std::string> tofu, mofu, bofu;
   std::vector<std::string> aliases;  ///< "stage=alias"
   std::vector<std::string> lost;     ///< extra lost values
+  /// The preset's first stages to leave out: a wide export has no column for them
+  /// (unused_leading_stages in layouts.h). Ignored with `stages`.
+  std::size_t skip_leading = 0;
 };
 
 class StageModel {

@@ -1,6 +1,7 @@
 // Reading one column of time cells in whatever format a CRM exported: ISO 8601, day-first
-// DD.MM.YYYY and DD/MM/YYYY, month-first M/D/YYYY h:mm AM/PM, epoch seconds and
-// milliseconds, Excel serial days, or an explicit pattern; naive times in --tz.
+// DD.MM.YYYY and DD/MM/YYYY, month-first M/D/YYYY h:mm AM/PM (two-digit years too), month
+// names (Apr 15, 2021; 15-Apr-2021), a trailing " UTC", epoch seconds and milliseconds,
+// Excel serial days, or an explicit pattern; naive times in --tz.
 #pragma once
 
 #include <atomic>
@@ -14,10 +15,16 @@
 
 namespace funnel {
 
+/// Two-digit years read as 2000-2029 below this and 1930-1999 from it: the window Excel and
+/// Windows use, so a date reads as the people who made the file saw it.
+inline constexpr unsigned kTwoDigitPivot = 30;
+/// The year of a two-digit year 00..99 (26 -> 2026, 30 -> 1930).
+unsigned two_digit_year(unsigned yy);
+
 /// What --date-format asked for.
 struct TimeFormat {
   enum class Kind { automatic, dmy, mdy, epoch, epoch_ms, excel, pattern } kind = Kind::automatic;
-  std::string pattern;  ///< for Kind::pattern: %Y %m %d %H %M %S %I %p and literal text
+  std::string pattern;  ///< for Kind::pattern: %Y %y %m %b %B %d %H %M %S %I %p and literal text
 
   /// Parses a --date-format value; throws funnel::Error(ExitCode::usage).
   static TimeFormat parse(std::string_view text);
@@ -46,6 +53,7 @@ class TimeReader {
  private:
   ParsedTime read_local(std::string_view s);
   ParsedTime read_slash(std::string_view s, char separator);
+  ParsedTime read_month_name(std::string_view s);
   ParsedTime read_pattern(std::string_view s) const;
 
   TimeFormat format_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <sstream>
 
@@ -10,6 +11,8 @@
 
 #include "funnel/charts.h"
 #include "funnel/config.h"
+#include "funnel/csv.h"
+#include "funnel/layouts.h"
 #include "funnel/diagnostics.h"
 #include "funnel/money.h"
 #include "funnel/output.h"
@@ -54,6 +57,21 @@ void apply_config(CLI::App& command, const std::string& path) {
     } catch (const CLI::ParseError& e) {
       throw Error(ExitCode::usage, fmt::format("{}: {}", entry.where, e.what()));
     }
+  }
+}
+
+/// A preset's first stages that a wide export has no column for are left out (HubSpot's
+/// Subscriber): the first file's header is read once before the run. Standard input cannot be
+/// read twice, so there the preset is used whole.
+void fit_preset(ReportOptions& o) {
+  if (o.stages.preset == "default" || !o.stages.stages.empty() || o.files.empty()) return;
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(o.files.front(), error)) return;  // a pipe is read once
+  try {
+    RecordReader reader(o.files.front(), nullptr, ReadOptions{o.delimiter, o.encoding, true, o.skip_lines});
+    o.stages.skip_leading = unused_leading_stages(o.stages, reader.header(), o.columns);
+  } catch (const Error&) {
+    // unreadable: the run itself says why
   }
 }
 
@@ -130,6 +148,7 @@ void finish_options(ExportOptions& o, const std::vector<std::string>& more_input
   }
   o.report.last_touch = o.attribution == "last";
   o.report.decimal = parse_decimal_mark(o.decimal);
+  fit_preset(o.report);
 }
 
 void define_input(CLI::App& app, ExportOptions& o) {

@@ -1,6 +1,8 @@
 // funnel inspect, guessing: see guess.h.
 #include "guess.h"
 
+#include "funnel/layouts.h"
+
 #include <algorithm>
 #include <bit>
 
@@ -332,6 +334,9 @@ std::optional<DateOrderGuess> guess_date_order(const Sample& sample) {
 
 std::string shape_reason(const Sample& sample) {
   if (!sample.options.columns.shape.empty()) return "given with --shape";
+  if (auto layout = recognize_layout(sample.header()); layout && !layout->shape.empty()) {
+    return "as " + layout->name + " exports are read";
+  }
   switch (sample.schema->shape) {
     case Shape::long_log: return "a stage column and a time column: one row per stage entry";
     case Shape::snapshot: return "a stage column and no time column: one row per deal at its current stage";

@@ -2,6 +2,8 @@
 // decides which to offer, says why, and writes the command line.
 #include "suggest.h"
 
+#include "funnel/layouts.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -37,7 +39,8 @@ class Suggester {
       suggest_lenient();
       if (sample_.schema) {
         suggest_time_column();
-        suggest_preset();
+        // A known export's stage flags (layouts.h) come before a preset guessed from the values.
+        if (!suggest_layout()) suggest_preset();
         suggest_stage_values();
         note_unread_dates();
         suggest_date_format();
@@ -128,6 +131,21 @@ class Suggester {
                     "as a snapshot (one row per deal); {}: with it the input reads as long",
                     sample_.rows_with_id, sample_.ids.size(), time_reason(*column)));
     out_.suggested_shape = Shape::long_log;
+  }
+
+  bool suggest_layout() {
+    const StageModelSpec& given = options_.stages;
+    if (given.preset != "default" || !given.stages.empty()) return false;
+    std::optional<Layout> layout = recognize_layout(sample_.header());
+    if (!layout || layout->flags().empty()) return false;
+    for (const auto& [flag, value] : layout->flags()) {
+      add(flag, value, flag != "--preset", "the stages of a " + layout->name + " export");
+    }
+    PresetGuess p;
+    p.name = layout->name;
+    p.model = StageModel::build(layout->stage_spec(given));
+    preset_ = std::move(p);
+    return true;
   }
 
   void suggest_preset() {

@@ -182,6 +182,7 @@ void render_inspection_text(const Inspection& in, std::ostream& out) {
     for (const auto& n : in.notes) out << "  - " << terminal_safe(n) << '\n';
   }
   write_suggestions(out, in);
+  if (in.layout) out << "\nlayout: " << in.layout->name << ": " << in.layout->description << '\n';
   out << "\ncommand: " << terminal_safe(in.command) << '\n';
 }
 
