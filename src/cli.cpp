@@ -174,6 +174,8 @@ void define_input(CLI::App& app, CommandLine& cl) {
   app.add_option("--tz", o.tz, "Time zone of times without an offset (IANA name, e.g. Europe/Oslo)")->capture_default_str()->group("Input");
   app.add_option("--skip-lines", o.skip_lines, "Skip this many lines before the header (report titles)")->group("Input");
   app.add_flag("--lenient", o.lenient, "Skip malformed records (counted and reported) instead of stopping")->group("Input");
+  app.add_flag("--trust-quotes", o.trust_quotes, "Read a quoted field spanning lines that look like rows as one value, not as a stray quote")->group("Input");
+  app.add_flag("--strict-cells", o.strict_cells, "A placeholder (NULL, N/A, #N/A, -) or 1970-01-01T00:00:00Z in a time column is an error, not empty")->group("Input");
   app.add_option("--rejects", o.rejects, "Write every skipped record (file, line, reason, raw text) to FILE as CSV")->group("Input");
   app.add_option("--shape", o.columns.shape, "Input shape: long, wide, snapshot (default: detected)")->group("Input");
   app.add_option("--id", o.columns.id, "Lead id column")->group("Input");

@@ -227,7 +227,7 @@ struct Inspection {
     files.reserve(paths.size());
     Record record;
     for (const auto& path : paths) {
-      ReadOptions read{options.delimiter, options.encoding, /*lenient=*/true, options.skip_lines};
+      ReadOptions read{options.delimiter, options.encoding, /*lenient=*/true, options.skip_lines, options.trust_quotes};
       RecordReader reader(path, stdin_stream, read);
       files.emplace_back();
       FileInfo& f = files.back();
@@ -805,6 +805,8 @@ struct Inspection {
     if (o.encoding == Encoding::cp1252) option("--encoding", "cp1252");
     if (o.skip_lines > 0 && !has("--skip-lines")) option("--skip-lines", std::to_string(o.skip_lines));
     if (o.lenient) add("--lenient");
+    if (o.trust_quotes) add("--trust-quotes");
+    if (o.strict_cells) add("--strict-cells");
     if (!o.date_format.empty() && o.date_format != "auto") option("--date-format", o.date_format);
     if (o.tz != "UTC") option("--tz", o.tz);
     if (!o.columns.shape.empty()) option("--shape", o.columns.shape);

@@ -459,15 +459,32 @@ struct Reader {
     return r;
   }
 
+  /// A record that ran off the end of its piece: its text so far, from its first line.
+  struct Carry {
+    std::string text;
+    std::uint64_t first_line = 0;
+    std::size_t parse_at = 0;  ///< parse it again at this size even if no quote came
+  };
+
   /// Hands a piece's rows on (this is the file's reader; the caller holds the lock that
   /// keeps pieces in input order). A piece that followed one whose last record ran on
-  /// began inside that record: it is read again from where the record starts.
+  /// began inside that record: it is read again from where the record starts. While no
+  /// quote comes the record cannot end (its quoted field stays open), so a piece without
+  /// one is only added to the record's text, which is parsed again once a quote comes or
+  /// its size has doubled: a quote left open over a whole file costs linear time and one
+  /// copy of the record, not a parse of the record so far for every piece.
   void emit(PieceResult& r, Reader& parser, const RecordReader& file, RowBatch*& batch, RowEvidence& evidence,
-            std::size_t& settled, std::optional<Piece>& carry) {
-    if (carry) {
-      Piece joined = Piece::of(std::string(carry->text) + std::string(r.piece.text), carry->first_line);
-      carry.reset();
-      r = parser.parse_piece(file, std::move(joined), false);
+            std::size_t& settled, std::optional<Carry>& carry) {
+    std::optional<Carry> record = std::exchange(carry, std::nullopt);  // the text parsed below views it
+    if (record) {
+      record->text.append(r.piece.text);
+      if (r.piece.text.find('"') == std::string_view::npos && record->text.size() < record->parse_at) {
+        for (RowBatch& rows : r.batches) spares->give(std::move(rows));
+        carry = std::move(record);
+        return;
+      }
+      record->parse_at = 2 * record->text.size();
+      r = parser.parse_piece(file, Piece{record->text, nullptr, record->first_line}, false);
     }
     if (r.error) std::rethrow_exception(r.error);
     const bool progress = options.progress != nullptr && (input.rows_read >> 16) != ((input.rows_read + r.counts.rows_read) >> 16);
@@ -503,7 +520,11 @@ struct Reader {
       settled = extractor->settled_columns();
       retry_pending(evidence, batch);
     }
-    if (r.ran_off) carry = std::move(r.unfinished);
+    if (r.ran_off) {
+      std::string text(r.unfinished.text);
+      const std::size_t parse_at = 2 * text.size();
+      carry = Carry{std::move(text), r.unfinished.first_line, parse_at};
+    }
     if (progress) show_progress();
   }
 
@@ -515,7 +536,11 @@ struct Reader {
     std::mutex cut_mutex, emit_mutex;
     std::uint64_t next_index = 0, next_emit = 0;
     std::map<std::uint64_t, PieceResult> ready;
-    std::optional<Piece> carry;
+    // Pieces parsed wait here for their turn; a parser cuts no piece more than kAhead ahead
+    // of the next to be handed on, so a slow turn does not fill memory with parsed pieces.
+    constexpr std::uint64_t kAhead = 8;
+    std::condition_variable emitted;
+    std::optional<Carry> carry;
     std::exception_ptr failure;
     std::atomic<bool> stop{false};
     auto work = [&](Reader& parser) {
@@ -526,6 +551,10 @@ struct Reader {
           std::exception_ptr cut_error;
           {
             std::lock_guard lock(cut_mutex);
+            {
+              std::unique_lock wait(emit_mutex);
+              emitted.wait(wait, [&] { return next_index - next_emit < kAhead || failure || stop.load(); });
+            }
             if (stop.load()) return;
             try {
               if (!file.take_piece(piece)) return;
@@ -556,12 +585,14 @@ struct Reader {
               stop = true;
             }
           }
+          emitted.notify_all();
           if (failure) return;
         }
       } catch (...) {
         std::lock_guard lock(emit_mutex);
         if (!failure) failure = std::current_exception();
         stop = true;
+        emitted.notify_all();
       }
     };
     auto first = piece_parser(), second = piece_parser();
@@ -570,7 +601,7 @@ struct Reader {
     helper.join();
     if (failure) std::rethrow_exception(failure);
     if (carry) {  // a quote still open at the end of the input
-      PieceResult last = first->parse_piece(file, std::move(*carry), true);
+      PieceResult last = first->parse_piece(file, Piece::of(std::move(carry->text), carry->first_line), true);
       carry.reset();
       emit(last, *first, file, batch, evidence, settled, carry);
     }
@@ -585,7 +616,7 @@ struct Reader {
     RowEvidence evidence;
     std::size_t settled = 0;
     for (const auto& path : input.files) {
-      ReadOptions read{options.delimiter, options.encoding, options.lenient, options.skip_lines};
+      ReadOptions read{options.delimiter, options.encoding, options.lenient, options.skip_lines, options.trust_quotes};
       RecordReader reader(path, stdin_stream, read);
       reader.on_reject([this, &reader](const Reject& r) { rejected(reader.name(), r); });
       if (reader.header().empty()) {
@@ -596,7 +627,7 @@ struct Reader {
         first_file = reader.name();
         schema = detect_schema(first_header, model, options.columns, reader.name());
         if (columns_known) columns_known(first_header.size());
-        extractor = std::make_unique<EventExtractor>(schema, model, options.strict_stages, format, zone);
+        extractor = std::make_unique<EventExtractor>(schema, model, options.strict_stages, format, zone, options.strict_cells);
         input.delimiter = reader.dialect().delimiter;
         if (!options.amount.empty()) amount_column = find_column(first_header, options.amount, "--amount", reader.name());
         input.shape = schema.shape;
@@ -1002,6 +1033,19 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
     diagnostics.warn(fmt::format("{} records skipped in all (see the JSON's reported_by_reason{})", malformed,
                                  options.rejects.empty() ? ", or write them with --rejects FILE" : ""));
   }
+  // Time cells read as empty: the first lines and a count.
+  auto cell_notes = [&](const EventExtractor::CellNotes& notes, std::uint64_t& count, std::string_view what) {
+    count = notes.cells;
+    if (notes.cells == 0) return;
+    std::string lines;
+    for (const auto& [line, file] : notes.first) lines += fmt::format("{}{}:{}", lines.empty() ? "" : ", ", file, line);
+    const bool one = notes.cells == 1;
+    diagnostics.warn(fmt::format("{} time cell{} {} {} read as empty ({}{}); --strict-cells makes {} an error",
+                                 notes.cells, one ? "" : "s", what, one ? "was" : "were", lines,
+                                 notes.cells > notes.first.size() ? ", ..." : "", one ? "it" : "them"));
+  };
+  cell_notes(reader.extractor->placeholders(), input.placeholder_times, "holding a placeholder (NULL, N/A, #N/A, -)");
+  cell_notes(reader.extractor->epoch_zeros(), input.epoch_zero_times, "of 1970-01-01T00:00:00Z (epoch zero, an export's \"no date\")");
   if (input.trailing_delimiters > 0) {
     diagnostics.warn(fmt::format("{} rows end with an extra delimiter; the empty last field was dropped",
                                  input.trailing_delimiters));

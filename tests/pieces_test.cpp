@@ -61,7 +61,9 @@ std::string tricky_export(int leads, unsigned seed) {
       const char* stage = stages[rng() % 8];
       const char* probability[] = {"", "60%", "0.25", "7", "150", "n/a"};
       out += fmt::format("{},{},{},{},{},{}", id, stage, when, source, note, probability[rng() % 6]);
-      switch (rng() % 40) {
+      const auto ending = rng() % 40;
+      // The first row ends with a delimiter, so later rows may (see the trailing-delimiter rule).
+      switch (i == 0 && k == 0 ? 0 : ending) {
         case 0: out += ",\n"; break;       // trailing delimiter
         case 1: out += "\r\n"; break;      // CRLF
         case 2: out += "\n\n"; break;      // blank line

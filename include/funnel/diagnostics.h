@@ -51,7 +51,8 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
 /// Levenshtein distance, used for suggestions.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
-/// Quotes a value for a message, escaping control bytes so a terminal is never driven by data.
+/// Quotes a value for a message, escaping control bytes so a terminal is never driven by data;
+/// a value longer than 80 bytes is cut there and followed by `... (N bytes)`.
 std::string quote_cell(std::string_view value);
 
 /// Warnings go to stderr, prefixed "funnel: ", unless --quiet.
