@@ -18,7 +18,7 @@ enum class ExitCode : int {
   usage = 2,            ///< bad command line or config file
   io = 3,               ///< cannot open, read or write a file
   malformed_csv = 4,    ///< a record breaks the CSV rules (quotes, field count, NUL, UTF-8)
-  bad_value = 5,        ///< a cell cannot be read (timestamp, over-long lead id) or a stage is unknown under --strict-stages
+  bad_value = 5,        ///< a cell cannot be read (timestamp; a placeholder under --strict-cells) or a stage is unknown under --strict-stages
   schema = 6,           ///< required columns missing or ambiguous, shape cannot be detected
   no_data = 7,          ///< empty input, header only, or no lead reached any stage
   internal = 70,        ///< a bug in funnel
