@@ -194,7 +194,7 @@ TEST_SUITE("pieces") {
     std::string good = tricky_export(600, 7);
     // A stray quote far into the input, over rows of the header's width (strict: an error).
     std::string stray;
-    for (int i = 0; i < 40; ++i) stray += fmt::format("S{},lead,2024-02-01T00:00:00Z,web,note{},60%\n", i, i == 0 ? "\"" : "");
+    for (int i = 0; i < 40; ++i) stray += fmt::format("S{},lead,2024-02-01T00:00:00Z,web,{}note,60%\n", i, i == 0 ? "\"" : "");
     stray += "S99,mql,2024-02-02T00:00:00Z,web,end\",7\n";
     CHECK(run({"report", "-"}, good + stray + good, true).err.find("a stray quote?") != std::string::npos);
     same_as_one_thread({"report", "-"}, good + stray + good);
