@@ -4,7 +4,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstring>
-#include <deque>
 #include <exception>
 #include <mutex>
 #include <optional>
@@ -417,25 +416,79 @@ struct RecordReader::Impl {
 
   std::string out;                    // unescaped fields of a quoted record
   std::vector<std::size_t> bounds;    // field end offsets into `out`
-  // Lines read ahead and given back: the first line of the header, or the lines after
-  // an unclosed quote in lenient mode. Served before the line source's.
-  std::deque<std::pair<std::uint64_t, std::string>> replay;
-  std::string replayed;               // the line handed out from `replay`
+  /// Physical lines, consecutive, joined by '\n' in one string: a record's whole text costs
+  /// its bytes and nothing a line (a quote left open over millions of short lines stays
+  /// within the 64 MiB record limit and a copy of it, not gigabytes of bookkeeping).
+  struct JoinedLines {
+    std::string text;
+    std::uint64_t first = 0, count = 0;
+    bool empty() const { return count == 0; }
+    void clear() {
+      text.clear();
+      count = 0;
+    }
+    void add(std::uint64_t line, std::string_view s) {
+      if (count++ == 0) {
+        first = line;
+      } else {
+        text += '\n';
+      }
+      text.append(s);
+    }
+    std::uint64_t last() const { return first + count - 1; }
+  };
+  // Lines read ahead and given back (the first line of the header; the lines after an
+  // unclosed quote or a stray quote in lenient mode), each ended by '\n'. Served before the
+  // line source's.
+  std::string replay;
+  std::size_t replay_at = 0;          // the next line to hand out from `replay`
+  std::uint64_t replay_line = 0;      // and its physical number
+  bool replaying() const { return replay_at < replay.size(); }
+  /// Hands `lines` (all but the first of a record's) back to be read again, before the
+  /// lines still waiting.
+  void give_back(std::uint64_t first, std::string_view text) {
+    std::string joined;
+    joined.reserve(text.size() + 1 + replay.size() - replay_at);
+    joined.append(text);
+    joined += '\n';
+    joined.append(replay, replay_at);
+    replay = std::move(joined);
+    replay_at = 0;
+    replay_line = first;
+  }
+  /// Keeps the record's first line and reads the rest again (lenient mode).
+  void read_rest_again() {
+    std::size_t end = record_lines.text.find('\n');
+    if (end == std::string::npos) return;
+    give_back(record_lines.first + 1, std::string_view(record_lines.text).substr(end + 1));
+    record_lines.text.resize(end);
+    record_lines.count = 1;
+  }
   std::uint64_t line_number = 0;      // physical line of the last line handed out
   std::size_t line_length = 0;        // length of the last line handed out
-  std::vector<std::pair<std::uint64_t, std::string>> record_lines;  // lenient: raw lines; strict: a multi-line record's
+  JoinedLines record_lines;           // lenient: raw lines; strict: a multi-line record's
+  bool read_again = false;            // split_quoted: the record's lines after the first are rows again (lenient)
+  // Whether a row may end with one delimiter more than the header has: decided by the first
+  // row whose field count fits (see next()).
+  enum class TrailingRows { undecided, no, yes };
+  TrailingRows trailing_rows = TrailingRows::undecided;
   // Strict mode keeps no copies: the record's line as handed out (valid until the next
   // line is read), or its lines copied once a quoted line break joins a second one.
   std::string_view strict_line;
 
   /// The next physical line (not NUL-terminated); its length goes to `line_length`.
   const char* next_line() {
-    if (!replay.empty()) {
-      line_number = replay.front().first;
-      replayed = std::move(replay.front().second);
-      replay.pop_front();
-      line_length = replayed.size();
-      return replayed.data();
+    if (replaying()) {
+      const char* line = replay.data() + replay_at;
+      const std::size_t end = replay.find('\n', replay_at);
+      line_number = replay_line++;
+      line_length = end - replay_at;
+      replay_at = end + 1;
+      return line;
+    }
+    if (!replay.empty()) {  // the last replayed line is no longer in use: free them all
+      replay = std::string();
+      replay_at = 0;
     }
     try {
       const char* line = lines->next_line(line_length);
@@ -572,23 +625,35 @@ struct RecordReader::Impl {
       // The quoted field goes on: join the next physical line.
       out += '\n';
       if (out.size() > kMaxRecordBytes) {
+        read_again = true;
         return fmt::format("record longer than 64 MiB: is the quote opened at line {} column {} "
                            "ever closed?",
                            quote_line, quote_column);
       }
-      if (!options.lenient && record_lines.empty()) record_lines.emplace_back(record.line, std::string(strict_line));
+      if (!options.lenient && record_lines.empty()) record_lines.add(record.line, strict_line);
       line = next_line();
       if (line == nullptr && !final_piece) {
         ran_off = true;
         return "runs past the piece";
       }
       if (line == nullptr) {
+        read_again = true;
         return fmt::format("unclosed quote (opened at line {} column {}) runs to the end of the input",
                            quote_line, quote_column);
       }
       physical = line_number;
       len = line_length;
-      record_lines.emplace_back(physical, std::string(line, len));
+      record_lines.add(physical, std::string_view(line, len));
+    }
+    if (physical != record.line && !options.trust_quotes && looks_like_rows()) {
+      // A quote opened in one field and closed lines later, over lines that each read as a
+      // row: almost always a stray quote that swallowed those rows.
+      read_again = true;
+      family = "stray quote";
+      return fmt::format("the quote opened at line {} column {} closes only at line {}, and lines {} to {} each "
+                         "read as a row of {} fields: a stray quote? (--lenient reads them as rows; --trust-quotes "
+                         "reads the quoted text as one value)",
+                         quote_line, quote_column, physical, record.line, physical, header.size());
     }
     bounds.push_back(out.size());
     record.fields.clear();
@@ -600,13 +665,31 @@ struct RecordReader::Impl {
     return {};
   }
 
-  std::string raw_text() const {
-    std::string raw;
-    for (const auto& [number, text] : record_lines) {
-      if (!raw.empty()) raw += '\n';
-      raw += text;
+  std::string raw_text() const { return record_lines.text; }
+
+  /// Whether a field count fits the header: as many fields, or one more and empty when rows
+  /// end with a delimiter.
+  bool fits_header(std::size_t fields, std::string_view last) const {
+    return fields == header.size() ||
+           (fields == header.size() + 1 && trailing_rows == TrailingRows::yes &&
+            last.find_first_not_of(" \t") == std::string_view::npos);
+  }
+
+  /// Whether every physical line of the record, split at each delimiter (quotes or not),
+  /// has the header's width. A quoted note or address that spans lines hardly ever does;
+  /// headers of fewer than three columns say too little to tell.
+  bool looks_like_rows() const {
+    if (header.size() < 3) return false;
+    std::string_view text = record_lines.text;
+    const char delimiter = dialect.delimiter;
+    for (;;) {
+      const std::size_t end = std::min(text.find('\n'), text.size());
+      std::string_view line = text.substr(0, end);
+      std::size_t fields = 1 + static_cast<std::size_t>(std::count(line.begin(), line.end(), delimiter));
+      if (!fits_header(fields, line.substr(line.rfind(delimiter) + 1))) return false;
+      if (end == text.size()) return true;
+      text.remove_prefix(end + 1);
     }
-    return raw;
   }
 
   /// Reads the next record. Returns false at the end; `problem` says what is wrong with a
@@ -614,7 +697,7 @@ struct RecordReader::Impl {
   bool read_record(Record& record, std::string& problem) {
     problem.clear();
     for (;;) {
-      if (one_pass_split && replay.empty() && piece_lines->split_plain_line(dialect.delimiter, record.fields)) {
+      if (one_pass_split && !replaying() && piece_lines->split_plain_line(dialect.delimiter, record.fields)) {
         line_number = piece_lines->line();
         record.line = line_number;
         unfinished_offset = piece_lines->last_offset();
@@ -635,7 +718,8 @@ struct RecordReader::Impl {
         if (options.lenient) {
           if (auto fault = validator->take_fault(line_number, line_number)) {
             record.line = line_number;
-            record_lines.assign(1, {line_number, std::string(line, len)});
+            record_lines.clear();
+            record_lines.add(line_number, std::string_view(line, len));
             problem = fmt::format("line {} byte {}: {}", fault->line, fault->column, fault->what);
             family = fault_family(*fault);
             return true;
@@ -651,29 +735,27 @@ struct RecordReader::Impl {
       }
       if (options.lenient) {
         record_lines.clear();
-        record_lines.emplace_back(line_number, std::string(line, len));
+        record_lines.add(line_number, std::string_view(line, len));
       } else {
         strict_line = {line, len};
         record_lines.clear();
       }
       if (!split_plain(line, len, record)) {
+        family = "bad quoting";
+        read_again = false;
         problem = split_quoted(line, len, record);
         if (ran_off) return false;
-        family = "bad quoting";
         if (!problem.empty()) {
           if (!options.lenient) {
             check_fault();
             throw Error(ExitCode::malformed_csv, fmt::format("{}:{}: {}", name, record.line, problem));
           }
-          if (problem.rfind("unclosed quote", 0) == 0 || problem.rfind("record longer", 0) == 0) {
-            // Reject the line that opened the quote; read the lines it swallowed again.
-            for (std::size_t i = record_lines.size(); i-- > 1;) replay.push_front(std::move(record_lines[i]));
-            record_lines.resize(1);
-          }
+          // Reject the line that opened the quote; read the lines it swallowed again.
+          if (read_again) read_rest_again();
         }
       }
       if (options.lenient) {
-        std::uint64_t last = record_lines.empty() ? record.line : record_lines.back().first;
+        std::uint64_t last = record_lines.empty() ? record.line : record_lines.last();
         if (auto fault = validator->take_fault(record.line, last)) {
           problem = fmt::format("line {} byte {}: {}", fault->line, fault->column, fault->what);
           family = fault_family(*fault);
@@ -743,7 +825,7 @@ RecordReader::RecordReader(const std::string& path, std::istream* stdin_stream, 
   }
   m.dialect.delimiter = delimiter != 0 ? delimiter : detect_delimiter(first_line);
   m.dialect.detected = delimiter == 0;
-  m.replay.emplace_front(first_number, std::move(first_line));
+  m.give_back(first_number, first_line);
   Record header;
   std::string problem;
   m.read_record(header, problem);
@@ -769,6 +851,7 @@ RecordReader::RecordReader(const RecordReader& file, Piece piece, bool final_pie
   m.dialect = f.dialect;
   m.header = f.header;
   m.header_trimmed = f.header_trimmed;
+  m.trailing_rows = f.trailing_rows;
   m.final_piece = final_piece;
   // Share the file's byte checks: a fault found anywhere is reported by the line it is on.
   m.validator = f.validator;
@@ -783,7 +866,7 @@ RecordReader::~RecordReader() = default;
 
 bool RecordReader::can_take_pieces() const {
   const Impl& m = *impl_;
-  return m.stream != nullptr && m.replay.empty() && !m.options.lenient && !m.header.empty();
+  return m.stream != nullptr && !m.replaying() && !m.options.lenient && !m.header.empty();
 }
 
 bool RecordReader::take_piece(Piece& piece) { return impl_->stream->take_piece(piece); }
@@ -825,25 +908,35 @@ bool RecordReader::next(Record& record) {
     if (!m.options.lenient && m.validator->failed() && m.validator->fault().line <= m.line_number) m.check_fault();
     if (problem.empty()) {
       std::size_t n = m.header.size();
-      if (record.fields.size() == n + 1 && record.fields.back().find_first_not_of(" \t") == std::string_view::npos) {
+      const bool extra_empty =
+          record.fields.size() == n + 1 && record.fields.back().find_first_not_of(" \t") == std::string_view::npos;
+      // Rows may end with a delimiter the header does not have only when the first row that
+      // fits the header does so too; elsewhere one field too many is a ragged row (an
+      // unquoted delimiter in a value), not an empty last field to drop.
+      if (m.trailing_rows == Impl::TrailingRows::undecided && (extra_empty || record.fields.size() == n)) {
+        m.trailing_rows = extra_empty ? Impl::TrailingRows::yes : Impl::TrailingRows::no;
+      }
+      if (extra_empty && m.trailing_rows == Impl::TrailingRows::yes) {
         m.dropped_field = record.fields.back();
         record.fields.pop_back();  // a trailing delimiter
         ++m.trailing;
       }
       if (record.fields.size() != n) {
-        problem = fmt::format("expected {} fields (as in the header), found {}", n, record.fields.size());
+        problem = fmt::format("expected {} fields (as in the header), found {}{}", n, record.fields.size(),
+                              extra_empty ? " (the last one empty; rows may end with a delimiter only when the "
+                                            "first row does: is a delimiter unquoted in a value?)"
+                                          : "");
         m.family = "wrong field count";
         if (!m.options.lenient) {
           m.check_fault();
           throw Error(ExitCode::malformed_csv, fmt::format("{}:{}: {}", m.name, record.line, problem));
         }
-        if (m.record_lines.size() > 1) {
+        if (m.record_lines.count > 1) {
           // A stray quote closed lines later joined good rows into one bad record: reject the
           // line with the stray quote and read the lines after it again.
           problem = "a quote opened here is not closed on this line, and joining the next lines does not give a valid record";
           m.family = "bad quoting";
-          for (std::size_t i = m.record_lines.size(); i-- > 1;) m.replay.push_front(std::move(m.record_lines[i]));
-          m.record_lines.resize(1);
+          m.read_rest_again();
         }
       } else {
         // A repeated header (two exports concatenated) is the header again, cell for cell

@@ -50,6 +50,14 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
 }
 
 std::string quote_cell(std::string_view value) {
+  // A long value (a 1 MiB id) is cut to its first 80 bytes, at a UTF-8 character boundary.
+  constexpr std::size_t kShown = 80;
+  const std::size_t size = value.size();
+  if (size > kShown) {
+    std::size_t cut = kShown;
+    while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
+    value = value.substr(0, cut);
+  }
   std::string out = "\"";
   for (char c : value) {
     auto u = static_cast<unsigned char>(c);
@@ -63,6 +71,7 @@ std::string quote_cell(std::string_view value) {
     }
   }
   out += '"';
+  if (size > value.size()) out += fmt::format("... ({} bytes)", size);
   return out;
 }
 

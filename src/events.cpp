@@ -249,8 +249,8 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
 }
 
 EventExtractor::EventExtractor(const Schema& schema, const StageModel& model, bool strict_stages,
-                               const TimeFormat& format, const Zone* zone)
-    : schema_(schema), model_(model), strict_stages_(strict_stages) {
+                               const TimeFormat& format, const Zone* zone, bool strict_cells)
+    : schema_(schema), model_(model), strict_stages_(strict_stages), strict_cells_(strict_cells) {
   std::vector<int> columns{schema_.time, schema_.created, schema_.closed, schema_.churned};
   for (const auto& st : schema_.stage_times) columns.push_back(st.column);
   for (int column : columns) {
@@ -305,6 +305,8 @@ EventExtractor::Facts EventExtractor::take_facts() {
   facts.probabilities = std::exchange(probabilities_, {});
   facts.invalid_probabilities = std::exchange(invalid_probabilities_, 0);
   facts.first_invalid_probability = std::exchange(first_invalid_probability_, {});
+  facts.placeholders = std::exchange(placeholders_, {});
+  facts.epoch_zeros = std::exchange(epoch_zeros_, {});
   return facts;
 }
 
@@ -317,6 +319,28 @@ void EventExtractor::merge_facts(Facts later) {
   for (const auto& [id, v] : later.probabilities) keep_probability(id, v);
   if (invalid_probabilities_ == 0) first_invalid_probability_ = std::move(later.first_invalid_probability);
   invalid_probabilities_ += later.invalid_probabilities;
+  placeholders_.merge(later.placeholders);
+  epoch_zeros_.merge(later.epoch_zeros);
+}
+
+void EventExtractor::CellNotes::add(std::uint64_t count, std::uint64_t line, std::string_view file) {
+  cells += count;
+  // The smallest lines, whatever order rows came in (pieces, rows that waited for dates).
+  auto at = std::lower_bound(first.begin(), first.end(), std::make_pair(line, std::string(file)));
+  if (at - first.begin() < static_cast<std::ptrdiff_t>(kFirst)) {
+    first.emplace(at, line, std::string(file));
+    if (first.size() > kFirst) first.pop_back();
+  }
+}
+
+void EventExtractor::CellNotes::merge(const CellNotes& later) {
+  for (const auto& [line, file] : later.first) add(0, line, file);
+  cells += later.cells;
+}
+
+void EventExtractor::note_cells(std::string_view file, std::uint64_t line) {
+  if (row_placeholders_ != 0) placeholders_.add(row_placeholders_, line, file);
+  if (row_epoch_zeros_ != 0) epoch_zeros_.add(row_epoch_zeros_, line, file);
 }
 
 int EventExtractor::resolve_other_stage(std::string_view value, const Record& record, std::string_view file) {
@@ -355,6 +379,19 @@ Timestamp EventExtractor::read_other_time(TimeReader& reader, const Record& reco
                             where({file, record.line, schema_.header[static_cast<std::size_t>(column)]}),
                             quote_cell(cell), parsed.problem));
   }
+  // A placeholder (NULL, #N/A) or 1970-01-01T00:00:00Z (what many exports write for "no
+  // date") says nothing about when, or in a wide row whether, the lead got there.
+  const bool placeholder = parsed.status == ParsedTime::Status::empty && !trim_blanks(cell).empty();
+  const bool epoch_zero = parsed.status == ParsedTime::Status::ok && parsed.value == 0;
+  if ((placeholder || epoch_zero) && strict_cells_) {
+    throw Error(ExitCode::bad_value,
+                fmt::format("{}{} {} where a time belongs (--strict-cells; without it the cell counts as empty)",
+                            where({file, record.line, schema_.header[static_cast<std::size_t>(column)]}),
+                            placeholder ? "placeholder" : "epoch zero", quote_cell(cell)));
+  }
+  row_placeholders_ += placeholder;
+  row_epoch_zeros_ += epoch_zero;
+  if (epoch_zero) return kNoTime;
   return parsed.value;  // kNoTime for an empty cell
 }
 
@@ -408,13 +445,13 @@ void EventExtractor::add_snapshot(const Record& record, std::string_view file, R
   if (!has(furthest)) out.items.push_back({furthest, kNoTime});
 }
 
-void EventExtractor::extract(const Record& record, std::string_view file, RowEvidence& out) {
+void EventExtractor::extract_row(const Record& record, std::string_view file, RowEvidence& out) {
   out.items.clear();
   out.reported = {};
   out.touch = kNoTime;
   out.pending_column = -1;
   out.id = trim_blanks(record.fields[static_cast<std::size_t>(schema_.id)]);
-  if (out.id.empty() || is_null_id(out.id)) {
+  if (out.id.empty() || out.id == "\"\"" || is_null_id(out.id)) {
     out.reported = "empty lead id";
     return;
   }

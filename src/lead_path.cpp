@@ -79,7 +79,9 @@ std::uint64_t prefix_word(std::string_view id, std::size_t prefix) {
   return word;
 }
 std::uint64_t packed_id(std::size_t prefix, std::uint64_t digits) { return (digits << 8) | (kPacked + prefix); }
-constexpr std::size_t kMaxIdLength = 0xFFFF;
+// A long id's reference holds its length in 16 bits; 0xFFFF says the length is the 8 bytes
+// in front of the id's bytes instead, for ids of 64 KiB and more (any length works).
+constexpr std::size_t kLengthAhead = 0xFFFF;
 
 // 32-bit times: seconds from 2000-01-01T00:00:00Z, with four sentinels at the ends.
 constexpr Timestamp kBase = 946684800;
@@ -231,12 +233,23 @@ std::uint64_t LeadStore::id_ref(std::uint32_t lead) const {
   return head >> 8;  // little-endian: the marker is the low byte
 }
 
+std::string_view LeadStore::long_id(std::uint64_t ref) const {
+  std::size_t at = ref >> 16, length = ref & 0xFFFF;
+  if (length == kLengthAhead) {
+    std::uint64_t size;
+    std::memcpy(&size, id_bytes_.data() + at, 8);
+    at += 8;
+    length = static_cast<std::size_t>(size);
+  }
+  return std::string_view(id_bytes_).substr(at, length);
+}
+
 std::string_view LeadStore::id_view(std::uint32_t lead, char* buffer) const {
   const auto* head = reinterpret_cast<const char*>(record(lead) + id_at_);
   const auto mark = static_cast<unsigned char>(head[0]);
   if (mark < kPacked) return std::string_view(head + 1, mark);
   const std::uint64_t ref = id_ref(lead);
-  if (mark == kLongId) return std::string_view(id_bytes_).substr(ref >> 16, ref & 0xFFFF);
+  if (mark == kLongId) return long_id(ref);
   const std::string& prefix = prefixes_[mark - kPacked];
   const std::size_t count = ref & 0xF;
   std::memcpy(buffer, prefix.data(), prefix.size());
@@ -314,7 +327,11 @@ bool LeadStore::has_id(std::uint32_t lead, std::string_view id, const IdKey& key
   }
   if (*reinterpret_cast<const unsigned char*>(r + id_at_) != kLongId) return false;
   std::uint64_t ref = id_ref(lead);
-  return (ref & 0xFFFF) == id.size() && same_bytes(id_bytes_.data() + (ref >> 16), id.data(), id.size());
+  if ((ref & 0xFFFF) != kLengthAhead) {
+    return (ref & 0xFFFF) == id.size() && same_bytes(id_bytes_.data() + (ref >> 16), id.data(), id.size());
+  }
+  const std::string_view stored = long_id(ref);
+  return stored.size() == id.size() && same_bytes(stored.data(), id.data(), id.size());
 }
 
 std::size_t LeadStore::memory_bytes() const {
@@ -419,9 +436,6 @@ void LeadStore::grow_table() {
 }
 
 std::uint32_t LeadStore::insert(std::string_view id, std::size_t slot, HashedId hash) {
-  if (id.size() > kMaxIdLength) {
-    throw Error(ExitCode::bad_value, fmt::format("a lead id is {} bytes long; funnel reads ids up to 65535 bytes", id.size()));
-  }
   std::uint32_t lead = count_++;
   slots_[slot] = (tag_of(hash.hash) << bits_) | (lead + 1);
   if (records_.capacity() == 0) records_.reserve(stride_ << 16);  // an input of unknown size: 64K leads, then doubling
@@ -437,7 +451,12 @@ std::uint32_t LeadStore::insert(std::string_view id, std::size_t slot, HashedId 
     std::memcpy(r + id_at_, &packed, 8);
   } else {
     if (id_bytes_.size() >> 40) throw Error(ExitCode::bad_value, "lead ids of more than a terabyte in all");
-    const std::uint64_t head = (((std::uint64_t{id_bytes_.size()} << 16) | id.size()) << 8) | kLongId;
+    const std::uint64_t length = std::min<std::uint64_t>(id.size(), kLengthAhead);
+    const std::uint64_t head = (((std::uint64_t{id_bytes_.size()} << 16) | length) << 8) | kLongId;
+    if (length == kLengthAhead) {
+      const std::uint64_t size = id.size();
+      id_bytes_.append(reinterpret_cast<const char*>(&size), 8);
+    }
     id_bytes_.append(id);
     std::memcpy(r + id_at_, &head, 8);
   }

@@ -135,7 +135,8 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
 bool is_placeholder(std::string_view cell) {
   cell = trim_blanks(cell);
   return cell.empty() || cell == "NULL" || cell == "null" || cell == "Null" || cell == "N/A" ||
-         cell == "n/a" || cell == "NA" || cell == "-" || cell == "none" || cell == "None";
+         cell == "n/a" || cell == "NA" || cell == "-" || cell == "none" || cell == "None" ||
+         cell == "#N/A";  // Excel's "not available"
 }
 
 ParsedTime parse_timestamp(std::string_view cell) {

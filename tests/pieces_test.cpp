@@ -61,7 +61,9 @@ std::string tricky_export(int leads, unsigned seed) {
       const char* stage = stages[rng() % 8];
       const char* probability[] = {"", "60%", "0.25", "7", "150", "n/a"};
       out += fmt::format("{},{},{},{},{},{}", id, stage, when, source, note, probability[rng() % 6]);
-      switch (rng() % 40) {
+      const auto ending = rng() % 40;
+      // The first row ends with a delimiter, so later rows may (see the trailing-delimiter rule).
+      switch (i == 0 && k == 0 ? 0 : ending) {
         case 0: out += ",\n"; break;       // trailing delimiter
         case 1: out += "\r\n"; break;      // CRLF
         case 2: out += "\n\n"; break;      // blank line
@@ -186,6 +188,29 @@ TEST_SUITE("pieces") {
     same_as_one_thread({"report", "-"}, good + "L9,lead,2024-01-01T00:00:00Z,google,x,\"open\n" + "x\n");  // unclosed quote
     same_as_one_thread({"report", "--strict-stages", "-"}, good);                                        // unknown stage
     same_as_one_thread({"report", "-"}, good + "L9,lead,2024-01-01T00:00:00Z,caf\xe9,x,\n" + good);     // invalid UTF-8
+  }
+
+  TEST_CASE("stray quotes, ragged rows, placeholders and long unclosed quotes: the same on one thread and two") {
+    std::string good = tricky_export(600, 7);
+    // A stray quote far into the input, over rows of the header's width (strict: an error).
+    std::string stray;
+    for (int i = 0; i < 40; ++i) stray += fmt::format("S{},lead,2024-02-01T00:00:00Z,web,{}note,60%\n", i, i == 0 ? "\"" : "");
+    stray += "S99,mql,2024-02-02T00:00:00Z,web,end\",7\n";
+    CHECK(run({"report", "-"}, good + stray + good, true).err.find("a stray quote?") != std::string::npos);
+    same_as_one_thread({"report", "-"}, good + stray + good);
+    same_as_one_thread({"report", "--trust-quotes", "-f", "json", "-"}, good + stray + good);
+    // An unquoted delimiter in a value: one field too many, its last one empty.
+    same_as_one_thread({"report", "-"}, good + "L9,lead,2024-01-01T00:00:00Z,Acme, Inc,x,\n" + good);
+    // Placeholder and epoch-zero times: the warning names the same smallest lines.
+    std::string cells = good + "P1,lead,NULL,web,x,\nP2,lead,1970-01-01T00:00:00Z,web,x,\n" + good + "P3,mql,#N/A,web,x,\n";
+    CHECK(run({"report", "-f", "json", "-"}, cells, true).err.find("2 time cells holding a placeholder") != std::string::npos);
+    same_as_one_thread({"report", "-f", "json", "-"}, cells);
+    same_as_one_thread({"report", "--strict-cells", "-"}, cells);
+    // A quote left open over thousands of lines: one parse of the record, not one a piece.
+    std::string open = good + "L9,lead,2024-01-01T00:00:00Z,google,\"open,\n";
+    for (int i = 0; i < 20000; ++i) open += "more text without quotes\n";
+    same_as_one_thread({"report", "-"}, open);
+    same_as_one_thread({"report", "-"}, open + "closed\",x\n" + good);
   }
 
   TEST_CASE("slash dates settled late in the input are read as one thread reads them") {

@@ -36,6 +36,10 @@ struct ReadOptions {
   Encoding encoding = Encoding::utf8;
   bool lenient = false;          ///< skip malformed records (reported) instead of stopping
   std::uint64_t skip_lines = 0;  ///< physical lines before the header (report titles)
+  /// Read a quoted field that spans lines which each look like a row as one value, as
+  /// RFC 4180 says, instead of taking it for a stray quote (an error; lenient: the lines are
+  /// read as rows).
+  bool trust_quotes = false;
 };
 
 /// A record that was not used: where it starts, why, and its text.
@@ -81,7 +85,9 @@ class RecordReader {
   /// in lenient mode goes to the reject sink. Blank lines are skipped and counted; a copy of
   /// the header inside the data (two exports concatenated) goes to the reject sink as
   /// "repeated header"; one empty field after the last column (a trailing delimiter) is
-  /// dropped and counted.
+  /// dropped and counted when the first row that fits the header ends with a delimiter too
+  /// (elsewhere it is a wrong field count). A quoted field over several lines that each
+  /// read as a row of the header's width is a stray quote (see ReadOptions::trust_quotes).
   bool next(Record& record);
   /// Where skipped records go (repeated headers; malformed records in lenient mode).
   void on_reject(std::function<void(const Reject&)> sink);

@@ -18,7 +18,7 @@ enum class ExitCode : int {
   usage = 2,            ///< bad command line or config file
   io = 3,               ///< cannot open, read or write a file
   malformed_csv = 4,    ///< a record breaks the CSV rules (quotes, field count, NUL, UTF-8)
-  bad_value = 5,        ///< a cell cannot be read (timestamp, over-long lead id) or a stage is unknown under --strict-stages
+  bad_value = 5,        ///< a cell cannot be read (timestamp; a placeholder under --strict-cells) or a stage is unknown under --strict-stages
   schema = 6,           ///< required columns missing or ambiguous, shape cannot be detected
   no_data = 7,          ///< empty input, header only, or no lead reached any stage
   out_of_memory = 8,    ///< the input needs more memory than the process may use
@@ -52,7 +52,8 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
 /// Levenshtein distance, used for suggestions.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
-/// Quotes a value for a message, escaping control bytes so a terminal is never driven by data.
+/// Quotes a value for a message, escaping control bytes so a terminal is never driven by data;
+/// a value longer than 80 bytes is cut there and followed by `... (N bytes)`.
 std::string quote_cell(std::string_view value);
 
 /// Warnings go to stderr, prefixed "funnel: ", unless --quiet.

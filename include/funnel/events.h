@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "funnel/columns.h"
@@ -114,7 +115,7 @@ struct RowEvidence {
 class EventExtractor {
  public:
   EventExtractor(const Schema& schema, const StageModel& model, bool strict_stages,
-                 const TimeFormat& format = {}, const Zone* zone = nullptr);
+                 const TimeFormat& format = {}, const Zone* zone = nullptr, bool strict_cells = false);
 
   /// How many time columns have settled their day/month order; when this grows, rows that
   /// were pending can be extracted again.
@@ -124,8 +125,27 @@ class EventExtractor {
   std::uint64_t dst_overlaps() const;
 
   /// Fills `out` from `record`. Throws funnel::Error(ExitCode::bad_value) for a cell that
-  /// cannot be read (an invalid date) or an unknown stage under --strict-stages.
-  void extract(const Record& record, std::string_view file, RowEvidence& out);
+  /// cannot be read (an invalid date), an unknown stage under --strict-stages, or a
+  /// placeholder or epoch-zero time under --strict-cells. An id cell of two quote
+  /// characters (`""`, an empty cell quoted twice over) is an empty id.
+  void extract(const Record& record, std::string_view file, RowEvidence& out) {
+    row_placeholders_ = row_epoch_zeros_ = 0;
+    extract_row(record, file, out);
+    if ((row_placeholders_ | row_epoch_zeros_) != 0 && out.pending_column < 0) note_cells(file, record.line);
+  }
+
+  /// Time cells read as empty, counted once a row is used (not while it waits for a
+  /// day/month order): placeholders (NULL, N/A, #N/A, -) and 1970-01-01T00:00:00Z, which
+  /// exports write for "no date". With the first lines that had one, smallest first.
+  struct CellNotes {
+    std::uint64_t cells = 0;
+    std::vector<std::pair<std::uint64_t, std::string>> first;  ///< (line, file), up to kFirst
+    static constexpr std::size_t kFirst = 3;
+    void add(std::uint64_t count, std::uint64_t line, std::string_view file);
+    void merge(const CellNotes& later);
+  };
+  const CellNotes& placeholders() const { return placeholders_; }
+  const CellNotes& epoch_zeros() const { return epoch_zeros_; }
 
   struct UnknownStage {
     std::uint64_t rows = 0;
@@ -158,6 +178,7 @@ class EventExtractor {
     StringMap<TimedValue> probabilities;
     std::uint64_t invalid_probabilities = 0;
     std::string first_invalid_probability;
+    CellNotes placeholders, epoch_zeros;
   };
   /// A copy for parsing pieces of the same input on another thread: what was learned so far
   /// (stage spellings, time formats; day/month orders stay shared), no facts yet.
@@ -168,6 +189,8 @@ class EventExtractor {
   void merge_facts(Facts later);
 
  private:
+  void extract_row(const Record& record, std::string_view file, RowEvidence& out);
+  void note_cells(std::string_view file, std::uint64_t line);
   void add_snapshot(const Record& record, std::string_view file, RowEvidence& out);
   /// Exports use a handful of stage spellings: a recent one costs one compare, inline;
   /// others go through resolve_other_stage(), which makes them recent.
@@ -186,7 +209,7 @@ class EventExtractor {
     const std::string_view cell = record.fields[static_cast<std::size_t>(column)];
     TimeReader& reader = *reader_of_[static_cast<std::size_t>(column)];
     if (cell.empty()) return kNoTime;
-    if (Timestamp fast; reader.read_iso_utc(cell, fast)) return fast;
+    if (Timestamp fast; reader.read_iso_utc(cell, fast) && fast != 0) return fast;
     return read_other_time(reader, record, column, file, out);
   }
   Timestamp read_other_time(TimeReader& reader, const Record& record, int column, std::string_view file, RowEvidence& out);
@@ -197,6 +220,9 @@ class EventExtractor {
   const Schema& schema_;
   const StageModel& model_;
   bool strict_stages_;
+  bool strict_cells_;
+  std::uint32_t row_placeholders_ = 0, row_epoch_zeros_ = 0;  ///< in the row being read
+  CellNotes placeholders_, epoch_zeros_;
   StringMap<int> stage_cache_;
   RecentMap<int> recent_;  ///< spellings seen lately
   std::map<std::string, UnknownStage, std::less<>> unknown_;

@@ -27,6 +27,8 @@ struct IngestOptions {
   char delimiter = 0;              ///< 0: detect from the header
   Encoding encoding = Encoding::utf8;
   bool lenient = false;            ///< skip malformed records, counted and reported
+  bool trust_quotes = false;       ///< --trust-quotes: see ReadOptions::trust_quotes
+  bool strict_cells = false;       ///< --strict-cells: placeholder and epoch-zero times are errors
   std::uint64_t skip_lines = 0;    ///< lines before the header in every file
   std::string rejects;             ///< write every rejected record here (CSV), when set
   std::string date_format;         ///< --date-format: auto, dmy, mdy, epoch, epoch_ms, excel, pattern
@@ -57,6 +59,8 @@ struct InputCounts {
   std::uint64_t invalid_amounts = 0;  ///< --amount cells that are not a usable value
   std::uint64_t guessed_amounts = 0;  ///< "1,234" read before the column showed its decimal mark
   std::uint64_t invalid_probabilities = 0;  ///< forecast: probability cells that are not a usable value
+  std::uint64_t placeholder_times = 0;  ///< time cells like NULL, N/A, #N/A, - read as empty
+  std::uint64_t epoch_zero_times = 0;   ///< time cells of 1970-01-01T00:00:00Z read as empty
   char delimiter = ',';
   Shape shape = Shape::long_log;
 };

@@ -189,7 +189,8 @@ class LeadStore {
   // else. A longer id made of a prefix of up to 8 bytes and 1 to 15 digits (L000012345,
   // 51234567890, OPP-1234: most CRM ids) is packed in 8 bytes: 0x10 + the prefix's index
   // in prefixes_, the digit count in 4 bits, the number in 52. Any other is marked 0xFF,
-  // followed by its (offset << 16 | length) in id_bytes_ in seven bytes. id_words_ (2 to
+  // followed by its (offset << 16 | length) in id_bytes_ in seven bytes (length 0xFFFF: the
+  // length is the 8 bytes at the offset, the id follows them). id_words_ (2 to
   // 4) is fitted to the ids of the first batch. An id has one form only: the form follows
   // from its bytes and the prefixes known, and a prefix is known before any id using it
   // is stored (or never, once 239 are).
@@ -233,6 +234,8 @@ class LeadStore {
     return records_.data() + std::size_t{lead} * stride_;
   }
   std::uint64_t id_ref(std::uint32_t lead) const;
+  /// The bytes of a long id (marked 0xFF) from its reference.
+  std::string_view long_id(std::uint64_t ref) const;
   /// The id's bytes: in the record, in id_bytes_, or (packed) written to `buffer`, which
   /// has room for 24.
   std::string_view id_view(std::uint32_t lead, char* buffer) const;

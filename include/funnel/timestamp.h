@@ -37,7 +37,7 @@ unsigned days_in_month(std::int64_t year, unsigned month);
 /// a mod b with the sign of b (b > 0): weekdays of days before 1970.
 inline std::int64_t floor_mod(std::int64_t a, std::int64_t b) { return ((a % b) + b) % b; }
 
-/// True for "", "NULL", "null", "Null", "N/A", "n/a", "NA", "-", "none", "None": cells that
+/// True for "", "NULL", "null", "Null", "N/A", "n/a", "NA", "-", "none", "None", "#N/A": cells that
 /// mean "no time".
 bool is_placeholder(std::string_view cell);
 

@@ -162,6 +162,8 @@ void define_input(CLI::App& app, ExportOptions& o) {
   app.add_option("--tz", r.tz, "Time zone of times without an offset (IANA name, e.g. Europe/Oslo)")->capture_default_str()->group("Input");
   app.add_option("--skip-lines", r.skip_lines, "Skip this many lines before the header (report titles)")->group("Input")->check(CLI::Range(std::uint64_t{0}, kMaxCount));
   app.add_flag("--lenient", r.lenient, "Skip malformed records (counted and reported) instead of stopping")->group("Input");
+  app.add_flag("--trust-quotes", r.trust_quotes, "Read a quoted field spanning lines that look like rows as one value, not as a stray quote")->group("Input");
+  app.add_flag("--strict-cells", r.strict_cells, "A placeholder (NULL, N/A, #N/A, -) or 1970-01-01T00:00:00Z in a time column is an error, not empty")->group("Input");
   app.add_option("--rejects", r.rejects, "Write every skipped record (file, line, reason, raw text) to FILE as CSV")->group("Input");
   app.add_option("--shape", r.columns.shape, "Input shape: long, wide, snapshot (default: detected)")->group("Input");
   app.add_option("--id", r.columns.id, "Lead id column")->group("Input");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <exception>
 #include <map>
@@ -19,15 +20,18 @@ namespace funnel::ingest_detail {
 /// held (keeping any error of its own inside the item); `emit(worker, item)` hands the
 /// results on under a second lock, strictly in the order the items were cut. The first
 /// failure in input order stops every worker and is rethrown here; nothing after it is
-/// emitted, so the outcome is the one a single thread would reach.
+/// emitted, so the outcome is the one a single thread would reach. No item is cut more than
+/// `ahead` items beyond the next to be emitted, so a slow turn does not fill memory with
+/// parsed items.
 template <class Item, class Worker, class Cut, class Parse, class Emit>
-void run_in_order(const std::vector<Worker*>& workers, Cut cut, Parse parse, Emit emit) {
+void run_in_order(const std::vector<Worker*>& workers, std::uint64_t ahead, Cut cut, Parse parse, Emit emit) {
   struct Slot {
     Item item;
     std::exception_ptr cut_error;
   };
   std::mutex cut_mutex, emit_mutex;
-  std::uint64_t next_index = 0, next_emit = 0;
+  std::condition_variable emitted;
+  std::atomic<std::uint64_t> next_index{0}, next_emit{0};
   std::map<std::uint64_t, Slot> ready;
   std::exception_ptr failure;
   std::atomic<bool> stop{false};
@@ -36,6 +40,10 @@ void run_in_order(const std::vector<Worker*>& workers, Cut cut, Parse parse, Emi
       for (;;) {
         Slot slot;
         std::uint64_t index;
+        {
+          std::unique_lock wait(emit_mutex);
+          emitted.wait(wait, [&] { return next_index.load() - next_emit.load() < ahead || failure || stop.load(); });
+        }
         {
           std::lock_guard lock(cut_mutex);
           if (stop.load()) return;
@@ -64,6 +72,7 @@ void run_in_order(const std::vector<Worker*>& workers, Cut cut, Parse parse, Emi
             stop = true;
           }
         }
+        emitted.notify_all();
         if (failure) return;
       }
     } catch (...) {
@@ -71,6 +80,7 @@ void run_in_order(const std::vector<Worker*>& workers, Cut cut, Parse parse, Emi
       if (!failure) failure = std::current_exception();
       stop = true;
     }
+    emitted.notify_all();
   };
   std::vector<std::thread> others;
   for (std::size_t i = 1; i < workers.size(); ++i) others.emplace_back([&work, &workers, i] { work(*workers[i]); });

@@ -163,7 +163,9 @@ LeadData ingest(const IngestOptions& options, std::istream* stdin_stream, Diagno
                 fmt::format("{}: header only: no data rows", input.files.size() == 1 ? reader.first_file() : "input"));
   }
   ingest_detail::warn_unknown_stages(*reader.extractor(), data.model, input.shape, diagnostics);
-  ingest_detail::warn_rows(data, options, diagnostics);
+  input.placeholder_times = reader.extractor()->placeholders().cells;
+  input.epoch_zero_times = reader.extractor()->epoch_zeros().cells;
+  ingest_detail::warn_rows(data, options, *reader.extractor(), diagnostics);
   input.ids = store.size();
   if (!options.amount.empty()) {
     // The column's decimal mark is known only now: it settles the ambiguous amounts.

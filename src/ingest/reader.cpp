@@ -286,11 +286,21 @@ Reader::PieceResult Reader::parse_piece(const RecordReader& file, Piece piece, b
 /// keeps pieces in input order). A piece that followed one whose last record ran on
 /// began inside that record: it is read again from where the record starts.
 void Reader::emit(PieceResult& r, Reader& parser, const RecordReader& file, RowBatch*& batch, RowEvidence& evidence,
-          std::size_t& settled, std::optional<Piece>& carry) {
-  if (carry) {
-    Piece joined = Piece::of(std::string(carry->text) + std::string(r.piece.text), carry->first_line);
-    carry.reset();
-    r = parser.parse_piece(file, std::move(joined), false);
+          std::size_t& settled, std::optional<Carry>& carry) {
+  // While no quote comes the record cannot end (its quoted field stays open), so a piece
+  // without one is only added to the record's text, which is parsed again once a quote
+  // comes or its size has doubled: a quote left open over a whole file costs linear time
+  // and one copy of the record, not a parse of the record so far for every piece.
+  std::optional<Carry> record = std::exchange(carry, std::nullopt);  // the text parsed below views it
+  if (record) {
+    record->text.append(r.piece.text);
+    if (r.piece.text.find('"') == std::string_view::npos && record->text.size() < record->parse_at) {
+      for (RowBatch& rows : r.batches) spares_->give(std::move(rows));
+      carry = std::move(record);
+      return;
+    }
+    record->parse_at = 2 * record->text.size();
+    r = parser.parse_piece(file, Piece{record->text, nullptr, record->first_line}, false);
   }
   if (r.error) std::rethrow_exception(r.error);
   const bool progress = options_.progress != nullptr && (input_.rows_read >> 16) != ((input_.rows_read + r.counts.rows_read) >> 16);
@@ -326,7 +336,11 @@ void Reader::emit(PieceResult& r, Reader& parser, const RecordReader& file, RowB
     settled = extractor_->settled_columns();
     retry_pending(evidence, batch);
   }
-  if (r.ran_off) carry = std::move(r.unfinished);
+  if (r.ran_off) {
+    std::string text(r.unfinished.text);
+    const std::size_t parse_at = 2 * text.size();
+    carry = Carry{std::move(text), r.unfinished.first_line, parse_at};
+  }
   if (progress) show_progress();
 }
 
@@ -335,15 +349,17 @@ void Reader::emit(PieceResult& r, Reader& parser, const RecordReader& file, RowB
 /// count, label number, reject and error comes out as one thread would make it.
 void Reader::read_in_pieces(RecordReader& file, RowBatch*& batch, RowEvidence& evidence, std::size_t& settled) {
   if (!batch->empty()) batch = sink(batch);  // the rows read so far go first
-  std::optional<Piece> carry;
+  std::optional<Carry> carry;
   auto first = piece_parser(), second = piece_parser();
+  // Parsed pieces wait for their turn; no more than 8 are cut ahead of the next one handed on.
+  constexpr std::uint64_t kAhead = 8;
   run_in_order<PieceResult>(
-      std::vector<Reader*>{first.get(), second.get()},
+      std::vector<Reader*>{first.get(), second.get()}, kAhead,
       [&file](PieceResult& r) { return file.take_piece(r.piece); },
       [&file](Reader& parser, PieceResult& r) { r = parser.parse_piece(file, std::move(r.piece), false); },
       [&](Reader& parser, PieceResult& r) { emit(r, parser, file, batch, evidence, settled, carry); });
   if (carry) {  // a quote still open at the end of the input
-    PieceResult last = first->parse_piece(file, std::move(*carry), true);
+    PieceResult last = first->parse_piece(file, Piece::of(std::move(carry->text), carry->first_line), true);
     carry.reset();
     emit(last, *first, file, batch, evidence, settled, carry);
   }
@@ -358,7 +374,7 @@ void Reader::run(RowBatch* batch) {
   RowEvidence evidence;
   std::size_t settled = 0;
   for (const auto& path : input_.files) {
-    ReadOptions read{options_.delimiter, options_.encoding, options_.lenient, options_.skip_lines};
+    ReadOptions read{options_.delimiter, options_.encoding, options_.lenient, options_.skip_lines, options_.trust_quotes};
     RecordReader reader(path, stdin_stream_, read);
     reader.on_reject([this, &reader](const Reject& r) { rejected(reader.name(), r); });
     if (reader.header().empty()) {
@@ -369,7 +385,7 @@ void Reader::run(RowBatch* batch) {
       first_file_ = reader.name();
       schema_ = detect_schema(first_header, model_, options_.columns, reader.name());
       if (columns_known) columns_known(first_header.size());
-      extractor_ = std::make_unique<EventExtractor>(schema_, model_, options_.strict_stages, format_, zone_);
+      extractor_ = std::make_unique<EventExtractor>(schema_, model_, options_.strict_stages, format_, zone_, options_.strict_cells);
       input_.delimiter = reader.dialect().delimiter;
       if (!options_.amount.empty()) amount_column_ = find_column(first_header, options_.amount, "--amount", reader.name());
       input_.shape = schema_.shape;

@@ -64,6 +64,12 @@ class Reader {
     int column;
   };
   struct PieceResult;
+  /// A record that ran off the end of its piece: its text so far, from its first line.
+  struct Carry {
+    std::string text;
+    std::uint64_t first_line = 0;
+    std::size_t parse_at = 0;  ///< parse it again at this size even if no quote came
+  };
 
   /// Whether a file's rows must reach the consumers in input order on one thread. Each row
   /// consumer says so for itself: lenient reading matches record faults to rows as they come,
@@ -84,7 +90,7 @@ class Reader {
   std::unique_ptr<Reader> piece_parser() const;
   PieceResult parse_piece(const RecordReader& file, Piece piece, bool final_piece);
   void emit(PieceResult& r, Reader& parser, const RecordReader& file, RowBatch*& batch, RowEvidence& evidence,
-            std::size_t& settled, std::optional<Piece>& carry);
+            std::size_t& settled, std::optional<Carry>& carry);
   void read_in_pieces(RecordReader& file, RowBatch*& batch, RowEvidence& evidence, std::size_t& settled);
 
   const IngestOptions& options_;

@@ -26,7 +26,23 @@ void warn_unknown_stages(const EventExtractor& extractor, const StageModel& mode
   }
 }
 
-void warn_rows(const LeadData& data, const IngestOptions& options, Diagnostics& diagnostics) {
+namespace {
+
+/// Time cells read as empty (placeholders, epoch zero): the first lines and a count.
+void warn_cells(const EventExtractor::CellNotes& notes, std::string_view what, Diagnostics& diagnostics) {
+  if (notes.cells == 0) return;
+  std::string lines;
+  for (const auto& [line, file] : notes.first) lines += fmt::format("{}{}:{}", lines.empty() ? "" : ", ", file, line);
+  const bool one = notes.cells == 1;
+  diagnostics.warn(fmt::format("{} time cell{} {} {} read as empty ({}{}); --strict-cells makes {} an error",
+                               notes.cells, one ? "" : "s", what, one ? "was" : "were", lines,
+                               notes.cells > notes.first.size() ? ", ..." : "", one ? "it" : "them"));
+}
+
+}  // namespace
+
+void warn_rows(const LeadData& data, const IngestOptions& options, const EventExtractor& extractor,
+               Diagnostics& diagnostics) {
   const InputCounts& input = data.input;
   for (const auto& r : data.first_rejects) {
     diagnostics.warn(fmt::format("{}:{}: skipped: {}", r.file, r.line, r.reason));
@@ -45,6 +61,8 @@ void warn_rows(const LeadData& data, const IngestOptions& options, Diagnostics& 
     diagnostics.warn(fmt::format("{} records skipped in all (see the JSON's reported_by_reason{})", malformed,
                                  options.rejects.empty() ? ", or write them with --rejects FILE" : ""));
   }
+  warn_cells(extractor.placeholders(), "holding a placeholder (NULL, N/A, #N/A, -)", diagnostics);
+  warn_cells(extractor.epoch_zeros(), "of 1970-01-01T00:00:00Z (epoch zero, an export's \"no date\")", diagnostics);
   if (input.trailing_delimiters > 0) {
     diagnostics.warn(fmt::format("{} rows end with an extra delimiter; the empty last field was dropped",
                                  input.trailing_delimiters));

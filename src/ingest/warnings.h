@@ -15,8 +15,10 @@ namespace funnel::ingest_detail {
 void warn_unknown_stages(const EventExtractor& extractor, const StageModel& model, Shape shape,
                          Diagnostics& diagnostics);
 
-/// Records skipped, rows not used, extra delimiters, daylight-saving gaps, Excel-mangled ids.
-void warn_rows(const LeadData& data, const IngestOptions& options, Diagnostics& diagnostics);
+/// Records skipped, rows not used, time cells read as empty, extra delimiters, daylight-saving
+/// gaps, Excel-mangled ids.
+void warn_rows(const LeadData& data, const IngestOptions& options, const EventExtractor& extractor,
+               Diagnostics& diagnostics);
 
 /// --amount cells that are not a usable value, and ambiguous amounts ("1,234") that no
 /// evidence settled or that a column showing both decimal marks settled by majority.

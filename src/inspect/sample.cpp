@@ -165,7 +165,7 @@ void read_sample(Sample& sample, std::istream* stdin_stream) {
   sample.files.reserve(paths.size());
   Record record;
   for (const auto& path : paths) {
-    ReadOptions read{options.delimiter, options.encoding, /*lenient=*/true, options.skip_lines};
+    ReadOptions read{options.delimiter, options.encoding, /*lenient=*/true, options.skip_lines, options.trust_quotes};
     RecordReader reader(path, stdin_stream, read);
     sample.files.emplace_back();
     InspectedFile& f = sample.files.back();

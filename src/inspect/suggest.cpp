@@ -304,6 +304,8 @@ class Suggester {
     if (o.encoding == Encoding::cp1252) option("--encoding", "cp1252");
     if (o.skip_lines > 0 && !has("--skip-lines")) option("--skip-lines", std::to_string(o.skip_lines));
     if (o.lenient) word("--lenient");
+    if (o.trust_quotes) word("--trust-quotes");
+    if (o.strict_cells) word("--strict-cells");
     if (!o.date_format.empty() && o.date_format != "auto") option("--date-format", o.date_format);
     if (o.tz != "UTC") option("--tz", o.tz);
     if (!o.columns.shape.empty()) option("--shape", o.columns.shape);
