@@ -70,8 +70,8 @@ class Reader {
       throw Error(ExitCode::usage, fmt::format("{}: unknown key '{}'{}", e.where, key, did_you_mean(key, keys_)));
     }
     auto bad_value = [&] {
-      return Error(ExitCode::usage, fmt::format("{}: '{}' wants a string, number, boolean or date, or an array of them",
-                                                e.where, key));
+      return Error(ExitCode::usage,
+                   fmt::format("{}: '{}' wants a string, number, boolean or date, or an array of them", e.where, key));
     };
     if (const auto* array = value.as_array()) {
       for (const toml::node& element : *array) {
@@ -105,8 +105,8 @@ std::vector<ConfigEntry> read_config(const std::string& path, const std::string&
     const char* hint = description.find("could not determine value type") != std::string_view::npos
                            ? " (text is quoted in TOML: key = \"value\")"
                            : "";
-    throw Error(ExitCode::usage, fmt::format("{}:{}:{}: {}{}", path, e.source().begin.line, e.source().begin.column,
-                                             description, hint));
+    throw Error(ExitCode::usage,
+                fmt::format("{}:{}:{}: {}{}", path, e.source().begin.line, e.source().begin.column, description, hint));
   }
   Reader reader(path, keys);
   std::vector<ConfigEntry> entries;
@@ -130,7 +130,8 @@ std::vector<ConfigEntry> read_config(const std::string& path, const std::string&
       }
       if (!ours) continue;  // another command's options: its own run checks them
       if (inner.is_table()) {
-        throw Error(ExitCode::usage, fmt::format("{}: unknown section [{}.{}]", reader.where(inner), name.str(), key.str()));
+        throw Error(ExitCode::usage,
+                    fmt::format("{}: unknown section [{}.{}]", reader.where(inner), name.str(), key.str()));
       }
       entries.push_back(reader.entry(key.str(), inner));
     }

@@ -203,7 +203,9 @@ class LineSource : public Lines {
     }
     // Move the cut back over line ends inside quotes (an odd count of quotes before it).
     std::size_t quotes = 0;
-    for (const char* q = data + begin_; (q = static_cast<const char*>(std::memchr(q, '"', static_cast<std::size_t>(data + cut - q)))) != nullptr; ++q) ++quotes;
+    for (const char* q = data + begin_;
+         (q = static_cast<const char*>(std::memchr(q, '"', static_cast<std::size_t>(data + cut - q)))) != nullptr; ++q)
+      ++quotes;
     for (int tries = 0; quotes % 2 != 0 && tries < 64; ++tries) {
       const void* previous = cut - begin_ >= 2 ? memrchr(data + begin_, '\n', cut - 1 - begin_) : nullptr;
       if (previous == nullptr) break;
@@ -399,11 +401,11 @@ struct RecordReader::Impl {
   ByteValidator own_validator;
   ByteValidator* validator = &own_validator;  // a piece reader checks its file's
   std::unique_ptr<Lines> lines;
-  LineSource* stream = nullptr;  // the file's lines, when they come from one
-  TextLines* piece_lines = nullptr;  // a piece's lines
-  bool one_pass_split = false;       // plain lines of the piece: TextLines::split_plain_line
-  bool final_piece = true;       // false: a quote still open at the end is not an error
-  bool ran_off = false;          // the last record of a piece went on past its end
+  LineSource* stream = nullptr;       // the file's lines, when they come from one
+  TextLines* piece_lines = nullptr;   // a piece's lines
+  bool one_pass_split = false;        // plain lines of the piece: TextLines::split_plain_line
+  bool final_piece = true;            // false: a quote still open at the end is not an error
+  bool ran_off = false;               // the last record of a piece went on past its end
   std::size_t unfinished_offset = 0;  // where that record starts in the piece's text
   std::uint64_t unfinished_line = 0;  // and its physical line
   Dialect dialect;
@@ -414,8 +416,8 @@ struct RecordReader::Impl {
   std::function<void(const Reject&)> reject_sink;
   std::string family;  // the kind of the last problem found, for Reject::family
 
-  std::string out;                    // unescaped fields of a quoted record
-  std::vector<std::size_t> bounds;    // field end offsets into `out`
+  std::string out;                  // unescaped fields of a quoted record
+  std::vector<std::size_t> bounds;  // field end offsets into `out`
   /// Physical lines, consecutive, joined by '\n' in one string: a record's whole text costs
   /// its bytes and nothing a line (a quote left open over millions of short lines stays
   /// within the 64 MiB record limit and a copy of it, not gigabytes of bookkeeping).
@@ -441,8 +443,8 @@ struct RecordReader::Impl {
   // unclosed quote or a stray quote in lenient mode), each ended by '\n'. Served before the
   // line source's.
   std::string replay;
-  std::size_t replay_at = 0;          // the next line to hand out from `replay`
-  std::uint64_t replay_line = 0;      // and its physical number
+  std::size_t replay_at = 0;      // the next line to hand out from `replay`
+  std::uint64_t replay_line = 0;  // and its physical number
   bool replaying() const { return replay_at < replay.size(); }
   /// Hands `lines` (all but the first of a record's) back to be read again, before the
   /// lines still waiting.
@@ -464,10 +466,10 @@ struct RecordReader::Impl {
     record_lines.text.resize(end);
     record_lines.count = 1;
   }
-  std::uint64_t line_number = 0;      // physical line of the last line handed out
-  std::size_t line_length = 0;        // length of the last line handed out
-  JoinedLines record_lines;           // lenient: raw lines; strict: a multi-line record's
-  bool read_again = false;            // split_quoted: the record's lines after the first are rows again (lenient)
+  std::uint64_t line_number = 0;  // physical line of the last line handed out
+  std::size_t line_length = 0;    // length of the last line handed out
+  JoinedLines record_lines;       // lenient: raw lines; strict: a multi-line record's
+  bool read_again = false;        // split_quoted: the record's lines after the first are rows again (lenient)
   // Whether a row may end with one delimiter more than the header has: decided by the first
   // row whose field count fits (see next()).
   enum class TrailingRows { undecided, no, yes };
@@ -530,7 +532,8 @@ struct RecordReader::Impl {
     for (; i + 16 <= len; i += 16) {
       __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(line + i));
       if (_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, quotes)) != 0) return false;
-      add_fields(static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, delimiters))), i, line, field, record.fields);
+      add_fields(static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, delimiters))), i, line, field,
+                 record.fields);
     }
 #endif
     for (; i < len; ++i) {
@@ -614,9 +617,10 @@ struct RecordReader::Impl {
             } else {
               std::string at = physical == record.line ? fmt::format("column {}", i + 1)
                                                        : fmt::format("line {} column {}", physical, i + 1);
-              return fmt::format("{}: unexpected {} after a closing quote (a quote inside a quoted "
-                                 "field must be doubled: \"\")",
-                                 at, quote_cell(std::string_view(&c, 1)));
+              return fmt::format(
+                  "{}: unexpected {} after a closing quote (a quote inside a quoted "
+                  "field must be doubled: \"\")",
+                  at, quote_cell(std::string_view(&c, 1)));
             }
             break;
         }
@@ -626,9 +630,10 @@ struct RecordReader::Impl {
       out += '\n';
       if (out.size() > kMaxRecordBytes) {
         read_again = true;
-        return fmt::format("record longer than 64 MiB: is the quote opened at line {} column {} "
-                           "ever closed?",
-                           quote_line, quote_column);
+        return fmt::format(
+            "record longer than 64 MiB: is the quote opened at line {} column {} "
+            "ever closed?",
+            quote_line, quote_column);
       }
       if (!options.lenient && record_lines.empty()) record_lines.add(record.line, strict_line);
       line = next_line();
@@ -638,8 +643,8 @@ struct RecordReader::Impl {
       }
       if (line == nullptr) {
         read_again = true;
-        return fmt::format("unclosed quote (opened at line {} column {}) runs to the end of the input",
-                           quote_line, quote_column);
+        return fmt::format("unclosed quote (opened at line {} column {}) runs to the end of the input", quote_line,
+                           quote_column);
       }
       physical = line_number;
       len = line_length;
@@ -650,10 +655,11 @@ struct RecordReader::Impl {
       // row: almost always a stray quote that swallowed those rows.
       read_again = true;
       family = "stray quote";
-      return fmt::format("the quote opened at line {} column {} closes only at line {}, and lines {} to {} each "
-                         "read as a row of {} fields: a stray quote? (--lenient reads them as rows; --trust-quotes "
-                         "reads the quoted text as one value)",
-                         quote_line, quote_column, physical, record.line, physical, header.size());
+      return fmt::format(
+          "the quote opened at line {} column {} closes only at line {}, and lines {} to {} each "
+          "read as a row of {} fields: a stray quote? (--lenient reads them as rows; --trust-quotes "
+          "reads the quoted text as one value)",
+          quote_line, quote_column, physical, record.line, physical, header.size());
     }
     bounds.push_back(out.size());
     record.fields.clear();
@@ -670,9 +676,8 @@ struct RecordReader::Impl {
   /// Whether a field count fits the header: as many fields, or one more and empty when rows
   /// end with a delimiter.
   bool fits_header(std::size_t fields, std::string_view last) const {
-    return fields == header.size() ||
-           (fields == header.size() + 1 && trailing_rows == TrailingRows::yes &&
-            last.find_first_not_of(" \t") == std::string_view::npos);
+    return fields == header.size() || (fields == header.size() + 1 && trailing_rows == TrailingRows::yes &&
+                                       last.find_first_not_of(" \t") == std::string_view::npos);
   }
 
   /// Whether every physical line of the record, split at each delimiter (quotes or not),
@@ -934,7 +939,8 @@ bool RecordReader::next(Record& record) {
         if (m.record_lines.count > 1) {
           // A stray quote closed lines later joined good rows into one bad record: reject the
           // line with the stray quote and read the lines after it again.
-          problem = "a quote opened here is not closed on this line, and joining the next lines does not give a valid record";
+          problem =
+              "a quote opened here is not closed on this line, and joining the next lines does not give a valid record";
           m.family = "bad quoting";
           m.read_rest_again();
         }
@@ -958,4 +964,3 @@ bool RecordReader::next(Record& record) {
 }
 
 }  // namespace funnel
-

@@ -25,7 +25,8 @@ std::vector<DiffRow> diff_reports(const SavedReport& a, const SavedReport& b, do
     const auto& stages_a = seg->stages;
     const auto& stages_b = other->stages;
     if (stages_a.size() != stages_b.size()) {
-      throw Error(ExitCode::schema, fmt::format("segment {}: the reports have different stages", quote_cell(seg->label)));
+      throw Error(ExitCode::schema,
+                  fmt::format("segment {}: the reports have different stages", quote_cell(seg->label)));
     }
     for (std::size_t k = 0; k < stages_a.size(); ++k) {
       if (stages_a[k].name != stages_b[k].name) {

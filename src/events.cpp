@@ -15,30 +15,27 @@ namespace funnel {
 namespace {
 
 // Header names each role is known by, best first; matching normalizes both sides.
-const std::vector<std::string> kIdNames = {"lead_id", "id", "deal_id", "opportunity_id", "contact_id",
+const std::vector<std::string> kIdNames = {"lead_id",   "id",          "deal_id", "opportunity_id", "contact_id",
                                            "record_id", "customer_id", "user_id", "account_id"};
-const std::vector<std::string> kStageNames = {"stage", "stage_name", "lifecycle_stage", "deal_stage",
+const std::vector<std::string> kStageNames = {"stage",        "stage_name", "lifecycle_stage", "deal_stage",
                                               "funnel_stage", "lead_stage", "pipeline_stage"};
-const std::vector<std::string> kTimeNames = {"timestamp", "time", "date", "datetime", "entered_at",
-                                             "created_date", "created_at", "changed_at", "event_time",
-                                             "occurred_at", "stage_date", "at", "ts"};
+const std::vector<std::string> kTimeNames = {"timestamp",    "time",       "date",       "datetime",   "entered_at",
+                                             "created_date", "created_at", "changed_at", "event_time", "occurred_at",
+                                             "stage_date",   "at",         "ts"};
 const std::vector<std::string> kStatusNames = {"status", "deal_status", "outcome", "state"};
-const std::vector<std::string> kClosedNames = {"close_date", "closed_date", "closed_at", "close_time",
-                                               "closed_on", "closing_date", "closed"};
-const std::vector<std::string> kCreatedNames = {"deal_add_time", "add_time", "create_date",
-                                                "created_date", "created_at", "created_time", "created",
-                                                "deal_created", "created_on"};
+const std::vector<std::string> kClosedNames = {"close_date", "closed_date",  "closed_at", "close_time",
+                                               "closed_on",  "closing_date", "closed"};
+const std::vector<std::string> kCreatedNames = {"deal_add_time", "add_time",     "create_date",
+                                                "created_date",  "created_at",   "created_time",
+                                                "created",       "deal_created", "created_on"};
 // Salesforce's outcome flags (true/false): a snapshot row's won or lost status.
 const std::vector<std::string> kWonFlagNames = {"is_won"};
 const std::vector<std::string> kClosedFlagNames = {"is_closed"};
 // Salesforce "Probability (%)", Pipedrive "Deal - Probability", HubSpot "Deal probability".
-const std::vector<std::string> kProbabilityNames = {"probability", "probability (%)", "deal_probability",
+const std::vector<std::string> kProbabilityNames = {"probability",          "probability (%)", "deal_probability",
                                                     "deal_probability (%)", "win_probability", "probability_percent"};
 
-
-[[noreturn]] void schema_error(std::string message) {
-  throw Error(ExitCode::schema, std::move(message));
-}
+[[noreturn]] void schema_error(std::string message) { throw Error(ExitCode::schema, std::move(message)); }
 
 /// Index of the first header matching any name in `names` (in the order of `names`).
 int find_role(const std::vector<std::string>& normalized, const std::vector<std::string>& names,
@@ -53,14 +50,14 @@ int find_role(const std::vector<std::string>& normalized, const std::vector<std:
 }
 
 /// A column the user named: must exist, else "did you mean".
-int find_named(const std::vector<std::string>& header, const std::string& wanted,
-               std::string_view flag, std::string_view file) {
+int find_named(const std::vector<std::string>& header, const std::string& wanted, std::string_view flag,
+               std::string_view file) {
   std::string key = normalize_name(wanted);
   for (std::size_t i = 0; i < header.size(); ++i) {
     if (normalize_name(header[i]) == key) return static_cast<int>(i);
   }
-  schema_error(fmt::format("{}: {} names column '{}', which is not in the header{}", file, flag,
-                           wanted, did_you_mean(wanted, header)));
+  schema_error(fmt::format("{}: {} names column '{}', which is not in the header{}", file, flag, wanted,
+                           did_you_mean(wanted, header)));
 }
 
 }  // namespace
@@ -74,8 +71,8 @@ std::string_view shape_name(Shape s) {
   return "long";
 }
 
-Schema detect_schema(const std::vector<std::string>& header, const StageModel& model,
-                     const ColumnSpec& given, std::string_view file) {
+Schema detect_schema(const std::vector<std::string>& header, const StageModel& model, const ColumnSpec& given,
+                     std::string_view file) {
   // A known CRM export settles the roles its header names; the user's flags come first.
   ColumnSpec spec = given;
   if (auto layout = recognize_layout(header)) {
@@ -93,8 +90,8 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
     return column;
   };
 
-  schema.id = take(spec.id.empty() ? find_role(normalized, kIdNames, taken)
-                                   : find_named(header, spec.id, "--id", file));
+  schema.id =
+      take(spec.id.empty() ? find_role(normalized, kIdNames, taken) : find_named(header, spec.id, "--id", file));
   std::string several_ids;  // the columns ending in "id", when more than one does
   if (schema.id < 0) {
     // Any single column ending in "id" (mql_id, Record ID) is the lead id.
@@ -112,15 +109,16 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
     }
   }
   if (schema.id < 0) {
-    schema_error(fmt::format("{}:1: no lead id column (looked for {}, or one column ending in "
-                             "'id'{}); name it with --id COLUMN. Header: {}{}",
-                             file, fmt::join(kIdNames, ", "), several_ids, fmt::join(header, ", "),
-                             header.size() <= 2 ? ". If the file starts with a title line, skip it with --skip-lines N" : ""));
+    schema_error(
+        fmt::format("{}:1: no lead id column (looked for {}, or one column ending in "
+                    "'id'{}); name it with --id COLUMN. Header: {}{}",
+                    file, fmt::join(kIdNames, ", "), several_ids, fmt::join(header, ", "),
+                    header.size() <= 2 ? ". If the file starts with a title line, skip it with --skip-lines N" : ""));
   }
   schema.stage = take(spec.stage.empty() ? find_role(normalized, kStageNames, taken)
                                          : find_named(header, spec.stage, "--stage-col", file));
-  int time = spec.time.empty() ? find_role(normalized, kTimeNames, taken)
-                               : find_named(header, spec.time, "--time-col", file);
+  int time =
+      spec.time.empty() ? find_role(normalized, kTimeNames, taken) : find_named(header, spec.time, "--time-col", file);
   // A churn date column (churned_at, Churn Date) in any shape: retention, not a stage.
   for (std::size_t i = 0; i < header.size() && schema.churned < 0; ++i) {
     if (!taken[i] && static_cast<int>(i) != time && model.resolve_column(header[i]).index == StageRef::churned) {
@@ -142,26 +140,31 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
 
   if (schema.shape == Shape::long_log) {
     if (schema.stage < 0) {
-      schema_error(fmt::format("{}:1: long input needs a stage column (looked for {}); name it "
-                               "with --stage-col",
-                               file, fmt::join(kStageNames, ", ")));
+      schema_error(
+          fmt::format("{}:1: long input needs a stage column (looked for {}); name it "
+                      "with --stage-col",
+                      file, fmt::join(kStageNames, ", ")));
     }
     if (time < 0) {
-      schema_error(fmt::format("{}:1: long input needs a time column (looked for {}); name it "
-                               "with --time-col",
-                               file, fmt::join(kTimeNames, ", ")));
+      schema_error(
+          fmt::format("{}:1: long input needs a time column (looked for {}); name it "
+                      "with --time-col",
+                      file, fmt::join(kTimeNames, ", ")));
     }
     schema.time = take(time);
     if (!spec.stage_times.empty()) {
-      throw Error(ExitCode::usage, "--stage-time applies to wide and snapshot input; this input is long "
-                                   "(one row per stage entry): use --shape wide if that is wrong");
+      throw Error(ExitCode::usage,
+                  "--stage-time applies to wide and snapshot input; this input is long "
+                  "(one row per stage entry): use --shape wide if that is wrong");
     }
   } else {
     if (schema.shape == Shape::wide) schema.stage = -1;
     if (schema.shape == Shape::snapshot) {
       if (schema.stage < 0) {
-        schema_error(fmt::format("{}:1: snapshot input needs a current-stage column; name it "
-                                 "with --stage-col", file));
+        schema_error(
+            fmt::format("{}:1: snapshot input needs a current-stage column; name it "
+                        "with --stage-col",
+                        file));
       }
       schema.status = take(find_role(normalized, kStatusNames, taken));
       schema.created = take(find_role(normalized, kCreatedNames, taken));
@@ -177,9 +180,8 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
       }
       StageRef ref = model.resolve(pair.substr(0, eq));
       if (ref.index == StageRef::unknown) {
-        throw Error(ExitCode::usage,
-                    fmt::format("--stage-time: '{}' is not a stage{}", pair.substr(0, eq),
-                                did_you_mean(pair.substr(0, eq), model.spellings())));
+        throw Error(ExitCode::usage, fmt::format("--stage-time: '{}' is not a stage{}", pair.substr(0, eq),
+                                                 did_you_mean(pair.substr(0, eq), model.spellings())));
       }
       int column = take(find_named(header, pair.substr(eq + 1), "--stage-time", file));
       if (ref.index == StageRef::churned) {
@@ -202,15 +204,17 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
                                  [](const Schema::StageTime& st) { return st.stage >= 0; });
     if (schema.shape == Shape::wide && !any_stage) {
       if (spec.shape == "wide") {
-        schema_error(fmt::format("{}:1: wide input needs stage date columns (like mql_at, "
-                                 "lead_date, 'Became a Lead Date') and none of these names a "
-                                 "stage: {}. Use --stage-time STAGE=COLUMN",
-                                 file, fmt::join(header, ", ")));
+        schema_error(
+            fmt::format("{}:1: wide input needs stage date columns (like mql_at, "
+                        "lead_date, 'Became a Lead Date') and none of these names a "
+                        "stage: {}. Use --stage-time STAGE=COLUMN",
+                        file, fmt::join(header, ", ")));
       }
-      schema_error(fmt::format("{}:1: cannot tell the shape: no stage column (looked for {}) and "
-                               "no stage date columns (like mql_at, lead_date, 'Became a Lead "
-                               "Date'). Header: {}. Use --stage-col, or --stage-time STAGE=COLUMN",
-                               file, fmt::join(kStageNames, ", "), fmt::join(header, ", ")));
+      schema_error(
+          fmt::format("{}:1: cannot tell the shape: no stage column (looked for {}) and "
+                      "no stage date columns (like mql_at, lead_date, 'Became a Lead "
+                      "Date'). Header: {}. Use --stage-col, or --stage-time STAGE=COLUMN",
+                      file, fmt::join(kStageNames, ", "), fmt::join(header, ", ")));
     }
   }
   for (const auto& by : spec.by) schema.segments.push_back(find_named(header, by, "--by", file));
@@ -225,9 +229,8 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
 
   // A column used by name must be the only one with that name; unused duplicates are fine, and
   // so are two date columns of one stage (HubSpot repeats some): its first entry is the earlier.
-  std::vector<int> used{schema.id,      schema.stage,   schema.time,    schema.status,
-                        schema.created, schema.closed,  schema.churned, schema.probability,
-                        schema.won_flag, schema.closed_flag};
+  std::vector<int> used{schema.id,     schema.stage,   schema.time,        schema.status,   schema.created,
+                        schema.closed, schema.churned, schema.probability, schema.won_flag, schema.closed_flag};
   for (const auto& st : schema.stage_times) used.push_back(st.column);
   for (int column : schema.segments) used.push_back(column);
   std::vector<int> stage_by_column(header.size(), StageRef::unknown);
@@ -238,10 +241,11 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
     for (std::size_t j = 0; j < normalized.size(); ++j) {
       if (stage_of(j) != StageRef::unknown && stage_of(j) == stage_of(static_cast<std::size_t>(column))) continue;
       if (static_cast<int>(j) != column && normalized[j] == normalized[static_cast<std::size_t>(column)]) {
-        schema_error(fmt::format("{}:1: columns {} and {} are both named '{}' and funnel needs that column: "
-                                 "rename one",
-                                 file, std::min<std::size_t>(j, static_cast<std::size_t>(column)) + 1,
-                                 std::max<std::size_t>(j, static_cast<std::size_t>(column)) + 1, header[j]));
+        schema_error(
+            fmt::format("{}:1: columns {} and {} are both named '{}' and funnel needs that column: "
+                        "rename one",
+                        file, std::min<std::size_t>(j, static_cast<std::size_t>(column)) + 1,
+                        std::max<std::size_t>(j, static_cast<std::size_t>(column)) + 1, header[j]));
       }
     }
   }
@@ -435,8 +439,10 @@ void EventExtractor::add_snapshot(const Record& record, std::string_view file, R
     auto v = trim_blanks(record.fields[static_cast<std::size_t>(column)]);
     return v == "true" || v == "TRUE" || v == "True" || v == "1";
   };
-  if (flag(schema_.won_flag)) add_outcome(model_.won());
-  else if (flag(schema_.closed_flag) && !has(model_.won())) add_outcome(StageRef::lost);
+  if (flag(schema_.won_flag))
+    add_outcome(model_.won());
+  else if (flag(schema_.closed_flag) && !has(model_.won()))
+    add_outcome(StageRef::lost);
   int furthest = 0;
   for (const Evidence& e : out.items) furthest = std::max(furthest, e.stage);
   for (int k = 0; k < furthest; ++k) {

@@ -30,25 +30,30 @@ StageProbabilities parse_stage_probabilities(const std::vector<std::string>& spe
   for (const auto& spec : specs) {
     auto eq = spec.rfind('=');
     if (eq == std::string::npos || eq == 0) {
-      throw Error(ExitCode::usage, fmt::format("--probability wants STAGE=PROBABILITY like opportunity=60%, not '{}'", spec));
+      throw Error(ExitCode::usage,
+                  fmt::format("--probability wants STAGE=PROBABILITY like opportunity=60%, not '{}'", spec));
     }
     const std::string name = spec.substr(0, eq);
     const int k = model.resolve(name).index;
     if (k == model.won()) {
-      throw Error(ExitCode::usage, fmt::format("--probability {}: '{}' is the won stage; its leads are won, not forecast",
-                                               spec, name));
+      throw Error(ExitCode::usage,
+                  fmt::format("--probability {}: '{}' is the won stage; its leads are won, not forecast", spec, name));
     }
     if (k < 0) {
-      throw Error(ExitCode::usage, fmt::format("--probability {}: '{}' is not a stage (open leads can be at {}){}", spec,
-                                               name, fmt::join(open_stages, ", "), did_you_mean(name, open_stages)));
+      throw Error(ExitCode::usage,
+                  fmt::format("--probability {}: '{}' is not a stage (open leads can be at {}){}", spec, name,
+                              fmt::join(open_stages, ", "), did_you_mean(name, open_stages)));
     }
     ParsedProbability p = read_probability(std::string_view(spec).substr(eq + 1));
     if (p.status != ParsedProbability::Status::ok) {
-      throw Error(ExitCode::usage, fmt::format("--probability {}: {} (write 60%, 60 or 0.6)", spec,
-                                               p.status == ParsedProbability::Status::empty ? "no probability" : p.problem));
+      throw Error(ExitCode::usage,
+                  fmt::format("--probability {}: {} (write 60%, 60 or 0.6)", spec,
+                              p.status == ParsedProbability::Status::empty ? "no probability" : p.problem));
     }
     auto& slot = out[static_cast<std::size_t>(k)];
-    if (slot) throw Error(ExitCode::usage, fmt::format("--probability: stage '{}' is given twice", model.stages()[static_cast<std::size_t>(k)].name));
+    if (slot)
+      throw Error(ExitCode::usage, fmt::format("--probability: stage '{}' is given twice",
+                                               model.stages()[static_cast<std::size_t>(k)].name));
     slot = p.value;
   }
   return out;
@@ -97,7 +102,8 @@ std::vector<ForecastRow> build_forecast(const Report& report, const StageProbabi
           ++won_count[s];
         }
       } else {
-        row[static_cast<std::size_t>(p.furthest)].open.push_back({amount, own ? report.probabilities[lead] : std::nan("")});
+        row[static_cast<std::size_t>(p.furthest)].open.push_back(
+            {amount, own ? report.probabilities[lead] : std::nan("")});
       }
     }
   }
@@ -178,9 +184,7 @@ void render_forecast(const Report& report, const std::vector<ForecastRow>& rows,
   auto interval = [](const ForecastRow& r) {
     return r.source == ProbabilitySource::measured ? r.interval : std::nullopt;
   };
-  auto source = [](const ForecastRow& r) {
-    return r.stage < 0 ? std::string() : std::string(source_name(r.source));
-  };
+  auto source = [](const ForecastRow& r) { return r.stage < 0 ? std::string() : std::string(source_name(r.source)); };
   if (format == "csv") {
     out << "segment,stage,open,closed,won,p_won,p_won_low,p_won_high,p_source,p_measured,own_probability,without_value,"
            "expected_wins,expected_revenue,expected_revenue_low,expected_revenue_high\n";
@@ -189,9 +193,10 @@ void render_forecast(const Report& report, const std::vector<ForecastRow>& rows,
       out << text_cell(r.segment, ',') << ',' << text_cell(stage_name(r.stage), ',') << ',' << r.open << ','
           << (r.stage < 0 ? "" : std::to_string(r.closed)) << ',' << (r.stage < 0 ? "" : std::to_string(r.won)) << ','
           << rate(r.probability) << ',' << rate(ci ? std::optional<double>(ci->low) : std::nullopt) << ','
-          << rate(ci ? std::optional<double>(ci->high) : std::nullopt) << ',' << source(r) << ',' << rate(r.measured) << ','
-          << r.own << ',' << r.without_value << ','
-          << fmt::format("{:.4f},{:.2f},{:.2f},{:.2f}", r.expected_wins, r.expected_revenue, r.revenue_low, r.revenue_high)
+          << rate(ci ? std::optional<double>(ci->high) : std::nullopt) << ',' << source(r) << ',' << rate(r.measured)
+          << ',' << r.own << ',' << r.without_value << ','
+          << fmt::format("{:.4f},{:.2f},{:.2f},{:.2f}", r.expected_wins, r.expected_revenue, r.revenue_low,
+                         r.revenue_high)
           << '\n';
     }
     return;
@@ -219,7 +224,10 @@ void render_forecast(const Report& report, const std::vector<ForecastRow>& rows,
       } else {
         w.member("p_source", source_name(r.source));
       }
-      w.key("p_measured").fixed(r.measured, 6).member("own_probability", r.own).member("without_value", r.without_value);
+      w.key("p_measured")
+          .fixed(r.measured, 6)
+          .member("own_probability", r.own)
+          .member("without_value", r.without_value);
       w.key("expected_wins").fixed(r.expected_wins, 4).key("expected_revenue").fixed(r.expected_revenue, 2);
       w.key("expected_revenue_ci").begin_array().fixed(r.revenue_low, 2).fixed(r.revenue_high, 2).end_array();
       w.end_object();
@@ -234,21 +242,25 @@ void render_forecast(const Report& report, const std::vector<ForecastRow>& rows,
   std::size_t seg_w = 7, stage_w = 7;
   for (const auto& r : rows) seg_w = std::max(seg_w, terminal_safe(r.segment).size());
   for (const auto& s : stages) stage_w = std::max(stage_w, s.name.size());
-  out << fmt::format("{:<{}}  {:<{}}  {:>6}  {:>15}  {:<8}  {:>18}  {:>5}  {:>9}  {:>14}  {:>29}\n", "segment", seg_w, "stage",
-                     stage_w, "open", "P(won | stage)", "source", "95% CI", "own p", "exp. wins", "exp. revenue", "95% CI");
+  out << fmt::format("{:<{}}  {:<{}}  {:>6}  {:>15}  {:<8}  {:>18}  {:>5}  {:>9}  {:>14}  {:>29}\n", "segment", seg_w,
+                     "stage", stage_w, "open", "P(won | stage)", "source", "95% CI", "own p", "exp. wins",
+                     "exp. revenue", "95% CI");
   for (const auto& r : rows) {
     auto ci = interval(r);
     std::string p = "-";
-    if (r.source == ProbabilitySource::measured) p = fmt::format("{} ({}/{})", format_percent(r.probability), r.won, r.closed);
+    if (r.source == ProbabilitySource::measured)
+      p = fmt::format("{} ({}/{})", format_percent(r.probability), r.won, r.closed);
     if (r.source == ProbabilitySource::config) p = format_percent(r.probability);
     std::string from = r.source == ProbabilitySource::none ? "-" : source(r);
     std::string range = ci ? fmt::format("{}-{}", format_percent(ci->low), format_percent(ci->high)) : "-";
     if (r.stage < 0) p = from = range = "";
-    out << fmt::format("{:<{}}  {:<{}}  {:>6}  {:>15}  {:<8}  {:>18}  {:>5}  {:>9.2f}  {:>14}  {:>29}\n", terminal_safe(r.segment),
-                       seg_w, terminal_safe(stage_name(r.stage)), stage_w, r.open, p, from, range, r.own, r.expected_wins,
-                       format_money(r.expected_revenue), format_money(r.revenue_low) + " - " + format_money(r.revenue_high));
+    out << fmt::format("{:<{}}  {:<{}}  {:>6}  {:>15}  {:<8}  {:>18}  {:>5}  {:>9.2f}  {:>14}  {:>29}\n",
+                       terminal_safe(r.segment), seg_w, terminal_safe(stage_name(r.stage)), stage_w, r.open, p, from,
+                       range, r.own, r.expected_wins, format_money(r.expected_revenue),
+                       format_money(r.revenue_low) + " - " + format_money(r.revenue_high));
   }
-  out << "P(won | stage): the stage's --probability (config), else won / closed (won or lost) among leads that reached\n"
+  out << "P(won | stage): the stage's --probability (config), else won / closed (won or lost) among leads that "
+         "reached\n"
          "the stage (measured); own p: open leads with their own probability in the export, which comes first.\n"
          "Open leads without an amount count at the average won deal; the 95% CI of revenue varies measured\n"
          "probabilities only.\n";

@@ -37,17 +37,16 @@ class DurationList {
 };
 
 struct Accumulator {
-  std::vector<std::uint64_t> furthest;                   // leads whose furthest stage is k
-  std::vector<std::uint64_t> lost, open, stalled;        // by furthest stage
+  std::vector<std::uint64_t> furthest;             // leads whose furthest stage is k
+  std::vector<std::uint64_t> lost, open, stalled;  // by furthest stage
   std::vector<DurationList> to_next, from_entry;
   DurationList cycle;
-  std::vector<double> won_amounts;                       // in lead order
+  std::vector<double> won_amounts;  // in lead order
   double open_pipeline = 0;
   std::uint64_t open_opportunities = 0;
   std::uint64_t churned = 0, churned_not_won = 0;
 
-  explicit Accumulator(std::size_t n)
-      : furthest(n), lost(n), open(n), stalled(n), to_next(n), from_entry(n) {}
+  explicit Accumulator(std::size_t n) : furthest(n), lost(n), open(n), stalled(n), to_next(n), from_entry(n) {}
 };
 
 using Parts = std::vector<const Accumulator*>;
@@ -125,8 +124,10 @@ SegmentTable finish(std::string label, const Parts& parts, Accumulator* money, c
       row.open = open[k];
       row.stalled = stalled[k];
     }
-    row.to_next = stats_of(lists(parts, [k](const Accumulator& a) -> const auto& { return a.to_next[k]; }));
-    row.from_entry = stats_of(lists(parts, [k](const Accumulator& a) -> const auto& { return a.from_entry[k]; }));
+    row.to_next = stats_of(lists(
+        parts, [k](const Accumulator& a) -> const auto& { return a.to_next[k]; }));
+    row.from_entry = stats_of(lists(
+        parts, [k](const Accumulator& a) -> const auto& { return a.from_entry[k]; }));
   }
   // Sections: a section is reached when its first stage is.
   for (std::size_t k = 0; k < n; ++k) {
@@ -144,7 +145,8 @@ SegmentTable finish(std::string label, const Parts& parts, Accumulator* money, c
   o.open = std::accumulate(open.begin(), open.end(), std::uint64_t{0});
   o.stalled = std::accumulate(stalled.begin(), stalled.end(), std::uint64_t{0});
   o.win_rate = ratio(o.won, o.won + o.lost);
-  const Union cycles = lists(parts, [](const Accumulator& a) -> const auto& { return a.cycle; });
+  const Union cycles = lists(
+      parts, [](const Accumulator& a) -> const auto& { return a.cycle; });
   o.cycle_histogram[0] += cycles.zeros;
   for (const auto* block : cycles.blocks) {
     for (Duration seconds : *block) {
@@ -184,7 +186,8 @@ SegmentTable finish(std::string label, const Parts& parts, Accumulator* money, c
       r.churned_not_won += p->churned_not_won;
     }
     r.churn_rate = ratio(r.churned, o.won);
-    if (o.money.average_deal && r.churn_rate && *r.churn_rate > 0) r.ltv_estimate = *o.money.average_deal / *r.churn_rate;
+    if (o.money.average_deal && r.churn_rate && *r.churn_rate > 0)
+      r.ltv_estimate = *o.money.average_deal / *r.churn_rate;
   }
   return table;
 }
@@ -225,8 +228,8 @@ double quantile(std::vector<Duration>& values, double q) {
   std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(lo), values.end());
   const double below = static_cast<double>(values[lo]);
   if (lo + 1 >= values.size()) return below;
-  const double above = static_cast<double>(
-      *std::min_element(values.begin() + static_cast<std::ptrdiff_t>(lo) + 1, values.end()));
+  const double above =
+      static_cast<double>(*std::min_element(values.begin() + static_cast<std::ptrdiff_t>(lo) + 1, values.end()));
   return below + (h - static_cast<double>(lo)) * (above - below);
 }
 
@@ -339,10 +342,9 @@ DurationStats duration_stats(const std::vector<Duration>& seconds) {
   return duration_stats(std::vector<const std::vector<Duration>*>{&seconds});
 }
 
-FunnelTables build_tables(const LeadStore& store, const StageModel& model,
-                          const std::vector<std::string>& labels, const FunnelOptions& options,
-                          const std::vector<std::uint32_t>* assignment, const std::vector<double>* amounts,
-                          const ChurnTimes* churn) {
+FunnelTables build_tables(const LeadStore& store, const StageModel& model, const std::vector<std::string>& labels,
+                          const FunnelOptions& options, const std::vector<std::uint32_t>* assignment,
+                          const std::vector<double>* amounts, const ChurnTimes* churn) {
   FunnelTables out;
   const auto n = static_cast<std::size_t>(model.size());
   out.as_of = options.as_of != kNoTime ? options.as_of : store.latest();
@@ -407,7 +409,8 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model,
         bool known = !std::isnan(amount);
         for (Accumulator* to : {&acc, money}) {
           if (path.status == LeadStatus::won && known) to->won_amounts.push_back(amount);
-          if ((path.status == LeadStatus::open || path.status == LeadStatus::stalled) && known) to->open_pipeline += amount;
+          if ((path.status == LeadStatus::open || path.status == LeadStatus::stalled) && known)
+            to->open_pipeline += amount;
           if (path.status == LeadStatus::open && model.stages()[f].section == Section::bofu) ++to->open_opportunities;
         }
       }
@@ -428,7 +431,6 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model,
         q.negative_durations += t != kNoTime && next != kNoTime && next < t;
       }
     }
-
   };
 
   const std::uint32_t total = store.size();
@@ -469,7 +471,8 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model,
     std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return labels[a] < labels[b]; });
     for (std::size_t s : order) {
       std::uint64_t leads = 0;
-      for (const Accumulator* p : parts_of(s)) leads += std::accumulate(p->furthest.begin(), p->furthest.end(), std::uint64_t{0});
+      for (const Accumulator* p : parts_of(s))
+        leads += std::accumulate(p->furthest.begin(), p->furthest.end(), std::uint64_t{0});
       if (leads == 0) continue;  // labels seen only on rows that made no lead
       segments.push_back(finish(labels[s], parts_of(s), amounts != nullptr ? &buckets[s] : nullptr, model, churned));
     }

@@ -118,18 +118,13 @@ class GzipStream : public ByteStream {
       int rc = inflate(&zs_, Z_NO_FLUSH);
       total += room - zs_.avail_out;
       switch (rc) {
-        case Z_OK:
-          break;
-        case Z_STREAM_END:
-          next_member();
-          break;
+        case Z_OK: break;
+        case Z_STREAM_END: next_member(); break;
         case Z_BUF_ERROR:  // no progress: only right when the input ran out
           if (zs_.avail_in != 0 && zs_.avail_out != 0) corrupt();
           break;
-        case Z_MEM_ERROR:
-          throw Error(ExitCode::io, fmt::format("{}: gzip decompression: out of memory", name_));
-        case Z_NEED_DICT:
-          corrupt("a preset dictionary is required");
+        case Z_MEM_ERROR: throw Error(ExitCode::io, fmt::format("{}: gzip decompression: out of memory", name_));
+        case Z_NEED_DICT: corrupt("a preset dictionary is required");
         default:  // Z_DATA_ERROR: bad header, bad block, wrong CRC or length
           corrupt();
       }
@@ -157,8 +152,7 @@ class GzipStream : public ByteStream {
 
   /// After a member's trailer: the end of input, or the magic of the next member.
   void next_member() {
-    while (zs_.avail_in < 2 && refill()) {
-    }
+    while (zs_.avail_in < 2 && refill()) {}
     if (zs_.avail_in == 0) {
       done_ = true;
       return;
@@ -342,10 +336,10 @@ namespace {
 std::atomic<std::size_t> chunk_size{std::size_t{1} << 20};
 
 // Windows-1252 0x80..0x9F; the five undefined bytes map to the C1 controls, as Python does.
-constexpr char16_t kCp1252[32] = {
-    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+constexpr char16_t kCp1252[32] = {0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+                                  0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+                                  0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+                                  0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
 
 void append_utf8(std::string& out, char32_t c) {
   if (c < 0x80) {

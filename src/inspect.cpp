@@ -37,7 +37,8 @@ std::vector<ColumnRole> roles(const inspecting::Sample& sample, const InspectedF
   set(s.churned, "churned");
   set(s.won_flag, "won_flag");
   set(s.closed_flag, "closed_flag");
-  for (const auto& st : s.stage_times) set(st.column, "stage_time", inspecting::ref_name(sample.model, StageRef{st.stage}));
+  for (const auto& st : s.stage_times)
+    set(st.column, "stage_time", inspecting::ref_name(sample.model, StageRef{st.stage}));
   for (int c : s.segments) set(c, "segment");
   return out;
 }

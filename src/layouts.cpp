@@ -15,8 +15,13 @@ constexpr std::string_view kLifecyclePipeline = "Lifecycle Stage Pipeline";
 
 // HubSpot's default deal pipeline, in its order: a deals export lists its "Date entered"
 // columns in property order, which need not be the pipeline's.
-constexpr std::string_view kHubSpotDealStages[] = {"appointmentscheduled", "qualifiedtobuy", "presentationscheduled",
-                                                   "decisionmakerboughtin", "contractsent", "closedwon", "closedlost"};
+constexpr std::string_view kHubSpotDealStages[] = {"appointmentscheduled",
+                                                   "qualifiedtobuy",
+                                                   "presentationscheduled",
+                                                   "decisionmakerboughtin",
+                                                   "contractsent",
+                                                   "closedwon",
+                                                   "closedlost"};
 
 bool contains_word(std::string_view normalized, std::string_view word) {
   return normalized.find(word) != std::string_view::npos;
@@ -105,8 +110,14 @@ std::optional<Layout> recognize_layout(const std::vector<std::string>& header) {
   bool lifecycle = std::any_of(entered.begin(), entered.end(),
                                [](const DateEnteredColumn& c) { return c.pipeline == kLifecyclePipeline; });
   if (lifecycle) {
-    Layout l{"hubspot-contacts", "HubSpot contacts export (Date entered \"<stage> (Lifecycle Stage Pipeline)\" columns)",
-             "wide", has("recordid") ? *find("recordid") : "", "", "", {}, {}};
+    Layout l{"hubspot-contacts",
+             "HubSpot contacts export (Date entered \"<stage> (Lifecycle Stage Pipeline)\" columns)",
+             "wide",
+             has("recordid") ? *find("recordid") : "",
+             "",
+             "",
+             {},
+             {}};
     // Subscriber is a stage of the hubspot preset, not of the default model: use the preset
     // only when the export has it.
     bool subscriber = std::any_of(entered.begin(), entered.end(), [](const DateEnteredColumn& c) {
@@ -116,8 +127,14 @@ std::optional<Layout> recognize_layout(const std::vector<std::string>& header) {
     return l;
   }
   if (!entered.empty()) {
-    Layout l{"hubspot-deals", "HubSpot deals export (Date entered \"<stage> (<pipeline>)\" columns)", "", "", "", "",
-             {}, {}};
+    Layout l{"hubspot-deals",
+             "HubSpot deals export (Date entered \"<stage> (<pipeline>)\" columns)",
+             "",
+             "",
+             "",
+             "",
+             {},
+             {}};
     if (has("recordid")) l.id = *find("recordid");
     std::vector<std::string> won, open;
     std::set<std::string> seen;
@@ -127,14 +144,18 @@ std::optional<Layout> recognize_layout(const std::vector<std::string>& header) {
       if (!seen.insert(key).second || c.stage.find(',') != std::string::npos) continue;
       all_default = all_default && std::find(std::begin(kHubSpotDealStages), std::end(kHubSpotDealStages), key) !=
                                        std::end(kHubSpotDealStages);
-      if (contains_word(key, "lost")) l.lost.push_back(c.stage);
-      else if (contains_word(key, "won")) won.push_back(c.stage);
-      else open.push_back(c.stage);
+      if (contains_word(key, "lost"))
+        l.lost.push_back(c.stage);
+      else if (contains_word(key, "won"))
+        won.push_back(c.stage);
+      else
+        open.push_back(c.stage);
     }
     if (all_default) {
       auto rank = [](const std::string& stage) {
         std::string key = normalize_name(stage);
-        return std::find(std::begin(kHubSpotDealStages), std::end(kHubSpotDealStages), key) - std::begin(kHubSpotDealStages);
+        return std::find(std::begin(kHubSpotDealStages), std::end(kHubSpotDealStages), key) -
+               std::begin(kHubSpotDealStages);
       };
       std::stable_sort(open.begin(), open.end(), [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
     }
@@ -149,34 +170,70 @@ std::optional<Layout> recognize_layout(const std::vector<std::string>& header) {
 
   // Salesforce Data Export (API names) and report exports (labels).
   if (has("opportunityid") && has("stagename") && has("createddate")) {
-    return Layout{"salesforce-opportunity-history", "Salesforce OpportunityHistory (Data Export: one row per stage change)",
-                  "long", *find("opportunityid"), *find("stagename"), "salesforce", {}, {}};
+    return Layout{"salesforce-opportunity-history",
+                  "Salesforce OpportunityHistory (Data Export: one row per stage change)",
+                  "long",
+                  *find("opportunityid"),
+                  *find("stagename"),
+                  "salesforce",
+                  {},
+                  {}};
   }
   if (has("id") && has("stagename") && (has("iswon") || has("isclosed") || has("closedate"))) {
-    return Layout{"salesforce-opportunities", "Salesforce Opportunity (Data Export: one row per opportunity)",
-                  "snapshot", *find("id"), *find("stagename"), "salesforce", {}, {}};
+    return Layout{"salesforce-opportunities",
+                  "Salesforce Opportunity (Data Export: one row per opportunity)",
+                  "snapshot",
+                  *find("id"),
+                  *find("stagename"),
+                  "salesforce",
+                  {},
+                  {}};
   }
   if (has("opportunityid") && has("stage") && has("closedate")) {
-    return Layout{"salesforce-opportunity-report", "Salesforce opportunities report (one row per opportunity)",
-                  "snapshot", *find("opportunityid"), *find("stage"), "salesforce", {}, {}};
+    return Layout{"salesforce-opportunity-report",
+                  "Salesforce opportunities report (one row per opportunity)",
+                  "snapshot",
+                  *find("opportunityid"),
+                  *find("stage"),
+                  "salesforce",
+                  {},
+                  {}};
   }
   if (has("leadid") && (has("leadstatus") || has("status"))) {
-    return Layout{"salesforce-leads", "Salesforce leads report (one row per lead)", "snapshot", *find("leadid"),
-                  has("leadstatus") ? *find("leadstatus") : *find("status"), "salesforce-leads", {}, {}};
+    return Layout{"salesforce-leads",
+                  "Salesforce leads report (one row per lead)",
+                  "snapshot",
+                  *find("leadid"),
+                  has("leadstatus") ? *find("leadstatus") : *find("status"),
+                  "salesforce-leads",
+                  {},
+                  {}};
   }
   if (has("id") && has("status") && has("isconverted")) {
-    return Layout{"salesforce-leads", "Salesforce Lead (Data Export: one row per lead)", "snapshot", *find("id"),
-                  *find("status"), "salesforce-leads", {}, {}};
+    return Layout{"salesforce-leads",
+                  "Salesforce Lead (Data Export: one row per lead)",
+                  "snapshot",
+                  *find("id"),
+                  *find("status"),
+                  "salesforce-leads",
+                  {},
+                  {}};
   }
 
   // Zoho CRM: "Created Time", "Closing Date", "Converted Date Time".
   if (has("createdtime") && has("stage")) {
-    return Layout{"zoho-deals", "Zoho CRM deals export (one row per deal)", "snapshot", "", *find("stage"),
-                  "salesforce", {}, {}};
+    return Layout{
+        "zoho-deals", "Zoho CRM deals export (one row per deal)", "snapshot", "", *find("stage"), "salesforce", {}, {}};
   }
   if (has("createdtime") && has("leadstatus")) {
-    return Layout{"zoho-leads", "Zoho CRM leads export (one row per lead)", "snapshot", "", *find("leadstatus"),
-                  "zoho-leads", {}, {}};
+    return Layout{"zoho-leads",
+                  "Zoho CRM leads export (one row per lead)",
+                  "snapshot",
+                  "",
+                  *find("leadstatus"),
+                  "zoho-leads",
+                  {},
+                  {}};
   }
   return std::nullopt;
 }

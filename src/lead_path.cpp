@@ -23,7 +23,8 @@ constexpr std::size_t kMaxPrefixes = kLongId - kPacked, kMaxPrefix = 8, kMaxDigi
 /// How many of the top bytes of w (the last bytes in memory) are ASCII digits.
 unsigned trailing_digit_bytes(std::uint64_t w) {
   const std::uint64_t high = (w & 0xF0F0F0F0F0F0F0F0ULL) ^ 0x3030303030303030ULL;  // 0 where the high nibble is 3
-  const std::uint64_t low = ((w & 0x0F0F0F0F0F0F0F0FULL) + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL;  // 0 where <= 9
+  const std::uint64_t low =
+      ((w & 0x0F0F0F0F0F0F0F0FULL) + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL;  // 0 where <= 9
   const std::uint64_t other = high | low;  // a byte that is not a digit is not 0
   return other == 0 ? 8 : static_cast<unsigned>(__builtin_clzll(other)) / 8;
 }
@@ -148,8 +149,7 @@ inline bool same_bytes(const char* a, const char* b, std::size_t n) {
 
 }  // namespace
 
-LeadStore::LeadStore(int stage_count, Keep keep)
-    : stages_(stage_count), keep_(keep), slots_(std::size_t{1} << bits_) {
+LeadStore::LeadStore(int stage_count, Keep keep) : stages_(stage_count), keep_(keep), slots_(std::size_t{1} << bits_) {
   lay_out(4);
 }
 
@@ -214,7 +214,7 @@ template class LeadStore::MappedArray<std::uint32_t>;
 
 void LeadStore::reserve(std::size_t leads) {
   records_.reserve(leads * (first_at_ + static_cast<std::size_t>(stages_) + 2));  // address space only, until used
-  id_bytes_.reserve(leads * 4);  // ids too long for the record only
+  id_bytes_.reserve(leads * 4);                                                   // ids too long for the record only
 }
 
 void LeadStore::expect_leads(std::size_t leads) {
@@ -254,7 +254,8 @@ std::string_view LeadStore::id_view(std::uint32_t lead, char* buffer) const {
   const std::size_t count = ref & 0xF;
   std::memcpy(buffer, prefix.data(), prefix.size());
   std::uint64_t value = ref >> 4;
-  for (std::size_t i = prefix.size() + count; i > prefix.size(); value /= 10) buffer[--i] = static_cast<char>('0' + value % 10);
+  for (std::size_t i = prefix.size() + count; i > prefix.size(); value /= 10)
+    buffer[--i] = static_cast<char>('0' + value % 10);
   return std::string_view(buffer, prefix.size() + count);
 }
 
@@ -335,8 +336,7 @@ bool LeadStore::has_id(std::uint32_t lead, std::string_view id, const IdKey& key
 }
 
 std::size_t LeadStore::memory_bytes() const {
-  return id_bytes_.capacity() + slots_.size() * 4 + records_.capacity() * 4 + lasts_.capacity() * 4 +
-         lasts_at_.bytes();
+  return id_bytes_.capacity() + slots_.size() * 4 + records_.capacity() * 4 + lasts_.capacity() * 4 + lasts_at_.bytes();
 }
 
 Timestamp LeadStore::decode(std::uint32_t word, std::uint64_t far_key) const {
@@ -462,7 +462,8 @@ std::uint32_t LeadStore::insert(std::string_view id, std::size_t slot, HashedId 
   }
   if (activity_at_ != 0) r[activity_at_] = static_cast<std::uint32_t>(kT32None);
   if (touch_at_ != 0) r[touch_at_] = static_cast<std::uint32_t>(kT32Unset);
-  for (std::size_t k = 0; k < static_cast<std::size_t>(stages_); ++k) r[first_at_ + k] = static_cast<std::uint32_t>(kT32Unset);
+  for (std::size_t k = 0; k < static_cast<std::size_t>(stages_); ++k)
+    r[first_at_ + k] = static_cast<std::uint32_t>(kT32Unset);
   // Up to 70% full: linear probing with tags of 32 - bits_ bits stays short (a tag matches
   // another id's in one probe of 256 at 10M leads), and 10M leads fit 2^24 slots (64 MiB).
   if (std::size_t{count_} * 10 > slots_.size() * 7) grow_table();
@@ -517,7 +518,8 @@ void LeadStore::add(std::uint32_t lead, int stage, Timestamp time) {
     // Every stored time is a plain 32-bit value or a sentinel that orders correctly (none is
     // the smallest, unset the largest), so the words compare as they are.
     const auto v = static_cast<std::int32_t>(time - kBase);
-    if (activity_at_ != 0 && v > static_cast<std::int32_t>(r[activity_at_])) r[activity_at_] = static_cast<std::uint32_t>(v);
+    if (activity_at_ != 0 && v > static_cast<std::int32_t>(r[activity_at_]))
+      r[activity_at_] = static_cast<std::uint32_t>(v);
     if (time > latest_) latest_ = time;
     if (stage < 0) {
       r[counts_at_] |= kLostFlag;
@@ -608,7 +610,8 @@ void LeadStore::touch(std::uint32_t lead, std::uint32_t segment, bool empty, Tim
     // Every row with a time: the stored words compare as they are (as in add()).
     std::uint32_t& word = record(lead)[touch_at_];
     const auto v = static_cast<std::int32_t>(t - kBase), current = static_cast<std::int32_t>(word);
-    if (take(v < current || (v == current && segment != current_segment && labels[segment] < labels[current_segment]))) {
+    if (take(v < current ||
+             (v == current && segment != current_segment && labels[segment] < labels[current_segment]))) {
       word = static_cast<std::uint32_t>(v);
     }
     return;
@@ -664,8 +667,8 @@ std::string_view status_name(LeadStatus s) {
   return "open";
 }
 
-LeadPath reconstruct_path(const LeadStore& store, std::uint32_t lead, CountMode mode,
-                          Timestamp as_of, std::int64_t stale, std::int64_t window) {
+LeadPath reconstruct_path(const LeadStore& store, std::uint32_t lead, CountMode mode, Timestamp as_of,
+                          std::int64_t stale, std::int64_t window) {
   LeadPath path;
   const int n = store.stage_count();
   Timestamp last[32];

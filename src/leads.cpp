@@ -76,7 +76,8 @@ void render_leads(const Report& report, const LeadFilter& filter, LeadFormat for
     columns.emplace_back(c);
   }
   if (delimited) {
-    for (std::size_t i = 0; i < columns.size(); ++i) out << (i ? std::string(1, sep) : "") << text_cell(columns[i], sep);
+    for (std::size_t i = 0; i < columns.size(); ++i)
+      out << (i ? std::string(1, sep) : "") << text_cell(columns[i], sep);
     out << '\n';
   }
   // json: one array, a lead per line; jsonl: a document per lead.
@@ -93,7 +94,8 @@ void render_leads(const Report& report, const LeadFilter& filter, LeadFormat for
     for (int k = 0; k < path.furthest; ++k) {
       if (!store.entered(lead, k)) skipped.push_back(stages[static_cast<std::size_t>(k)].name);
     }
-    std::string counted = row.verdict.excluded == Exclusion::none ? "yes" : std::string(exclusion_name(row.verdict.excluded));
+    std::string counted =
+        row.verdict.excluded == Exclusion::none ? "yes" : std::string(exclusion_name(row.verdict.excluded));
     std::string furthest = path.furthest >= 0 ? stages[static_cast<std::size_t>(path.furthest)].name : "";
     std::string status = row.verdict.excluded == Exclusion::none ? std::string(status_name(path.status)) : "";
     std::vector<std::string> stage_at;
@@ -167,7 +169,8 @@ std::string path_text(const Report& report, std::uint32_t lead, const LeadPath& 
   for (int j = 0; j < n; ++j) {
     if (!store.entered(lead, j) || last[j] == kNoTime || last[j] == first[j]) continue;
     bool after_later = false;
-    for (int k = j + 1; k < n; ++k) after_later = after_later || (store.entered(lead, k) && first[k] != kNoTime && first[k] < last[j]);
+    for (int k = j + 1; k < n; ++k)
+      after_later = after_later || (store.entered(lead, k) && first[k] != kNoTime && first[k] < last[j]);
     if (after_later) steps.push_back({last[j], j, true});
   }
   std::stable_sort(steps.begin(), steps.end(), [](const Step& a, const Step& b) {
@@ -208,26 +211,28 @@ void render_paths(const Report& report, std::size_t top, Format format, std::ost
   auto share = [&](std::uint64_t c) { return static_cast<double>(c) / static_cast<double>(total); };
   switch (format) {
     case Format::html:
-    case Format::svg:
-      throw Error(ExitCode::usage, "funnel paths: --format must be table, csv, tsv, json or markdown");
+    case Format::svg: throw Error(ExitCode::usage, "funnel paths: --format must be table, csv, tsv, json or markdown");
     case Format::csv:
     case Format::tsv: {
       char sep = format == Format::tsv ? '\t' : ',';
       out << "path" << sep << "leads" << sep << "share\n";
-      for (const auto& [path, c] : rows) out << text_cell(path, sep) << sep << c << sep << fmt::format("{:.6f}", share(c)) << '\n';
+      for (const auto& [path, c] : rows)
+        out << text_cell(path, sep) << sep << c << sep << fmt::format("{:.6f}", share(c)) << '\n';
       break;
     }
     case Format::json: {
       JsonWriter w(out);
       w.begin_object().member("schema_version", kSchemaVersion).member("leads", total);
       w.key("paths").begin_array(JsonWriter::lines);
-      for (const auto& [path, c] : rows) w.begin_object().member("path", path).member("leads", c).key("share").fixed(share(c), 6).end_object();
+      for (const auto& [path, c] : rows)
+        w.begin_object().member("path", path).member("leads", c).key("share").fixed(share(c), 6).end_object();
       w.end_array().end_object().finish();
       break;
     }
     case Format::markdown:
       out << "| path | leads | share |\n|---|---:|---:|\n";
-      for (const auto& [path, c] : rows) out << "| " << terminal_safe(path) << " | " << c << " | " << format_percent(share(c)) << " |\n";
+      for (const auto& [path, c] : rows)
+        out << "| " << terminal_safe(path) << " | " << c << " | " << format_percent(share(c)) << " |\n";
       break;
     case Format::table: {
       std::size_t width = 4;
@@ -273,8 +278,10 @@ void render_explain(const Report& report, std::string_view id, std::ostream& out
   store.times(lead, first, last);
   for (std::size_t k = 0; k < stages.size(); ++k) {
     if (!store.entered(lead, static_cast<int>(k))) continue;
-    std::string line = fmt::format("  {}: first entered {}", stages[k].name, first[k] == kNoTime ? "(time unknown)" : format_timestamp(first[k]));
-    if (last[k] != kNoTime && last[k] != first[k]) line += fmt::format("; again at {} (the first time counts)", format_timestamp(last[k]));
+    std::string line = fmt::format("  {}: first entered {}", stages[k].name,
+                                   first[k] == kNoTime ? "(time unknown)" : format_timestamp(first[k]));
+    if (last[k] != kNoTime && last[k] != first[k])
+      line += fmt::format("; again at {} (the first time counts)", format_timestamp(last[k]));
     out << line << '\n';
   }
   if (store.repeats(lead) > 0) out << fmt::format("  repeated rows: {} (counted once)\n", store.repeats(lead));
@@ -294,13 +301,16 @@ void render_explain(const Report& report, std::string_view id, std::ostream& out
   if (o.mode == CountMode::cumulative) {
     out << "  furthest stage: " << furthest << " (cumulative: reaching it counts every earlier stage as reached)\n";
   } else {
-    out << "  furthest stage: " << furthest << " (ordered: stages 1.." << path.furthest + 1 << " entered in time order)";
+    out << "  furthest stage: " << furthest << " (ordered: stages 1.." << path.furthest + 1
+        << " entered in time order)";
     out << (path.order_broken ? "; later stages were entered out of order and are not counted" : "") << '\n';
   }
-  if (!skipped.empty()) out << fmt::format("  skipped: {} (counted as reached, and as a skip in data quality)\n", fmt::join(skipped, ", "));
+  if (!skipped.empty())
+    out << fmt::format("  skipped: {} (counted as reached, and as a skip in data quality)\n", fmt::join(skipped, ", "));
   if (path.regression) out << "  regression: a later row went back to an earlier stage (the first entry times count)\n";
   if (path.inversion) out << "  inversion: a later stage is stamped before an earlier one (left out of the days)\n";
-  if (path.beyond_window) out << "  beyond --window: a later stage was entered after the conversion window and is not counted\n";
+  if (path.beyond_window)
+    out << "  beyond --window: a later stage was entered after the conversion window and is not counted\n";
   Timestamp active = store.last_activity(lead);
   std::string status(status_name(path.status));
   switch (path.status) {
@@ -308,14 +318,18 @@ void render_explain(const Report& report, std::string_view id, std::ostream& out
     case LeadStatus::lost: out << "  status: lost (a lost row, before reaching " << stages.back().name << ")\n"; break;
     case LeadStatus::stalled:
     case LeadStatus::open: {
-      double days = active == kNoTime || report.tables.as_of == kNoTime ? 0 : static_cast<double>(report.tables.as_of - active) / 86400.0;
-      out << fmt::format("  status: {} (last activity {}, {:.1f} days before as-of {}; stalled after {:g} days)\n", status,
-                         time_text(active), days, time_text(report.tables.as_of), static_cast<double>(o.stale) / 86400.0);
+      double days = active == kNoTime || report.tables.as_of == kNoTime
+                        ? 0
+                        : static_cast<double>(report.tables.as_of - active) / 86400.0;
+      out << fmt::format("  status: {} (last activity {}, {:.1f} days before as-of {}; stalled after {:g} days)\n",
+                         status, time_text(active), days, time_text(report.tables.as_of),
+                         static_cast<double>(o.stale) / 86400.0);
       break;
     }
   }
   if (path.furthest + 1 < static_cast<int>(stages.size())) {
-    out << fmt::format("  counted: reached {} of {} stages; dropped after {} ({})\n", path.furthest + 1, stages.size(), furthest, status);
+    out << fmt::format("  counted: reached {} of {} stages; dropped after {} ({})\n", path.furthest + 1, stages.size(),
+                       furthest, status);
   } else {
     out << "  counted: reached every stage\n";
   }

@@ -17,7 +17,12 @@ int main(int argc, char** argv) {
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   std::ios::sync_with_stdio(false);
-  funnel::Streams streams{nullptr, std::cout, std::cerr, ::isatty(1) == 1,
-                          std::getenv("NO_COLOR") != nullptr && *std::getenv("NO_COLOR") != '\0', ::isatty(2) == 1, funnel::terminal_columns(1)};
+  funnel::Streams streams{nullptr,
+                          std::cout,
+                          std::cerr,
+                          ::isatty(1) == 1,
+                          std::getenv("NO_COLOR") != nullptr && *std::getenv("NO_COLOR") != '\0',
+                          ::isatty(2) == 1,
+                          funnel::terminal_columns(1)};
   return funnel::run(argc, argv, streams);
 }

@@ -31,7 +31,7 @@ bool has(std::string_view s, std::size_t i, std::string_view prefix) {
   return i <= s.size() && s.substr(i).starts_with(prefix);
 }
 
-constexpr std::string_view kNbsp = "\xC2\xA0";         // U+00A0 no-break space
+constexpr std::string_view kNbsp = "\xC2\xA0";            // U+00A0 no-break space
 constexpr std::string_view kNarrowNbsp = "\xE2\x80\xAF";  // U+202F narrow no-break space
 constexpr std::string_view kThinSpace = "\xE2\x80\x89";   // U+2009 thin space
 constexpr std::string_view kRightQuote = "\xE2\x80\x99";  // U+2019, a Swiss thousands apostrophe
@@ -77,8 +77,8 @@ bool is_not_finite(std::string_view word) {
 std::size_t symbol_width(std::string_view s, std::size_t i) {
   if (i >= s.size()) return 0;
   if (s[i] == '$') return 1;
-  for (std::string_view symbol : {"\xE2\x82\xAC" /* € */, "\xC2\xA3" /* £ */, "\xC2\xA5" /* ¥ */,
-                                  "\xE2\x82\xB9" /* ₹ */}) {
+  for (std::string_view symbol :
+       {"\xE2\x82\xAC" /* € */, "\xC2\xA3" /* £ */, "\xC2\xA5" /* ¥ */, "\xE2\x82\xB9" /* ₹ */}) {
     if (has(s, i, symbol)) return symbol.size();
   }
   return 0;
@@ -234,9 +234,9 @@ ParsedAmount AmountReader::read(std::string_view text) {
   if (!is_digit(s[i]) && !((s[i] == '.' || s[i] == ',') && i + 1 < n && is_digit(s[i + 1]))) {
     return invalid("unexpected text before the number");
   }
-  unsigned count[5] = {};                // separators of each Sep kind
+  unsigned count[5] = {};  // separators of each Sep kind
   Sep last_sep = Sep::none, last_dot_or_comma = Sep::none;
-  std::size_t first_run = 0, run = 0;   // digits before the first separator; in the current run
+  std::size_t first_run = 0, run = 0;  // digits before the first separator; in the current run
   std::size_t digits = 0;
   bool in_first_run = true;
   for (;;) {
@@ -287,7 +287,7 @@ ParsedAmount AmountReader::read(std::string_view text) {
   const unsigned apostrophes = count[static_cast<int>(Sep::apostrophe)];
   Sep decimal = Sep::none;
   DecimalMark shown = DecimalMark::automatic;  // the mark this value shows on its own
-  char ambiguous = 0;  // "1,234": the separator, read as thousands until the column decides
+  char ambiguous = 0;                          // "1,234": the separator, read as thousands until the column decides
   if (given_ != DecimalMark::automatic) {
     decimal = count[static_cast<int>(sep_of(given_))] > 0 ? sep_of(given_) : Sep::none;
   } else if (dots > 0 && commas > 0) {
@@ -297,8 +297,8 @@ ParsedAmount AmountReader::read(std::string_view text) {
     shown = dots > 0 ? DecimalMark::comma : DecimalMark::dot;  // repeated: it groups
   } else if (dots + commas == 1) {
     const Sep sep = last_dot_or_comma;
-    const bool can_group = spaces == 0 && apostrophes == 0 && exponent == 0 && last_run == 3 &&
-                           first_run >= 1 && first_run <= 3 && s[body] != '0';
+    const bool can_group = spaces == 0 && apostrophes == 0 && exponent == 0 && last_run == 3 && first_run >= 1 &&
+                           first_run <= 3 && s[body] != '0';
     if (!can_group) {
       decimal = sep;
       shown = mark_of(sep);
@@ -388,7 +388,8 @@ std::uint64_t AmountReader::shown(DecimalMark mark) const {
 }
 
 double settle_amount(double thousands, char separator, DecimalMark mark) {
-  const bool decimal = (separator == ',' && mark == DecimalMark::comma) || (separator == '.' && mark == DecimalMark::dot);
+  const bool decimal =
+      (separator == ',' && mark == DecimalMark::comma) || (separator == '.' && mark == DecimalMark::dot);
   return decimal ? thousands / 1000 : thousands;  // exactly 3 digits after the separator
 }
 

@@ -203,7 +203,8 @@ PendingFile::PendingFile(const std::string& path, std::string_view content) : pa
         break;
       }
     }
-    if (slot_ < 0 || temp.size() > PATH_MAX) fail(path_, "create a temporary file beside it", slot_ < 0 ? EMFILE : ENAMETOOLONG);
+    if (slot_ < 0 || temp.size() > PATH_MAX)
+      fail(path_, "create a temporary file beside it", slot_ < 0 ? EMFILE : ENAMETOOLONG);
     fd = ::mkstemp(temp.data());
     if (fd < 0) {
       int saved = errno;
@@ -315,7 +316,8 @@ bool same_file(const FileIdentity& a, const FileIdentity& b) {
 
 }  // namespace
 
-void check_output_targets(const std::string& output, const std::string& rejects, const std::vector<std::string>& inputs) {
+void check_output_targets(const std::string& output, const std::string& rejects,
+                          const std::vector<std::string>& inputs) {
   struct Target {
     const char* flag;
     const std::string* path;

@@ -10,12 +10,11 @@ namespace funnel {
 namespace {
 
 bool no_value(std::string_view s) {
-  return s == "-" || iequals_ascii(s, "n/a") || iequals_ascii(s, "na") || iequals_ascii(s, "null") || iequals_ascii(s, "none");
+  return s == "-" || iequals_ascii(s, "n/a") || iequals_ascii(s, "na") || iequals_ascii(s, "null") ||
+         iequals_ascii(s, "none");
 }
 
-ParsedProbability invalid(std::string problem) {
-  return {ParsedProbability::Status::invalid, 0, std::move(problem)};
-}
+ParsedProbability invalid(std::string problem) { return {ParsedProbability::Status::invalid, 0, std::move(problem)}; }
 
 }  // namespace
 

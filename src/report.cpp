@@ -20,9 +20,10 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
   std::size_t top = options.top_segments;
   if (options.kind == ReportKind::funnel && top == 0 && report.labels.size() > options.max_segments) {
     top = options.max_segments;
-    diagnostics.warn(fmt::format("{} segments by {}: the {} with the most leads are shown and the rest counted "
-                                 "together as (other); choose how many with --top N",
-                                 report.labels.size(), fmt::join(options.columns.by, " and "), top));
+    diagnostics.warn(
+        fmt::format("{} segments by {}: the {} with the most leads are shown and the rest counted "
+                    "together as (other); choose how many with --top N",
+                    report.labels.size(), fmt::join(options.columns.by, " and "), top));
   }
   if (options.kind == ReportKind::funnel && top > 0 && report.labels.size() > top) {
     report.tables = build_top_tables(store, report.model, report.labels, top, options.funnel, amounts, churn);
@@ -54,8 +55,8 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
   }
   if (report.tables.segments.front().overall.leads == 0) {
     throw Error(ExitCode::no_data,
-                fmt::format("no lead entered any stage: {} rows read, {} used, {} reported",
-                            report.input.rows_read, report.input.rows_used, report.input.rows_reported));
+                fmt::format("no lead entered any stage: {} rows read, {} used, {} reported", report.input.rows_read,
+                            report.input.rows_used, report.input.rows_reported));
   }
   return report;
 }

@@ -44,26 +44,30 @@ constexpr double kLargestCount = 9007199254740992.0;
 /// `where` names a value for messages: (segment, stage or -1, field) -> "file: place".
 template <typename Where>
 void check_consistent(const SavedReport& report, Where where) {
-  if (report.segments.empty()) throw Error(ExitCode::bad_value, fmt::format("{}: no segments: not a funnel report; {}", report.file, kHowToSave));
+  if (report.segments.empty())
+    throw Error(ExitCode::bad_value, fmt::format("{}: no segments: not a funnel report; {}", report.file, kHowToSave));
   const auto& first = report.segments.front().stages;
   for (std::size_t s = 0; s < report.segments.size(); ++s) {
     const SavedSegment& seg = report.segments[s];
     for (std::size_t t = 0; t < s; ++t) {
       if (report.segments[t].label == seg.label) {
-        throw Error(ExitCode::bad_value, fmt::format("{}segment {} appears twice", where(s, -1, "segment"), quote_cell(seg.label)));
+        throw Error(ExitCode::bad_value,
+                    fmt::format("{}segment {} appears twice", where(s, -1, "segment"), quote_cell(seg.label)));
       }
     }
     if (seg.stages.empty()) throw Error(ExitCode::bad_value, fmt::format("{}no stages", where(s, -1, "stages")));
     if (seg.stages.size() != first.size()) {
-      throw Error(ExitCode::bad_value, fmt::format("{}{} stages, but segment {} has {}", where(s, -1, "stages"), seg.stages.size(),
-                                                   quote_cell(report.segments.front().label), first.size()));
+      throw Error(ExitCode::bad_value,
+                  fmt::format("{}{} stages, but segment {} has {}", where(s, -1, "stages"), seg.stages.size(),
+                              quote_cell(report.segments.front().label), first.size()));
     }
     for (std::size_t k = 0; k < seg.stages.size(); ++k) {
       const SavedStage& stage = seg.stages[k];
       if (stage.name != first[k].name) {
-        throw Error(ExitCode::bad_value, fmt::format("{}expected stage {} (as in segment {}), got {}",
-                                                     where(s, static_cast<int>(k), "stage"), quote_cell(first[k].name),
-                                                     quote_cell(report.segments.front().label), quote_cell(stage.name)));
+        throw Error(
+            ExitCode::bad_value,
+            fmt::format("{}expected stage {} (as in segment {}), got {}", where(s, static_cast<int>(k), "stage"),
+                        quote_cell(first[k].name), quote_cell(report.segments.front().label), quote_cell(stage.name)));
       }
       if (k > 0 && stage.reached > seg.stages[k - 1].reached) {
         throw Error(ExitCode::bad_value,
@@ -74,7 +78,8 @@ void check_consistent(const SavedReport& report, Where where) {
     }
   }
   if (report.find("(all)") == nullptr) {
-    throw Error(ExitCode::bad_value, fmt::format("{}: no (all) segment: not a funnel report; {}", report.file, kHowToSave));
+    throw Error(ExitCode::bad_value,
+                fmt::format("{}: no (all) segment: not a funnel report; {}", report.file, kHowToSave));
   }
 }
 
@@ -112,14 +117,17 @@ class JsonReport {
     object(doc, "$");
     std::uint64_t version = count(field(doc, "$", "schema_version"), "$.schema_version");
     if (version > static_cast<std::uint64_t>(kSchemaVersion)) {
-      fail("$.schema_version", fmt::format("schema_version {} is newer than this funnel's {}", version, kSchemaVersion));
+      fail("$.schema_version",
+           fmt::format("schema_version {} is newer than this funnel's {}", version, kSchemaVersion));
     }
     const json& segments = field(doc, "$", "segments");
     if (!segments.is_array()) fail("$.segments", fmt::format("expected an array, got {}", shown(segments)));
-    for (std::size_t s = 0; s < segments.size(); ++s) out.segments.push_back(segment(segments[s], fmt::format("$.segments[{}]", s)));
+    for (std::size_t s = 0; s < segments.size(); ++s)
+      out.segments.push_back(segment(segments[s], fmt::format("$.segments[{}]", s)));
     check_consistent(out, [&](std::size_t s, int k, const char* name) {
-      return fmt::format("{}: {}: ", file_, k < 0 ? fmt::format("$.segments[{}].{}", s, name)
-                                                  : fmt::format("$.segments[{}].stages[{}].{}", s, k, name));
+      return fmt::format(
+          "{}: {}: ", file_,
+          k < 0 ? fmt::format("$.segments[{}].{}", s, name) : fmt::format("$.segments[{}].stages[{}].{}", s, k, name));
     });
     return out;
   }
@@ -128,7 +136,8 @@ class JsonReport {
   json parse(std::string_view text) {
     // Reports nest four deep; a limit keeps a hostile file from exhausting the stack.
     auto limit = [this](int depth, json::parse_event_t, json&) {
-      if (depth > 64) throw Error(ExitCode::bad_value, fmt::format("{}: not a funnel report: nested more than 64 deep", file_));
+      if (depth > 64)
+        throw Error(ExitCode::bad_value, fmt::format("{}: not a funnel report: nested more than 64 deep", file_));
       return true;
     };
     try {
@@ -136,7 +145,8 @@ class JsonReport {
     } catch (const json::parse_error& e) {
       // The library counts lines and columns too, but from the byte offset they match ours.
       std::size_t at = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
-      std::size_t line = 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+      std::size_t line =
+          1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
       std::size_t line_start = text.rfind('\n', at == 0 ? 0 : at - 1);
       std::size_t column = at - (line_start == std::string_view::npos || at == 0 ? 0 : line_start + 1) + 1;
       std::string what = e.what();
@@ -193,7 +203,8 @@ class JsonReport {
 
   std::optional<double> days(const json& v, const std::string& path) const {
     if (v.is_null()) return std::nullopt;
-    if (!v.is_number() || v.get<double>() < 0) fail(path, fmt::format("expected a number of days (or null), got {}", shown(v)));
+    if (!v.is_number() || v.get<double>() < 0)
+      fail(path, fmt::format("expected a number of days (or null), got {}", shown(v)));
     return v.get<double>();
   }
 
@@ -213,7 +224,8 @@ class JsonReport {
     seg.label = text(field(v, path, "segment"), path + ".segment");
     const json& stages = field(v, path, "stages");
     if (!stages.is_array()) fail(path + ".stages", fmt::format("expected an array, got {}", shown(stages)));
-    for (std::size_t k = 0; k < stages.size(); ++k) seg.stages.push_back(stage(stages[k], fmt::format("{}.stages[{}]", path, k)));
+    for (std::size_t k = 0; k < stages.size(); ++k)
+      seg.stages.push_back(stage(stages[k], fmt::format("{}.stages[{}]", path, k)));
     // A hand-written baseline may give only the stages; then the overall counts are derived.
     if (!seg.stages.empty()) derive_overall(seg);
     auto it = v.find("overall");
@@ -221,7 +233,9 @@ class JsonReport {
     const std::string overall_path = path + ".overall";
     const json& overall = *it;
     object(overall, overall_path);
-    auto overall_count = [&](const char* key) { return count(field(overall, overall_path, key), overall_path + "." + key); };
+    auto overall_count = [&](const char* key) {
+      return count(field(overall, overall_path, key), overall_path + "." + key);
+    };
     seg.overall.leads = overall_count("leads");
     seg.overall.won = overall_count("won");
     seg.overall.lost = overall_count("lost");
@@ -246,7 +260,8 @@ class JsonReport {
       const std::string days_path = path + ".days_to_next";
       object(*it, days_path);
       st.to_next.count = optional_count(*it, days_path, "count");
-      for (auto [key, slot] : {std::pair{"median", &st.to_next.median}, {"p90", &st.to_next.p90}, {"mean", &st.to_next.mean}}) {
+      for (auto [key, slot] :
+           {std::pair{"median", &st.to_next.median}, {"p90", &st.to_next.p90}, {"mean", &st.to_next.mean}}) {
         if (auto d = it->find(key); d != it->end()) *slot = days(*d, days_path + "." + key);
       }
     }
@@ -298,19 +313,21 @@ class CsvReport {
     };
     const std::size_t seg_col = *find("segment"), stage_col = *find("stage"), reached_col = *find("reached");
     const auto lost_col = find("lost"), open_col = find("open"), stalled_col = find("stalled");
-    const auto median_col = find("days_to_next_median"), p90_col = find("days_to_next_p90"), mean_col = find("days_to_next_mean");
+    const auto median_col = find("days_to_next_median"), p90_col = find("days_to_next_p90"),
+               mean_col = find("days_to_next_mean");
     const auto step_col = find("step_conversion"), overall_col = find("overall_conversion");
 
     SavedReport out;
     out.file = file_;
     out.kind = SavedReport::Kind::csv;
-    std::vector<std::uint64_t> first_line;  // per segment, for messages
+    std::vector<std::uint64_t> first_line;          // per segment, for messages
     std::vector<std::vector<std::uint64_t>> lines;  // per segment and stage
     Record record;
     while (reader.next(record)) {
       auto cell = [&](std::size_t c) { return trim(record.fields[c]); };
       std::string label = label_cell(cell(seg_col));
-      auto it = std::find_if(out.segments.begin(), out.segments.end(), [&](const SavedSegment& s) { return s.label == label; });
+      auto it = std::find_if(out.segments.begin(), out.segments.end(),
+                             [&](const SavedSegment& s) { return s.label == label; });
       if (it == out.segments.end()) {
         out.segments.push_back({label, {}, {}});
         lines.emplace_back();
@@ -330,10 +347,12 @@ class CsvReport {
       if (overall_col) rate(cell(*overall_col), record.line, "overall_conversion");
       it->stages.push_back(std::move(stage));
     }
-    if (out.segments.empty()) throw Error(ExitCode::bad_value, fmt::format("{}: a CSV report with no rows; {}", file_, kHowToSave));
+    if (out.segments.empty())
+      throw Error(ExitCode::bad_value, fmt::format("{}: a CSV report with no rows; {}", file_, kHowToSave));
     check_consistent(out, [&](std::size_t s, int k, const char* name) {
       std::uint64_t line = lines[s][k < 0 ? 0 : std::min(static_cast<std::size_t>(k), lines[s].size() - 1)];
-      return where({file_, line, std::string_view(name) == "stages" ? std::string_view("stage") : std::string_view(name)});
+      return where(
+          {file_, line, std::string_view(name) == "stages" ? std::string_view("stage") : std::string_view(name)});
     });
     for (SavedSegment& seg : out.segments) derive_overall(seg);
     return out;
@@ -359,7 +378,8 @@ class CsvReport {
   std::uint64_t count(const std::string& text, std::uint64_t line, std::string_view column) const {
     std::uint64_t value = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || static_cast<double>(value) > kLargestCount) {
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
+        static_cast<double>(value) > kLargestCount) {
       fail(line, column, fmt::format("expected a whole count, got {}", quote_cell(text)));
     }
     return value;
@@ -377,7 +397,8 @@ class CsvReport {
   std::optional<double> days(const std::string& text, std::uint64_t line, std::string_view column) const {
     if (text.empty()) return std::nullopt;
     auto value = number(text);
-    if (!value || *value < 0) fail(line, column, fmt::format("expected a number of days (or an empty cell), got {}", quote_cell(text)));
+    if (!value || *value < 0)
+      fail(line, column, fmt::format("expected a number of days (or an empty cell), got {}", quote_cell(text)));
     return value;
   }
 

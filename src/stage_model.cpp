@@ -17,8 +17,7 @@ struct Preset {
   std::vector<std::string> lost;
 };
 
-const std::vector<std::string> kLostCommon = {"lost", "closed lost", "disqualified", "unqualified",
-                                              "unqualified lead"};
+const std::vector<std::string> kLostCommon = {"lost", "closed lost", "disqualified", "unqualified", "unqualified lead"};
 // Not "cancelled" alone: a cancelled deal is lost, a cancelled customer churned.
 const std::vector<std::string> kChurned = {"churned", "churn", "churned customer", "cancelled customer",
                                            "canceled customer"};
@@ -76,11 +75,9 @@ std::vector<Preset> presets() {
 }
 
 // Column-name decorations around a stage name in wide exports.
-constexpr std::string_view kColumnPrefixes[] = {"hslifecyclestage", "becamea", "becamean",
-                                                "dateenteredinto", "dateentered", "entered",
-                                                "deal", ""};
-constexpr std::string_view kColumnSuffixes[] = {"datetime", "timestamp", "date", "time", "at",
-                                                "on", "entered", ""};
+constexpr std::string_view kColumnPrefixes[] = {"hslifecyclestage", "becamea", "becamean", "dateenteredinto",
+                                                "dateentered",      "entered", "deal",     ""};
+constexpr std::string_view kColumnSuffixes[] = {"datetime", "timestamp", "date", "time", "at", "on", "entered", ""};
 
 std::vector<std::string> split_list(const std::vector<std::string>& items) {
   std::vector<std::string> out;
@@ -137,14 +134,15 @@ StageModel StageModel::build(const StageModelSpec& spec) {
   auto all = presets();
   auto preset = std::find_if(all.begin(), all.end(), [&](const Preset& p) { return p.name == spec.preset; });
   if (preset == all.end()) {
-    usage(fmt::format("unknown preset '{}' (presets: {}){}", spec.preset,
-                      fmt::join(preset_names(), ", "), did_you_mean(spec.preset, preset_names())));
+    usage(fmt::format("unknown preset '{}' (presets: {}){}", spec.preset, fmt::join(preset_names(), ", "),
+                      did_you_mean(spec.preset, preset_names())));
   }
   auto stage_names = split_list(spec.stages);
   if (stage_names.empty()) {
     model.stages_ = preset->stages;
     if (spec.skip_leading > 0 && spec.skip_leading + 2 <= model.stages_.size()) {
-      model.stages_.erase(model.stages_.begin(), model.stages_.begin() + static_cast<std::ptrdiff_t>(spec.skip_leading));
+      model.stages_.erase(model.stages_.begin(),
+                          model.stages_.begin() + static_cast<std::ptrdiff_t>(spec.skip_leading));
     }
   } else {
     for (const auto& name : stage_names) model.stages_.push_back({name, Section::mofu, {}});
@@ -183,8 +181,7 @@ StageModel StageModel::build(const StageModelSpec& spec) {
       assign(bofu, Section::bofu);
       for (std::size_t i = 0; i < model.stages_.size(); ++i) {
         if (assigned[i] != 1) {
-          usage(fmt::format("stage '{}' must be in exactly one of --tofu, --mofu, --bofu",
-                            model.stages_[i].name));
+          usage(fmt::format("stage '{}' must be in exactly one of --tofu, --mofu, --bofu", model.stages_[i].name));
         }
       }
     } else {
@@ -196,8 +193,8 @@ StageModel StageModel::build(const StageModelSpec& spec) {
   for (std::size_t i = 1; i < model.stages_.size(); ++i) {
     if (model.stages_[i].section < model.stages_[i - 1].section) {
       usage(fmt::format("stage '{}' ({}) comes after '{}' ({}): sections must run tofu, mofu, bofu",
-                        model.stages_[i].name, section_name(model.stages_[i].section),
-                        model.stages_[i - 1].name, section_name(model.stages_[i - 1].section)));
+                        model.stages_[i].name, section_name(model.stages_[i].section), model.stages_[i - 1].name,
+                        section_name(model.stages_[i - 1].section)));
     }
   }
   std::vector<std::pair<int, std::string>> user_aliases;

@@ -14,7 +14,8 @@ std::optional<Interval> wilson(std::uint64_t successes, std::uint64_t trials, do
   const double centre = (p + z2 / (2 * n)) / denominator;
   const double half = z * std::sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denominator;
   // At 0 or n successes the bound on that side is exact (rounding would leave 1e-17 off).
-  return Interval{successes == 0 ? 0.0 : std::max(0.0, centre - half), successes == trials ? 1.0 : std::min(1.0, centre + half)};
+  return Interval{successes == 0 ? 0.0 : std::max(0.0, centre - half),
+                  successes == trials ? 1.0 : std::min(1.0, centre + half)};
 }
 
 std::optional<double> two_proportion_z(std::uint64_t x1, std::uint64_t n1, std::uint64_t x2, std::uint64_t n2) {

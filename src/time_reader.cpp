@@ -29,7 +29,6 @@ std::size_t number(std::string_view s, std::size_t pos, std::size_t max, unsigne
   return n;
 }
 
-
 /// Validates a calendar date; empty when fine.
 std::string check_date(unsigned y, unsigned m, unsigned d) {
   if (m < 1 || m > 12) return fmt::format("month {} is not 1..12", m);
@@ -37,7 +36,6 @@ std::string check_date(unsigned y, unsigned m, unsigned d) {
   if (d < 1 || d > days_in_month(y, m)) return fmt::format("{:04}-{:02} has no day {}", y, m, d);
   return {};
 }
-
 
 const char* kAccepted =
     "expected e.g. 2024-03-05, 2024-03-05T14:22:01Z, 05.03.2024, 05/03/2024, 3/5/2024 2:22 PM, Mar 5, 2024 or "
@@ -87,11 +85,16 @@ unsigned two_digit_year(unsigned yy) { return yy < kTwoDigitPivot ? 2000 + yy : 
 TimeFormat TimeFormat::parse(std::string_view text) {
   TimeFormat f;
   if (text.empty() || text == "auto") return f;
-  if (text == "dmy") f.kind = Kind::dmy;
-  else if (text == "mdy") f.kind = Kind::mdy;
-  else if (text == "epoch" || text == "epoch_s" || text == "unix") f.kind = Kind::epoch;
-  else if (text == "epoch_ms" || text == "unix_ms") f.kind = Kind::epoch_ms;
-  else if (text == "excel") f.kind = Kind::excel;
+  if (text == "dmy")
+    f.kind = Kind::dmy;
+  else if (text == "mdy")
+    f.kind = Kind::mdy;
+  else if (text == "epoch" || text == "epoch_s" || text == "unix")
+    f.kind = Kind::epoch;
+  else if (text == "epoch_ms" || text == "unix_ms")
+    f.kind = Kind::epoch_ms;
+  else if (text == "excel")
+    f.kind = Kind::excel;
   else if (text.find('%') != std::string_view::npos) {
     f.kind = Kind::pattern;
     f.pattern = std::string(text);
@@ -99,9 +102,10 @@ TimeFormat TimeFormat::parse(std::string_view text) {
       if (text[i] != '%') continue;
       char field = text[++i];
       if (std::string_view("YymdbBHIMSp%").find(field) == std::string_view::npos) {
-        throw Error(ExitCode::usage, fmt::format("--date-format '{}': unknown field %{}; the fields are %Y %y %m %b %B %d "
-                                                 "%H %I %M %S %p and %% for a percent sign",
-                                                 text, field));
+        throw Error(ExitCode::usage,
+                    fmt::format("--date-format '{}': unknown field %{}; the fields are %Y %y %m %b %B %d "
+                                "%H %I %M %S %p and %% for a percent sign",
+                                text, field));
       }
     }
   } else {
@@ -160,10 +164,12 @@ ParsedTime TimeReader::read_local(std::string_view s) {
       std::string text(s);
       double v = std::strtod(text.c_str(), &end);
       if (end != text.c_str() + text.size() || !std::isfinite(v) || text.find_first_of("eExX") != std::string::npos) {
-        return invalid(format_.kind == Kind::excel ? "expected an Excel serial day like 45292.5" : "expected a number of seconds since 1970");
+        return invalid(format_.kind == Kind::excel ? "expected an Excel serial day like 45292.5"
+                                                   : "expected a number of seconds since 1970");
       }
       // Seconds since 1970 as a double, range-checked before any integer conversion.
-      double seconds = format_.kind == Kind::excel    ? std::floor(v * 86400.0 + 0.5) + double(days_from_civil(1899, 12, 30)) * 86400.0
+      double seconds = format_.kind == Kind::excel
+                           ? std::floor(v * 86400.0 + 0.5) + double(days_from_civil(1899, 12, 30)) * 86400.0
                        : format_.kind == Kind::epoch_ms ? std::floor(v / 1000.0)
                                                         : std::floor(v);
       if (!(seconds >= double(kEarliest) && seconds <= double(kLatest))) {
@@ -175,16 +181,14 @@ ParsedTime TimeReader::read_local(std::string_view s) {
       r.local = format_.kind == Kind::excel;  // Excel serials are wall-clock time
       return r;
     }
-    case Kind::pattern:
-      return read_pattern(s);
+    case Kind::pattern: return read_pattern(s);
     case Kind::automatic:
     case Kind::dmy:
-    case Kind::mdy:
-      break;
+    case Kind::mdy: break;
   }
   if (s.size() >= 10 && is_digit(s[0]) && is_digit(s[1]) && is_digit(s[2]) && is_digit(s[3])) {
     if (s[4] == '-') return parse_timestamp(s, cache_);  // ISO
-    if (s[4] == '/' || s[4] == '.') {  // 2024/03/05: year first is never ambiguous
+    if (s[4] == '/' || s[4] == '.') {                    // 2024/03/05: year first is never ambiguous
       unsigned y, m, d;
       if (number(s, 0, 4, y) == 4 && number(s, 5, 2, m) == 2 && s.size() > 7 && s[7] == s[4] &&
           number(s, 8, 2, d) == 2) {
@@ -202,12 +206,13 @@ ParsedTime TimeReader::read_local(std::string_view s) {
       if (s.size() >= 12) r.value /= 1000;
       return r;
     }
-    return invalid(fmt::format("{} digits is neither epoch seconds (10) nor milliseconds (13); {}", s.size(), kAccepted));
+    return invalid(
+        fmt::format("{} digits is neither epoch seconds (10) nor milliseconds (13); {}", s.size(), kAccepted));
   }
   // "Apr 15, 2021", "15-Apr-2021", "15 Apr, 2021 00:03:00": a month name, never ambiguous.
   if (!s.empty() && is_alpha(s[0])) return read_month_name(s);
-  if (std::size_t i = s.find_first_not_of("0123456789"); i > 0 && i <= 2 && i + 1 < s.size() &&
-                                                          (s[i] == ' ' || s[i] == '-') && is_alpha(s[i + 1])) {
+  if (std::size_t i = s.find_first_not_of("0123456789");
+      i > 0 && i <= 2 && i + 1 < s.size() && (s[i] == ' ' || s[i] == '-') && is_alpha(s[i + 1])) {
     return read_month_name(s);
   }
   for (char separator : {'.', '/', '-'}) {
@@ -237,8 +242,10 @@ ParsedTime TimeReader::read_slash(std::string_view s, char separator) {
   if (format_.kind == TimeFormat::Kind::dmy) order = DateOrder::dmy;
   if (format_.kind == TimeFormat::Kind::mdy) order = DateOrder::mdy;
   if (order == DateOrder::undecided) {
-    if (a > 12 && b <= 12) order = DateOrder::dmy;
-    else if (b > 12 && a <= 12) order = DateOrder::mdy;
+    if (a > 12 && b <= 12)
+      order = DateOrder::dmy;
+    else if (b > 12 && a <= 12)
+      order = DateOrder::mdy;
     if (order != DateOrder::undecided) {
       order_->store(order, std::memory_order_relaxed);
     } else if (a <= 12 && b <= 12) {
@@ -254,9 +261,10 @@ ParsedTime TimeReader::read_slash(std::string_view s, char separator) {
     // The column is settled: a value that only fits the other order is a contradiction.
     bool fits = order == DateOrder::dmy ? b <= 12 : a <= 12;
     if (!fits) {
-      return invalid(fmt::format("this column's dates are {} (settled by earlier rows) but this one is not; "
-                                 "set --date-format",
-                                 order == DateOrder::dmy ? "day-first" : "month-first"));
+      return invalid(
+          fmt::format("this column's dates are {} (settled by earlier rows) but this one is not; "
+                      "set --date-format",
+                      order == DateOrder::dmy ? "day-first" : "month-first"));
     }
   }
   unsigned d = order == DateOrder::dmy ? a : b, m = order == DateOrder::dmy ? b : a;
@@ -314,16 +322,47 @@ ParsedTime TimeReader::read_pattern(std::string_view s) const {
     unsigned v = 0;
     std::size_t n = 0;
     switch (f) {
-      case 'Y': n = number(s, pos, 4, v); if (n != 4) return invalid("expected a four-digit year (%Y)"); y = v; break;
-      case 'y': n = number(s, pos, 2, v); if (n != 2) return invalid("expected a two-digit year (%y)"); y = two_digit_year(v); break;
+      case 'Y':
+        n = number(s, pos, 4, v);
+        if (n != 4) return invalid("expected a four-digit year (%Y)");
+        y = v;
+        break;
+      case 'y':
+        n = number(s, pos, 2, v);
+        if (n != 2) return invalid("expected a two-digit year (%y)");
+        y = two_digit_year(v);
+        break;
       case 'b':
-      case 'B': n = month_name(s, pos, v); if (n == 0) return invalid(fmt::format("expected a month name (%{})", f)); m = v; break;
-      case 'm': n = number(s, pos, 2, v); m = v; break;
-      case 'd': n = number(s, pos, 2, v); d = v; break;
-      case 'H': n = number(s, pos, 2, v); hh = v; break;
-      case 'I': n = number(s, pos, 2, v); hh = v; twelve = true; break;
-      case 'M': n = number(s, pos, 2, v); mi = v; break;
-      case 'S': n = number(s, pos, 2, v); ss = v; break;
+      case 'B':
+        n = month_name(s, pos, v);
+        if (n == 0) return invalid(fmt::format("expected a month name (%{})", f));
+        m = v;
+        break;
+      case 'm':
+        n = number(s, pos, 2, v);
+        m = v;
+        break;
+      case 'd':
+        n = number(s, pos, 2, v);
+        d = v;
+        break;
+      case 'H':
+        n = number(s, pos, 2, v);
+        hh = v;
+        break;
+      case 'I':
+        n = number(s, pos, 2, v);
+        hh = v;
+        twelve = true;
+        break;
+      case 'M':
+        n = number(s, pos, 2, v);
+        mi = v;
+        break;
+      case 'S':
+        n = number(s, pos, 2, v);
+        ss = v;
+        break;
       case 'p':
         if (pos + 2 > s.size()) return invalid("expected AM or PM (%p)");
         pm = (s[pos] | 0x20) == 'p' ? 1 : (s[pos] | 0x20) == 'a' ? 0 : -2;
@@ -334,8 +373,7 @@ ParsedTime TimeReader::read_pattern(std::string_view s) const {
         if (pos >= s.size() || s[pos] != '%') return invalid(fmt::format("does not match --date-format '{}'", p));
         n = 1;
         break;
-      default:
-        return invalid(fmt::format("--date-format: unknown field %{}", f));
+      default: return invalid(fmt::format("--date-format: unknown field %{}", f));
     }
     if (n == 0) return invalid(fmt::format("does not match --date-format '{}'", p));
     pos += n;

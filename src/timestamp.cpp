@@ -27,8 +27,6 @@ ParsedTime invalid(std::string problem) {
   return r;
 }
 
-
-
 }  // namespace
 
 ParsedTime finish_time(std::string_view s, std::size_t pos, std::int64_t days, const char* separator_problem) {
@@ -105,7 +103,6 @@ ParsedTime finish_time(std::string_view s, std::size_t pos, std::int64_t days, c
   return r;
 }
 
-
 unsigned days_in_month(std::int64_t y, unsigned m) {
   constexpr unsigned table[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return m == 2 && is_leap(y) ? 29 : table[m - 1];
@@ -134,9 +131,8 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
 
 bool is_placeholder(std::string_view cell) {
   cell = trim_blanks(cell);
-  return cell.empty() || cell == "NULL" || cell == "null" || cell == "Null" || cell == "N/A" ||
-         cell == "n/a" || cell == "NA" || cell == "-" || cell == "none" || cell == "None" ||
-         cell == "#N/A";  // Excel's "not available"
+  return cell.empty() || cell == "NULL" || cell == "null" || cell == "Null" || cell == "N/A" || cell == "n/a" ||
+         cell == "NA" || cell == "-" || cell == "none" || cell == "None" || cell == "#N/A";  // Excel's "not available"
 }
 
 ParsedTime parse_timestamp(std::string_view cell) {
@@ -156,8 +152,8 @@ ParsedTime parse_timestamp(std::string_view cell, DateCache& cache) {
       return r;
     }
     unsigned year, month, day;
-    if (!digits(s, 0, 4, year) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, month) ||
-        s[7] != '-' || !digits(s, 8, 2, day)) {
+    if (!digits(s, 0, 4, year) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, month) || s[7] != '-' ||
+        !digits(s, 8, 2, day)) {
       return invalid("expected a date like 2024-03-05 or 2024-03-05T14:22:01Z");
     }
     if (month < 1 || month > 12) return invalid(fmt::format("month {} is not 1..12", month));
@@ -192,8 +188,8 @@ bool parse_iso_utc(std::string_view s, DateCache& cache, Timestamp& out) {
     cache.valid = true;
   }
   unsigned hour, minute, second;
-  if (!digits(s, 11, 2, hour) || !digits(s, 14, 2, minute) || !digits(s, 17, 2, second) || hour > 23 ||
-      minute > 59 || second > 59) {
+  if (!digits(s, 11, 2, hour) || !digits(s, 14, 2, minute) || !digits(s, 17, 2, second) || hour > 23 || minute > 59 ||
+      second > 59) {
     return false;
   }
   out = days * 86400 + hour * 3600 + minute * 60 + second;

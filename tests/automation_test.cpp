@@ -142,7 +142,8 @@ TEST_SUITE("automation") {
     std::ofstream(out) << "previous report\n";
     // An endless export: funnel is killed while it reads.
     std::string command = fmt::format(
-        "awk 'BEGIN {{ print \"lead_id,stage,timestamp\"; for (i = 0; ; i++) printf \"L%d,lead,2024-01-01\\n\", i }}' | "
+        "awk 'BEGIN {{ print \"lead_id,stage,timestamp\"; for (i = 0; ; i++) printf \"L%d,lead,2024-01-01\\n\", i }}' "
+        "| "
         "({} report -f csv -o {} - & pid=$!; sleep 1; kill -9 $pid; wait $pid) 2>/dev/null; exit 0",
         kBinary, out.string());
     CHECK(shell(command) == 0);
@@ -172,7 +173,8 @@ TEST_SUITE("automation") {
                               "printf \"L%d,lead,2024-01-01\\n\", i }}' > {}",
                               input.string())) == 0);
     const fs::path err = dir.path / "err.txt", first = dir.path / "first.txt";
-    int rc = shell(fmt::format("{} leads {} 2>{} | head -1 > {}", kBinary, input.string(), err.string(), first.string()));
+    int rc =
+        shell(fmt::format("{} leads {} 2>{} | head -1 > {}", kBinary, input.string(), err.string(), first.string()));
     CHECK(rc == 0);
     CHECK(read_file(first.string()).rfind("lead,counted,furthest,status", 0) == 0);
     CHECK(read_file(err.string()).empty());
@@ -180,7 +182,8 @@ TEST_SUITE("automation") {
 
   TEST_CASE("the cron example writes reports, keeps a baseline and fails on a significant drop") {
     TempDir dir;
-    const std::string env = fmt::format("FUNNEL={} FUNNEL_INPUT=examples/crm_events.csv FUNNEL_DIR={}", kBinary, dir.path.string());
+    const std::string env =
+        fmt::format("FUNNEL={} FUNNEL_INPUT=examples/crm_events.csv FUNNEL_DIR={}", kBinary, dir.path.string());
     const fs::path out = dir.path / "out.txt";
     CHECK(shell(fmt::format("{} examples/cron/weekly-funnel.sh > {} 2>&1", env, out.string())) == 0);
     CHECK(read_file(out.string()).empty());  // quiet when all is well
@@ -196,13 +199,15 @@ TEST_SUITE("automation") {
     CHECK(shell(fmt::format("{} examples/cron/weekly-funnel.sh > {} 2>&1", env, out.string())) == 1);
     std::string verdicts = read_file(out.string());
     CHECK(verdicts.find("FAIL  mql->sql vs baseline") != std::string::npos);
-    CHECK(read_file((dir.path / "baseline.json").string()) == kStrongBaseline);  // a failed week is not the new baseline
+    CHECK(read_file((dir.path / "baseline.json").string()) ==
+          kStrongBaseline);  // a failed week is not the new baseline
   }
 
   TEST_CASE("the CI gate passes on the example, fails against a strong baseline, and writes JUnit") {
     TempDir dir;
     const fs::path junit = dir.path / "check.xml", log = dir.path / "log.txt";
-    std::string env = fmt::format("FUNNEL={} FUNNEL_INPUT=examples/crm_events.csv FUNNEL_JUNIT={}", kBinary, junit.string());
+    std::string env =
+        fmt::format("FUNNEL={} FUNNEL_INPUT=examples/crm_events.csv FUNNEL_JUNIT={}", kBinary, junit.string());
     CHECK(shell(fmt::format("{} examples/ci/funnel-gate.sh > {} 2>&1", env, log.string())) == 0);
     CHECK(read_file(junit.string()).find("tests=\"3\" failures=\"0\"") != std::string::npos);
     CHECK(read_file(log.string()).find("funnel check: 0 of 3 checks failed") != std::string::npos);
@@ -226,8 +231,10 @@ TEST_SUITE("automation") {
     TempDir dir;
     // 70,000 rows, a pause longer than the one-second grace, then 140,000 more rows.
     const std::string feed = fmt::format(
-        "(awk 'BEGIN {{ print \"lead_id,stage,timestamp\"; for (i = 0; i < 70000; i++) printf \"L%d,lead,2024-01-01\\n\", i }}'; "
-        "sleep 1.5; awk 'BEGIN {{ for (i = 70000; i < 210000; i++) printf \"L%d,lead,2024-01-01\\n\", i }}') | {} report -f csv -",
+        "(awk 'BEGIN {{ print \"lead_id,stage,timestamp\"; for (i = 0; i < 70000; i++) printf "
+        "\"L%d,lead,2024-01-01\\n\", i }}'; "
+        "sleep 1.5; awk 'BEGIN {{ for (i = 70000; i < 210000; i++) printf \"L%d,lead,2024-01-01\\n\", i }}') | {} "
+        "report -f csv -",
         kBinary);
     const fs::path script_file = dir.path / "feed.sh", out = dir.path / "tty.txt", plain = dir.path / "plain.txt";
     std::ofstream(script_file) << feed << " > /dev/null\n";
@@ -236,7 +243,7 @@ TEST_SUITE("automation") {
     std::string shown = read_file(out.string());
     CHECK(shown.find("\rfunnel: ") != std::string::npos);
     CHECK(shown.find("536 rows read...") != std::string::npos);  // a multiple of 65,536 rows
-    CHECK(shown.find("\033[K") != std::string::npos);  // the line is cleared at the end
+    CHECK(shown.find("\033[K") != std::string::npos);            // the line is cleared at the end
     // Not a terminal: nothing on stderr.
     REQUIRE(shell(fmt::format("sh {} 2> {}", script_file.string(), plain.string())) == 0);
     CHECK(read_file(plain.string()).empty());

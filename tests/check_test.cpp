@@ -153,8 +153,8 @@ TEST_SUITE("check") {
     // lead 100, mql 50, sql 25, opportunity 10, customer 5; lost 20+10+5+3 = 38.
     SavedReport report = saved({100, 50, 25, 10, 5}, {20, 10, 5, 3, 0});
     CheckOptions options;
-    options.rules = {"lead->mql >= 50%", "mql->sql > 50%", "customer >= 5", "leads >= 101", "lost == 38",
-                     "win_rate < 12%"};
+    options.rules = {"lead->mql >= 50%", "mql->sql > 50%", "customer >= 5",
+                     "leads >= 101",     "lost == 38",     "win_rate < 12%"};
     auto v = run_check(report, options);
     REQUIRE(v.size() == 6);
     CHECK(v[0].status == Verdict::Status::pass);  // 50/100 = 50% >= 50%
@@ -229,14 +229,16 @@ TEST_SUITE("check") {
 
   TEST_CASE("baseline: a drop in points or relative to the baseline rate") {
     SavedReport base = saved({100, 50, 25, 10, 5});  // lead->mql 50%
-    auto verdict_for = [&](std::uint64_t mql_now, const char* max_drop, double significance = 0, std::uint64_t scale = 1) {
+    auto verdict_for = [&](std::uint64_t mql_now, const char* max_drop, double significance = 0,
+                           std::uint64_t scale = 1) {
       SavedReport scaled = base;
       for (auto& st : scaled.segments[0].stages) st.reached *= scale;
       CheckOptions options;
       options.max_drop = max_drop;
       options.significance = significance;
       SegmentFigures now = figures("(all)", {100 * scale, mql_now * scale, 10, 5, 2});
-      auto v = compare_with_baseline(now, stage_names(), scaled.segments[0], "base.json", parse_max_drop(max_drop), options);
+      auto v =
+          compare_with_baseline(now, stage_names(), scaled.segments[0], "base.json", parse_max_drop(max_drop), options);
       REQUIRE(v.size() == 4);
       CHECK(v[0].rule == fmt::format("lead->mql vs baseline (max drop {})", max_drop));
       return v[0];
@@ -364,7 +366,8 @@ TEST_SUITE("check") {
           "base.json: $.segments[0].stages[1].reached: expected a whole count, got -3");
     CHECK(error(json_report(R"j({"stage": "mql", "reached": "4"})j")) ==
           "base.json: $.segments[0].stages[1].reached: expected a whole count, got \"4\"");
-    CHECK(error(json_report(R"j({"stage": "mql"})j")) == "base.json: $.segments[0].stages[1]: missing field \"reached\"");
+    CHECK(error(json_report(R"j({"stage": "mql"})j")) ==
+          "base.json: $.segments[0].stages[1]: missing field \"reached\"");
     CHECK(error(json_report(R"j({"stage": 2, "reached": 4})j")) ==
           "base.json: $.segments[0].stages[1].stage: expected a string, got 2");
     CHECK(error(json_report(R"j({"stage": "mql", "reached": 4, "step_conversion": 1.5})j")) ==
@@ -376,27 +379,37 @@ TEST_SUITE("check") {
     CHECK(error(json_report(R"j({"stage": "mql", "reached": 4, "days_to_next": {"count": 1, "median": -2}})j")) ==
           "base.json: $.segments[0].stages[1].days_to_next.median: expected a number of days (or null), got -2");
     CHECK(error(json_report(R"j({"stage": "mql", "reached": 11})j")) ==
-          "base.json: $.segments[0].stages[1].reached: 11 leads reached \"mql\", more than the 10 that reached \"lead\" before it");
+          "base.json: $.segments[0].stages[1].reached: 11 leads reached \"mql\", more than the 10 that reached "
+          "\"lead\" before it");
     // JSON has no NaN: the parser stops at it, with line and column.
     CHECK(error("{\"schema_version\": 1,\n \"segments\": [NaN]}").rfind("base.json:2:15: not valid JSON: ", 0) == 0);
     CHECK(error("").rfind("base.json:1:1: not valid JSON: ", 0) == 0);
-    CHECK(error(std::string(100, '[') + std::string(100, ']')) == "base.json: not a funnel report: nested more than 64 deep");
+    CHECK(error(std::string(100, '[') + std::string(100, ']')) ==
+          "base.json: not a funnel report: nested more than 64 deep");
     CHECK(error("[1]") == "base.json: $: expected an object, got [1]");
     CHECK(error(R"j({"schema_version": 1})j") == "base.json: $: missing field \"segments\"");
     CHECK(error(R"j({"schema_version": 99, "segments": []})j") ==
           "base.json: $.schema_version: schema_version 99 is newer than this funnel's 1");
     CHECK(error(R"j({"schema_version": 1, "segments": {}})j") == "base.json: $.segments: expected an array, got {}");
-    CHECK(error(R"j({"schema_version": 1, "segments": [{"segment": "x", "stages": [{"stage": "lead", "reached": 1}]}]})j") ==
-          "base.json: no (all) segment: not a funnel report; save one with funnel report -f json or -f csv");
-    CHECK(error(R"j({"schema_version": 1, "segments": [{"segment": "(all)", "stages": [{"stage": "lead", "reached": 1}]},)j"
-                R"j( {"segment": "(all)", "stages": [{"stage": "lead", "reached": 1}]}]})j") ==
-          "base.json: $.segments[1].segment: segment \"(all)\" appears twice");
-    CHECK(error(R"j({"schema_version": 1, "segments": [{"segment": "(all)", "stages": [{"stage": "lead", "reached": 1}]},)j"
-                R"j( {"segment": "b", "stages": [{"stage": "mql", "reached": 1}]}]})j") ==
-          "base.json: $.segments[1].stages[0].stage: expected stage \"lead\" (as in segment \"(all)\"), got \"mql\"");
-    CHECK(error(R"j({"schema_version": 1, "segments": [{"segment": "(all)", "overall": {"leads": 1, "won": 1, "lost": 0,)j"
-                R"j( "open": 0, "stalled": 0, "win_rate": 2}, "stages": [{"stage": "lead", "reached": 1}]}]})j") ==
-          "base.json: $.segments[0].overall.win_rate: expected a rate between 0 and 1 (or null), got 2");
+    CHECK(
+        error(
+            R"j({"schema_version": 1, "segments": [{"segment": "x", "stages": [{"stage": "lead", "reached": 1}]}]})j") ==
+        "base.json: no (all) segment: not a funnel report; save one with funnel report -f json or -f csv");
+    CHECK(
+        error(
+            R"j({"schema_version": 1, "segments": [{"segment": "(all)", "stages": [{"stage": "lead", "reached": 1}]},)j"
+            R"j( {"segment": "(all)", "stages": [{"stage": "lead", "reached": 1}]}]})j") ==
+        "base.json: $.segments[1].segment: segment \"(all)\" appears twice");
+    CHECK(
+        error(
+            R"j({"schema_version": 1, "segments": [{"segment": "(all)", "stages": [{"stage": "lead", "reached": 1}]},)j"
+            R"j( {"segment": "b", "stages": [{"stage": "mql", "reached": 1}]}]})j") ==
+        "base.json: $.segments[1].stages[0].stage: expected stage \"lead\" (as in segment \"(all)\"), got \"mql\"");
+    CHECK(
+        error(
+            R"j({"schema_version": 1, "segments": [{"segment": "(all)", "overall": {"leads": 1, "won": 1, "lost": 0,)j"
+            R"j( "open": 0, "stalled": 0, "win_rate": 2}, "stages": [{"stage": "lead", "reached": 1}]}]})j") ==
+        "base.json: $.segments[0].overall.win_rate: expected a rate between 0 and 1 (or null), got 2");
   }
 
   TEST_CASE("impossible values in a CSV report: the file, line and column, exit 5") {
@@ -410,7 +423,8 @@ TEST_SUITE("check") {
           ":3: column 'reached': expected a whole count, got \"1.5\"");
     CHECK(error("segment,stage,reached\n(all),lead,10\n(all),mql,-3\n") ==
           ":3: column 'reached': expected a whole count, got \"-3\"");
-    CHECK(error("segment,stage,reached\n(all),lead,nan\n") == ":2: column 'reached': expected a whole count, got \"nan\"");
+    CHECK(error("segment,stage,reached\n(all),lead,nan\n") ==
+          ":2: column 'reached': expected a whole count, got \"nan\"");
     CHECK(error("segment,stage,reached\n(all),lead,1e300\n") ==
           ":2: column 'reached': expected a whole count, got \"1e300\"");
     CHECK(error("segment,stage,reached\n(all),lead,\n") == ":2: column 'reached': expected a whole count, got \"\"");

@@ -79,12 +79,17 @@ TEST_SUITE("cli") {
     CHECK(r.out.find("\"rows_read\": 6,") != std::string::npos);
     CHECK(r.out.find("\"rows_used\": 2,") != std::string::npos);
     CHECK(r.out.find("\"rows_reported\": 4,") != std::string::npos);
-    CHECK(r.out.find("\"reported_by_reason\": {\"empty lead id\": 1, \"empty stage\": 1, \"unknown stage\": 2}") != std::string::npos);
+    CHECK(r.out.find("\"reported_by_reason\": {\"empty lead id\": 1, \"empty stage\": 1, \"unknown stage\": 2}") !=
+          std::string::npos);
   }
 
   TEST_CASE("the same rows in any order give the same report") {
-    auto forward = run_cli({"report", "-f", "csv", "-"}, "lead_id,stage,timestamp\nA,lead,2024-01-01\nA,mql,2024-01-03\nB,lead,2024-01-02\nA,sql,2024-01-09\n");
-    auto backward = run_cli({"report", "-f", "csv", "-"}, "lead_id,stage,timestamp\nA,sql,2024-01-09\nB,lead,2024-01-02\nA,mql,2024-01-03\nA,lead,2024-01-01\n");
+    auto forward =
+        run_cli({"report", "-f", "csv", "-"},
+                "lead_id,stage,timestamp\nA,lead,2024-01-01\nA,mql,2024-01-03\nB,lead,2024-01-02\nA,sql,2024-01-09\n");
+    auto backward =
+        run_cli({"report", "-f", "csv", "-"},
+                "lead_id,stage,timestamp\nA,sql,2024-01-09\nB,lead,2024-01-02\nA,mql,2024-01-03\nA,lead,2024-01-01\n");
     CHECK(forward.rc == 0);
     CHECK(forward.out == backward.out);
   }

@@ -60,7 +60,8 @@ std::string sh_quote(const std::string& text) {
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
   std::size_t start = 0;
-  for (std::size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1) out.push_back(text.substr(start, nl - start));
+  for (std::size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1)
+    out.push_back(text.substr(start, nl - start));
   if (start < text.size()) out.push_back(text.substr(start));
   return out;
 }
@@ -111,7 +112,8 @@ class TempDir {
 /// What bash's _funnel puts in COMPREPLY for `words` (the last one being completed).
 std::vector<std::string> bash_complete(const std::string& script_path, const std::vector<std::string>& words,
                                        const std::string& dir = "/") {
-  std::string driver = "cd " + sh_quote(dir) + " || exit 9\nsource " + sh_quote(script_path) + " || exit 9\nCOMP_WORDS=(";
+  std::string driver =
+      "cd " + sh_quote(dir) + " || exit 9\nsource " + sh_quote(script_path) + " || exit 9\nCOMP_WORDS=(";
   for (const auto& w : words) driver += sh_quote(w) + " ";
   driver += ")\nCOMP_CWORD=" + std::to_string(words.size() - 1) +
             "\nCOMP_LINE=\"${COMP_WORDS[*]}\"; COMP_POINT=${#COMP_LINE}\n"
@@ -124,8 +126,10 @@ std::vector<std::string> bash_complete(const std::string& script_path, const std
 }
 
 /// What fish offers for `line` (candidates without their descriptions), or with descriptions.
-std::vector<std::string> fish_complete(const std::string& script_path, const std::string& line, bool descriptions = false) {
-  Shell r = shell("fish --no-config -c " + sh_quote("source " + sh_quote(script_path) + "; and complete -C" + sh_quote(line)));
+std::vector<std::string> fish_complete(const std::string& script_path, const std::string& line,
+                                       bool descriptions = false) {
+  Shell r = shell("fish --no-config -c " +
+                  sh_quote("source " + sh_quote(script_path) + "; and complete -C" + sh_quote(line)));
   INFO("fish said: " << r.out);
   REQUIRE(r.rc == 0);
   std::vector<std::string> out = lines(r.out);
@@ -187,8 +191,9 @@ std::vector<std::string> zsh_complete(const std::string& script_path, const Temp
                                       const std::string& kind = "hit") {
   TempFile harness(kZshHarness, ".zsh");
   TempFile setup(kZshSetup, ".zsh");
-  Shell r = shell("FUNNEL_ZSH_SCRIPT=" + sh_quote(script_path) + " FUNNEL_ZCOMPDUMP=" + sh_quote(cache.path() + "/zcompdump") +
-                  " zsh -f " + harness.path() + " " + setup.path() + " " + sh_quote(line));
+  Shell r = shell("FUNNEL_ZSH_SCRIPT=" + sh_quote(script_path) +
+                  " FUNNEL_ZCOMPDUMP=" + sh_quote(cache.path() + "/zcompdump") + " zsh -f " + harness.path() + " " +
+                  setup.path() + " " + sh_quote(line));
   INFO("zsh said: " << r.out);
   REQUIRE(r.rc == 0);
   std::vector<std::string> out;
@@ -263,7 +268,8 @@ TEST_SUITE("completions") {
     CHECK(bash_complete(bash.path(), {"funnel", "report", "-f", "ma"}) == std::vector<std::string>{"markdown"});
     // --format=js arrives as --format, =, js (= is a word break)
     CHECK(bash_complete(bash.path(), {"funnel", "report", "--format", "=", "js"}) == std::vector<std::string>{"json"});
-    CHECK(bash_complete(bash.path(), {"funnel", "inspect", "--format", ""}) == std::vector<std::string>{"table", "json"});
+    CHECK(bash_complete(bash.path(), {"funnel", "inspect", "--format", ""}) ==
+          std::vector<std::string>{"table", "json"});
     CHECK(bash_complete(bash.path(), {"funnel", "cohorts", "--every", "q"}) == std::vector<std::string>{"quarter"});
     CHECK(bash_complete(bash.path(), {"funnel", "report", "--shape", "w"}) == std::vector<std::string>{"wide"});
     CHECK(bash_complete(bash.path(), {"funnel", "report", "--encoding", "l"}) == std::vector<std::string>{"latin1"});
@@ -277,10 +283,14 @@ TEST_SUITE("completions") {
     TempDir dir;
     std::ofstream(dir.path() + "/leads export.csv") << "id\n";
     std::ofstream(dir.path() + "/rejects.csv") << "id\n";
-    CHECK(bash_complete(bash.path(), {"funnel", "report", "le"}, dir.path()) == std::vector<std::string>{"leads export.csv"});
-    CHECK(bash_complete(bash.path(), {"funnel", "report", "-o", "re"}, dir.path()) == std::vector<std::string>{"rejects.csv"});
-    CHECK(bash_complete(bash.path(), {"funnel", "report", "--rejects", "r"}, dir.path()) == std::vector<std::string>{"rejects.csv"});
-    CHECK(bash_complete(bash.path(), {"funnel", "trend", "--config", "r"}, dir.path()) == std::vector<std::string>{"rejects.csv"});
+    CHECK(bash_complete(bash.path(), {"funnel", "report", "le"}, dir.path()) ==
+          std::vector<std::string>{"leads export.csv"});
+    CHECK(bash_complete(bash.path(), {"funnel", "report", "-o", "re"}, dir.path()) ==
+          std::vector<std::string>{"rejects.csv"});
+    CHECK(bash_complete(bash.path(), {"funnel", "report", "--rejects", "r"}, dir.path()) ==
+          std::vector<std::string>{"rejects.csv"});
+    CHECK(bash_complete(bash.path(), {"funnel", "trend", "--config", "r"}, dir.path()) ==
+          std::vector<std::string>{"rejects.csv"});
     CHECK(bash_complete(bash.path(), {"funnel", "report", "--tz", "r"}, dir.path()).empty());
     CHECK(bash_complete(bash.path(), {"funnel", "completions", "r"}, dir.path()).empty());
   }
@@ -291,7 +301,8 @@ TEST_SUITE("completions") {
     auto subcommands = help_subcommands();
     REQUIRE(subcommands.size() >= 5);
     auto offered = bash_complete(bash.path(), {"funnel", ""});
-    CHECK(std::set<std::string>(offered.begin(), offered.end()) == std::set<std::string>(subcommands.begin(), subcommands.end()));
+    CHECK(std::set<std::string>(offered.begin(), offered.end()) ==
+          std::set<std::string>(subcommands.begin(), subcommands.end()));
     for (const auto& sub : subcommands) {
       CAPTURE(sub);
       auto options = bash_complete(bash.path(), {"funnel", sub, "--"});
@@ -328,15 +339,17 @@ TEST_SUITE("completions") {
     const char* loader = "/usr/share/bash-completion/bash_completion";
     INFO("bash-completion is not installed: run scripts/install-deps");
     REQUIRE(std::filesystem::exists(loader));
-    TempFile driver(std::string("source ") + loader + "\n__load_completion funnel || exit 8\ncomplete -p funnel\n", ".bash");
-    Shell bash = shell("BASH_COMPLETION_USER_DIR=" + sh_quote(share + "/bash-completion") + " bash --norc --noprofile " +
-                       driver.path());
+    TempFile driver(std::string("source ") + loader + "\n__load_completion funnel || exit 8\ncomplete -p funnel\n",
+                    ".bash");
+    Shell bash = shell("BASH_COMPLETION_USER_DIR=" + sh_quote(share + "/bash-completion") +
+                       " bash --norc --noprofile " + driver.path());
     INFO("bash said: " << bash.out);
     CHECK(bash.rc == 0);
     CHECK(bash.out.find("-F _funnel funnel") != std::string::npos);
 
     TempDir cache;  // autoloaded from $fpath by its #compdef line, not sourced
-    CHECK(zsh_complete(share + "/zsh/site-functions", cache, "funnel report --for") == std::vector<std::string>{"--format"});
+    CHECK(zsh_complete(share + "/zsh/site-functions", cache, "funnel report --for") ==
+          std::vector<std::string>{"--format"});
 
     Shell fish = shell("HOME=" + sh_quote(prefix.path()) + " XDG_DATA_DIRS=" + sh_quote(share) + ":/usr/share PATH=" +
                        sh_quote(prefix.path() + "/bin") + ":\"$PATH\" fish -c 'complete -C\"funnel report --for\"'");
@@ -368,7 +381,8 @@ TEST_SUITE("completions") {
     // A malformed _arguments spec (a bad escape in a description) would lose options here.
     auto subcommands = help_subcommands();
     auto offered = zsh_complete(zsh.path(), cache, "funnel ");
-    CHECK(std::set<std::string>(offered.begin(), offered.end()) == std::set<std::string>(subcommands.begin(), subcommands.end()));
+    CHECK(std::set<std::string>(offered.begin(), offered.end()) ==
+          std::set<std::string>(subcommands.begin(), subcommands.end()));
     for (const auto& sub : subcommands) {
       CAPTURE(sub);
       auto options = zsh_complete(zsh.path(), cache, "funnel " + sub + " --");
@@ -398,7 +412,8 @@ TEST_SUITE("completions") {
     CHECK(described[0] == "--format\tOutput format: table, csv, tsv, json, markdown, html, svg");
     auto subcommands = help_subcommands();
     auto offered = fish_complete(fish.path(), "funnel ");
-    CHECK(std::set<std::string>(offered.begin(), offered.end()) == std::set<std::string>(subcommands.begin(), subcommands.end()));
+    CHECK(std::set<std::string>(offered.begin(), offered.end()) ==
+          std::set<std::string>(subcommands.begin(), subcommands.end()));
     for (const auto& sub : subcommands) {
       CAPTURE(sub);
       auto options = fish_complete(fish.path(), "funnel " + sub + " --");

@@ -105,12 +105,13 @@ TEST_SUITE("csv") {
   }
 
   TEST_CASE("NUL bytes and invalid UTF-8 stop with line and byte") {
-    CHECK(error_of(std::string("a,b\n1,2\n3,x\0y\n", 14)) ==
-          "<stdin>:3:4: NUL byte (is this a text CSV file?)");
+    CHECK(error_of(std::string("a,b\n1,2\n3,x\0y\n", 14)) == "<stdin>:3:4: NUL byte (is this a text CSV file?)");
     CHECK(error_of("a,b\n1,caf\xe9\n") ==
-          "<stdin>:2:6: invalid UTF-8 byte 0xe9 (funnel reads UTF-8; for Excel's Western European CSV use --encoding cp1252, or re-save as CSV UTF-8)");
+          "<stdin>:2:6: invalid UTF-8 byte 0xe9 (funnel reads UTF-8; for Excel's Western European CSV use --encoding "
+          "cp1252, or re-save as CSV UTF-8)");
     CHECK(error_of("a,b\n1,\xff\n") ==
-          "<stdin>:2:3: invalid UTF-8 byte 0xff (funnel reads UTF-8; for Excel's Western European CSV use --encoding cp1252, or re-save as CSV UTF-8)");
+          "<stdin>:2:3: invalid UTF-8 byte 0xff (funnel reads UTF-8; for Excel's Western European CSV use --encoding "
+          "cp1252, or re-save as CSV UTF-8)");
     CHECK(read_all("a,b\n1,caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\x88\n")[1] == "2:1|café € 📈");
   }
 
@@ -147,8 +148,7 @@ TEST_SUITE("csv") {
         RecordReader reader("-", &in, options);
         reader.on_reject([&](const Reject& r) { raws[lenient].push_back(r.family + "|" + r.raw); });
         Record record;
-        while (reader.next(record)) {
-        }
+        while (reader.next(record)) {}
       }
       CAPTURE(text);
       REQUIRE(raws[0].size() == 1);

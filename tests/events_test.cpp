@@ -151,11 +151,11 @@ TEST_SUITE("events") {
 
   TEST_CASE("detect_schema: names match normalized, in the order of the name list, not of the columns") {
     Schema s = detect({"Stage", "ID", "Lead-Id", "Date", "TIME STAMP"});
-    CHECK(s.id == 2);    // lead_id comes before id in the list
+    CHECK(s.id == 2);  // lead_id comes before id in the list
     CHECK(s.stage == 0);
     CHECK(s.time == 4);  // timestamp comes before date in the list
     Schema one = detect({"mql_id", "stage", "date"});
-    CHECK(one.id == 0);   // the only column ending in id
+    CHECK(one.id == 0);  // the only column ending in id
     ColumnSpec named;
     named.id = "person";
     named.stage = "PHASE";
@@ -319,8 +319,7 @@ TEST_SUITE("events") {
     std::vector<std::string> lost{"D1", "sql", "lost", "2024-01-03", "2024-01-30"};
     x.extract(record(lost), "f.csv", out);
     CHECK(out.reported.empty());
-    CHECK(items(out) ==
-          std::vector<std::string>{"-1@2024-01-30T00:00:00Z", "0@2024-01-03T00:00:00Z", "1@-", "2@-"});
+    CHECK(items(out) == std::vector<std::string>{"-1@2024-01-30T00:00:00Z", "0@2024-01-03T00:00:00Z", "1@-", "2@-"});
 
     std::vector<std::string> won{"D2", "Closed Won", "", "", "2024-02-10"};
     x.extract(record(won), "f.csv", out);

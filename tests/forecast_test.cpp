@@ -43,8 +43,9 @@ Report forecast_report(bool with_column) {
   Diagnostics diagnostics(err, false);
   Report report = build_report(options, nullptr, diagnostics);
   if (with_column) {
-    CHECK(err.str() == "funnel: warning: tests/data/forecast_probabilities.csv:14: column 'Probability (%)': more than "
-                       "100% \"150\"; 1 probability not used (those leads fall back to their stage's probability)\n");
+    CHECK(err.str() ==
+          "funnel: warning: tests/data/forecast_probabilities.csv:14: column 'Probability (%)': more than "
+          "100% \"150\"; 1 probability not used (those leads fall back to their stage's probability)\n");
   }
   return report;
 }
@@ -67,7 +68,7 @@ TEST_SUITE("forecast") {
     CHECK(read("0.6") == doctest::Approx(0.6));
     CHECK(read("0,6") == doctest::Approx(0.6));
     CHECK(read(".25") == doctest::Approx(0.25));
-    CHECK(read("1") == doctest::Approx(1.0));    // at most 1: a fraction
+    CHECK(read("1") == doctest::Approx(1.0));      // at most 1: a fraction
     CHECK(read("1.5") == doctest::Approx(0.015));  // above 1: a percent
     CHECK(read("100") == doctest::Approx(1.0));
     CHECK(read("0") == 0);
@@ -100,10 +101,13 @@ TEST_SUITE("forecast") {
     CHECK(*p[1] == doctest::Approx(0.1));
     CHECK(*p[3] == doctest::Approx(0.6));
     CHECK_FALSE(p[0]);
-    CHECK(usage_error({"opportunity"}) == "--probability wants STAGE=PROBABILITY like opportunity=60%, not 'opportunity'");
-    CHECK(usage_error({"customer=1"}) == "--probability customer=1: 'customer' is the won stage; its leads are won, not forecast");
-    CHECK(usage_error({"oportunity=1"}) == "--probability oportunity=1: 'oportunity' is not a stage (open leads can be at "
-                                           "lead, mql, sql, opportunity) (did you mean 'opportunity'?)");
+    CHECK(usage_error({"opportunity"}) ==
+          "--probability wants STAGE=PROBABILITY like opportunity=60%, not 'opportunity'");
+    CHECK(usage_error({"customer=1"}) ==
+          "--probability customer=1: 'customer' is the won stage; its leads are won, not forecast");
+    CHECK(usage_error({"oportunity=1"}) ==
+          "--probability oportunity=1: 'oportunity' is not a stage (open leads can be at "
+          "lead, mql, sql, opportunity) (did you mean 'opportunity'?)");
     CHECK(usage_error({"lost=1"}).find("'lost' is not a stage") != std::string::npos);
     CHECK(usage_error({"sql=120"}) == "--probability sql=120: more than 100% (write 60%, 60 or 0.6)");
     CHECK(usage_error({"sql="}) == "--probability sql=: no probability (write 60%, 60 or 0.6)");
@@ -171,7 +175,8 @@ TEST_SUITE("forecast") {
     auto r = run_cli({"forecast", "-f", "csv", "-"}, "lead_id,stage,timestamp\nA,lead,2024-01-01\nA,mql,2024-01-02\n");
     REQUIRE(r.rc == 0);
     CHECK(r.out.find("\n(all),mql,1,0,0,,,,none,,0,1,0.0000,0.00,0.00,0.00\n") != std::string::npos);
-    auto c = run_cli({"forecast", "-f", "csv", "--probability", "mql=25", "-"}, "lead_id,stage,timestamp\nA,lead,2024-01-01\nA,mql,2024-01-02\n");
+    auto c = run_cli({"forecast", "-f", "csv", "--probability", "mql=25", "-"},
+                     "lead_id,stage,timestamp\nA,lead,2024-01-01\nA,mql,2024-01-02\n");
     CHECK(c.out.find("\n(all),mql,1,0,0,0.250000,,,config,,0,1,0.2500,0.00,0.00,0.00\n") != std::string::npos);
   }
 
@@ -200,6 +205,7 @@ TEST_SUITE("forecast") {
     CHECK(ignored.out.find("\n(all),lead,1,0,0,,,,none,,0,1,0.0000,") != std::string::npos);
     auto missing = run_cli({"forecast", "--probability-column", "chance", "-"}, csv);
     CHECK(missing.rc == 6);
-    CHECK(missing.err.find("--probability-column names column 'chance', which is not in the header") != std::string::npos);
+    CHECK(missing.err.find("--probability-column names column 'chance', which is not in the header") !=
+          std::string::npos);
   }
 }

@@ -23,8 +23,8 @@ TEST_SUITE("funnel_table") {
     auto s = duration_stats(secs);
     CHECK(s.count == 3);
     CHECK(s.median == doctest::Approx(3));
-    CHECK(s.mean == doctest::Approx(4));        // (1 + 3 + 8) / 3
-    CHECK(s.p90 == doctest::Approx(7));         // h = 1.8 -> 3 + 0.8*5
+    CHECK(s.mean == doctest::Approx(4));  // (1 + 3 + 8) / 3
+    CHECK(s.p90 == doctest::Approx(7));   // h = 1.8 -> 3 + 0.8*5
   }
 
   TEST_CASE("duration_stats over several lists equals the plain quantiles of their union") {
@@ -45,7 +45,7 @@ TEST_SUITE("funnel_table") {
           std::vector<Duration> all;
           for (std::size_t i = 0; i < n; ++i) {
             Duration v = span == 0xFFFFFFFFu ? (i % 3 == 0 ? 0xFFFFFFFFu : next()) : next() % span;
-            if (i % 5 == 0) v = span / 2;  // ties around the middle
+            if (i % 5 == 0) v = span / 2;                   // ties around the middle
             if (lists == 4 && i == n / 2) v = 0xFFFFFFF0u;  // one outlier: the rest share a top bucket
             parts[i % static_cast<std::size_t>(lists)].push_back(v);
             all.push_back(v);
@@ -153,10 +153,10 @@ TEST_SUITE("funnel_table") {
     StageModel model = StageModel::build(spec);
     LeadStore store(3);
     auto add = [&](const char* id, int stage, Timestamp t) { store.add(store.intern(id), stage, t); };
-    add("A", 0, 0), add("A", 1, day), add("A", 2, 2 * day);   // in order: sql
-    add("B", 0, 0), add("B", 2, day);                          // skip: stops at lead
-    add("C", 0, 5 * day), add("C", 1, day);                    // inversion: stops at lead
-    add("D", 1, day);                                          // never entered lead: not counted
+    add("A", 0, 0), add("A", 1, day), add("A", 2, 2 * day);  // in order: sql
+    add("B", 0, 0), add("B", 2, day);                        // skip: stops at lead
+    add("C", 0, 5 * day), add("C", 1, day);                  // inversion: stops at lead
+    add("D", 1, day);                                        // never entered lead: not counted
     FunnelOptions options;
     options.mode = CountMode::ordered;
     auto t = build_tables(store, model, {}, options);
@@ -231,9 +231,9 @@ TEST_SUITE("funnel_table") {
     StageModel model = StageModel::build(spec);
     LeadStore store(2);
     auto add = [&](const char* id, int stage, Timestamp t) { store.add(store.intern(id), stage, t); };
-    add("A", 0, 0), add("A", 1, 3 * day);     // 0-7
-    add("B", 0, 0), add("B", 1, 7 * day);     // 7-14 (edges belong to the bucket above)
-    add("C", 0, 0), add("C", 1, 400 * day);   // 365+
+    add("A", 0, 0), add("A", 1, 3 * day);    // 0-7
+    add("B", 0, 0), add("B", 1, 7 * day);    // 7-14 (edges belong to the bucket above)
+    add("C", 0, 0), add("C", 1, 400 * day);  // 365+
     auto t = build_tables(store, model, {}, FunnelOptions{});
     const auto& h = t.segments[0].overall.cycle_histogram;
     CHECK(h[0] == 1);
@@ -280,22 +280,27 @@ TEST_SUITE("funnel_table") {
 
     FunnelOptions as_of;
     as_of.as_of = 100 * day;
-    const Retention later = build_tables(store, model, {}, as_of, nullptr, &amounts, &churn).segments[0].overall.retention;
+    const Retention later =
+        build_tables(store, model, {}, as_of, nullptr, &amounts, &churn).segments[0].overall.retention;
     CHECK(later.churned == 2);
     CHECK(later.churned_not_won == 1);
     CHECK(*later.churn_rate == doctest::Approx(0.5));
     CHECK(*later.ltv_estimate == doctest::Approx(500));
 
     // No amounts, or nobody churned: the estimate is absent, never infinite or NaN.
-    CHECK_FALSE(build_tables(store, model, {}, FunnelOptions{}, nullptr, nullptr, &churn).segments[0].overall.retention.ltv_estimate);
+    CHECK_FALSE(build_tables(store, model, {}, FunnelOptions{}, nullptr, nullptr, &churn)
+                    .segments[0]
+                    .overall.retention.ltv_estimate);
     ChurnTimes nobody(6);
-    const Retention zero = build_tables(store, model, {}, FunnelOptions{}, nullptr, &amounts, &nobody).segments[0].overall.retention;
+    const Retention zero =
+        build_tables(store, model, {}, FunnelOptions{}, nullptr, &amounts, &nobody).segments[0].overall.retention;
     CHECK(zero.present);
     CHECK(zero.churned == 0);
     CHECK(*zero.churn_rate == 0);
     CHECK_FALSE(zero.ltv_estimate);
     // Without churn evidence there is no retention at all.
-    CHECK_FALSE(build_tables(store, model, {}, FunnelOptions{}, nullptr, &amounts).segments[0].overall.retention.present);
+    CHECK_FALSE(
+        build_tables(store, model, {}, FunnelOptions{}, nullptr, &amounts).segments[0].overall.retention.present);
   }
 
   TEST_CASE("churn changes no funnel number: a churned customer still reached customer") {

@@ -58,9 +58,8 @@ std::string generated_csv(std::size_t rows) {
   for (std::size_t i = 0; i < rows; ++i) {
     std::size_t lead = i / 3, step = i % 3 + (lead % 3);
     char line[128];
-    std::snprintf(line, sizeof line, "L%08zu,%s,2024-%02zu-%02zuT%02zu:%02zu:00Z,%s,owner%zu\n", lead,
-                  stages[step % 5], lead % 12 + 1, step * 4 + lead % 9 + 1, lead % 24, i % 60,
-                  sources[lead % 5], lead % 17);
+    std::snprintf(line, sizeof line, "L%08zu,%s,2024-%02zu-%02zuT%02zu:%02zu:00Z,%s,owner%zu\n", lead, stages[step % 5],
+                  lead % 12 + 1, step * 4 + lead % 9 + 1, lead % 24, i % 60, sources[lead % 5], lead % 17);
     csv += line;
   }
   return csv;
@@ -265,8 +264,8 @@ TEST_SUITE("gzip") {
 
   TEST_CASE("read() fills the buffer and returns 0 only at the end, whatever the input pieces") {
     std::string text = generated_csv(20000);  // ~1.2 MB: several 256 KiB input blocks
-    std::string members = gzip(text.substr(0, 777), 1) + gzip(text.substr(777, 300'001), 9) + gzip("") +
-                          gzip(text.substr(300'778), 6);
+    std::string members =
+        gzip(text.substr(0, 777), 1) + gzip(text.substr(777, 300'001), 9) + gzip("") + gzip(text.substr(300'778), 6);
     for (std::size_t piece : {std::size_t{1}, std::size_t{3}, std::size_t{4096}, std::size_t{1} << 30}) {
       for (std::size_t block : {std::size_t{1}, std::size_t{1000}, std::size_t{1} << 20}) {
         if (piece == 1 && block == 1) continue;  // slow and adds nothing

@@ -26,7 +26,8 @@ std::string twenty_segments() {
     for (int l = 0; l < 60; ++l) {
       const int reached = 1 + (l * 7 + s * 3) % 5;
       for (int k = 0; k < reached; ++k) {
-        csv += fmt::format("L{}-{},{},2024-0{}-{:02}T10:00:00Z,source-{:02}\n", s, l, stages[k], 1 + k, 1 + (l % 27), s);
+        csv +=
+            fmt::format("L{}-{},{},2024-0{}-{:02}T10:00:00Z,source-{:02}\n", s, l, stages[k], 1 + k, 1 + (l % 27), s);
       }
     }
   }
@@ -76,7 +77,8 @@ TEST_SUITE("html") {
     // The only URL is the SVG namespace, a name rather than a request.
     std::regex url("(https?:|//)[^\"' <]*");
     std::set<std::string> urls;
-    for (auto it = std::sregex_iterator(r.out.begin(), r.out.end(), url); it != std::sregex_iterator(); ++it) urls.insert(it->str());
+    for (auto it = std::sregex_iterator(r.out.begin(), r.out.end(), url); it != std::sregex_iterator(); ++it)
+      urls.insert(it->str());
     CHECK(urls == std::set<std::string>{"http://www.w3.org/2000/svg"});
     CHECK(r.out.find("default-src 'none'") != std::string::npos);
     // Cohorts and trend of the same file are on the page; a report read from stdin has neither.
@@ -89,8 +91,9 @@ TEST_SUITE("html") {
   }
 
   TEST_CASE("data from the file cannot break out of the markup") {
-    TempFile data("lead_id,stage,timestamp,source\nA,lead,2024-01-01T00:00:00Z,<script>x</script>\n"
-                  "B,lead,2024-01-02T00:00:00Z,\"a\"\"&b\"\n");
+    TempFile data(
+        "lead_id,stage,timestamp,source\nA,lead,2024-01-01T00:00:00Z,<script>x</script>\n"
+        "B,lead,2024-01-02T00:00:00Z,\"a\"\"&b\"\n");
     auto r = run_cli({"report", "--by", "source", "-f", "html", data.path()});
     REQUIRE(r.rc == 0);
     CHECK(r.out.find("<script>") == std::string::npos);
@@ -130,8 +133,10 @@ TEST_SUITE("html") {
       std::size_t table_lines = 0;
       for (std::string line; std::getline(lines, line);) {
         // Table lines: the stage table and the segments table (prose lines may be longer).
-        if (line.rfind("      stage", 0) == 0 || line.rfind("       stage", 0) == 0 || line.rfind("segment", 0) == 0) in_table = true;
-        if (line.empty() || line.rfind("sections:", 0) == 0 || line.rfind("(not shown", 0) == 0 || line.rfind("* ", 0) == 0) {
+        if (line.rfind("      stage", 0) == 0 || line.rfind("       stage", 0) == 0 || line.rfind("segment", 0) == 0)
+          in_table = true;
+        if (line.empty() || line.rfind("sections:", 0) == 0 || line.rfind("(not shown", 0) == 0 ||
+            line.rfind("* ", 0) == 0) {
           in_table = false;
         }
         if (in_table) CHECK(columns_of(line) <= width);
@@ -156,7 +161,7 @@ TEST_SUITE("html") {
     CHECK(funnel::utf8_locale(nullptr, nullptr, "C.utf8"));
     CHECK_FALSE(funnel::utf8_locale(nullptr, nullptr, nullptr));
     CHECK_FALSE(funnel::utf8_locale("C", nullptr, "en_US.UTF-8"));  // LC_ALL first
-    CHECK_FALSE(funnel::utf8_locale("", "POSIX", "en_US.UTF-8"));    // empty is unset
+    CHECK_FALSE(funnel::utf8_locale("", "POSIX", "en_US.UTF-8"));   // empty is unset
     CHECK(funnel::utf8_locale(nullptr, "de_DE.UTF-8", "C"));
   }
 }

@@ -38,7 +38,8 @@ const StageValue& value(const Inspection& in, const std::string& v) {
 }
 
 bool any_note(const Inspection& in, const std::string& part) {
-  return std::any_of(in.notes.begin(), in.notes.end(), [&](const std::string& n) { return n.find(part) != std::string::npos; });
+  return std::any_of(in.notes.begin(), in.notes.end(),
+                     [&](const std::string& n) { return n.find(part) != std::string::npos; });
 }
 
 }  // namespace
@@ -177,8 +178,8 @@ TEST_SUITE("inspect") {
         "103,Cy,lead,,2024-01-06 12:00,,\n");
     REQUIRE(in.schema);
     CHECK(in.schema->shape == Shape::snapshot);
-    CHECK(roles(in) == std::vector<std::string>{"id", "unused", "stage", "unused", "stage_time:lead",
-                                                "stage_time:mql", "stage_time:customer"});
+    CHECK(roles(in) == std::vector<std::string>{"id", "unused", "stage", "unused", "stage_time:lead", "stage_time:mql",
+                                                "stage_time:customer"});
     CHECK(value(in, "subscriber").maps_to == "unknown");
     CHECK(flags(in) == std::vector<std::string>{"--preset hubspot"});
     CHECK(in.suggestions[0].reason ==
@@ -254,7 +255,8 @@ TEST_SUITE("inspect") {
     CHECK(in.guessed_id == 0);
     CHECK(in.guessed_time == 1);
     CHECK(flags(in) == std::vector<std::string>{"--id mql_id"});
-    CHECK(in.suggestions[0].reason == "'mql_id' looks like the lead id: no empty cell and 3 distinct values in the first 3 rows");
+    CHECK(in.suggestions[0].reason ==
+          "'mql_id' looks like the lead id: no empty cell and 3 distinct values in the first 3 rows");
     CHECK(any_note(in, "with --id mql_id: <stdin>:1: cannot tell the shape"));
     CHECK(any_note(in, "'first_contact_date' holds times"));
     CHECK_FALSE(in.suggested_shape);
@@ -270,7 +272,8 @@ TEST_SUITE("inspect") {
         "HAXMC4IX,James Ascencio,MG Advanced,,Prospecting,,,\n");
     REQUIRE(in.schema);
     CHECK(in.schema->shape == Shape::snapshot);
-    CHECK(roles(in) == std::vector<std::string>{"id", "unused", "unused", "unused", "stage", "unused", "closed", "unused"});
+    CHECK(roles(in) ==
+          std::vector<std::string>{"id", "unused", "unused", "unused", "stage", "unused", "closed", "unused"});
     CHECK(in.unknown_rows == 2);
     // The salesforce preset knows Prospecting but leaves Engaging unknown and seven stages empty.
     CHECK(flags(in).empty());
@@ -292,8 +295,8 @@ TEST_SUITE("inspect") {
     ReportOptions options;
     options.columns.id = "Person";
     options.stages.preset = "hubspot";
-    Inspection in = inspect_csv("Person,stage,timestamp\nA,subscriber,2024-01-01\nA,Markting Qualified Lead,2024-01-02\n",
-                                options);
+    Inspection in =
+        inspect_csv("Person,stage,timestamp\nA,subscriber,2024-01-01\nA,Markting Qualified Lead,2024-01-02\n", options);
     REQUIRE(in.schema);
     CHECK(roles(in) == std::vector<std::string>{"id", "stage", "time"});
     CHECK(in.stages.front() == "subscriber");

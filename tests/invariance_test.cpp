@@ -37,7 +37,8 @@ std::vector<std::string> synthetic_rows(int leads, unsigned seed) {
       rows.push_back(fmt::format("{},{},{},{},{}", id, stages[k], when, source, note));
       if (rng() % 20 == 0) rows.push_back(rows.back());  // exact duplicate
     }
-    if (furthest < 4 && rng() % 2 == 0) rows.push_back(fmt::format("{},Closed Lost,2024-02-01T00:00:00Z,{},x", id, source));
+    if (furthest < 4 && rng() % 2 == 0)
+      rows.push_back(fmt::format("{},Closed Lost,2024-02-01T00:00:00Z,{},x", id, source));
   }
   return rows;
 }
@@ -99,7 +100,8 @@ TEST_SUITE("invariance") {
     std::string text = "a,\xe2\x82\xac\xf0\x9f\x93\x88\n";
     for (std::size_t block = 1; block <= text.size(); ++block) {
       funnel::ByteValidator v;
-      for (std::size_t at = 0; at < text.size(); at += block) v.scan(text.data() + at, std::min(block, text.size() - at));
+      for (std::size_t at = 0; at < text.size(); at += block)
+        v.scan(text.data() + at, std::min(block, text.size() - at));
       v.finish();
       CHECK_FALSE(v.failed());
     }
@@ -117,7 +119,8 @@ TEST_SUITE("invariance") {
     for (std::size_t begin = 0; begin < with.size();) {
       std::size_t end = with.find('\n', begin) + 1;
       std::string line = with.substr(begin, end - begin);
-      bool churn = line.find(",churned,") != std::string::npos || line.find(",Cancelled Customer,") != std::string::npos;
+      bool churn =
+          line.find(",churned,") != std::string::npos || line.find(",Cancelled Customer,") != std::string::npos;
       churn_rows += churn;
       if (!churn) without += line;
       begin = end;
@@ -125,8 +128,10 @@ TEST_SUITE("invariance") {
     REQUIRE(churn_rows == 2);
     TempFile plain(without);
     for (const char* threads : {"1", "2"}) {
-      auto a = run_cli({"report", "-f", "csv", "--by", "plan", "--amount", "amount", "--threads", threads, "examples/subscriptions.csv"});
-      auto b = run_cli({"report", "-f", "csv", "--by", "plan", "--amount", "amount", "--threads", threads, plain.path()});
+      auto a = run_cli({"report", "-f", "csv", "--by", "plan", "--amount", "amount", "--threads", threads,
+                        "examples/subscriptions.csv"});
+      auto b =
+          run_cli({"report", "-f", "csv", "--by", "plan", "--amount", "amount", "--threads", threads, plain.path()});
       REQUIRE(a.rc == 0);
       REQUIRE(b.rc == 0);
       // Drop the three retention columns from every line of the churn run.
@@ -154,8 +159,8 @@ TEST_SUITE("invariance") {
     auto r = run_cli({"report", "-f", "json", "--shape", "snapshot", "-"}, csv);
     REQUIRE(r.rc == 0);
     CHECK(r.out.find("\"overall\": {\"leads\": 4, \"won\": 3, \"lost\": 0, \"open\": 1,") != std::string::npos);
-    CHECK(r.out.find("\"retention\": {\"churned\": 2, \"churn_rate\": 0.666667, \"ltv_estimate\": null, \"churned_not_won\": 0}") !=
-          std::string::npos);
+    CHECK(r.out.find("\"retention\": {\"churned\": 2, \"churn_rate\": 0.666667, \"ltv_estimate\": null, "
+                     "\"churned_not_won\": 0}") != std::string::npos);
     CHECK(r.err.empty());
   }
 }

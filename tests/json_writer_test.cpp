@@ -29,15 +29,22 @@ TEST_SUITE("json_writer") {
     w.begin_object().member("a", 1).member("b", "two").member("c", true).key("d").null();
     w.key("e").begin_array().integer(1).integer(-2).integer(std::uint64_t{18446744073709551615u}).end_array();
     w.key("f").begin_object().end_object().key("g").begin_array().end_array().end_object().finish();
-    CHECK(out.str() == "{\"a\": 1, \"b\": \"two\", \"c\": true, \"d\": null, \"e\": [1, -2, 18446744073709551615], "
-                       "\"f\": {}, \"g\": []}\n");
+    CHECK(out.str() ==
+          "{\"a\": 1, \"b\": \"two\", \"c\": true, \"d\": null, \"e\": [1, -2, 18446744073709551615], "
+          "\"f\": {}, \"g\": []}\n");
   }
 
   TEST_CASE("lines layout: one member a line, two spaces deeper than the line the container opened on") {
     std::ostringstream out;
     JsonWriter w(out);
     w.begin_object(JsonWriter::lines).member("version", 1);
-    w.key("input").begin_object(JsonWriter::lines).member("rows", 3).key("files").begin_array().string("a.csv").end_array();
+    w.key("input")
+        .begin_object(JsonWriter::lines)
+        .member("rows", 3)
+        .key("files")
+        .begin_array()
+        .string("a.csv")
+        .end_array();
     w.end_object();
     w.key("rows").begin_array(JsonWriter::lines);
     w.begin_object().member("x", 1).end_object();
@@ -84,7 +91,11 @@ TEST_SUITE("json_writer") {
     std::ostringstream out;
     JsonWriter w(out);
     const double inf = std::numeric_limits<double>::infinity();
-    w.begin_array().fixed(0.5, 6).fixed(2.0 / 3.0, 4).fixed(std::optional<double>(), 6).fixed(std::optional<double>(1.0), 2);
+    w.begin_array()
+        .fixed(0.5, 6)
+        .fixed(2.0 / 3.0, 4)
+        .fixed(std::optional<double>(), 6)
+        .fixed(std::optional<double>(1.0), 2);
     w.general(30).general(0.05).general(1e300).general(std::nan("")).fixed(inf, 2).fixed(-inf, 6).general(-inf);
     w.end_array().finish();
     CHECK(out.str() == "[0.500000, 0.6667, null, 1.00, 30, 0.05, 1e+300, null, null, null, null]\n");
@@ -93,7 +104,11 @@ TEST_SUITE("json_writer") {
   TEST_CASE("string_or_null: an empty or absent text is null") {
     std::ostringstream out;
     JsonWriter w(out);
-    w.begin_array().string_or_null(std::string("x")).string_or_null(std::string()).string_or_null(std::nullopt).end_array();
+    w.begin_array()
+        .string_or_null(std::string("x"))
+        .string_or_null(std::string())
+        .string_or_null(std::nullopt)
+        .end_array();
     w.finish();
     CHECK(out.str() == "[\"x\", null, null]\n");
   }
@@ -115,12 +130,13 @@ TEST_SUITE("json_writer") {
       }
       return ExitCode::ok;
     };
-    CHECK(code([](JsonWriter& w) { w.begin_object().integer(1); }) == ExitCode::internal);        // value without key
-    CHECK(code([](JsonWriter& w) { w.begin_array().key("a"); }) == ExitCode::internal);           // key in an array
-    CHECK(code([](JsonWriter& w) { w.begin_object().key("a").end_object(); }) == ExitCode::internal);  // key without value
-    CHECK(code([](JsonWriter& w) { w.begin_object().end_array(); }) == ExitCode::internal);       // wrong bracket
-    CHECK(code([](JsonWriter& w) { w.begin_array().finish(); }) == ExitCode::internal);           // still open
-    CHECK(code([](JsonWriter& w) { w.integer(1).integer(2); }) == ExitCode::internal);            // two documents
+    CHECK(code([](JsonWriter& w) { w.begin_object().integer(1); }) == ExitCode::internal);  // value without key
+    CHECK(code([](JsonWriter& w) { w.begin_array().key("a"); }) == ExitCode::internal);     // key in an array
+    CHECK(code([](JsonWriter& w) { w.begin_object().key("a").end_object(); }) ==
+          ExitCode::internal);                                                               // key without value
+    CHECK(code([](JsonWriter& w) { w.begin_object().end_array(); }) == ExitCode::internal);  // wrong bracket
+    CHECK(code([](JsonWriter& w) { w.begin_array().finish(); }) == ExitCode::internal);      // still open
+    CHECK(code([](JsonWriter& w) { w.integer(1).integer(2); }) == ExitCode::internal);       // two documents
     CHECK(code([](JsonWriter& w) { w.begin_array().end_array().finish(); }) == ExitCode::ok);
   }
 }

@@ -61,12 +61,13 @@ TEST_SUITE("layouts") {
 
   TEST_CASE("a HubSpot deals export: its stages in pipeline order, won last, lost apart") {
     // Columns in property (alphabetical) order; all of HubSpot's default pipeline.
-    auto l = recognize_layout({"Record ID", "Date entered \"Appointment Scheduled (Sales Pipeline)\"",
-                               "Date entered \"Closed Lost (Sales Pipeline)\"", "Date entered \"Closed Won (Sales Pipeline)\"",
-                               "Date entered \"Contract Sent (Sales Pipeline)\"",
-                               "Date entered \"Qualified To Buy (Sales Pipeline)\""});
+    auto l = recognize_layout(
+        {"Record ID", "Date entered \"Appointment Scheduled (Sales Pipeline)\"",
+         "Date entered \"Closed Lost (Sales Pipeline)\"", "Date entered \"Closed Won (Sales Pipeline)\"",
+         "Date entered \"Contract Sent (Sales Pipeline)\"", "Date entered \"Qualified To Buy (Sales Pipeline)\""});
     REQUIRE(l);
-    CHECK(l->stages == std::vector<std::string>{"Appointment Scheduled", "Qualified To Buy", "Contract Sent", "Closed Won"});
+    CHECK(l->stages ==
+          std::vector<std::string>{"Appointment Scheduled", "Qualified To Buy", "Contract Sent", "Closed Won"});
     CHECK(l->lost == std::vector<std::string>{"Closed Lost"});
     // A custom pipeline keeps the header's order.
     auto custom = recognize_layout({"Deal ID", "Date entered \"Demo (Partners)\"", "Date entered \"Intro (Partners)\"",
@@ -79,7 +80,9 @@ TEST_SUITE("layouts") {
 
   TEST_CASE("detect_schema reads a layout's roles with no flags; the user's flags come first") {
     StageModel model = StageModel::build({});
-    std::vector<std::string> hubspot = {"Record ID", "Lifecycle Stage", "Create Date",
+    std::vector<std::string> hubspot = {"Record ID",
+                                        "Lifecycle Stage",
+                                        "Create Date",
                                         "Date entered \"Lead (Lifecycle Stage Pipeline)\"",
                                         "Date exited \"Lead (Lifecycle Stage Pipeline)\"",
                                         "Date entered \"Customer (Lifecycle Stage Pipeline)\"",
@@ -151,6 +154,7 @@ TEST_SUITE("layouts") {
     CHECK(unused_leading_stages({}, {"lead_id", "customer_at"}, {}) == 0);
     // At least two stages stay.
     CHECK(unused_leading_stages({"hubspot", {}, {}, {}, {}, {}, {}}, {"Record ID", "Became a Customer Date"}, {}) == 0);
-    CHECK(unused_leading_stages({"hubspot", {}, {}, {}, {}, {}, {}}, {"Record ID", "Became an Opportunity Date"}, {}) == 4);
+    CHECK(unused_leading_stages({"hubspot", {}, {}, {}, {}, {}, {}}, {"Record ID", "Became an Opportunity Date"}, {}) ==
+          4);
   }
 }

@@ -34,7 +34,7 @@ TEST_SUITE("lead_path") {
       }
     };
     add(0, 150000);
-    sized.expect_leads(1000000);  // too late: the table is in use and stays as it is
+    sized.expect_leads(1000000);                          // too late: the table is in use and stays as it is
     CHECK(table_gap() == 4 * ((1L << 19) - (1L << 18)));  // the plain table grew to 2^18, the sized one did not move
     add(150000, 300000);
     CHECK(table_gap() == 0);  // both at 2^19 now
@@ -68,7 +68,8 @@ TEST_SUITE("lead_path") {
     }
   }
 
-  TEST_CASE("ids of every length up to 40 bytes: kept in the record as far as it has room, apart beyond; never confused") {
+  TEST_CASE(
+      "ids of every length up to 40 bytes: kept in the record as far as it has room, apart beyond; never confused") {
     // Ids that share their first 15 bytes, differ only in length, or only in the last byte,
     // interned one at a time and in batches (with the hashes a reading thread computes).
     // The first batch fits the record's room for ids (7, 11 or 15 bytes): each is tried.
@@ -111,7 +112,9 @@ TEST_SUITE("lead_path") {
           CHECK(leads[i] == static_cast<std::uint32_t>(i));
           CHECK(store.id(static_cast<std::uint32_t>(i)) == all[i]);
           if (!colliding) CHECK(store.find(all[i]) == static_cast<std::uint32_t>(i));
-          if (i > 0) CHECK(store.first(static_cast<std::uint32_t>(i), static_cast<int>(i % 3)) == 1700000000 + static_cast<Timestamp>(i));
+          if (i > 0)
+            CHECK(store.first(static_cast<std::uint32_t>(i), static_cast<int>(i % 3)) ==
+                  1700000000 + static_cast<Timestamp>(i));
         }
         CHECK(store.size() == all.size());
         if (!colliding) {
@@ -395,7 +398,9 @@ TEST_SUITE("lead_path") {
 }
 
 TEST_SUITE("lead_path") {
-  TEST_CASE("with up to 8 stages the segment shares the counts word; segments from 65,535 and repeats from 31 are kept beside it") {
+  TEST_CASE(
+      "with up to 8 stages the segment shares the counts word; segments from 65,535 and repeats from 31 are kept "
+      "beside it") {
     std::vector<std::string> labels;
     for (int i = 0; i < 70000; ++i) labels.push_back(fmt::format("s{:05}", i));  // byte order = index order
     LeadStore store(5, LeadStore::Keep{true, false});
@@ -459,11 +464,34 @@ TEST_SUITE("lead_path") {
 
 TEST_SUITE("lead_path") {
   TEST_CASE("ids of a prefix and digits are packed in 8 bytes: exact, leading zeros kept, never confused") {
-    const std::vector<std::string> ids{
-        "L000012345", "L12345", "L0000012345", "L000012346", "l000012345", "12345678", "012345678", "0012345678",
-        "00000000", "000000000000000", "0000000000000000", "999999999999999", "1000000000000000",
-        "ABCDEFGH123", "ABCDEFGHI123", "ABCDEFG1234", "OPP-1234567", "opp-1234567", "\xc3\xa9-12345678",
-        "12a345678", "L00001234X", "L00001234 ", " L00001234", "L-0000001", "L--000001", "", "7", "L1"};
+    const std::vector<std::string> ids{"L000012345",
+                                       "L12345",
+                                       "L0000012345",
+                                       "L000012346",
+                                       "l000012345",
+                                       "12345678",
+                                       "012345678",
+                                       "0012345678",
+                                       "00000000",
+                                       "000000000000000",
+                                       "0000000000000000",
+                                       "999999999999999",
+                                       "1000000000000000",
+                                       "ABCDEFGH123",
+                                       "ABCDEFGHI123",
+                                       "ABCDEFG1234",
+                                       "OPP-1234567",
+                                       "opp-1234567",
+                                       "\xc3\xa9-12345678",
+                                       "12a345678",
+                                       "L00001234X",
+                                       "L00001234 ",
+                                       " L00001234",
+                                       "L-0000001",
+                                       "L--000001",
+                                       "",
+                                       "7",
+                                       "L1"};
     for (bool batch : {false, true}) {
       for (bool colliding : {false, true}) {
         CAPTURE(batch);
@@ -471,14 +499,16 @@ TEST_SUITE("lead_path") {
         LeadStore store(2, LeadStore::Keep{false, false});
         std::vector<std::string_view> views(ids.begin(), ids.end());
         std::vector<LeadStore::HashedId> hashes;
-        for (auto id : views) hashes.push_back(colliding ? LeadStore::HashedId{42, LeadStore::hash(id).digits} : LeadStore::hash(id));
+        for (auto id : views)
+          hashes.push_back(colliding ? LeadStore::HashedId{42, LeadStore::hash(id).digits} : LeadStore::hash(id));
         std::vector<std::uint32_t> leads(ids.size());
         // The first batch (the first id) fits the record's room to 7 bytes: packed ids fit it.
         store.intern_batch(views.data(), hashes.data(), 1, leads.data());
         if (batch) {
           store.intern_batch(views.data() + 1, hashes.data() + 1, ids.size() - 1, leads.data() + 1);
         } else {
-          for (std::size_t i = 1; i < ids.size(); ++i) store.intern_batch(views.data() + i, hashes.data() + i, 1, leads.data() + i);
+          for (std::size_t i = 1; i < ids.size(); ++i)
+            store.intern_batch(views.data() + i, hashes.data() + i, 1, leads.data() + i);
         }
         for (std::size_t i = 0; i < ids.size(); ++i) {
           CAPTURE(ids[i]);
@@ -505,7 +535,8 @@ TEST_SUITE("lead_path") {
     };
     std::vector<std::string> ids;
     const std::string digits = "9876543210123456789";
-    for (std::string prefix : {"", "L", "OPP-", "ABCDEFG", "ABCDEFGH", "ABCDEFGHI", "\xc3\xa9", "/", ":", "`", "\x7f"}) {
+    for (std::string prefix :
+         {"", "L", "OPP-", "ABCDEFG", "ABCDEFGH", "ABCDEFGHI", "\xc3\xa9", "/", ":", "`", "\x7f"}) {
       for (std::size_t count = 0; count <= 18; ++count) {
         for (std::size_t start : {std::size_t{0}, std::size_t{1}}) {
           std::string id = prefix + digits.substr(start, count);
@@ -534,7 +565,8 @@ TEST_SUITE("lead_path") {
     std::vector<std::string> ids;
     // Growth hashes the stored ids again, from the packed digits where there are some:
     // every form (packed, short ids that split or not, long ids) must hash as it did.
-    for (std::string id : {"P0-0000001", "L1", "7", "abc", "x-y-z-0000000000000001", "no digits at all here"}) ids.push_back(id);
+    for (std::string id : {"P0-0000001", "L1", "7", "abc", "x-y-z-0000000000000001", "no digits at all here"})
+      ids.push_back(id);
     for (int p = 0; p < 300; ++p) {
       for (int i = 0; i < 5; ++i) {
         std::string id = "P";

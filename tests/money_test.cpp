@@ -76,12 +76,24 @@ TEST_SUITE("money") {
         {"USD 1,234.50", 1234.5},
         {"1,234.50 USD", 1234.5},
         {"CHF 1'234.50", 1234.5},
-        {"CHF 1\xE2\x80\x99" "234.50", 1234.5},  // U+2019 as the apostrophe
-        {"1\xC2\xA0" "234,50", 1234.5},          // NBSP
-        {"1\xE2\x80\xAF" "234,50", 1234.5},      // narrow NBSP
-        {"1\xE2\x80\x89" "234,50", 1234.5},      // thin space
-        {"1\xC2\xA0" "234,50\xC2\xA0kr", 1234.5},
-        {"USD 1\xC2\xA0" "234.50", 1234.5},
+        {"CHF 1\xE2\x80\x99"
+         "234.50",
+         1234.5},  // U+2019 as the apostrophe
+        {"1\xC2\xA0"
+         "234,50",
+         1234.5},  // NBSP
+        {"1\xE2\x80\xAF"
+         "234,50",
+         1234.5},  // narrow NBSP
+        {"1\xE2\x80\x89"
+         "234,50",
+         1234.5},  // thin space
+        {"1\xC2\xA0"
+         "234,50\xC2\xA0kr",
+         1234.5},
+        {"USD 1\xC2\xA0"
+         "234.50",
+         1234.5},
         {"$ 1,234.50", 1234.5},
         {"1,234.50$", 1234.5},
         {"1.234,50€", 1234.5},
@@ -95,7 +107,9 @@ TEST_SUITE("money") {
     check_ok({
         {"SEK 12 000", 12000},
         {"12 000 NOK", 12000},
-        {"12\xC2\xA0" "000 NOK", 12000},
+        {"12\xC2\xA0"
+         "000 NOK",
+         12000},
         {"£99", 99},
         {"¥1000", 1000},
         {"₹1,00,000", 100000},
@@ -121,26 +135,9 @@ TEST_SUITE("money") {
 
   TEST_CASE("signs, blanks, zero, leading separators and the Nordic ,-") {
     check_ok({
-        {"+5", 5},
-        {"+ 5", 5},
-        {"+$5", 5},
-        {"$+5", 5},
-        {"  42  ", 42},
-        {"\t42\xC2\xA0", 42},
-        {"0", 0},
-        {"0.00", 0},
-        {"0,00 kr", 0},
-        {"-0", 0},
-        {"(0)", 0},
-        {"$0", 0},
-        {".5", 0.5},
-        {",5", 0.5},
-        {"0,5", 0.5},
-        {"0.05", 0.05},
-        {"007", 7},
-        {"100,-", 100},
-        {"kr 100,-", 100},
-        {"100.- CHF", 100},
+        {"+5", 5},    {"+ 5", 5},     {"+$5", 5}, {"$+5", 5},     {"  42  ", 42},    {"\t42\xC2\xA0", 42}, {"0", 0},
+        {"0.00", 0},  {"0,00 kr", 0}, {"-0", 0},  {"(0)", 0},     {"$0", 0},         {".5", 0.5},          {",5", 0.5},
+        {"0,5", 0.5}, {"0.05", 0.05}, {"007", 7}, {"100,-", 100}, {"kr 100,-", 100}, {"100.- CHF", 100},
     });
     // "-0" is zero, not a negative zero.
     AmountReader reader;
@@ -195,7 +192,9 @@ TEST_SUITE("money") {
     check_bad({
         {"-100", "negative amount"},
         {"- 100", "negative amount"},
-        {"\xE2\x88\x92" "100", "negative amount"},  // U+2212 minus sign
+        {"\xE2\x88\x92"
+         "100",
+         "negative amount"},  // U+2212 minus sign
         {"(100)", "negative amount"},
         {"( 100 )", "negative amount"},
         {"($1,234.50)", "negative amount"},
@@ -316,10 +315,10 @@ TEST_SUITE("money") {
 
     // Not ambiguous: the thousands reading is impossible, so it is the decimal mark.
     check_ok({
-        {"0,500", 0.5},       // thousands never start with 0
+        {"0,500", 0.5},  // thousands never start with 0
         {"0.125", 0.125},
-        {",500", 0.5},        // no digits before
-        {"1234,567", 1234.567},  // more than 3 digits before
+        {",500", 0.5},            // no digits before
+        {"1234,567", 1234.567},   // more than 3 digits before
         {"1 234,567", 1234.567},  // spaces already group, one value has one thousands separator
         {"1'234.567", 1234.567},
         {"12 345.678 kr", 12345.678},

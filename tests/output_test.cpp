@@ -113,9 +113,10 @@ TEST_SUITE("output") {
     TempDir dir;
     const std::string big = dir / "big.csv", rc = dir / "rc";
     write_export(big, 100000);
-    ShellRun ignored = shell(fmt::format("bash -c 'trap \"\" PIPE; {} leads {} 2>{} | head -1 >/dev/null; "
-                                         "echo ${{PIPESTATUS[0]}} > {}'",
-                                         kBinary, big, dir / "err", rc));
+    ShellRun ignored =
+        shell(fmt::format("bash -c 'trap \"\" PIPE; {} leads {} 2>{} | head -1 >/dev/null; "
+                          "echo ${{PIPESTATUS[0]}} > {}'",
+                          kBinary, big, dir / "err", rc));
     REQUIRE(ignored.rc == 0);
     CHECK(read_file(rc) == "3\n");
     CHECK(read_file(dir / "err") == "funnel: standard output: cannot write: Broken pipe\n");
@@ -182,7 +183,8 @@ TEST_SUITE("output") {
     const std::string original = read_file(input);
     auto same = run_cli({"report", "-o", input, input});
     CHECK(same.rc == 2);
-    CHECK(same.err == fmt::format("funnel: -o {} names the input file {}: the run would replace what it reads\n", input, input));
+    CHECK(same.err ==
+          fmt::format("funnel: -o {} names the input file {}: the run would replace what it reads\n", input, input));
     CHECK(run_cli({"report", "-o", alias, input}).rc == 2);  // by device and inode
     CHECK(run_cli({"leads", "-o", input, alias}).rc == 2);
     CHECK(run_cli({"report", "--by", "source", "--spend", spend, "-o", spend, input}).rc == 2);
@@ -194,7 +196,8 @@ TEST_SUITE("output") {
     const std::string out = dir / "out.csv";
     auto both = run_cli({"report", "-o", out, "--rejects", dir.path.string() + "/./out.csv", input});
     CHECK(both.rc == 2);
-    CHECK(both.err == fmt::format("funnel: -o {} and --rejects {}/./out.csv name the same file\n", out, dir.path.string()));
+    CHECK(both.err ==
+          fmt::format("funnel: -o {} and --rejects {}/./out.csv name the same file\n", out, dir.path.string()));
     CHECK(!fs::exists(out));
     // Devices are written into, not replaced: /dev/null for both is fine.
     CHECK(run_cli({"report", "-o", "/dev/null", "--rejects", "/dev/null", input}).rc == 0);
@@ -287,7 +290,8 @@ TEST_SUITE("output") {
         {{"check", "--require", "won >= 1", "--significance", "nan"},
          "funnel: --significance must be between 0 and 1, like 0.05, not nan"},
         {{"report", "--date-format", "%Q"},
-         "funnel: --date-format '%Q': unknown field %Q; the fields are %Y %y %m %b %B %d %H %I %M %S %p and %% for a percent sign"},
+         "funnel: --date-format '%Q': unknown field %Q; the fields are %Y %y %m %b %B %d %H %I %M %S %p and %% for a "
+         "percent sign"},
         {{"report", "--since", "2024-05-01", "--until", "2024-04-01"},
          "funnel: --since 2024-05-01 is not before --until 2024-04-01: no lead could enter between them"},
     };
@@ -313,10 +317,14 @@ TEST_SUITE("output") {
     const std::vector<Case> cases = {
         {"stages = [\"a\", \"b\"\n", ":1:20: Error while parsing array: encountered end-of-file"},
         {"format = \"csv\"\nthis is not toml\n", ":2:6: Error while parsing key-value pair: expected '=', saw 'i'"},
-        {"format = csv\n", ":1:10: Error while parsing value: could not determine value type (text is quoted in TOML: key = \"value\")"},
-        {"[report]\nformat = \"csv\"\n[report]\nquiet = true\n", ":3:1: Error while parsing table header: cannot redefine existing table 'report'"},
-        {"quiet = true\nquiet = false\n", ":2:9: Error while parsing key-value pair: cannot redefine existing boolean 'quiet'"},
-        {"format = \"csv\"\n\n[report]\nformat = \"json\"\n", ":4: 'format' is given twice: at the top level (FILE:1) and in [report]"},
+        {"format = csv\n",
+         ":1:10: Error while parsing value: could not determine value type (text is quoted in TOML: key = \"value\")"},
+        {"[report]\nformat = \"csv\"\n[report]\nquiet = true\n",
+         ":3:1: Error while parsing table header: cannot redefine existing table 'report'"},
+        {"quiet = true\nquiet = false\n",
+         ":2:9: Error while parsing key-value pair: cannot redefine existing boolean 'quiet'"},
+        {"format = \"csv\"\n\n[report]\nformat = \"json\"\n",
+         ":4: 'format' is given twice: at the top level (FILE:1) and in [report]"},
         {"[nonsense]\nformat = \"csv\"\n", ":1: unknown section [nonsense]"},
         {"[report.inner]\nformat = \"csv\"\n", ":1: unknown section [report.inner]"},
         {"\nformt = \"csv\"\n", ":2: unknown key 'formt' (did you mean 'format'?)"},
@@ -338,14 +346,18 @@ TEST_SUITE("output") {
     CHECK(directory.rc == 3);
     CHECK(directory.err == fmt::format("funnel: {}: cannot read config file: Is a directory\n", dir.path.string()));
     // Valid TOML of every kind of value still works: a date, a number, a boolean, arrays.
-    TempFile good("as-of = 2024-04-01\ntop = 2\nquiet = true\nby = [\"source\"]\n[report]\nformat = \"csv\"\n", ".toml");
+    TempFile good("as-of = 2024-04-01\ntop = 2\nquiet = true\nby = [\"source\"]\n[report]\nformat = \"csv\"\n",
+                  ".toml");
     auto r = run_cli({"report", "--config", good.path(), kEvents});
     CHECK(r.rc == 0);
-    CHECK(r.out == run_cli({"report", "--as-of", "2024-04-01", "--top", "2", "-q", "--by", "source", "-f", "csv", kEvents}).out);
+    CHECK(r.out ==
+          run_cli({"report", "--as-of", "2024-04-01", "--top", "2", "-q", "--by", "source", "-f", "csv", kEvents}).out);
   }
 
   TEST_CASE("on a terminal, output text from the data cannot drive it; to a pipe or file it stays exact") {
-    const std::string csv = "lead_id,stage,timestamp\nL\033]0;pwned\007x,lead,2024-01-01\nL\xc2\x9b" "2J,lead,2024-01-02\n";
+    const std::string csv =
+        "lead_id,stage,timestamp\nL\033]0;pwned\007x,lead,2024-01-01\nL\xc2\x9b"
+        "2J,lead,2024-01-02\n";
     for (const char* format : {"csv", "tsv"}) {
       CAPTURE(format);
       std::vector<const char*> argv{"funnel", "leads", "-f", format, "-"};
@@ -358,7 +370,8 @@ TEST_SUITE("output") {
       CHECK(out.str().find("L?2J") != std::string::npos);
       auto piped = run_cli({"leads", "-f", format, "-"}, csv);
       CHECK(piped.out.find("L\033]0;pwned\007x") != std::string::npos);
-      CHECK(piped.out.find("L\xc2\x9b" "2J") != std::string::npos);
+      CHECK(piped.out.find("L\xc2\x9b"
+                           "2J") != std::string::npos);
     }
     CHECK(funnel::terminal_text("a\tb\nc\rd\033e\x7f\xc2\x85\xc3\xa9") == "a\tb\nc?d?e??\xc3\xa9");
   }

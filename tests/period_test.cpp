@@ -6,7 +6,12 @@
 using namespace funnel;
 
 namespace {
-PeriodSpan of(const char* date, Period p) { return period_of(days_from_civil(std::stoi(std::string(date, 4)), static_cast<unsigned>(std::stoi(std::string(date + 5, 2))), static_cast<unsigned>(std::stoi(std::string(date + 8, 2)))), p); }
+PeriodSpan of(const char* date, Period p) {
+  return period_of(
+      days_from_civil(std::stoi(std::string(date, 4)), static_cast<unsigned>(std::stoi(std::string(date + 5, 2))),
+                      static_cast<unsigned>(std::stoi(std::string(date + 8, 2)))),
+      p);
+}
 }  // namespace
 
 TEST_SUITE("period") {

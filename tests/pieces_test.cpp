@@ -103,11 +103,11 @@ void same_as_one_thread(const std::vector<std::string>& args, const std::string&
 TEST_SUITE("pieces") {
   TEST_CASE("the id table's first size: one lead per 192 bytes, per 16 bytes a column for wide rows") {
     // The table holds 0.7 of its 2^k slots; these guesses are the bench files' tables at once.
-    CHECK(funnel::likely_leads(1709650101, 6) == 8904427);   // 10M long, 10M leads: 2^24 slots (11.7M)
-    CHECK(funnel::likely_leads(170993936, 6) == 890593);     // 1M long, 1M leads: 2^21 (1.47M), no regrowth
-    CHECK(funnel::likely_leads(83345769, 9) == 434092);      // 1M wide, 9 columns: 2^20, one regrowth
+    CHECK(funnel::likely_leads(1709650101, 6) == 8904427);    // 10M long, 10M leads: 2^24 slots (11.7M)
+    CHECK(funnel::likely_leads(170993936, 6) == 890593);      // 1M long, 1M leads: 2^21 (1.47M), no regrowth
+    CHECK(funnel::likely_leads(83345769, 9) == 434092);       // 1M wide, 9 columns: 2^20, one regrowth
     CHECK(funnel::likely_leads(2000000000, 100) == 1250000);  // 100 columns: 1,600 bytes a lead, not 10.4M leads
-    CHECK(funnel::likely_leads(3000, 13) == 14);             // 13 columns and up: 16 bytes a column
+    CHECK(funnel::likely_leads(3000, 13) == 14);              // 13 columns and up: 16 bytes a column
     CHECK(funnel::likely_leads(191, 3) == 0);
     CHECK(funnel::likely_leads(0, 0) == 0);
   }
@@ -183,18 +183,20 @@ TEST_SUITE("pieces") {
 
   TEST_CASE("an error far into the input is the one a single thread reports") {
     std::string good = tricky_export(600, 5);
-    same_as_one_thread({"report", "-"}, good + "L9,lead,2024-01-01T00:00:00Z,google,x\n" + good);        // field count
-    same_as_one_thread({"report", "-"}, good + "L9,lead,2024-13-01T00:00:00Z,google,x,\n" + good);      // bad date
-    same_as_one_thread({"report", "-"}, good + "L9,lead,2024-01-01T00:00:00Z,google,x,\"open\n" + "x\n");  // unclosed quote
-    same_as_one_thread({"report", "--strict-stages", "-"}, good);                                        // unknown stage
-    same_as_one_thread({"report", "-"}, good + "L9,lead,2024-01-01T00:00:00Z,caf\xe9,x,\n" + good);     // invalid UTF-8
+    same_as_one_thread({"report", "-"}, good + "L9,lead,2024-01-01T00:00:00Z,google,x\n" + good);   // field count
+    same_as_one_thread({"report", "-"}, good + "L9,lead,2024-13-01T00:00:00Z,google,x,\n" + good);  // bad date
+    same_as_one_thread({"report", "-"},
+                       good + "L9,lead,2024-01-01T00:00:00Z,google,x,\"open\n" + "x\n");             // unclosed quote
+    same_as_one_thread({"report", "--strict-stages", "-"}, good);                                    // unknown stage
+    same_as_one_thread({"report", "-"}, good + "L9,lead,2024-01-01T00:00:00Z,caf\xe9,x,\n" + good);  // invalid UTF-8
   }
 
   TEST_CASE("stray quotes, ragged rows, placeholders and long unclosed quotes: the same on one thread and two") {
     std::string good = tricky_export(600, 7);
     // A stray quote far into the input, over rows of the header's width (strict: an error).
     std::string stray;
-    for (int i = 0; i < 40; ++i) stray += fmt::format("S{},lead,2024-02-01T00:00:00Z,web,{}note,60%\n", i, i == 0 ? "\"" : "");
+    for (int i = 0; i < 40; ++i)
+      stray += fmt::format("S{},lead,2024-02-01T00:00:00Z,web,{}note,60%\n", i, i == 0 ? "\"" : "");
     stray += "S99,mql,2024-02-02T00:00:00Z,web,end\",7\n";
     CHECK(run({"report", "-"}, good + stray + good, true).err.find("a stray quote?") != std::string::npos);
     same_as_one_thread({"report", "-"}, good + stray + good);
@@ -202,8 +204,10 @@ TEST_SUITE("pieces") {
     // An unquoted delimiter in a value: one field too many, its last one empty.
     same_as_one_thread({"report", "-"}, good + "L9,lead,2024-01-01T00:00:00Z,Acme, Inc,x,\n" + good);
     // Placeholder and epoch-zero times: the warning names the same smallest lines.
-    std::string cells = good + "P1,lead,NULL,web,x,\nP2,lead,1970-01-01T00:00:00Z,web,x,\n" + good + "P3,mql,#N/A,web,x,\n";
-    CHECK(run({"report", "-f", "json", "-"}, cells, true).err.find("2 time cells holding a placeholder") != std::string::npos);
+    std::string cells =
+        good + "P1,lead,NULL,web,x,\nP2,lead,1970-01-01T00:00:00Z,web,x,\n" + good + "P3,mql,#N/A,web,x,\n";
+    CHECK(run({"report", "-f", "json", "-"}, cells, true).err.find("2 time cells holding a placeholder") !=
+          std::string::npos);
     same_as_one_thread({"report", "-f", "json", "-"}, cells);
     same_as_one_thread({"report", "--strict-cells", "-"}, cells);
     // A quote left open over thousands of lines: one parse of the record, not one a piece.

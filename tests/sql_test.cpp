@@ -57,8 +57,8 @@ TEST_SUITE("sql") {
       CHECK(q.find(";") == std::string::npos);
       CHECK(q.rfind("WITH\n", 0) == 0);
       CHECK(count(q, dialect == funnel::SqlDialect::postgres ? "cells AS MATERIALIZED (" : "cells AS (") == 1);
-      for (const char* step : {"evidence AS (", "leads AS (", "walks AS (", "paths AS (",
-                               "lead_stages AS (", "stage_rows AS (", "tallies AS (", "ranks AS (", "report AS ("}) {
+      for (const char* step : {"evidence AS (", "leads AS (", "walks AS (", "paths AS (", "lead_stages AS (",
+                               "stage_rows AS (", "tallies AS (", "ranks AS (", "report AS ("}) {
         CAPTURE(step);
         CHECK(count(q, step) == 1);
       }

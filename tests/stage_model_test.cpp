@@ -100,7 +100,8 @@ TEST_SUITE("stage_model") {
     StageModelSpec spec;
     spec.preset = "hubspott";
     CHECK(usage_error(spec) ==
-          "unknown preset 'hubspott' (presets: default, hubspot, salesforce, salesforce-leads, zoho-leads) (did you mean 'hubspot'?)");
+          "unknown preset 'hubspott' (presets: default, hubspot, salesforce, salesforce-leads, zoho-leads) (did you "
+          "mean 'hubspot'?)");
     spec = {};
     spec.stages = {"lead,mql,won"};
     spec.tofu = {"lead"};

@@ -129,7 +129,7 @@ TEST_SUITE("time_reader") {
     CHECK(r.read("20240105").status == ParsedTime::Status::invalid);
     TimeReader excel(TimeFormat::parse("excel"), nullptr);
     CHECK(read_one(excel, "45292.5") == at("2024-01-01T12:00:00Z"));  // 45292 days after 1899-12-30
-    CHECK(read_one(excel, "60") == at("1900-02-28"));                // Excel's 1900 system
+    CHECK(read_one(excel, "60") == at("1900-02-28"));                 // Excel's 1900 system
     TimeReader pattern(TimeFormat::parse("%Y%m%d %I:%M%p"), nullptr);
     CHECK(read_one(pattern, "20240105 07:45PM") == at("2024-01-05T19:45:00Z"));
     CHECK(pattern.read("2024-01-05").status == ParsedTime::Status::invalid);
@@ -146,8 +146,8 @@ TEST_SUITE("time_reader") {
   TEST_CASE("--tz reads naive times in the zone, with the DST rules") {
     Zone oslo("Europe/Oslo");
     TimeReader r({}, &oslo);
-    CHECK(read_one(r, "2024-01-15 09:00") == at("2024-01-15T08:00:00Z"));  // CET, +1
-    CHECK(read_one(r, "2024-07-15 09:00") == at("2024-07-15T07:00:00Z"));  // CEST, +2
+    CHECK(read_one(r, "2024-01-15 09:00") == at("2024-01-15T08:00:00Z"));      // CET, +1
+    CHECK(read_one(r, "2024-07-15 09:00") == at("2024-07-15T07:00:00Z"));      // CEST, +2
     CHECK(read_one(r, "2024-07-15T09:00:00Z") == at("2024-07-15T09:00:00Z"));  // an offset wins
     CHECK(read_one(r, "15.07.2024 09:00") == at("2024-07-15T07:00:00Z"));
     // 2024-03-31: clocks go 02:00 -> 03:00. 02:30 does not exist: read as 03:30 CEST.
@@ -171,10 +171,12 @@ TEST_SUITE("time_reader") {
   TEST_CASE("a column that never settles stops with the column and the fix") {
     auto r = run_cli({"report", "-"}, "lead_id,stage,timestamp\nA,lead,03/01/2024\nA,mql,04/02/2024\n");
     CHECK(r.rc == 5);
-    CHECK(r.err == "funnel: <stdin>:2: column 'timestamp': cannot tell day from month in \"03/01/2024\" and 1 "
-                   "other rows of this column (every day is 12 or less); set --date-format dmy (day first) or "
-                   "mdy (month first)\n");
-    auto fixed = run_cli({"report", "--date-format", "mdy", "-f", "csv", "-"}, "lead_id,stage,timestamp\nA,lead,03/01/2024\nA,mql,04/02/2024\n");
+    CHECK(r.err ==
+          "funnel: <stdin>:2: column 'timestamp': cannot tell day from month in \"03/01/2024\" and 1 "
+          "other rows of this column (every day is 12 or less); set --date-format dmy (day first) or "
+          "mdy (month first)\n");
+    auto fixed = run_cli({"report", "--date-format", "mdy", "-f", "csv", "-"},
+                         "lead_id,stage,timestamp\nA,lead,03/01/2024\nA,mql,04/02/2024\n");
     CHECK(fixed.rc == 0);
   }
 }
@@ -182,7 +184,9 @@ TEST_SUITE("time_reader") {
 TEST_SUITE("time_reader") {
   TEST_CASE("cohorts: a week is complete once it ended by the as-of time; trend fills quiet weeks") {
     // Entries: A 2024-01-01 (W01), B 2024-01-10 (W02), C 2024-01-24 (W04); as of 2024-01-25.
-    std::string input = "lead_id,stage,timestamp\nA,lead,2024-01-01\nA,mql,2024-01-02\nB,lead,2024-01-10\nC,lead,2024-01-24\nC,mql,2024-01-25\n";
+    std::string input =
+        "lead_id,stage,timestamp\nA,lead,2024-01-01\nA,mql,2024-01-02\nB,lead,2024-01-10\nC,lead,2024-01-24\nC,mql,"
+        "2024-01-25\n";
     auto r = run_cli({"cohorts", "--every", "week", "-f", "csv", "-"}, input);
     REQUIRE(r.rc == 0);
     CHECK(r.out.find("2024-W01,2024-01-01,true,mql,mofu,1,1.000000,1.000000,1.0000") != std::string::npos);
@@ -211,7 +215,8 @@ TEST_SUITE("time_reader") {
     CHECK(utc.out.find("\n2024-W13,2024-03-25,") != std::string::npos);
     CHECK(oslo.out.find("\n2024-W14,2024-04-01,") != std::string::npos);
     // Naive times are Oslo wall-clock: Monday 00:30 local is still week 14 (Sunday 22:30 UTC).
-    auto naive = run_cli({"trend", "--tz", "Europe/Oslo", "-f", "csv", "-"}, "lead_id,stage,timestamp\nA,lead,2024-04-01 00:30\n");
+    auto naive = run_cli({"trend", "--tz", "Europe/Oslo", "-f", "csv", "-"},
+                         "lead_id,stage,timestamp\nA,lead,2024-04-01 00:30\n");
     CHECK(naive.out.find("2024-W14,2024-04-01,lead,tofu,1") != std::string::npos);
   }
 }

@@ -39,9 +39,9 @@ TEST_SUITE("trust") {
   TEST_CASE("lenient mode skips malformed records, counts them by reason and writes them out") {
     std::string input = std::string(kHeader) +
                         "A,lead,2024-01-01,web\n"
-                        "B,lead,2024-01-02\n"                       // short row
-                        "C,lead,\"2024-01-03\"x,web\n"              // text after a closing quote
-                        "D,lead,2024-01-04,caf\xe9\n"               // Latin-1 byte
+                        "B,lead,2024-01-02\n"           // short row
+                        "C,lead,\"2024-01-03\"x,web\n"  // text after a closing quote
+                        "D,lead,2024-01-04,caf\xe9\n"   // Latin-1 byte
                         "A,mql,2024-01-05,web\n" +
                         std::string("E,lead,2024-01-06,n\0l\n", 22) +  // NUL byte
                         "F,lead,2024-01-07,web\n";
@@ -72,7 +72,9 @@ TEST_SUITE("trust") {
   }
 
   TEST_CASE("an unclosed quote loses one line in lenient mode, not the rest of the file") {
-    std::string input = std::string(kHeader) + "A,lead,2024-01-01,web\nB,lead,2024-01-02,\"open\nC,lead,2024-01-03,web\nD,mql,2024-01-04,web\n";
+    std::string input =
+        std::string(kHeader) +
+        "A,lead,2024-01-01,web\nB,lead,2024-01-02,\"open\nC,lead,2024-01-03,web\nD,mql,2024-01-04,web\n";
     auto r = run_cli({"report", "--lenient", "-f", "json", "-"}, input);
     REQUIRE(r.rc == 0);
     CHECK(json_count(r.out, "rows_read") == "4");
@@ -80,7 +82,8 @@ TEST_SUITE("trust") {
     CHECK(json_count(r.out, "lead_ids") == "3");
     auto strict = run_cli({"report", "-"}, input);
     CHECK(strict.rc == 4);
-    CHECK(strict.err == "funnel: <stdin>:3: unclosed quote (opened at line 3 column 19) runs to the end of the input\n");
+    CHECK(strict.err ==
+          "funnel: <stdin>:3: unclosed quote (opened at line 3 column 19) runs to the end of the input\n");
   }
 
   TEST_CASE("Windows-1252 and Latin-1 exports are read with --encoding") {
@@ -127,7 +130,9 @@ TEST_SUITE("trust") {
   }
 
   TEST_CASE("decoding gives the same result for every chunk size") {
-    std::string input = "\xEF\xBB\xBFlead_id,stage,timestamp,source\rA,lead,2024-01-01,caf\xc3\xa9\r\nA,mql,2024-01-02,\"x\ry\"\rB,lead,2024-01-03,\xe2\x82\xac\n";
+    std::string input =
+        "\xEF\xBB\xBFlead_id,stage,timestamp,source\rA,lead,2024-01-01,caf\xc3\xa9\r\nA,mql,2024-01-02,\"x\ry\"\rB,"
+        "lead,2024-01-03,\xe2\x82\xac\n";
     auto expected = run_cli({"report", "--by", "source", "-f", "json", "-"}, input);
     REQUIRE(expected.rc == 0);
     for (std::size_t chunk : {1u, 2u, 3u, 5u, 7u, 16u, 61u}) {
@@ -169,11 +174,14 @@ TEST_SUITE("trust") {
     CHECK(unused.rc == 0);
     auto used = run_cli({"report", "-"}, "lead_id,stage,timestamp,stage\nA,lead,2024-01-01,mql\n");
     CHECK(used.rc == 6);
-    CHECK(used.err == "funnel: <stdin>:1: columns 2 and 4 are both named 'stage' and funnel needs that column: rename one\n");
+    CHECK(used.err ==
+          "funnel: <stdin>:1: columns 2 and 4 are both named 'stage' and funnel needs that column: rename one\n");
   }
 
   TEST_CASE("ids that Excel turned into scientific notation are warned about") {
-    auto r = run_cli({"report", "-f", "csv", "-"}, "lead_id,stage,timestamp\n1.23457E+11,lead,2024-01-01\n1.23457E+11,mql,2024-01-02\n42,lead,2024-01-01\n");
+    auto r = run_cli(
+        {"report", "-f", "csv", "-"},
+        "lead_id,stage,timestamp\n1.23457E+11,lead,2024-01-01\n1.23457E+11,mql,2024-01-02\n42,lead,2024-01-01\n");
     CHECK(r.rc == 0);
     CHECK(r.err.find("2 rows have a lead id in scientific notation") != std::string::npos);
   }
@@ -191,27 +199,30 @@ TEST_SUITE("trust") {
     CHECK(wide.rc == 0);
     std::string id;
     for (int i = 0; i < 2000; ++i) id += "ø";
-    auto ids = run_cli({"report", "-f", "json", "-"}, std::string(kHeader) + id + ",lead,2024-01-01,\n" + id + ",mql,2024-01-02,\n");
+    auto ids = run_cli({"report", "-f", "json", "-"},
+                       std::string(kHeader) + id + ",lead,2024-01-01,\n" + id + ",mql,2024-01-02,\n");
     CHECK(ids.rc == 0);
     CHECK(json_count(ids.out, "lead_ids") == "1");
     // Ids of 64 KiB and more (issue 24: 100,002 bytes stopped the run) are kept whole.
     std::string huge(std::size_t{1} << 20, 'z');
     auto huge_ids = run_cli({"report", "-f", "json", "-"}, std::string(kHeader) + huge + ",lead,2024-01-01,\n" + huge +
-                                                       ",mql,2024-01-02,\n" + huge + "y,lead,2024-01-01,\n");
+                                                               ",mql,2024-01-02,\n" + huge + "y,lead,2024-01-01,\n");
     CHECK(huge_ids.rc == 0);
     CHECK(json_count(huge_ids.out, "lead_ids") == "2");
     CHECK(huge_ids.err.empty());
   }
 
   TEST_CASE("empty lead ids are reported, not counted") {
-    auto r = run_cli({"report", "-f", "json", "-"}, std::string(kHeader) + ",lead,2024-01-01,web\n  ,lead,2024-01-01,web\nA,lead,2024-01-01,web\n");
+    auto r = run_cli({"report", "-f", "json", "-"},
+                     std::string(kHeader) + ",lead,2024-01-01,web\n  ,lead,2024-01-01,web\nA,lead,2024-01-01,web\n");
     CHECK(r.rc == 0);
     CHECK(r.out.find("\"empty lead id\": 2") != std::string::npos);
     check_accounting(r.out);
   }
 
   TEST_CASE("terminal output strips control characters and escape sequences from data") {
-    auto r = run_cli({"report", "--by", "source", "-"}, std::string(kHeader) + "A,lead,2024-01-01,\"\x1b[31mred\x1b[0m\"\n");
+    auto r =
+        run_cli({"report", "--by", "source", "-"}, std::string(kHeader) + "A,lead,2024-01-01,\"\x1b[31mred\x1b[0m\"\n");
     CHECK(r.rc == 0);
     CHECK(r.out.find('\x1b') == std::string::npos);
     CHECK(r.out.find("?[31mred?[0m") != std::string::npos);
@@ -220,7 +231,8 @@ TEST_SUITE("trust") {
 
 TEST_SUITE("trust") {
   TEST_CASE("a line that starts with NUL bytes is rejected in lenient mode, not passed over as blank") {
-    std::string input = std::string(kHeader) + "A,lead,2024-01-01,web\n" + std::string("\0\0\0\n", 4) + "B,lead,2024-01-02,web\n";
+    std::string input =
+        std::string(kHeader) + "A,lead,2024-01-01,web\n" + std::string("\0\0\0\n", 4) + "B,lead,2024-01-02,web\n";
     auto r = run_cli({"report", "--lenient", "-f", "json", "-"}, input);
     REQUIRE(r.rc == 0);
     CHECK(json_count(r.out, "rows_read") == "3");
@@ -253,7 +265,8 @@ TEST_SUITE("trust") {
 TEST_SUITE("trust") {
   TEST_CASE("strict mode reports a byte fault before anything the faulty line says (fuzzer finds)") {
     // A UTF-8 sequence cut off by the end of the input, on a line with a broken date.
-    auto cut = run_cli({"report", "-f", "csv", "-"}, std::string(kHeader) + "A,lead,2024-01-01,web\nB,lead,2024-01-0\xe2\x82");
+    auto cut =
+        run_cli({"report", "-f", "csv", "-"}, std::string(kHeader) + "A,lead,2024-01-01,web\nB,lead,2024-01-0\xe2\x82");
     CHECK(cut.rc == 4);
     CHECK(cut.err.find("<stdin>:3:") != std::string::npos);
     CHECK(cut.err.find("invalid UTF-8 byte 0xe2") != std::string::npos);
@@ -274,13 +287,15 @@ TEST_SUITE("trust") {
     auto r = run_cli({"report", "--rejects", rejects.path(), "-f", "csv", "-"},
                      "lead_id,stage,timestamp\nA,lead,2024-01-01\nlead_id,stage,timestamp\n");
     CHECK(r.rc == 0);
-    CHECK(read_file(rejects.path()) == "file,line,reason,raw\n\"<stdin>\",3,\"repeated header\",\"lead_id,stage,timestamp\"\n");
+    CHECK(read_file(rejects.path()) ==
+          "file,line,reason,raw\n\"<stdin>\",3,\"repeated header\",\"lead_id,stage,timestamp\"\n");
   }
 
   TEST_CASE("epoch and Excel numbers far outside the calendar are refused, not overflowed") {
     for (const char* format : {"epoch", "epoch_ms", "excel"}) {
       CAPTURE(format);
-      auto r = run_cli({"report", "--date-format", format, "-"}, "lead_id,stage,timestamp\nA,lead,10000000000000000000\n");
+      auto r =
+          run_cli({"report", "--date-format", format, "-"}, "lead_id,stage,timestamp\nA,lead,10000000000000000000\n");
       CHECK(r.rc == 5);
       CHECK(r.err.find("outside the years 0001..9999") != std::string::npos);
     }
@@ -308,13 +323,15 @@ TEST_SUITE("trust") {
   TEST_CASE("a stray quote that swallows rows is an error naming its lines; --trust-quotes accepts it") {
     // Lines 3 to 6 each read as a row of 4 fields: RFC 4180 makes them one record (2 leads
     // instead of 5, silently, before issue 24).
-    std::string input = std::string(kHeader) + "L1,lead,2024-01-01,web\nL2,lead,2024-01-02,\"web\nL3,lead,2024-01-03,web\n"
+    std::string input = std::string(kHeader) +
+                        "L1,lead,2024-01-01,web\nL2,lead,2024-01-02,\"web\nL3,lead,2024-01-03,web\n"
                         "L4,lead,2024-01-04,web\nL5,lead,2024-01-05,ad\"\nL6,lead,2024-01-06,web\n";
     auto strict = run_cli({"report", "-"}, input);
     CHECK(strict.rc == 4);
-    CHECK(strict.err == "funnel: <stdin>:3: the quote opened at line 3 column 20 closes only at line 6, and lines 3 to 6 "
-                        "each read as a row of 4 fields: a stray quote? (--lenient reads them as rows; --trust-quotes "
-                        "reads the quoted text as one value)\n");
+    CHECK(strict.err ==
+          "funnel: <stdin>:3: the quote opened at line 3 column 20 closes only at line 6, and lines 3 to 6 "
+          "each read as a row of 4 fields: a stray quote? (--lenient reads them as rows; --trust-quotes "
+          "reads the quoted text as one value)\n");
     auto trusted = run_cli({"report", "--trust-quotes", "-f", "json", "-"}, input);
     CHECK(trusted.rc == 0);
     CHECK(json_count(trusted.out, "lead_ids") == "3");
@@ -322,13 +339,15 @@ TEST_SUITE("trust") {
     auto lenient = run_cli({"report", "--lenient", "-f", "json", "-"}, input);
     CHECK(lenient.rc == 0);
     CHECK(json_count(lenient.out, "lead_ids") == "5");  // L2's line is rejected; L3, L4, L5 are rows again
-    CHECK(lenient.err.find("<stdin>:3: skipped: the quote opened at line 3 column 20 closes only at line 6") != std::string::npos);
+    CHECK(lenient.err.find("<stdin>:3: skipped: the quote opened at line 3 column 20 closes only at line 6") !=
+          std::string::npos);
     check_accounting(lenient.out);
   }
 
   TEST_CASE("quoted line breaks in notes and addresses stay silent") {
-    std::string input = "lead_id,stage,timestamp,note\nL1,lead,2024-01-01,\"call back\nafter lunch, maybe\"\n"
-                        "L2,lead,2024-01-02,\"Main St 5\nBerlin\nGermany\"\nL3,lead,\"2024-01-03\",\"a, b\n\"\"c\"\", d\"\n";
+    std::string input =
+        "lead_id,stage,timestamp,note\nL1,lead,2024-01-01,\"call back\nafter lunch, maybe\"\n"
+        "L2,lead,2024-01-02,\"Main St 5\nBerlin\nGermany\"\nL3,lead,\"2024-01-03\",\"a, b\n\"\"c\"\", d\"\n";
     auto r = run_cli({"report", "-f", "json", "-"}, input);
     CHECK(r.rc == 0);
     CHECK(json_count(r.out, "lead_ids") == "3");
@@ -341,25 +360,29 @@ TEST_SUITE("trust") {
     std::string input = header + "L1,lead,2024-01-01,Acme,google\nL2,lead,2024-01-02,Acme, Inc,\n";
     auto strict = run_cli({"report", "--by", "source", "-"}, input);
     CHECK(strict.rc == 4);
-    CHECK(strict.err == "funnel: <stdin>:3: expected 5 fields (as in the header), found 6 (the last one empty; rows may "
-                        "end with a delimiter only when the first row does: is a delimiter unquoted in a value?)\n");
+    CHECK(strict.err ==
+          "funnel: <stdin>:3: expected 5 fields (as in the header), found 6 (the last one empty; rows may "
+          "end with a delimiter only when the first row does: is a delimiter unquoted in a value?)\n");
     auto lenient = run_cli({"report", "--lenient", "--by", "source", "-f", "json", "-"}, input);
     CHECK(lenient.rc == 0);
     CHECK(lenient.out.find("\"wrong field count\": 1") != std::string::npos);
     CHECK(lenient.out.find(" Inc") == std::string::npos);
     check_accounting(lenient.out);
     // Every row ending with a delimiter: the empty last field is dropped, as before.
-    auto every = run_cli({"report", "-f", "json", "-"}, header + "L1,lead,2024-01-01,Acme,google,\nL2,lead,2024-01-02,Acme,bing,\n");
+    auto every = run_cli({"report", "-f", "json", "-"},
+                         header + "L1,lead,2024-01-01,Acme,google,\nL2,lead,2024-01-02,Acme,bing,\n");
     CHECK(every.rc == 0);
     CHECK(json_count(every.out, "lead_ids") == "2");
     // A header that ends with a delimiter has an empty last column the rows fill.
-    auto header_too = run_cli({"report", "-f", "json", "-"}, "lead_id,stage,timestamp,\nL1,lead,2024-01-01,\nL2,lead,2024-01-02,x\n");
+    auto header_too =
+        run_cli({"report", "-f", "json", "-"}, "lead_id,stage,timestamp,\nL1,lead,2024-01-01,\nL2,lead,2024-01-02,x\n");
     CHECK(header_too.rc == 0);
     CHECK(json_count(header_too.out, "lead_ids") == "2");
   }
 
   TEST_CASE("an id cell of two quote characters is an empty id") {
-    auto r = run_cli({"report", "-f", "json", "-"}, "lead_id,stage,timestamp\nL1,lead,2024-01-01\n\"\"\"\"\"\",lead,2024-01-02\n");
+    auto r = run_cli({"report", "-f", "json", "-"},
+                     "lead_id,stage,timestamp\nL1,lead,2024-01-01\n\"\"\"\"\"\",lead,2024-01-02\n");
     CHECK(r.rc == 0);
     CHECK(json_count(r.out, "lead_ids") == "1");
     CHECK(r.out.find("\"empty lead id\": 1") != std::string::npos);
@@ -410,26 +433,33 @@ TEST_SUITE("trust") {
     CHECK(grown_kb < 100000);  // the record (8 MB) in two copies and the input, not 180 MB more
   }
 
-  TEST_CASE("placeholders and epoch zero in time cells are empty, with one warning naming lines; --strict-cells refuses them") {
-    std::string wide = "lead_id,lead_date,mql_date\nL1,2024-01-01,#N/A\nL2,2024-01-01,NULL\nL3,2024-01-02,2024-01-05\n"
-                       "L4,2024-01-02,-\nL5,2024-01-03,N/A\n";
+  TEST_CASE(
+      "placeholders and epoch zero in time cells are empty, with one warning naming lines; --strict-cells refuses "
+      "them") {
+    std::string wide =
+        "lead_id,lead_date,mql_date\nL1,2024-01-01,#N/A\nL2,2024-01-01,NULL\nL3,2024-01-02,2024-01-05\n"
+        "L4,2024-01-02,-\nL5,2024-01-03,N/A\n";
     auto r = run_cli({"report", "-f", "json", "-"}, wide);
     CHECK(r.rc == 0);  // #N/A stopped the run before issue 24
-    CHECK(r.err == "funnel: warning: 4 time cells holding a placeholder (NULL, N/A, #N/A, -) were read as empty "
-                   "(<stdin>:2, <stdin>:3, <stdin>:5, ...); --strict-cells makes them an error\n");
+    CHECK(r.err ==
+          "funnel: warning: 4 time cells holding a placeholder (NULL, N/A, #N/A, -) were read as empty "
+          "(<stdin>:2, <stdin>:3, <stdin>:5, ...); --strict-cells makes them an error\n");
     auto strict = run_cli({"report", "--strict-cells", "-"}, wide);
     CHECK(strict.rc == 5);
-    CHECK(strict.err == "funnel: <stdin>:2: column 'mql_date': placeholder \"#N/A\" where a time belongs (--strict-cells; "
-                        "without it the cell counts as empty)\n");
+    CHECK(strict.err ==
+          "funnel: <stdin>:2: column 'mql_date': placeholder \"#N/A\" where a time belongs (--strict-cells; "
+          "without it the cell counts as empty)\n");
     // Epoch zero counted as reaching mql (and a 19,723-day step) before issue 24.
     std::string epoch = "lead_id,lead_date,mql_date\nL1,2024-01-01,1970-01-01T00:00:00Z\nL2,2024-01-01,2024-01-03\n";
     auto zero = run_cli({"report", "-f", "csv", "-"}, epoch);
     CHECK(zero.rc == 0);
     CHECK(zero.out.find("(all),mql,mofu,1,") != std::string::npos);
-    CHECK(zero.err == "funnel: warning: 1 time cell of 1970-01-01T00:00:00Z (epoch zero, an export's \"no date\") was "
-                      "read as empty (<stdin>:2); --strict-cells makes it an error\n");
+    CHECK(zero.err ==
+          "funnel: warning: 1 time cell of 1970-01-01T00:00:00Z (epoch zero, an export's \"no date\") was "
+          "read as empty (<stdin>:2); --strict-cells makes it an error\n");
     // Long rows: the stage is reached, with no time.
-    auto long_zero = run_cli({"report", "-f", "csv", "-"}, "lead_id,stage,timestamp\nL1,lead,2024-01-01\nL1,mql,1970-01-01T00:00:00Z\n");
+    auto long_zero = run_cli({"report", "-f", "csv", "-"},
+                             "lead_id,stage,timestamp\nL1,lead,2024-01-01\nL1,mql,1970-01-01T00:00:00Z\n");
     CHECK(long_zero.rc == 0);
     CHECK(long_zero.out.find("(all),mql,mofu,1,") != std::string::npos);
     CHECK(long_zero.err.find("1 time cell of 1970-01-01T00:00:00Z") != std::string::npos);

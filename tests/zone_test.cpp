@@ -104,9 +104,9 @@ struct ZoneDir {
 
 TEST_SUITE("zone") {
   TEST_CASE("offsets agree with glibc's over two centuries, DST changes and the rule after the table") {
-    const std::vector<std::string> zones = {"Europe/Oslo", "America/New_York", "Australia/Sydney", "America/Sao_Paulo",
-                                            "Asia/Kolkata", "Asia/Tehran", "Pacific/Apia", "Europe/Dublin",
-                                            "America/St_Johns", "Pacific/Chatham"};
+    const std::vector<std::string> zones = {
+        "Europe/Oslo", "America/New_York", "Australia/Sydney", "America/Sao_Paulo", "Asia/Kolkata",
+        "Asia/Tehran", "Pacific/Apia",     "Europe/Dublin",    "America/St_Johns",  "Pacific/Chatham"};
     for (const auto& name : zones) {
       Zone zone(name);
       GlibcZone glibc(name);
@@ -179,7 +179,8 @@ TEST_SUITE("zone") {
   }
 
   TEST_CASE("names that are not zones are usage errors with a suggestion; paths are not names") {
-    for (const char* name : {"Europe/Olso", "../../etc/passwd", "/usr/share/zoneinfo/UTC", "Europe", "", "Nowhere/City"}) {
+    for (const char* name :
+         {"Europe/Olso", "../../etc/passwd", "/usr/share/zoneinfo/UTC", "Europe", "", "Nowhere/City"}) {
       try {
         Zone zone(name);
         FAIL("accepted " << name);

@@ -90,10 +90,12 @@ int main(int argc, char** argv) {
       rows.push_back({t, lead, k});
       if (rng.below(50) == 0) rows.push_back({t + static_cast<std::int64_t>(rng.below(86400)), lead, k});  // repeat
     }
-    if (reached < 4 && rng.below(10) < 7) rows.push_back({t + static_cast<std::int64_t>(rng.below(30 * 86400)), lead, 5});
+    if (reached < 4 && rng.below(10) < 7)
+      rows.push_back({t + static_cast<std::int64_t>(rng.below(30 * 86400)), lead, 5});
   }
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.time < b.time; });
-  for (std::size_t i = 0; i + 1000 < rows.size(); i += 50) std::swap(rows[i], rows[i + 1 + rng.below(999)]);  // late rows
+  for (std::size_t i = 0; i + 1000 < rows.size(); i += 50)
+    std::swap(rows[i], rows[i + 1 + rng.below(999)]);  // late rows
 
   std::FILE* events = std::fopen((dir + "/events.csv").c_str(), "w");
   std::FILE* wide = std::fopen((dir + "/leads.csv").c_str(), "w");

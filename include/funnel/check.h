@@ -20,11 +20,11 @@ struct Rule {
   enum class Op { ge, gt, le, lt, eq, ne };
   std::string text;
   Metric metric = Metric::count;
-  int from = -1, to = -1;   ///< stages of a conversion or days rule; `to` alone for a count
-  std::string count_name;   ///< count rules: a stage name, leads, won, lost, open, stalled
+  int from = -1, to = -1;           ///< stages of a conversion or days rule; `to` alone for a count
+  std::string count_name;           ///< count rules: a stage name, leads, won, lost, open, stalled
   std::string quantile = "median";  ///< days rules: median, p90, mean
   Op op = Op::ge;
-  double threshold = 0;     ///< rates as fractions, days in days
+  double threshold = 0;  ///< rates as fractions, days in days
 };
 
 /// Parses a rule against the model; throws funnel::Error(ExitCode::usage) saying what is wrong.
@@ -44,10 +44,10 @@ const char* op_text(Rule::Op op);
 
 struct CheckOptions {
   std::vector<std::string> rules;
-  std::string baseline;          ///< a saved report (JSON or CSV) whose step conversions must not drop
+  std::string baseline;  ///< a saved report (JSON or CSV) whose step conversions must not drop
   std::string max_drop = "5pp";
-  double significance = 0;       ///< 0: a breach fails; else only a significant one does
-  std::uint64_t min_leads = 0;   ///< segments with fewer leads are skipped, not judged
+  double significance = 0;      ///< 0: a breach fails; else only a significant one does
+  std::uint64_t min_leads = 0;  ///< segments with fewer leads are skipped, not judged
 };
 
 /// The outcome of one rule on one segment.

@@ -14,9 +14,9 @@ struct Streams {
   std::ostream& out;
   std::ostream& err;
   bool out_is_terminal = false;
-  bool no_color = false;  ///< NO_COLOR is set
+  bool no_color = false;         ///< NO_COLOR is set
   bool err_is_terminal = false;  ///< stderr is a terminal: long runs show progress there
-  std::size_t columns = 0;  ///< the terminal's width when stdout is one (tables fit it)
+  std::size_t columns = 0;       ///< the terminal's width when stdout is one (tables fit it)
 };
 
 /// Parses the arguments, runs the subcommand and returns the process exit code. Every

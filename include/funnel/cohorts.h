@@ -29,7 +29,7 @@ struct Trend {
   std::vector<std::string> periods;
   std::vector<std::int64_t> first_days;
   std::vector<std::vector<std::uint64_t>> entered;  ///< [period][stage]
-  std::vector<bool> complete;  ///< [period]: the period ended by the as-of time
+  std::vector<bool> complete;                       ///< [period]: the period ended by the as-of time
 };
 
 /// Leads segmented by the local period (in `zone`) of their earliest stage time.

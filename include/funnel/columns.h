@@ -17,12 +17,12 @@ std::string_view shape_name(Shape s);
 
 /// What the user said about columns; empty means "detect".
 struct ColumnSpec {
-  std::string shape;                    ///< "", "long", "wide", "snapshot"
-  std::string id, stage, time;          ///< header names
-  std::vector<std::string> stage_times; ///< "STAGE=COLUMN"
-  std::vector<std::string> by;          ///< segment columns
-  std::string probability;              ///< --probability-column; "none": do not look for one
-  bool find_probability = false;        ///< funnel forecast: look for a probability column
+  std::string shape;                     ///< "", "long", "wide", "snapshot"
+  std::string id, stage, time;           ///< header names
+  std::vector<std::string> stage_times;  ///< "STAGE=COLUMN"
+  std::vector<std::string> by;           ///< segment columns
+  std::string probability;               ///< --probability-column; "none": do not look for one
+  bool find_probability = false;         ///< funnel forecast: look for a probability column
 };
 
 /// Between the --by values of a segment key while reading: a byte no field holds (the input

@@ -54,9 +54,9 @@ struct Reject {
 /// Whole lines of an input, cut off to be parsed on another thread. The text is not
 /// copied: it stays in the block it was decoded into, which the piece keeps alive.
 struct Piece {
-  std::string_view text;                ///< ends with a line end
-  std::shared_ptr<const void> owner;    ///< holds the text's bytes
-  std::uint64_t first_line = 0;         ///< physical line of its first line (1-based)
+  std::string_view text;              ///< ends with a line end
+  std::shared_ptr<const void> owner;  ///< holds the text's bytes
+  std::uint64_t first_line = 0;       ///< physical line of its first line (1-based)
   /// A piece that owns its text.
   static Piece of(std::string text, std::uint64_t first_line);
 };

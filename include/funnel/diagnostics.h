@@ -14,22 +14,22 @@ namespace funnel {
 /// Every way funnel can end, mirrored in man/funnel.1 EXIT STATUS.
 enum class ExitCode : int {
   ok = 0,
-  rule_failed = 1,      ///< reserved for `funnel check`
-  usage = 2,            ///< bad command line or config file
-  io = 3,               ///< cannot open, read or write a file
-  malformed_csv = 4,    ///< a record breaks the CSV rules (quotes, field count, NUL, UTF-8)
-  bad_value = 5,        ///< a cell cannot be read (timestamp; a placeholder under --strict-cells) or a stage is unknown under --strict-stages
-  schema = 6,           ///< required columns missing or ambiguous, shape cannot be detected
-  no_data = 7,          ///< empty input, header only, or no lead reached any stage
-  out_of_memory = 8,    ///< the input needs more memory than the process may use
-  internal = 70,        ///< a bug in funnel
+  rule_failed = 1,    ///< reserved for `funnel check`
+  usage = 2,          ///< bad command line or config file
+  io = 3,             ///< cannot open, read or write a file
+  malformed_csv = 4,  ///< a record breaks the CSV rules (quotes, field count, NUL, UTF-8)
+  bad_value =
+      5,  ///< a cell cannot be read (timestamp; a placeholder under --strict-cells) or a stage is unknown under --strict-stages
+  schema = 6,         ///< required columns missing or ambiguous, shape cannot be detected
+  no_data = 7,        ///< empty input, header only, or no lead reached any stage
+  out_of_memory = 8,  ///< the input needs more memory than the process may use
+  internal = 70,      ///< a bug in funnel
 };
 
 /// The exception that carries a user-facing message and its exit code.
 class Error : public std::runtime_error {
  public:
-  Error(ExitCode code, std::string message)
-      : std::runtime_error(std::move(message)), code_(code) {}
+  Error(ExitCode code, std::string message) : std::runtime_error(std::move(message)), code_(code) {}
   ExitCode code() const { return code_; }
 
  private:

@@ -58,7 +58,8 @@ class RecentMap {
   }
   static std::size_t slot(std::string_view key) {
     if (key.empty()) return 0;
-    return (key.size() * 31 + static_cast<unsigned char>(key.front()) * 7 + static_cast<unsigned char>(key.back())) & 63;
+    return (key.size() * 31 + static_cast<unsigned char>(key.front()) * 7 + static_cast<unsigned char>(key.back())) &
+           63;
   }
   struct Entry {
     std::string key;
@@ -74,13 +75,13 @@ struct Schema {
   int id = -1;
   int stage = -1;
   int time = -1;
-  int status = -1;   ///< snapshot: open / won / lost
-  int created = -1;  ///< snapshot: when the deal entered the first stage
-  int closed = -1;   ///< snapshot: when a won or lost deal closed
-  int churned = -1;  ///< when a customer churned (churned_at, Churn Date)
-  int won_flag = -1;     ///< snapshot: true when the deal was won (Salesforce IsWon)
-  int closed_flag = -1;  ///< snapshot: true when the deal closed, won or lost (IsClosed)
-  int probability = -1;           ///< a lead's own win probability (forecast)
+  int status = -1;                   ///< snapshot: open / won / lost
+  int created = -1;                  ///< snapshot: when the deal entered the first stage
+  int closed = -1;                   ///< snapshot: when a won or lost deal closed
+  int churned = -1;                  ///< when a customer churned (churned_at, Churn Date)
+  int won_flag = -1;                 ///< snapshot: true when the deal was won (Salesforce IsWon)
+  int closed_flag = -1;              ///< snapshot: true when the deal closed, won or lost (IsClosed)
+  int probability = -1;              ///< a lead's own win probability (forecast)
   bool probability_percent = false;  ///< the probability header says '%': every value is a percent
   struct StageTime {
     int column;
@@ -93,8 +94,8 @@ struct Schema {
 
 /// Finds the columns and the shape. Throws funnel::Error(ExitCode::schema) naming what is
 /// missing and what was looked for.
-Schema detect_schema(const std::vector<std::string>& header, const StageModel& model,
-                     const ColumnSpec& spec, std::string_view file);
+Schema detect_schema(const std::vector<std::string>& header, const StageModel& model, const ColumnSpec& spec,
+                     std::string_view file);
 
 /// Whether two headers name the same columns in the same order (names compared normalized),
 /// as several files read together must.
@@ -103,19 +104,19 @@ bool same_header(const std::vector<std::string>& a, const std::vector<std::strin
 /// What one record says.
 struct RowEvidence {
   std::string_view id;
-  std::string_view segment;        ///< segment key: the --by values ("(none)" when empty), NUL between them
-  bool segment_empty = true;       ///< every --by cell of the row is empty
+  std::string_view segment;   ///< segment key: the --by values ("(none)" when empty), NUL between them
+  bool segment_empty = true;  ///< every --by cell of the row is empty
   std::vector<Evidence> items;
-  Timestamp touch = kNoTime;       ///< when this row happened, for first-touch segments
-  std::string_view reported;       ///< why the row gives no evidence (empty when used)
-  int pending_column = -1;         ///< a date here waits for its column's day/month order
+  Timestamp touch = kNoTime;  ///< when this row happened, for first-touch segments
+  std::string_view reported;  ///< why the row gives no evidence (empty when used)
+  int pending_column = -1;    ///< a date here waits for its column's day/month order
 };
 
 /// Turns records into evidence under a schema, counting the rows it cannot use.
 class EventExtractor {
  public:
-  EventExtractor(const Schema& schema, const StageModel& model, bool strict_stages,
-                 const TimeFormat& format = {}, const Zone* zone = nullptr, bool strict_cells = false);
+  EventExtractor(const Schema& schema, const StageModel& model, bool strict_stages, const TimeFormat& format = {},
+                 const Zone* zone = nullptr, bool strict_cells = false);
 
   /// How many time columns have settled their day/month order; when this grows, rows that
   /// were pending can be extracted again.
@@ -212,7 +213,8 @@ class EventExtractor {
     if (Timestamp fast; reader.read_iso_utc(cell, fast) && fast != 0) return fast;
     return read_other_time(reader, record, column, file, out);
   }
-  Timestamp read_other_time(TimeReader& reader, const Record& record, int column, std::string_view file, RowEvidence& out);
+  Timestamp read_other_time(TimeReader& reader, const Record& record, int column, std::string_view file,
+                            RowEvidence& out);
   void note_churn(std::string_view id, Timestamp time);
   void note_probability(const Record& record, std::string_view file, const RowEvidence& out);
   void keep_probability(std::string_view id, TimedValue v);

@@ -34,15 +34,15 @@ StageProbabilities parse_stage_probabilities(const std::vector<std::string>& spe
 
 struct ForecastRow {
   std::string segment;
-  int stage = 0;                  ///< the open leads' furthest stage
-  std::uint64_t open = 0;         ///< open and stalled leads at this stage
-  std::uint64_t closed = 0, won = 0;  ///< closed leads that reached this stage, and the won among them
-  std::optional<double> measured;     ///< won / closed
-  std::optional<Interval> interval;   ///< 95% Wilson interval of `measured`
-  std::optional<double> probability;  ///< the stage's probability: configured, else measured
+  int stage = 0;                                       ///< the open leads' furthest stage
+  std::uint64_t open = 0;                              ///< open and stalled leads at this stage
+  std::uint64_t closed = 0, won = 0;                   ///< closed leads that reached this stage, and the won among them
+  std::optional<double> measured;                      ///< won / closed
+  std::optional<Interval> interval;                    ///< 95% Wilson interval of `measured`
+  std::optional<double> probability;                   ///< the stage's probability: configured, else measured
   ProbabilitySource source = ProbabilitySource::none;  ///< of `probability`: config, measured or none
-  std::uint64_t own = 0;              ///< open leads with their own probability (source column)
-  std::uint64_t without_value = 0;    ///< open leads with no amount (the average won deal stands in)
+  std::uint64_t own = 0;                               ///< open leads with their own probability (source column)
+  std::uint64_t without_value = 0;                     ///< open leads with no amount (the average won deal stands in)
   /// The revenue range: measured probabilities at their Wilson bounds; a lead's own or a
   /// configured probability is taken as given.
   double expected_wins = 0, expected_revenue = 0, revenue_low = 0, revenue_high = 0;
@@ -50,6 +50,7 @@ struct ForecastRow {
 
 /// Rows per segment ("(all)" first) and stage, then one total row per segment (stage -1).
 std::vector<ForecastRow> build_forecast(const Report& report, const StageProbabilities& configured = {});
-void render_forecast(const Report& report, const std::vector<ForecastRow>& rows, const std::string& format, std::ostream& out);
+void render_forecast(const Report& report, const std::vector<ForecastRow>& rows, const std::string& format,
+                     std::ostream& out);
 
 }  // namespace funnel

@@ -57,7 +57,7 @@ struct StageRow {
 
 struct SectionRow {
   Section section;
-  std::uint64_t reached = 0;  ///< leads that reached the section's first stage
+  std::uint64_t reached = 0;                 ///< leads that reached the section's first stage
   std::optional<double> conversion;          ///< from the previous section
   std::optional<double> overall_conversion;  ///< from the first stage
 };
@@ -68,14 +68,14 @@ inline constexpr std::size_t kCycleBuckets = 8;
 
 /// Deal values (with --amount), over the leads of a segment that have one.
 struct Money {
-  bool present = false;                 ///< --amount was given
-  std::uint64_t won_with_amount = 0;    ///< won leads with an amount
-  double won_revenue = 0;               ///< sum of their amounts
-  std::optional<double> average_deal;   ///< won_revenue / won_with_amount
-  std::optional<double> median_deal;    ///< median amount of won leads (type 7)
+  bool present = false;                    ///< --amount was given
+  std::uint64_t won_with_amount = 0;       ///< won leads with an amount
+  double won_revenue = 0;                  ///< sum of their amounts
+  std::optional<double> average_deal;      ///< won_revenue / won_with_amount
+  std::optional<double> median_deal;       ///< median amount of won leads (type 7)
   std::optional<double> revenue_per_lead;  ///< won_revenue / leads
-  std::uint64_t open_opportunities = 0; ///< open (not stalled) leads whose furthest stage is in BOFU
-  double open_pipeline = 0;             ///< sum of the amounts of open and stalled leads
+  std::uint64_t open_opportunities = 0;    ///< open (not stalled) leads whose furthest stage is in BOFU
+  double open_pipeline = 0;                ///< sum of the amounts of open and stalled leads
   /// open_opportunities x average_deal x win_rate / median cycle days: revenue per day.
   std::optional<double> sales_velocity;
 };
@@ -85,14 +85,14 @@ struct Spend {
   bool present = false;
   double cost = 0;
   std::vector<std::optional<double>> per_stage;  ///< cost / leads that reached each stage
-  std::optional<double> cac;  ///< cost / won
-  std::optional<double> roi;  ///< (won revenue - cost) / cost, with --amount
+  std::optional<double> cac;                     ///< cost / won
+  std::optional<double> roi;                     ///< (won revenue - cost) / cost, with --amount
 };
 
 /// Customers who churned after they were won (with churn evidence in the data).
 struct Retention {
-  bool present = false;             ///< the data can say a customer churned
-  std::uint64_t churned = 0;        ///< won leads that churned by the as-of time
+  bool present = false;               ///< the data can say a customer churned
+  std::uint64_t churned = 0;          ///< won leads that churned by the as-of time
   std::uint64_t churned_not_won = 0;  ///< counted leads with churn evidence that are not won (ignored)
   std::optional<double> churn_rate;   ///< churned / won
   /// average_deal / churn_rate (with --amount): a simple lifetime value estimate; undefined
@@ -102,8 +102,8 @@ struct Retention {
 
 struct Overall {
   std::uint64_t leads = 0, won = 0, lost = 0, open = 0, stalled = 0;
-  std::optional<double> win_rate;  ///< won / (won + lost)
-  DurationStats cycle;             ///< entry -> won
+  std::optional<double> win_rate;                     ///< won / (won + lost)
+  DurationStats cycle;                                ///< entry -> won
   std::uint64_t cycle_histogram[kCycleBuckets] = {};  ///< won leads by days entry -> won
   Money money;
   Spend spend;
@@ -125,23 +125,22 @@ struct DataQuality {
   std::uint64_t conflicting_repeats = 0;  ///< repeated rows at another time
   std::uint64_t leads_with_regressions = 0;
   std::uint64_t leads_with_inversions = 0;
-  std::uint64_t leads_out_of_order = 0;  ///< ordered mode: path stopped by order
-  std::uint64_t lost_without_stage = 0;  ///< ids with lost rows but no stage: not leads
-  std::uint64_t won_and_lost = 0;        ///< won leads that also have a lost row
-  std::uint64_t negative_durations = 0;  ///< stage pairs left out of days because of inversion
-  std::uint64_t leads_beyond_window = 0; ///< reached a stage only after --window
-  std::uint64_t leads_outside_period = 0; ///< entry outside --since/--until (or unknown)
+  std::uint64_t leads_out_of_order = 0;    ///< ordered mode: path stopped by order
+  std::uint64_t lost_without_stage = 0;    ///< ids with lost rows but no stage: not leads
+  std::uint64_t won_and_lost = 0;          ///< won leads that also have a lost row
+  std::uint64_t negative_durations = 0;    ///< stage pairs left out of days because of inversion
+  std::uint64_t leads_beyond_window = 0;   ///< reached a stage only after --window
+  std::uint64_t leads_outside_period = 0;  ///< entry outside --since/--until (or unknown)
 };
 
 struct FunnelOptions {
   CountMode mode = CountMode::cumulative;
-  Timestamp as_of = kNoTime;      ///< kNoTime: the latest time in the data
+  Timestamp as_of = kNoTime;  ///< kNoTime: the latest time in the data
   std::int64_t stale = 30 * 86400;
-  std::int64_t window = 0;        ///< conversion window in seconds from entry; 0: none
-  Timestamp since = kNoTime;      ///< keep leads whose entry is at or after this
-  Timestamp until = kNoTime;      ///< keep leads whose entry is before this
+  std::int64_t window = 0;    ///< conversion window in seconds from entry; 0: none
+  Timestamp since = kNoTime;  ///< keep leads whose entry is at or after this
+  Timestamp until = kNoTime;  ///< keep leads whose entry is before this
 };
-
 
 struct FunnelTables {
   std::vector<SegmentTable> segments;  ///< "(all)" first, then labels in byte order
@@ -169,7 +168,6 @@ LeadVerdict judge_lead(const LeadStore& store, std::uint32_t lead, const FunnelO
 /// A lead left out of every segment (for `assignment`).
 inline constexpr std::uint32_t kNoSegment = 0xFFFFFFFF;
 
-
 /// Whether a lead's churn counts: churn after a given --as-of has not happened yet; without
 /// one every churn counts (the as-of time is the latest stage time, and a churn date may
 /// well be after it).
@@ -180,9 +178,8 @@ inline bool churned_by(const std::optional<Timestamp>& churn, const FunnelOption
 /// Builds the tables. `labels[s]` names segment s; with no breakdown pass an empty vector.
 /// Each lead's segment is store.segment(lead), or `(*assignment)[lead]` when given.
 /// `amounts` (NaN: none) add the money metrics, `churn` the retention metrics.
-FunnelTables build_tables(const LeadStore& store, const StageModel& model,
-                          const std::vector<std::string>& labels, const FunnelOptions& options,
-                          const std::vector<std::uint32_t>* assignment = nullptr,
+FunnelTables build_tables(const LeadStore& store, const StageModel& model, const std::vector<std::string>& labels,
+                          const FunnelOptions& options, const std::vector<std::uint32_t>* assignment = nullptr,
                           const std::vector<double>* amounts = nullptr, const ChurnTimes* churn = nullptr);
 
 }  // namespace funnel

@@ -26,23 +26,23 @@ struct IngestOptions {
   std::vector<std::string> files;  ///< empty or "-": stdin
   char delimiter = 0;              ///< 0: detect from the header
   Encoding encoding = Encoding::utf8;
-  bool lenient = false;            ///< skip malformed records, counted and reported
-  bool trust_quotes = false;       ///< --trust-quotes: see ReadOptions::trust_quotes
-  bool strict_cells = false;       ///< --strict-cells: placeholder and epoch-zero times are errors
-  std::uint64_t skip_lines = 0;    ///< lines before the header in every file
-  std::string rejects;             ///< write every rejected record here (CSV), when set
-  std::string date_format;         ///< --date-format: auto, dmy, mdy, epoch, epoch_ms, excel, pattern
-  std::string tz = "UTC";          ///< zone for naive times
+  bool lenient = false;          ///< skip malformed records, counted and reported
+  bool trust_quotes = false;     ///< --trust-quotes: see ReadOptions::trust_quotes
+  bool strict_cells = false;     ///< --strict-cells: placeholder and epoch-zero times are errors
+  std::uint64_t skip_lines = 0;  ///< lines before the header in every file
+  std::string rejects;           ///< write every rejected record here (CSV), when set
+  std::string date_format;       ///< --date-format: auto, dmy, mdy, epoch, epoch_ms, excel, pattern
+  std::string tz = "UTC";        ///< zone for naive times
   ColumnSpec columns;
   StageModelSpec stages;
   bool strict_stages = false;
-  int threads = 2;  ///< 1: read and apply on one thread; 2: a reading thread feeds this one
-  bool last_touch = false;         ///< --attribution last: a lead's segment from its latest row
-  std::string amount;              ///< --amount: the deal value column
+  int threads = 2;          ///< 1: read and apply on one thread; 2: a reading thread feeds this one
+  bool last_touch = false;  ///< --attribution last: a lead's segment from its latest row
+  std::string amount;       ///< --amount: the deal value column
   DecimalMark decimal = DecimalMark::automatic;
   std::ostream* progress = nullptr;  ///< a terminal: rows read so far, after the first second
-  std::string trace_id;         ///< keep every row of this lead id (LeadData::trace; funnel explain)
-  bool lead_activity = false;   ///< keep every lead's latest row time (funnel leads, explain print it)
+  std::string trace_id;              ///< keep every row of this lead id (LeadData::trace; funnel explain)
+  bool lead_activity = false;        ///< keep every lead's latest row time (funnel leads, explain print it)
 };
 
 /// What was read, so that rows read = rows used + rows reported can be checked.
@@ -51,16 +51,16 @@ struct InputCounts {
   std::uint64_t rows_read = 0, rows_used = 0, rows_reported = 0;
   std::map<std::string, std::uint64_t> reported_by_reason;
   std::uint64_t blank_lines = 0;
-  std::uint64_t trailing_delimiters = 0;  ///< rows whose extra empty last field was dropped
-  std::uint64_t scientific_ids = 0;       ///< ids like 1.23457E+11 (Excel mangled them)
-  std::uint64_t dst_gaps = 0;             ///< wall-clock times the clocks skipped (read forward)
-  std::uint64_t dst_overlaps = 0;         ///< wall-clock times that happened twice (earlier taken)
-  std::uint64_t ids = 0;  ///< distinct lead ids seen
-  std::uint64_t invalid_amounts = 0;  ///< --amount cells that are not a usable value
-  std::uint64_t guessed_amounts = 0;  ///< "1,234" read before the column showed its decimal mark
+  std::uint64_t trailing_delimiters = 0;    ///< rows whose extra empty last field was dropped
+  std::uint64_t scientific_ids = 0;         ///< ids like 1.23457E+11 (Excel mangled them)
+  std::uint64_t dst_gaps = 0;               ///< wall-clock times the clocks skipped (read forward)
+  std::uint64_t dst_overlaps = 0;           ///< wall-clock times that happened twice (earlier taken)
+  std::uint64_t ids = 0;                    ///< distinct lead ids seen
+  std::uint64_t invalid_amounts = 0;        ///< --amount cells that are not a usable value
+  std::uint64_t guessed_amounts = 0;        ///< "1,234" read before the column showed its decimal mark
   std::uint64_t invalid_probabilities = 0;  ///< forecast: probability cells that are not a usable value
-  std::uint64_t placeholder_times = 0;  ///< time cells like NULL, N/A, #N/A, - read as empty
-  std::uint64_t epoch_zero_times = 0;   ///< time cells of 1970-01-01T00:00:00Z read as empty
+  std::uint64_t placeholder_times = 0;      ///< time cells like NULL, N/A, #N/A, - read as empty
+  std::uint64_t epoch_zero_times = 0;       ///< time cells of 1970-01-01T00:00:00Z read as empty
   char delimiter = ',';
   Shape shape = Shape::long_log;
 };
@@ -86,17 +86,17 @@ struct LeadData {
   Zone zone;
   StageModel model;
   InputCounts input;
-  bool segmented = false;  ///< --by was given
+  bool segmented = false;                  ///< --by was given
   std::shared_ptr<const LeadStore> store;  ///< every lead
   std::vector<std::string> labels;         ///< segment labels by store->segment(lead), with --by ("a / b")
   std::vector<std::vector<std::string>> segment_values;  ///< each segment's --by values, in --by order
-  std::vector<std::string> header;         ///< the first file's header
-  std::vector<double> amounts;             ///< --amount: each lead's deal value, NaN when none
-  ChurnTimes churn;                        ///< each lead's churn; empty without churn evidence
-  std::vector<double> probabilities;       ///< each lead's own win probability, NaN when none
-  std::vector<RejectedRow> first_rejects;  ///< the first few, for stderr
-  std::string rejects_csv;                 ///< every reject as CSV, when options.rejects is set
-  std::vector<TraceRow> trace;             ///< the rows of options.trace_id
+  std::vector<std::string> header;                       ///< the first file's header
+  std::vector<double> amounts;                           ///< --amount: each lead's deal value, NaN when none
+  ChurnTimes churn;                                      ///< each lead's churn; empty without churn evidence
+  std::vector<double> probabilities;                     ///< each lead's own win probability, NaN when none
+  std::vector<RejectedRow> first_rejects;                ///< the first few, for stderr
+  std::string rejects_csv;                               ///< every reject as CSV, when options.rejects is set
+  std::vector<TraceRow> trace;                           ///< the rows of options.trace_id
 };
 
 /// Reads every input into a lead store. Warnings about the data go to `diagnostics`.

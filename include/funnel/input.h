@@ -64,11 +64,11 @@ class ByteValidator {
 
   bool lenient_;
   std::mutex faults_mutex_;
-  std::deque<ByteFault> faults_;          ///< lenient mode: found, not yet taken
+  std::deque<ByteFault> faults_;  ///< lenient mode: found, not yet taken
   std::atomic<std::size_t> fault_count_{0};
   std::uint64_t line_ = 1;
-  std::uint64_t column_ = 0;     ///< bytes seen on the current line
-  int pending_ = 0;              ///< continuation bytes still expected
+  std::uint64_t column_ = 0;             ///< bytes seen on the current line
+  int pending_ = 0;                      ///< continuation bytes still expected
   unsigned char lo_ = 0x80, hi_ = 0xBF;  ///< range of the next continuation byte
   unsigned char lead_byte_ = 0;          ///< first byte of the sequence being checked
   std::uint64_t lead_column_ = 0;
@@ -107,10 +107,10 @@ class TextDecoder {
   ByteValidator& validator_;
   enum class Mode { utf8, latin1, cp1252, utf16le, utf16be } mode_;
   bool started_ = false, eof_ = false;
-  bool carry_cr_ = false;         ///< a CR ended the previous chunk
-  bool emitted_ = false;          ///< any text handed out yet
-  char last_byte_ = '\n';         ///< the last byte handed out
-  std::string carry_;             ///< raw bytes of a sequence cut by the chunk end
+  bool carry_cr_ = false;  ///< a CR ended the previous chunk
+  bool emitted_ = false;   ///< any text handed out yet
+  char last_byte_ = '\n';  ///< the last byte handed out
+  std::string carry_;      ///< raw bytes of a sequence cut by the chunk end
   std::string raw_, pending_;
   std::size_t pending_pos_ = 0;
   std::size_t ramp_ = std::size_t{64} << 10;  ///< the next chunk's size, until it reaches the set one

@@ -30,8 +30,8 @@ struct ColumnRole {
 };
 
 struct InspectedFile {
-  std::string path;  ///< as given, for the command line
-  std::string name;  ///< as in messages ("<stdin>")
+  std::string path;             ///< as given, for the command line
+  std::string name;             ///< as in messages ("<stdin>")
   std::uint64_t rows_read = 0;  ///< records, rejected ones included (as funnel report counts them)
   std::uint64_t rejected = 0;
   std::map<std::string, std::uint64_t> rejected_by_reason;
@@ -39,7 +39,7 @@ struct InspectedFile {
   std::uint64_t blank_lines = 0, trailing_delimiters = 0;
   Dialect dialect;
   std::vector<std::string> header;
-  bool same_header = true;  ///< as the first file's (always true for the first)
+  bool same_header = true;        ///< as the first file's (always true for the first)
   std::vector<ColumnRole> roles;  ///< one per header column
 };
 
@@ -60,7 +60,7 @@ struct InspectedTimeColumn {
   std::optional<CellAt> first_unreadable;
   std::optional<CellAt> settled_by;  ///< the cell that decided the day/month order
   std::optional<std::string> sample;
-  std::optional<Timestamp> sample_time;  ///< the sample as read, when it could be
+  std::optional<Timestamp> sample_time;    ///< the sample as read, when it could be
   DateOrder order = DateOrder::undecided;  ///< once the whole input is read
 };
 
@@ -86,11 +86,11 @@ struct Suggestion {
 
 struct Inspection {
   std::vector<InspectedFile> files;
-  std::vector<std::string> stages;  ///< the stage model's names, in order
-  std::optional<Schema> schema;       ///< the first file's columns, when detected
-  std::string shape_reason;           ///< why the shape is what it is, when detected
-  std::optional<Layout> layout;       ///< the CRM export the header is (funnel/layouts.h)
-  std::optional<std::string> error;   ///< why the columns cannot be mapped (exit status 6)
+  std::vector<std::string> stages;   ///< the stage model's names, in order
+  std::optional<Schema> schema;      ///< the first file's columns, when detected
+  std::string shape_reason;          ///< why the shape is what it is, when detected
+  std::optional<Layout> layout;      ///< the CRM export the header is (funnel/layouts.h)
+  std::optional<std::string> error;  ///< why the columns cannot be mapped (exit status 6)
   std::uint64_t rows_read = 0, records = 0;
 
   // The rows that share the first file's header, when the schema is known.

@@ -54,10 +54,7 @@ class JsonWriter {
   JsonWriter& null();
   JsonWriter& boolean(bool value);
   template <std::integral T>
-    requires(!std::same_as<T, bool>)
-  JsonWriter& integer(T value) {
-    return raw(std::to_string(value));
-  }
+  requires(!std::same_as<T, bool>) JsonWriter& integer(T value) { return raw(std::to_string(value)); }
   /// A number with `decimals` fixed decimals ("0.500000"); null when not finite.
   JsonWriter& fixed(double value, int decimals);
   /// A number or null.
@@ -70,8 +67,7 @@ class JsonWriter {
   JsonWriter& member(std::string_view name, const char* text) { return key(name).string(text); }
   JsonWriter& member(std::string_view name, bool value) { return key(name).boolean(value); }
   template <std::integral T>
-    requires(!std::same_as<T, bool>)
-  JsonWriter& member(std::string_view name, T value) {
+  requires(!std::same_as<T, bool>) JsonWriter& member(std::string_view name, T value) {
     return key(name).integer(value);
   }
 
@@ -84,7 +80,7 @@ class JsonWriter {
   struct Frame {
     bool object;
     Layout layout;
-    int indent;       ///< indent of the line the container opened on
+    int indent;  ///< indent of the line the container opened on
     bool empty = true;
     bool want_value = false;  ///< objects: a key was written, its value is due
   };

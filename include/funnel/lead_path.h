@@ -160,7 +160,8 @@ class LeadStore {
     const std::size_t mask = slots_.size() - 1;
     const std::uint32_t tag = tag_of(hash);
     std::size_t at = home_of(hash);
-    for (std::uint32_t slot = slots_[at], probes = 0; slot != 0 && probes < 8; slot = slots_[at = (at + 1) & mask], ++probes) {
+    for (std::uint32_t slot = slots_[at], probes = 0; slot != 0 && probes < 8;
+         slot = slots_[at = (at + 1) & mask], ++probes) {
       if ((slot >> bits_) == tag) {
         const std::uint32_t* r = record(lead_in(slot));
         prefetch(r);
@@ -205,7 +206,9 @@ class LeadStore {
   static constexpr std::uint32_t kLastsFlag = 1u << 29;     // a stage's last time differs: see lasts_
   static constexpr std::uint32_t kSegmentField = 0xFFFF;
   /// The most repeats counted for a lead (in the word and beyond it).
-  std::uint32_t max_repeats() const { return segment_shift_ != 0 || repeat_shift_ != 0 ? (1u << 21) - 1 : (1u << 29) - 1; }
+  std::uint32_t max_repeats() const {
+    return segment_shift_ != 0 || repeat_shift_ != 0 ? (1u << 21) - 1 : (1u << 29) - 1;
+  }
   /// Counts one more repeat for the lead, unless its count is saturated.
   void count_repeat(std::uint32_t lead, std::uint32_t& w) {
     if ((w & repeat_mask_) != repeat_mask_) {
@@ -230,9 +233,7 @@ class LeadStore {
     }
   }
   std::uint32_t* record(std::uint32_t lead) { return records_.data() + std::size_t{lead} * stride_; }
-  const std::uint32_t* record(std::uint32_t lead) const {
-    return records_.data() + std::size_t{lead} * stride_;
-  }
+  const std::uint32_t* record(std::uint32_t lead) const { return records_.data() + std::size_t{lead} * stride_; }
   std::uint64_t id_ref(std::uint32_t lead) const;
   /// The bytes of a long id (marked 0xFF) from its reference.
   std::string_view long_id(std::uint64_t ref) const;
@@ -265,8 +266,12 @@ class LeadStore {
   std::uint32_t encode(Timestamp t, std::uint64_t far_key);
   std::uint64_t record_key(std::uint32_t lead, std::size_t word) const { return std::uint64_t{lead} * stride_ + word; }
   static std::uint64_t lasts_key(std::size_t at) { return (std::uint64_t{1} << 63) | at; }
-  Timestamp get_time(std::uint32_t lead, std::size_t word) const { return decode(record(lead)[word], record_key(lead, word)); }
-  void set_time(std::uint32_t lead, std::size_t word, Timestamp t) { record(lead)[word] = encode(t, record_key(lead, word)); }
+  Timestamp get_time(std::uint32_t lead, std::size_t word) const {
+    return decode(record(lead)[word], record_key(lead, word));
+  }
+  void set_time(std::uint32_t lead, std::size_t word, Timestamp t) {
+    record(lead)[word] = encode(t, record_key(lead, word));
+  }
   /// Where the lead's last times start in lasts_ (it has kLastsFlag).
   std::size_t lasts_of(std::uint32_t lead) const;
   /// Gives the lead last times, equal to its first times so far, and returns lasts_of().
@@ -277,21 +282,22 @@ class LeadStore {
   int stages_;
   Keep keep_;
   std::uint64_t id_high_mask_ = ~std::uint64_t{0};  // the id's bytes among an inline id's second 8
-  std::size_t counts_at_ = 1, id_at_ = 2, id_words_ = 4, activity_at_ = 0, touch_at_ = 0, first_at_ = 0;  // record words
-  std::uint32_t seen_mask_ = ~0u;  // the stage bits of word kSeen
-  int repeat_shift_ = 0;           // where the repeat count starts in the counts word
+  std::size_t counts_at_ = 1, id_at_ = 2, id_words_ = 4, activity_at_ = 0, touch_at_ = 0,
+              first_at_ = 0;                    // record words
+  std::uint32_t seen_mask_ = ~0u;               // the stage bits of word kSeen
+  int repeat_shift_ = 0;                        // where the repeat count starts in the counts word
   std::uint32_t repeat_mask_ = kLastsFlag - 1;  // its bits, in place
-  int segment_shift_ = 0;          // where the segment is in the counts word; 0: in its own word
+  int segment_shift_ = 0;                       // where the segment is in the counts word; 0: in its own word
   std::unordered_map<std::uint32_t, std::uint32_t> repeats_beyond_;   // repeats past the word's field
   std::unordered_map<std::uint32_t, std::uint32_t> segments_beyond_;  // segments 65,535 and up
-  std::size_t stride_ = 0;            // words per lead record
+  std::size_t stride_ = 0;                                            // words per lead record
   /// Sets id_words_ and the offsets after it; before the first lead only.
   void lay_out(std::size_t id_words);
   /// Fits id_words_ to the longest of these ids (the first batch), before the first lead.
   void fit_ids(const std::string_view* ids, std::size_t count);
   std::uint32_t count_ = 0;
-  std::string id_bytes_;              // ids too long for the record and not packed, back to back
-  std::vector<std::string> prefixes_;  // of packed ids
+  std::string id_bytes_;                     // ids too long for the record and not packed, back to back
+  std::vector<std::string> prefixes_;        // of packed ids
   std::vector<std::uint64_t> prefix_words_;  // their bytes, zero-padded to a word
   /// An array straight from mmap: zero until written, with transparent huge pages asked
   /// for (the id table and the records are read at random, and 2 MiB pages spare most TLB
@@ -352,7 +358,7 @@ class LeadStore {
     int bits_ = 4;
     std::size_t count_ = 0;
   };
-  LeadIndex lasts_at_;  // lead -> its row in lasts_
+  LeadIndex lasts_at_;                                // lead -> its row in lasts_
   std::unordered_map<std::uint64_t, Timestamp> far_;  // record_key or lasts_key -> time beyond 32 bits
   Timestamp latest_ = kNoTime;
   bool last_touch_ = false;
@@ -365,23 +371,23 @@ std::string_view status_name(LeadStatus s);
 
 /// One lead's reconstructed path.
 struct LeadPath {
-  Timestamp first[32];          ///< first entry time per stage; kNoTime if unknown or not entered
-  int furthest = -1;            ///< furthest stage reached under the count mode; -1: none
-  Timestamp entry = kNoTime;    ///< earliest known stage time
+  Timestamp first[32];        ///< first entry time per stage; kNoTime if unknown or not entered
+  int furthest = -1;          ///< furthest stage reached under the count mode; -1: none
+  Timestamp entry = kNoTime;  ///< earliest known stage time
   LeadStatus status = LeadStatus::open;
-  int skipped = 0;              ///< stages below the furthest never entered
-  bool regression = false;      ///< a later row for an earlier stage
-  bool inversion = false;       ///< a later stage stamped before an earlier one
-  bool lost_evidence = false;   ///< a lost row, whatever the outcome
-  bool order_broken = false;    ///< ordered mode stopped before the furthest stage entered
-  bool beyond_window = false;   ///< a stage was entered, but after the conversion window
+  int skipped = 0;             ///< stages below the furthest never entered
+  bool regression = false;     ///< a later row for an earlier stage
+  bool inversion = false;      ///< a later stage stamped before an earlier one
+  bool lost_evidence = false;  ///< a lost row, whatever the outcome
+  bool order_broken = false;   ///< ordered mode stopped before the furthest stage entered
+  bool beyond_window = false;  ///< a stage was entered, but after the conversion window
 };
 
 /// Rebuilds a lead's path. `stale` is in seconds; a lead with no activity for longer than
 /// that before `as_of` is stalled.
 /// `window` (seconds, 0 = none): a stage counts only if entered within that long of the
 /// lead's entry; a stage whose time is unknown counts.
-LeadPath reconstruct_path(const LeadStore& store, std::uint32_t lead, CountMode mode,
-                          Timestamp as_of, std::int64_t stale, std::int64_t window = 0);
+LeadPath reconstruct_path(const LeadStore& store, std::uint32_t lead, CountMode mode, Timestamp as_of,
+                          std::int64_t stale, std::int64_t window = 0);
 
 }  // namespace funnel

@@ -15,11 +15,11 @@ namespace funnel {
 
 /// Which leads `funnel leads` writes; empty fields do not filter.
 struct LeadFilter {
-  std::string stage;   ///< furthest stage reached
-  std::string status;  ///< won, lost, open, stalled
+  std::string stage;                                       ///< furthest stage reached
+  std::string status;                                      ///< won, lost, open, stalled
   std::vector<std::pair<std::size_t, std::string>> where;  ///< (--by column index, value)
-  std::size_t by_columns = 0;  ///< how many --by columns make a segment label
-  bool all = false;    ///< also leads the tables leave out (with the reason)
+  std::size_t by_columns = 0;                              ///< how many --by columns make a segment label
+  bool all = false;                                        ///< also leads the tables leave out (with the reason)
 };
 
 /// What `funnel leads --format` selects (the names: src/commands/leads.cpp).

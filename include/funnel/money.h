@@ -61,9 +61,9 @@ struct ParsedAmount {
     invalid,  ///< not a number, negative, NaN or infinite, >= 1e15: counted, never used
   };
   Status status = Status::empty;
-  double value = 0;     ///< an ambiguous value read as thousands ("1,234": 1234)
-  std::string problem;  ///< why invalid, for messages
-  char ambiguous_separator = 0;  ///< ',' or '.' when ambiguous (settle_amount decides), else 0
+  double value = 0;                            ///< an ambiguous value read as thousands ("1,234": 1234)
+  std::string problem;                         ///< why invalid, for messages
+  char ambiguous_separator = 0;                ///< ',' or '.' when ambiguous (settle_amount decides), else 0
   DecimalMark shows = DecimalMark::automatic;  ///< the decimal mark this value shows on its own
 };
 

@@ -68,6 +68,7 @@ void write_command_output(std::ostream& out, const std::string& output, std::str
 /// --rejects naming one of `inputs`, or both naming one file. Files are compared by device
 /// and inode where they exist, else by their absolute paths; outputs that are not regular
 /// files (a FIFO, /dev/null) are not compared.
-void check_output_targets(const std::string& output, const std::string& rejects, const std::vector<std::string>& inputs);
+void check_output_targets(const std::string& output, const std::string& rejects,
+                          const std::vector<std::string>& inputs);
 
 }  // namespace funnel

@@ -32,7 +32,7 @@ struct ReportOptions : IngestOptions {
   /// column of unique values (an e-mail, an id) would otherwise exhaust memory.
   static constexpr std::size_t kMaxSegments = 10000;
   std::size_t max_segments = kMaxSegments;
-  std::string spend;             ///< --spend: a CSV of source,cost[,period]
+  std::string spend;  ///< --spend: a CSV of source,cost[,period]
 };
 
 /// A report is the lead data ingest read plus the tables built from it.
@@ -41,8 +41,8 @@ struct Report : LeadData {
   FunnelOptions options;
   ReportKind kind = ReportKind::funnel;
   Period every = Period::week;
-  std::vector<Cohort> cohorts;  ///< funnel cohorts: one per segment after "(all)"
-  Trend trend;                  ///< funnel trend
+  std::vector<Cohort> cohorts;                      ///< funnel cohorts: one per segment after "(all)"
+  Trend trend;                                      ///< funnel trend
   std::vector<std::string> spend_unmatched;         ///< spend sources no segment has
   std::vector<std::string> segments_without_spend;  ///< segments with leads but no spend row
 };

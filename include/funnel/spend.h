@@ -16,7 +16,7 @@ std::map<std::string, double> read_spend(const std::string& path, DecimalMark de
 
 /// What joining spend to segments left over.
 struct SpendJoin {
-  std::vector<std::string> unmatched;             ///< spend sources no segment has
+  std::vector<std::string> unmatched;               ///< spend sources no segment has
   std::vector<std::string> segments_without_spend;  ///< segments with leads but no spend row
 };
 

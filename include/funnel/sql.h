@@ -26,9 +26,9 @@ struct SqlOptions {
   ColumnSpec spec;                   ///< --shape, --id, --stage-col, --time-col, --stage-time, --by
   StageModelSpec stages;
   FunnelOptions funnel;
-  bool last_touch = false;           ///< --attribution last
-  std::string version;               ///< funnel's version, for the header comment
-  std::string options_text;          ///< the options, for the header comment (one line)
+  bool last_touch = false;   ///< --attribution last
+  std::string version;       ///< funnel's version, for the header comment
+  std::string options_text;  ///< the options, for the header comment (one line)
 };
 
 /// The query text: a header comment, then one SELECT (PostgreSQL and DuckDB with CTEs,

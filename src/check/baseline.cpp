@@ -16,13 +16,13 @@ std::vector<Verdict> compare_with_baseline(const SegmentFigures& now, const std:
                                            const MaxDrop& max_drop, const CheckOptions& options) {
   const auto& saved = saved_segment.stages;
   if (saved.size() != stages.size()) {
-    throw Error(ExitCode::schema, fmt::format("{}: the baseline has {} stages, this report {}", baseline_file, saved.size(),
-                                              stages.size()));
+    throw Error(ExitCode::schema, fmt::format("{}: the baseline has {} stages, this report {}", baseline_file,
+                                              saved.size(), stages.size()));
   }
   for (std::size_t k = 0; k < stages.size(); ++k) {
     if (saved[k].name != stages[k]) {
-      throw Error(ExitCode::schema, fmt::format("{}: baseline stage {} is '{}', this report's is '{}'", baseline_file, k + 1,
-                                                saved[k].name, stages[k]));
+      throw Error(ExitCode::schema, fmt::format("{}: baseline stage {} is '{}', this report's is '{}'", baseline_file,
+                                                k + 1, saved[k].name, stages[k]));
     }
   }
   auto percent = [](double rate) { return fmt::format("{:.1f}%", rate * 100); };

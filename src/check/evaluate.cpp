@@ -59,7 +59,8 @@ Verdict judge_rule(const Rule& rule, std::size_t r, const SegmentFigures& f, con
       } else {
         if (!f.lost) {
           throw Error(ExitCode::usage,
-                      fmt::format("--require {}: the saved report has no 'lost' column for the win rate", quote_cell(rule.text)));
+                      fmt::format("--require {}: the saved report has no 'lost' column for the win rate",
+                                  quote_cell(rule.text)));
         }
         x = f.won;
         n = f.won + *f.lost;
@@ -188,10 +189,11 @@ std::vector<Verdict> run_check(const SavedReport& report, const CheckOptions& op
   for (const auto& text : options.rules) {
     Rule rule = parse_rule(text, model);
     if (rule.metric == Rule::Metric::days && rule.to != rule.from + 1) {
-      throw Error(ExitCode::usage,
-                  fmt::format("--require {}: a saved report keeps the days from each stage to the next only, so a days "
-                              "rule on --report names two adjacent stages (like {}->{})",
-                              quote_cell(rule.text), spec.stages[0], spec.stages.size() > 1 ? spec.stages[1] : spec.stages[0]));
+      throw Error(
+          ExitCode::usage,
+          fmt::format("--require {}: a saved report keeps the days from each stage to the next only, so a days "
+                      "rule on --report names two adjacent stages (like {}->{})",
+                      quote_cell(rule.text), spec.stages[0], spec.stages.size() > 1 ? spec.stages[1] : spec.stages[0]));
     }
     rules.push_back(std::move(rule));
   }

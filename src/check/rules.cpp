@@ -59,7 +59,6 @@ bool holds(double value, Rule::Op op, double threshold) {
   return false;
 }
 
-
 Rule parse_rule(std::string_view text, const StageModel& model) {
   Rule rule;
   rule.text = trim(text);
@@ -68,8 +67,8 @@ Rule parse_rule(std::string_view text, const StageModel& model) {
   };
   // Split at the comparison operator.
   static constexpr std::pair<const char*, Rule::Op> ops[] = {{">=", Rule::Op::ge}, {"<=", Rule::Op::le},
-                                                            {"==", Rule::Op::eq}, {"!=", Rule::Op::ne},
-                                                            {">", Rule::Op::gt},  {"<", Rule::Op::lt}};
+                                                             {"==", Rule::Op::eq}, {"!=", Rule::Op::ne},
+                                                             {">", Rule::Op::gt},  {"<", Rule::Op::lt}};
   std::size_t at = std::string::npos, length = 0;
   for (const auto& [token, op] : ops) {
     std::size_t found = rule.text.find(token);
@@ -91,7 +90,8 @@ Rule parse_rule(std::string_view text, const StageModel& model) {
   auto stage = [&](std::string_view name) {
     int k = model.resolve(trim(name)).index;
     if (k < 0) {
-      fail(fmt::format("no stage named '{}' (stages: {}){}", trim(name), fmt::join(names, ", "), did_you_mean(trim(name), names)));
+      fail(fmt::format("no stage named '{}' (stages: {}){}", trim(name), fmt::join(names, ", "),
+                       did_you_mean(trim(name), names)));
     }
     return k;
   };

@@ -32,11 +32,21 @@ std::unique_ptr<Options> setup_check(CLI::App& app) {
   auto& c = o->check;
   app.add_option("files", o->report.files, kFilesHelp);
   define_output(app, o->format, o->output, format_names<CheckFormat>(kCheckFormats));
-  app.add_option("--require", c.rules, "A rule like \"mql->sql >= 25%\", \"won >= 40\", \"days sql->customer <= 30\" (repeatable)")->group("Checks")->allow_extra_args(false);
-  app.add_option("--baseline", c.baseline, "A saved report FILE (funnel report -f json or -f csv) whose step conversions must not drop")->group("Checks");
-  app.add_option("--report", o->saved_report, "Check a saved report FILE (JSON or CSV) instead of reading exports")->group("Checks");
-  app.add_option("--max-drop", c.max_drop, "Largest allowed drop from the baseline: points (5pp) or relative (10%)")->capture_default_str()->group("Checks");
-  app.add_option("--significance", c.significance, "Fail only when a breach is significant at this level (e.g. 0.05); 0: any breach fails")->group("Checks");
+  app.add_option("--require", c.rules,
+                 "A rule like \"mql->sql >= 25%\", \"won >= 40\", \"days sql->customer <= 30\" (repeatable)")
+      ->group("Checks")
+      ->allow_extra_args(false);
+  app.add_option("--baseline", c.baseline,
+                 "A saved report FILE (funnel report -f json or -f csv) whose step conversions must not drop")
+      ->group("Checks");
+  app.add_option("--report", o->saved_report, "Check a saved report FILE (JSON or CSV) instead of reading exports")
+      ->group("Checks");
+  app.add_option("--max-drop", c.max_drop, "Largest allowed drop from the baseline: points (5pp) or relative (10%)")
+      ->capture_default_str()
+      ->group("Checks");
+  app.add_option("--significance", c.significance,
+                 "Fail only when a breach is significant at this level (e.g. 0.05); 0: any breach fails")
+      ->group("Checks");
   app.add_option("--min-leads", c.min_leads, "Skip segments with fewer leads than this")->group("Checks");
   define_input(app, *o);
   define_metrics(app, *o);
@@ -54,7 +64,8 @@ int run_check(CLI::App& app, Options& options, Streams& streams) {
   }
   parse_max_drop(o.check.max_drop);
   if (!(o.check.significance >= 0 && o.check.significance < 1)) {
-    throw Error(ExitCode::usage, fmt::format("--significance must be between 0 and 1, like 0.05, not {:g}", o.check.significance));
+    throw Error(ExitCode::usage,
+                fmt::format("--significance must be between 0 and 1, like 0.05, not {:g}", o.check.significance));
   }
   std::vector<Verdict> verdicts;
   std::string rejects_csv;
@@ -69,7 +80,8 @@ int run_check(CLI::App& app, Options& options, Streams& streams) {
   std::ostringstream text;
   render_verdicts(verdicts, format, text);
   emit(o.output, streams, text.str(), o.report.rejects, rejects_csv);
-  bool failed = std::any_of(verdicts.begin(), verdicts.end(), [](const Verdict& v) { return v.status == Verdict::Status::fail; });
+  bool failed =
+      std::any_of(verdicts.begin(), verdicts.end(), [](const Verdict& v) { return v.status == Verdict::Status::fail; });
   return failed ? static_cast<int>(ExitCode::rule_failed) : 0;
 }
 

@@ -18,7 +18,9 @@ std::unique_ptr<Options> setup_cohorts(CLI::App& app) {
   define_report_output(app, *o, ReportKind::cohorts);
   define_input(app, *o);
   define_metrics(app, *o);
-  app.add_option("--every", o->every, "Period: week (ISO, Monday start), month or quarter, in --tz")->capture_default_str()->group("Metrics");
+  app.add_option("--every", o->every, "Period: week (ISO, Monday start), month or quarter, in --tz")
+      ->capture_default_str()
+      ->group("Metrics");
   return o;
 }
 

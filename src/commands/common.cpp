@@ -125,15 +125,16 @@ void finish_options(ExportOptions& o, const std::vector<std::string>& more_input
     throw Error(ExitCode::usage, fmt::format("--count must be cumulative or ordered, not '{}'", o.count));
   }
   auto stale = parse_duration(o.stale);
-  if (!stale) throw Error(ExitCode::usage, fmt::format("--stale wants a duration like 30d, 12h or 2w, not '{}'", o.stale));
+  if (!stale)
+    throw Error(ExitCode::usage, fmt::format("--stale wants a duration like 30d, 12h or 2w, not '{}'", o.stale));
   o.report.funnel.stale = *stale;
   TimeFormat::parse(o.report.date_format);  // refuse a bad --date-format before reading
   if (!o.as_of.empty()) o.report.funnel.as_of = option_time(o.as_of, "--as-of", o.report.tz, o.report.date_format);
   if (!o.since.empty()) o.report.funnel.since = option_time(o.since, "--since", o.report.tz, o.report.date_format);
   if (!o.until.empty()) o.report.funnel.until = option_time(o.until, "--until", o.report.tz, o.report.date_format);
   if (!o.since.empty() && !o.until.empty() && o.report.funnel.since >= o.report.funnel.until) {
-    throw Error(ExitCode::usage, fmt::format("--since {} is not before --until {}: no lead could enter between them",
-                                             o.since, o.until));
+    throw Error(ExitCode::usage,
+                fmt::format("--since {} is not before --until {}: no lead could enter between them", o.since, o.until));
   }
   if (!o.window.empty()) {
     auto window = parse_duration(o.window);
@@ -153,43 +154,89 @@ void finish_options(ExportOptions& o, const std::vector<std::string>& more_input
 
 void define_input(CLI::App& app, ExportOptions& o) {
   auto& r = o.report;
-  app.add_option("--config", o.config, "Read options from a TOML file (keys are the long option names; the command line wins)");
+  app.add_option("--config", o.config,
+                 "Read options from a TOML file (keys are the long option names; the command line wins)");
   app.add_flag("-q,--quiet", o.quiet, "No warnings on stderr (errors still print)");
-  app.add_option("--threads", r.threads, "1: one thread; 2: one reads and parses while the other counts")->capture_default_str()->check(CLI::Range(1, 2));
-  app.add_option("-d,--delimiter", o.delimiter, "Field delimiter: , ; tab | (default: detected from the header)")->group("Input");
-  app.add_option("--encoding", o.encoding, "Text encoding: utf8, latin1, cp1252 (UTF-16 is recognized by its BOM)")->capture_default_str()->group("Input");
-  app.add_option("--date-format", r.date_format, "How times are written: auto, dmy, mdy, epoch, epoch_ms, excel, or a pattern like '%d.%m.%Y %H:%M'")->group("Input");
-  app.add_option("--tz", r.tz, "Time zone of times without an offset (IANA name, e.g. Europe/Oslo)")->capture_default_str()->group("Input");
-  app.add_option("--skip-lines", r.skip_lines, "Skip this many lines before the header (report titles)")->group("Input")->check(CLI::Range(std::uint64_t{0}, kMaxCount));
-  app.add_flag("--lenient", r.lenient, "Skip malformed records (counted and reported) instead of stopping")->group("Input");
-  app.add_flag("--trust-quotes", r.trust_quotes, "Read a quoted field spanning lines that look like rows as one value, not as a stray quote")->group("Input");
-  app.add_flag("--strict-cells", r.strict_cells, "A placeholder (NULL, N/A, #N/A, -) or 1970-01-01T00:00:00Z in a time column is an error, not empty")->group("Input");
-  app.add_option("--rejects", r.rejects, "Write every skipped record (file, line, reason, raw text) to FILE as CSV")->group("Input");
+  app.add_option("--threads", r.threads, "1: one thread; 2: one reads and parses while the other counts")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 2));
+  app.add_option("-d,--delimiter", o.delimiter, "Field delimiter: , ; tab | (default: detected from the header)")
+      ->group("Input");
+  app.add_option("--encoding", o.encoding, "Text encoding: utf8, latin1, cp1252 (UTF-16 is recognized by its BOM)")
+      ->capture_default_str()
+      ->group("Input");
+  app.add_option("--date-format", r.date_format,
+                 "How times are written: auto, dmy, mdy, epoch, epoch_ms, excel, or a pattern like '%d.%m.%Y %H:%M'")
+      ->group("Input");
+  app.add_option("--tz", r.tz, "Time zone of times without an offset (IANA name, e.g. Europe/Oslo)")
+      ->capture_default_str()
+      ->group("Input");
+  app.add_option("--skip-lines", r.skip_lines, "Skip this many lines before the header (report titles)")
+      ->group("Input")
+      ->check(CLI::Range(std::uint64_t{0}, kMaxCount));
+  app.add_flag("--lenient", r.lenient, "Skip malformed records (counted and reported) instead of stopping")
+      ->group("Input");
+  app.add_flag("--trust-quotes", r.trust_quotes,
+               "Read a quoted field spanning lines that look like rows as one value, not as a stray quote")
+      ->group("Input");
+  app.add_flag("--strict-cells", r.strict_cells,
+               "A placeholder (NULL, N/A, #N/A, -) or 1970-01-01T00:00:00Z in a time column is an error, not empty")
+      ->group("Input");
+  app.add_option("--rejects", r.rejects, "Write every skipped record (file, line, reason, raw text) to FILE as CSV")
+      ->group("Input");
   app.add_option("--shape", r.columns.shape, "Input shape: long, wide, snapshot (default: detected)")->group("Input");
   app.add_option("--id", r.columns.id, "Lead id column")->group("Input");
   app.add_option("--stage-col", r.columns.stage, "Stage column (long and snapshot shapes)")->group("Input");
   app.add_option("--time-col", r.columns.time, "Timestamp column (long shape)")->group("Input");
-  app.add_option("--stage-time", r.columns.stage_times, "STAGE=COLUMN: a column holding the time a lead entered STAGE (repeatable)")->group("Input")->allow_extra_args(false);
-  app.add_option("--by", r.columns.by, "Break the funnel down by this column (repeatable: combinations)")->group("Input")->allow_extra_args(false);
-  app.add_option("--amount", r.amount, "Deal value column: won revenue, deal sizes, pipeline, sales velocity")->group("Input");
-  app.add_option("--decimal", o.decimal, "Decimal mark of --amount: auto, . or ,")->capture_default_str()->group("Input");
-  app.add_option("--attribution", o.attribution, "Which row gives a lead its --by value: first (earliest row) or last (latest row)")->capture_default_str()->group("Input");
+  app.add_option("--stage-time", r.columns.stage_times,
+                 "STAGE=COLUMN: a column holding the time a lead entered STAGE (repeatable)")
+      ->group("Input")
+      ->allow_extra_args(false);
+  app.add_option("--by", r.columns.by, "Break the funnel down by this column (repeatable: combinations)")
+      ->group("Input")
+      ->allow_extra_args(false);
+  app.add_option("--amount", r.amount, "Deal value column: won revenue, deal sizes, pipeline, sales velocity")
+      ->group("Input");
+  app.add_option("--decimal", o.decimal, "Decimal mark of --amount: auto, . or ,")
+      ->capture_default_str()
+      ->group("Input");
+  app.add_option("--attribution", o.attribution,
+                 "Which row gives a lead its --by value: first (earliest row) or last (latest row)")
+      ->capture_default_str()
+      ->group("Input");
 
-  app.add_option("--preset", r.stages.preset, "Stage model: default, hubspot, salesforce")->capture_default_str()->group("Stages");
-  app.add_option("--stages", r.stages.stages, "Ordered stage names, comma separated (replaces the preset's)")->group("Stages")->allow_extra_args(false);
+  app.add_option("--preset", r.stages.preset, "Stage model: default, hubspot, salesforce")
+      ->capture_default_str()
+      ->group("Stages");
+  app.add_option("--stages", r.stages.stages, "Ordered stage names, comma separated (replaces the preset's)")
+      ->group("Stages")
+      ->allow_extra_args(false);
   app.add_option("--tofu", r.stages.tofu, "Stages in the top of the funnel")->group("Stages")->allow_extra_args(false);
-  app.add_option("--mofu", r.stages.mofu, "Stages in the middle of the funnel")->group("Stages")->allow_extra_args(false);
-  app.add_option("--bofu", r.stages.bofu, "Stages in the bottom of the funnel")->group("Stages")->allow_extra_args(false);
-  app.add_option("--alias", r.stages.aliases, "STAGE=VALUE: another spelling of a stage (repeatable)")->group("Stages")->allow_extra_args(false);
-  app.add_option("--lost", r.stages.lost, "A value that marks a lead as lost (repeatable)")->group("Stages")->allow_extra_args(false);
-  app.add_flag("--strict-stages", r.strict_stages, "An unknown stage value is an error, not a warning")->group("Stages");
+  app.add_option("--mofu", r.stages.mofu, "Stages in the middle of the funnel")
+      ->group("Stages")
+      ->allow_extra_args(false);
+  app.add_option("--bofu", r.stages.bofu, "Stages in the bottom of the funnel")
+      ->group("Stages")
+      ->allow_extra_args(false);
+  app.add_option("--alias", r.stages.aliases, "STAGE=VALUE: another spelling of a stage (repeatable)")
+      ->group("Stages")
+      ->allow_extra_args(false);
+  app.add_option("--lost", r.stages.lost, "A value that marks a lead as lost (repeatable)")
+      ->group("Stages")
+      ->allow_extra_args(false);
+  app.add_flag("--strict-stages", r.strict_stages, "An unknown stage value is an error, not a warning")
+      ->group("Stages");
 }
 
 void define_metrics(CLI::App& app, ExportOptions& o) {
   app.add_option("--count", o.count, "Counting mode: cumulative or ordered")->capture_default_str()->group("Metrics");
-  app.add_option("--stale", o.stale, "A lead with no activity for this long before the as-of time is stalled (h, d, w)")->capture_default_str()->group("Metrics");
-  app.add_option("--as-of", o.as_of, "Reference time for open and stalled (default: latest time in the data)")->group("Metrics");
-  app.add_option("--window", o.window, "A stage counts only if reached within this long of the lead's entry (h, d, w)")->group("Metrics");
+  app.add_option("--stale", o.stale, "A lead with no activity for this long before the as-of time is stalled (h, d, w)")
+      ->capture_default_str()
+      ->group("Metrics");
+  app.add_option("--as-of", o.as_of, "Reference time for open and stalled (default: latest time in the data)")
+      ->group("Metrics");
+  app.add_option("--window", o.window, "A stage counts only if reached within this long of the lead's entry (h, d, w)")
+      ->group("Metrics");
   app.add_option("--since", o.since, "Keep leads that entered the funnel at or after this time")->group("Metrics");
   app.add_option("--until", o.until, "Keep leads that entered the funnel before this time")->group("Metrics");
 }
@@ -216,7 +263,9 @@ Report read_input(ExportOptions& o, Streams& streams) {
 
 void define_report_output(CLI::App& app, ExportOptions& o, ReportKind kind) {
   define_output(app, o.format, o.output, format_names<Format>(kReportFormats));
-  app.add_option("--chart", o.chart, kind == ReportKind::funnel ? "With -f svg: funnel (default), segments, days or cycle" : "With -f svg: the one chart this command draws");
+  app.add_option("--chart", o.chart,
+                 kind == ReportKind::funnel ? "With -f svg: funnel (default), segments, days or cycle"
+                                            : "With -f svg: the one chart this command draws");
   app.add_flag("--ascii", o.ascii, "Table bars in ASCII (#), as when the terminal's locale is not UTF-8");
 }
 
@@ -264,9 +313,10 @@ int print_tables(CLI::App& app, ExportOptions& o, ReportKind kind, Streams& stre
     if (format != Format::svg) throw Error(ExitCode::usage, "--chart picks the chart of -f svg: add -f svg");
     chart = parse_chart(o.chart);
     if (chart_kind(*chart) != kind) {
-      throw Error(ExitCode::usage, fmt::format("--chart {}: funnel report draws funnel, segments, days and cycle; funnel "
-                                               "cohorts draws cohorts; funnel trend draws trend",
-                                               o.chart));
+      throw Error(ExitCode::usage,
+                  fmt::format("--chart {}: funnel report draws funnel, segments, days and cycle; funnel "
+                              "cohorts draws cohorts; funnel trend draws trend",
+                              o.chart));
     }
   }
   Report report = read_input(o, streams);

@@ -27,9 +27,8 @@ inline constexpr FormatChoice<Format> kTableFormats[] = {
 
 /// report, cohorts and trend: the table formats, and the HTML report and SVG charts.
 inline constexpr FormatChoice<Format> kReportFormats[] = {
-    {"table", Format::table}, {"csv", Format::csv},   {"tsv", Format::tsv},
-    {"json", Format::json},   {"markdown", Format::markdown}, {"html", Format::html},
-    {"svg", Format::svg},     {"md", Format::markdown, true},
+    {"table", Format::table},       {"csv", Format::csv},   {"tsv", Format::tsv}, {"json", Format::json},
+    {"markdown", Format::markdown}, {"html", Format::html}, {"svg", Format::svg}, {"md", Format::markdown, true},
 };
 
 /// The help line of the positional that names the exports.

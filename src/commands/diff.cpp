@@ -26,7 +26,9 @@ struct DiffCommand : Options {
 
 std::unique_ptr<Options> setup_diff(CLI::App& app) {
   auto o = std::make_unique<DiffCommand>();
-  app.add_option("reports", o->files, "Two saved reports (funnel report -f json or -f csv): before and after")->required()->expected(2);
+  app.add_option("reports", o->files, "Two saved reports (funnel report -f json or -f csv): before and after")
+      ->required()
+      ->expected(2);
   define_output(app, o->format, o->output, format_names<std::string_view>(kDiffFormats));
   app.add_option("--significance", o->significance, "Mark changes significant at this level (default 0.05)");
   return o;
@@ -36,7 +38,8 @@ int run_diff(CLI::App&, Options& options, Streams& streams) {
   auto& o = static_cast<DiffCommand&>(options);
   check_output_targets(o.output, {}, o.files);
   if (!(o.significance >= 0 && o.significance < 1)) {
-    throw Error(ExitCode::usage, fmt::format("--significance must be between 0 and 1, like 0.05, not {:g}", o.significance));
+    throw Error(ExitCode::usage,
+                fmt::format("--significance must be between 0 and 1, like 0.05, not {:g}", o.significance));
   }
   double significance = o.significance > 0 ? o.significance : 0.05;
   std::string format(parse_format(o.format, kDiffFormats));  // refuse a bad --format before reading

@@ -24,8 +24,15 @@ std::unique_ptr<Options> setup_forecast(CLI::App& app) {
   auto o = std::make_unique<ForecastCommand>();
   app.add_option("files", o->report.files, kFilesHelp);
   define_output(app, o->format, o->output, format_names<std::string_view>(kForecastFormats));
-  app.add_option("--probability", o->probabilities, "STAGE=P: the win probability of an open lead at STAGE (60%, 60 or 0.6; repeatable), instead of the measured one")->group("Forecast")->allow_extra_args(false);
-  app.add_option("--probability-column", o->report.columns.probability, "Column of each lead's own win probability (default: one named probability or 'Probability (%)'; none: ignore it)")->group("Forecast");
+  app.add_option("--probability", o->probabilities,
+                 "STAGE=P: the win probability of an open lead at STAGE (60%, 60 or 0.6; repeatable), instead of the "
+                 "measured one")
+      ->group("Forecast")
+      ->allow_extra_args(false);
+  app.add_option("--probability-column", o->report.columns.probability,
+                 "Column of each lead's own win probability (default: one named probability or 'Probability (%)'; "
+                 "none: ignore it)")
+      ->group("Forecast");
   define_input(app, *o);
   define_metrics(app, *o);
   return o;

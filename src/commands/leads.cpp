@@ -13,8 +13,11 @@ namespace funnel::commands {
 namespace {
 
 constexpr FormatChoice<LeadFormat> kLeadFormats[] = {
-    {"csv", LeadFormat::csv},   {"tsv", LeadFormat::tsv},   {"jsonl", LeadFormat::jsonl},
-    {"json", LeadFormat::json}, {"ndjson", LeadFormat::jsonl, true},
+    {"csv", LeadFormat::csv},
+    {"tsv", LeadFormat::tsv},
+    {"jsonl", LeadFormat::jsonl},
+    {"json", LeadFormat::json},
+    {"ndjson", LeadFormat::jsonl, true},
 };
 
 struct LeadsCommand : ExportOptions {
@@ -56,10 +59,14 @@ std::unique_ptr<Options> setup_leads(CLI::App& app) {
   define_input(app, *o);
   define_metrics(app, *o);
   app.add_option("--stage", o->filter.stage, "Only leads whose furthest stage is this one")->group("Filters");
-  app.add_option("--status", o->filter.status, "Only leads with this status: won, lost, open, stalled")->group("Filters");
+  app.add_option("--status", o->filter.status, "Only leads with this status: won, lost, open, stalled")
+      ->group("Filters");
   app.add_flag("--lost-only", o->lost_only, "Only lost leads (same as --status lost)")->group("Filters");
-  app.add_option("--where", o->where, "COLUMN=VALUE: only leads whose first-touch COLUMN is VALUE (repeatable)")->group("Filters")->allow_extra_args(false);
-  app.add_flag("--all", o->filter.all, "Also leads the tables leave out, with the reason in 'counted'")->group("Filters");
+  app.add_option("--where", o->where, "COLUMN=VALUE: only leads whose first-touch COLUMN is VALUE (repeatable)")
+      ->group("Filters")
+      ->allow_extra_args(false);
+  app.add_flag("--all", o->filter.all, "Also leads the tables leave out, with the reason in 'counted'")
+      ->group("Filters");
   return o;
 }
 

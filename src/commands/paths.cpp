@@ -20,7 +20,9 @@ std::unique_ptr<Options> setup_paths(CLI::App& app) {
   auto o = std::make_unique<PathsCommand>();
   app.add_option("files", o->report.files, kFilesHelp);
   define_output(app, o->format, o->output, format_names<Format>(kTableFormats));
-  app.add_option("--top", o->top, "Show this many paths; the rest are summed as (other); 0: all")->capture_default_str()->check(CLI::Range(std::size_t{0}, std::size_t{kMaxCount}));
+  app.add_option("--top", o->top, "Show this many paths; the rest are summed as (other); 0: all")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{0}, std::size_t{kMaxCount}));
   define_input(app, *o);
   define_metrics(app, *o);
   return o;

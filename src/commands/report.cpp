@@ -18,8 +18,12 @@ std::unique_ptr<Options> setup_report(CLI::App& app) {
   define_report_output(app, *o, ReportKind::funnel);
   define_input(app, *o);
   define_metrics(app, *o);
-  app.add_option("--spend", o->report.spend, "A CSV FILE of source,cost: cost per lead and per stage, CAC and ROI per --by segment")->group("Input");
-  app.add_option("--top", o->report.top_segments, "Keep the N segments with the most leads; fold the rest into (other)")->group("Input")->check(CLI::Range(std::size_t{1}, std::size_t{kMaxCount}));
+  app.add_option("--spend", o->report.spend,
+                 "A CSV FILE of source,cost: cost per lead and per stage, CAC and ROI per --by segment")
+      ->group("Input");
+  app.add_option("--top", o->report.top_segments, "Keep the N segments with the most leads; fold the rest into (other)")
+      ->group("Input")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{kMaxCount}));
   return o;
 }
 

@@ -29,7 +29,8 @@ std::string options_text(const CLI::App& app) {
       continue;
     }
     std::vector<std::string> values = opt->results();
-    if (opt->get_delimiter() != '\0') values = {fmt::format("{}", fmt::join(values, std::string(1, opt->get_delimiter())))};
+    if (opt->get_delimiter() != '\0')
+      values = {fmt::format("{}", fmt::join(values, std::string(1, opt->get_delimiter())))};
     for (const std::string& value : values) {
       const bool plain = !value.empty() && value.find_first_of(" '\"\\\r\n\t") == std::string::npos;
       line += fmt::format("{}{} {}", line.empty() ? "" : " ", name, plain ? value : quote_cell(value));
@@ -44,10 +45,16 @@ std::unique_ptr<Options> setup_sql(CLI::App& app) {
   auto o = std::make_unique<SqlCommand>();
   app.add_option("--dialect", o->dialect, "SQL dialect: duckdb, postgres or clickhouse")->required();
   app.add_option("--table", o->table, "The table (or view) holding the export's rows, e.g. crm.events")->required();
-  app.add_option("--columns", o->columns, "The table's column names, comma separated (as in the export's header)")->required()->delimiter(',')->allow_extra_args(false);
+  app.add_option("--columns", o->columns, "The table's column names, comma separated (as in the export's header)")
+      ->required()
+      ->delimiter(',')
+      ->allow_extra_args(false);
   app.add_option("-o,--output", o->output, "Write to FILE atomically instead of stdout");
-  app.add_option("--top", o->report.top_segments, "Not supported (a usage error): the query does not fold segments into (other)")->group("Input");
-  app.add_option("--spend", o->report.spend, "Not supported (a usage error): spend is not in the csv columns")->group("Input");
+  app.add_option("--top", o->report.top_segments,
+                 "Not supported (a usage error): the query does not fold segments into (other)")
+      ->group("Input");
+  app.add_option("--spend", o->report.spend, "Not supported (a usage error): spend is not in the csv columns")
+      ->group("Input");
   define_input(app, *o);
   define_metrics(app, *o);
   return o;
@@ -59,15 +66,21 @@ int run_sql(CLI::App& app, Options& options, Streams& streams) {
   // Options that only make sense for reading a file, or that the query does not carry, are
   // refused by name rather than ignored.
   const std::pair<const char*, const char*> refused[] = {
-      {"--delimiter", "the table has no delimiter"}, {"--encoding", "the table's text is the database's"},
-      {"--date-format", "the table's times are timestamps"}, {"--skip-lines", "a table has no title lines"},
-      {"--lenient", "a table has no malformed records"}, {"--rejects", "a table has no malformed records"},
-      {"--amount", "money is not in the csv columns the query gives"}, {"--decimal", "money is not in the csv columns the query gives"},
+      {"--delimiter", "the table has no delimiter"},
+      {"--encoding", "the table's text is the database's"},
+      {"--date-format", "the table's times are timestamps"},
+      {"--skip-lines", "a table has no title lines"},
+      {"--lenient", "a table has no malformed records"},
+      {"--rejects", "a table has no malformed records"},
+      {"--amount", "money is not in the csv columns the query gives"},
+      {"--decimal", "money is not in the csv columns the query gives"},
       {"--strict-stages", "a query cannot stop at an unknown stage value"},
-      {"--top", "the query does not fold segments into (other)"}, {"--spend", "spend is not in the csv columns the query gives"}};
+      {"--top", "the query does not fold segments into (other)"},
+      {"--spend", "spend is not in the csv columns the query gives"}};
   for (const auto& [flag, why] : refused) {
     const CLI::Option* opt = app.get_option_no_throw(flag);
-    if (opt != nullptr && opt->count() > 0) throw Error(ExitCode::usage, fmt::format("funnel sql: {} is not supported: {}", flag, why));
+    if (opt != nullptr && opt->count() > 0)
+      throw Error(ExitCode::usage, fmt::format("funnel sql: {} is not supported: {}", flag, why));
   }
   if (o.report.tz != "UTC") {
     throw Error(ExitCode::usage, "funnel sql: --tz is not supported: the query reads the table's timestamps as UTC");

@@ -125,7 +125,8 @@ LeadData ingest(const IngestOptions& options, std::istream* stdin_stream, Diagno
   InputCounts& input = data.input;
   input.files = options.files.empty() ? std::vector<std::string>{"-"} : options.files;
 
-  auto owned_store = std::make_shared<LeadStore>(data.model.size(), LeadStore::Keep{data.segmented, options.lead_activity});
+  auto owned_store =
+      std::make_shared<LeadStore>(data.model.size(), LeadStore::Keep{data.segmented, options.lead_activity});
   LeadStore& store = *owned_store;
   data.store = owned_store;
   store.set_last_touch(options.last_touch);

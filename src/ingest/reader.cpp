@@ -35,11 +35,13 @@ void append_csv_field(std::string& out, std::string_view text, bool always) {
 }
 
 /// The index of a column named by an option; throws funnel::Error(ExitCode::schema).
-int find_column(const std::vector<std::string>& header, const std::string& name, const char* option, const std::string& file) {
+int find_column(const std::vector<std::string>& header, const std::string& name, const char* option,
+                const std::string& file) {
   int found = -1;
   for (std::size_t i = 0; i < header.size(); ++i) {
     if (normalize_name(header[i]) != normalize_name(name)) continue;
-    if (found >= 0) throw Error(ExitCode::schema, fmt::format("{}:1: {}: two columns are named '{}'", file, option, name));
+    if (found >= 0)
+      throw Error(ExitCode::schema, fmt::format("{}:1: {}: two columns are named '{}'", file, option, name));
     found = static_cast<int>(i);
   }
   if (found < 0) {
@@ -53,7 +55,8 @@ int find_column(const std::vector<std::string>& header, const std::string& name,
 bool scientific(std::string_view id) {
   // Excel shows long numbers as 1.23457E+11 and saves them so: distinct ids merge.
   auto e = id.find_first_of("Ee");
-  if (e == std::string_view::npos || e == 0 || e + 2 > id.size() || (id[e + 1] != '+' && id[e + 1] != '-')) return false;
+  if (e == std::string_view::npos || e == 0 || e + 2 > id.size() || (id[e + 1] != '+' && id[e + 1] != '-'))
+    return false;
   for (std::size_t i = 0; i < e; ++i) {
     if (!(std::isdigit(static_cast<unsigned char>(id[i])) || (id[i] == '.' && i > 0))) return false;
   }
@@ -102,10 +105,10 @@ void Reader::rejected(const std::string& file, const Reject& r) {
       append_csv_field(out, text, true);
       return out;
     };
-    *rejects_csv += fmt::format("{},{},{},{}\n", cell(formula_safe(file)), r.line, cell(r.reason), cell(formula_safe(r.raw)));
+    *rejects_csv +=
+        fmt::format("{},{},{},{}\n", cell(formula_safe(file)), r.line, cell(r.reason), cell(formula_safe(r.raw)));
   }
 }
-
 
 /// A label's number, numbering it next (and adding it to `fresh`) on first sight.
 std::uint32_t Reader::number_label(std::string_view label, std::vector<std::string>& fresh) {
@@ -123,7 +126,6 @@ std::uint32_t Reader::intern_label(std::string_view label, RowBatch* batch) {
   return id;
 }
 
-
 void Reader::keep_trace(const Record& record, const std::string& file, const RowEvidence& evidence) {
   TraceRow row{file, record.line, {}, evidence.items, std::string(evidence.reported)};
   for (std::size_t i = 0; i < record.fields.size(); ++i) {
@@ -134,7 +136,8 @@ void Reader::keep_trace(const Record& record, const std::string& file, const Row
   trace->push_back(std::move(row));
 }
 
-void Reader::note_amount(const ParsedAmount& parsed, std::string_view cell, const std::string& file, std::uint64_t line) {
+void Reader::note_amount(const ParsedAmount& parsed, std::string_view cell, const std::string& file,
+                         std::uint64_t line) {
   AmountEvidence& e = amount_evidence_;
   if (parsed.shows == DecimalMark::dot && e.first_dot.empty()) e.first_dot = fmt::format("{}:{}", file, line);
   if (parsed.shows == DecimalMark::comma && e.first_comma.empty()) e.first_comma = fmt::format("{}:{}", file, line);
@@ -159,7 +162,8 @@ bool Reader::take(const Record& record, const std::string& file, RowEvidence& ev
   char ambiguous = 0;
   if (amount_column_ >= 0) {
     std::string_view cell = static_cast<std::size_t>(amount_column_) < record.fields.size()
-                                ? record.fields[static_cast<std::size_t>(amount_column_)] : std::string_view();
+                                ? record.fields[static_cast<std::size_t>(amount_column_)]
+                                : std::string_view();
     ParsedAmount parsed = amount_reader_.read(cell);
     if (parsed.status == ParsedAmount::Status::ok) {
       amount = parsed.value;
@@ -167,8 +171,9 @@ bool Reader::take(const Record& record, const std::string& file, RowEvidence& ev
       if (parsed.shows != DecimalMark::automatic || ambiguous != 0) note_amount(parsed, cell, file, record.line);
     } else if (parsed.status == ParsedAmount::Status::invalid) {
       if (tally_->invalid_amounts++ == 0) {
-        first_invalid_amount_ = fmt::format("{}:{}: column '{}': {} {}", file, record.line,
-                                           schema_.header[static_cast<std::size_t>(amount_column_)], parsed.problem, quote_cell(cell));
+        first_invalid_amount_ =
+            fmt::format("{}:{}: column '{}': {} {}", file, record.line,
+                        schema_.header[static_cast<std::size_t>(amount_column_)], parsed.problem, quote_cell(cell));
       }
     }
     for (const Evidence& e : evidence.items) won_row = won_row || e.stage == model_.won();
@@ -214,18 +219,17 @@ void Reader::ambiguous_dates() const {
                           pending_.size() - 1));
 }
 
-
 /// Long runs on a terminal: the rows read so far (a multiple of 65,536), at most once a
 /// second, after the first second.
 void Reader::show_progress() {
   auto now = std::chrono::steady_clock::now();
-  if (now - started_ < std::chrono::seconds(1) || (shown_progress_ && now - last_shown_ < std::chrono::seconds(1))) return;
+  if (now - started_ < std::chrono::seconds(1) || (shown_progress_ && now - last_shown_ < std::chrono::seconds(1)))
+    return;
   last_shown_ = now;
   shown_progress_ = true;
-  *options_.progress << fmt::format("\rfunnel: {} rows read...", input_.rows_read & ~std::uint64_t{0xFFFF}) << std::flush;
+  *options_.progress << fmt::format("\rfunnel: {} rows read...", input_.rows_read & ~std::uint64_t{0xFFFF})
+                     << std::flush;
 }
-
-
 
 /// Another reader with what this one has learned, to parse pieces on another thread.
 std::unique_ptr<Reader> Reader::piece_parser() const {
@@ -286,7 +290,7 @@ Reader::PieceResult Reader::parse_piece(const RecordReader& file, Piece piece, b
 /// keeps pieces in input order). A piece that followed one whose last record ran on
 /// began inside that record: it is read again from where the record starts.
 void Reader::emit(PieceResult& r, Reader& parser, const RecordReader& file, RowBatch*& batch, RowEvidence& evidence,
-          std::size_t& settled, std::optional<Carry>& carry) {
+                  std::size_t& settled, std::optional<Carry>& carry) {
   // While no quote comes the record cannot end (its quoted field stays open), so a piece
   // without one is only added to the record's text, which is parsed again once a quote
   // comes or its size has doubled: a quote left open over a whole file costs linear time
@@ -303,7 +307,8 @@ void Reader::emit(PieceResult& r, Reader& parser, const RecordReader& file, RowB
     r = parser.parse_piece(file, Piece{record->text, nullptr, record->first_line}, false);
   }
   if (r.error) std::rethrow_exception(r.error);
-  const bool progress = options_.progress != nullptr && (input_.rows_read >> 16) != ((input_.rows_read + r.counts.rows_read) >> 16);
+  const bool progress =
+      options_.progress != nullptr && (input_.rows_read >> 16) != ((input_.rows_read + r.counts.rows_read) >> 16);
   input_.rows_read += r.counts.rows_read;
   input_.rows_used += r.counts.rows_used;
   input_.rows_reported += r.counts.rows_reported;
@@ -374,7 +379,8 @@ void Reader::run(RowBatch* batch) {
   RowEvidence evidence;
   std::size_t settled = 0;
   for (const auto& path : input_.files) {
-    ReadOptions read{options_.delimiter, options_.encoding, options_.lenient, options_.skip_lines, options_.trust_quotes};
+    ReadOptions read{options_.delimiter, options_.encoding, options_.lenient, options_.skip_lines,
+                     options_.trust_quotes};
     RecordReader reader(path, stdin_stream_, read);
     reader.on_reject([this, &reader](const Reject& r) { rejected(reader.name(), r); });
     if (reader.header().empty()) {
@@ -385,14 +391,15 @@ void Reader::run(RowBatch* batch) {
       first_file_ = reader.name();
       schema_ = detect_schema(first_header, model_, options_.columns, reader.name());
       if (columns_known) columns_known(first_header.size());
-      extractor_ = std::make_unique<EventExtractor>(schema_, model_, options_.strict_stages, format_, zone_, options_.strict_cells);
+      extractor_ = std::make_unique<EventExtractor>(schema_, model_, options_.strict_stages, format_, zone_,
+                                                    options_.strict_cells);
       input_.delimiter = reader.dialect().delimiter;
-      if (!options_.amount.empty()) amount_column_ = find_column(first_header, options_.amount, "--amount", reader.name());
+      if (!options_.amount.empty())
+        amount_column_ = find_column(first_header, options_.amount, "--amount", reader.name());
       input_.shape = schema_.shape;
     } else if (!same_header(reader.header(), first_header)) {
-      throw Error(ExitCode::schema,
-                  fmt::format("{}:1: header differs from {}'s: several files must share one header",
-                              reader.name(), first_file_));
+      throw Error(ExitCode::schema, fmt::format("{}:1: header differs from {}'s: several files must share one header",
+                                                reader.name(), first_file_));
     }
     const std::string& name = reader.name();
     // Two threads parse the rest of a big file, unless a row consumer needs the rows in order.

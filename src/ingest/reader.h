@@ -25,10 +25,10 @@ namespace funnel::ingest_detail {
 /// What an --amount column showed of its decimal mark, for settling its ambiguous values
 /// and for the warnings.
 struct AmountEvidence {
-  static constexpr std::size_t kNamed = 5;  ///< ambiguous values named in a warning
+  static constexpr std::size_t kNamed = 5;    ///< ambiguous values named in a warning
   DecimalMark mark = DecimalMark::automatic;  ///< the column's mark (AmountReader::column_mark)
   std::uint64_t shown_dot = 0, shown_comma = 0, ambiguous = 0;
-  std::string first_dot, first_comma;       ///< file:line of the first value showing each mark
+  std::string first_dot, first_comma;        ///< file:line of the first value showing each mark
   std::vector<std::string> first_ambiguous;  ///< the first ambiguous values, quoted, with file:line
 };
 
@@ -121,7 +121,7 @@ class Reader {
 
   InputCounts* tally_ = &input_;  ///< where take() counts: the input's, or a piece's
   std::shared_ptr<SpareBatches> spares_ = std::make_shared<SpareBatches>();  ///< shared with the piece parsers
-  std::uint64_t piece_dst_gaps_ = 0, piece_dst_overlaps_ = 0;  ///< counted by piece parsers
+  std::uint64_t piece_dst_gaps_ = 0, piece_dst_overlaps_ = 0;                ///< counted by piece parsers
 };
 
 }  // namespace funnel::ingest_detail

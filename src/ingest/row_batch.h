@@ -31,8 +31,10 @@ struct LeadAmount {
     if (!take) {
       // Later rows win; untimed rows lose to timed ones; equal times keep the larger amount,
       // so the row order never matters.
-      if (t != kNoTime && (time == kNoTime || t > time)) take = true;
-      else if (t == time && amount > value) take = true;
+      if (t != kNoTime && (time == kNoTime || t > time))
+        take = true;
+      else if (t == time && amount > value)
+        take = true;
     }
     if (take) {
       value = amount;

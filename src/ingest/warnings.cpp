@@ -14,15 +14,15 @@ void warn_unknown_stages(const EventExtractor& extractor, const StageModel& mode
   for (const auto& [value, u] : extractor.unknown_stages()) {
     std::string hint = did_you_mean(normalize_name(value), spellings);
     // Only a printable value can be pasted back as an option.
-    bool printable = std::all_of(value.begin(), value.end(), [](char c) {
-      return static_cast<unsigned char>(c) >= 0x20 && c != '"' && c != 0x7f;
-    });
-    std::string fix = printable ? fmt::format("; name it with --alias \"STAGE={}\" or --lost \"{}\"", value, value) : "";
-    diagnostics.warn(fmt::format("{}:{}: unknown stage {} in {} row{} ({}){}{}", u.file, u.first_line,
-                                 quote_cell(value), u.rows, u.rows == 1 ? "" : "s",
-                                 shape == Shape::snapshot ? "those deals count at the first stage only"
-                                                          : "rows reported, not counted",
-                                 fix, hint));
+    bool printable = std::all_of(value.begin(), value.end(),
+                                 [](char c) { return static_cast<unsigned char>(c) >= 0x20 && c != '"' && c != 0x7f; });
+    std::string fix =
+        printable ? fmt::format("; name it with --alias \"STAGE={}\" or --lost \"{}\"", value, value) : "";
+    diagnostics.warn(fmt::format(
+        "{}:{}: unknown stage {} in {} row{} ({}){}{}", u.file, u.first_line, quote_cell(value), u.rows,
+        u.rows == 1 ? "" : "s",
+        shape == Shape::snapshot ? "those deals count at the first stage only" : "rows reported, not counted", fix,
+        hint));
   }
 }
 
@@ -68,14 +68,16 @@ void warn_rows(const LeadData& data, const IngestOptions& options, const EventEx
                                  input.trailing_delimiters));
   }
   if (input.dst_gaps + input.dst_overlaps > 0) {
-    diagnostics.warn(fmt::format("{} times fell in a daylight-saving gap (read as after the jump) and {} in "
-                                 "an overlap (the earlier one taken) in {}",
-                                 input.dst_gaps, input.dst_overlaps, data.zone.name()));
+    diagnostics.warn(
+        fmt::format("{} times fell in a daylight-saving gap (read as after the jump) and {} in "
+                    "an overlap (the earlier one taken) in {}",
+                    input.dst_gaps, input.dst_overlaps, data.zone.name()));
   }
   if (input.scientific_ids > 0) {
-    diagnostics.warn(fmt::format("{} rows have a lead id in scientific notation (like 1.23457E+11): Excel "
-                                 "rounded them, so different leads may have merged; export ids as text",
-                                 input.scientific_ids));
+    diagnostics.warn(
+        fmt::format("{} rows have a lead id in scientific notation (like 1.23457E+11): Excel "
+                    "rounded them, so different leads may have merged; export ids as text",
+                    input.scientific_ids));
   }
 }
 
@@ -90,18 +92,20 @@ void warn_amounts(const InputCounts& input, const std::string& first_invalid, co
   std::string named = fmt::format("{}", fmt::join(evidence.first_ambiguous, ", "));
   if (n > evidence.first_ambiguous.size()) named += fmt::format(" and {} more", n - evidence.first_ambiguous.size());
   if (evidence.shown_dot > 0 && evidence.shown_comma > 0) {
-    const std::string reading =
-        evidence.mark == DecimalMark::automatic
-            ? std::string("as thousands (both marks are as common)")
-            : fmt::format("with '{}' as the decimal mark (the more common)", evidence.mark == DecimalMark::dot ? '.' : ',');
-    diagnostics.warn(fmt::format("column '{}' shows both decimal marks: {} value{} with ',' (first at {}) and {} with "
-                                 "'.' (first at {}); {} ambiguous value{} ({}) read {}; set --decimal . or , to be sure",
-                                 column, evidence.shown_comma, evidence.shown_comma == 1 ? "" : "s", evidence.first_comma,
-                                 evidence.shown_dot, evidence.first_dot, n, n == 1 ? "" : "s", named, reading));
+    const std::string reading = evidence.mark == DecimalMark::automatic
+                                    ? std::string("as thousands (both marks are as common)")
+                                    : fmt::format("with '{}' as the decimal mark (the more common)",
+                                                  evidence.mark == DecimalMark::dot ? '.' : ',');
+    diagnostics.warn(
+        fmt::format("column '{}' shows both decimal marks: {} value{} with ',' (first at {}) and {} with "
+                    "'.' (first at {}); {} ambiguous value{} ({}) read {}; set --decimal . or , to be sure",
+                    column, evidence.shown_comma, evidence.shown_comma == 1 ? "" : "s", evidence.first_comma,
+                    evidence.shown_dot, evidence.first_dot, n, n == 1 ? "" : "s", named, reading));
   } else {
-    diagnostics.warn(fmt::format("column '{}': {} amount{} like 1,234 ({}) read with the separator as thousands: no "
-                                 "value shows the column's decimal mark; set --decimal . or , to be sure",
-                                 column, n, n == 1 ? "" : "s", named));
+    diagnostics.warn(
+        fmt::format("column '{}': {} amount{} like 1,234 ({}) read with the separator as thousands: no "
+                    "value shows the column's decimal mark; set --decimal . or , to be sure",
+                    column, n, n == 1 ? "" : "s", named));
   }
 }
 

@@ -118,7 +118,8 @@ ColumnGuesses guess_columns(const Sample& sample) {
   for (std::size_t i = 0; i < profile.size(); ++i) {
     const ColumnProfile& p = profile[i];
     if (p.stages.size() < 2 || p.stage_hits * 2 < p.nonempty) continue;
-    if (!stage || p.stages.size() > profile[static_cast<std::size_t>(*stage)].stages.size()) stage = static_cast<int>(i);
+    if (!stage || p.stages.size() > profile[static_cast<std::size_t>(*stage)].stages.size())
+      stage = static_cast<int>(i);
   }
   for (std::size_t i = 0; i < profile.size(); ++i) {
     const ColumnProfile& p = profile[i];
@@ -157,8 +158,10 @@ std::optional<ColumnTrial> try_guessed_columns(const Sample& sample, const Colum
       bool possible = true;
       for (unsigned k = 0; k < 3; ++k) {
         if ((mask & (1U << k)) == 0) continue;
-        if (!*guess[k]) possible = false;
-        else spec.*field[k] = sample.column_name(**guess[k]);
+        if (!*guess[k])
+          possible = false;
+        else
+          spec.*field[k] = sample.column_name(**guess[k]);
       }
       if (!possible) continue;
       Schema trial;
@@ -235,7 +238,8 @@ std::optional<int> guess_time_column(const Sample& sample) {
     ColumnSpec spec = columns;
     spec.time = sample.header()[i];
     try {
-      if (detect_schema(sample.header(), sample.model, spec, sample.files.front().name).shape != Shape::long_log) continue;
+      if (detect_schema(sample.header(), sample.model, spec, sample.files.front().name).shape != Shape::long_log)
+        continue;
     } catch (const Error&) {
       continue;
     }

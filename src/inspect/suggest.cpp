@@ -100,16 +100,18 @@ class Suggester {
     std::vector<std::string> timeish;
     for (int c : timeish_columns(sample_)) timeish.push_back(fmt::format("'{}'", sample_.column_name(c)));
     if (!timeish.empty() && !g.stage && options_.columns.stage.empty()) {
-      out_.notes.push_back(fmt::format("no column holds stage values; {} hold{} times: if they are the dates a lead "
-                                       "entered each stage, name them with --stage-time STAGE=COLUMN",
-                                       fmt::join(timeish, ", "), timeish.size() == 1 ? "s" : ""));
+      out_.notes.push_back(
+          fmt::format("no column holds stage values; {} hold{} times: if they are the dates a lead "
+                      "entered each stage, name them with --stage-time STAGE=COLUMN",
+                      fmt::join(timeish, ", "), timeish.size() == 1 ? "s" : ""));
     }
   }
 
   bool suggest_skip_lines() {
     if (!header_may_be_title(sample_)) return false;
     if (sample_.files.front().path == "-") {
-      out_.notes.push_back("the header has few columns: if the input starts with a title line, skip it with --skip-lines N");
+      out_.notes.push_back(
+          "the header has few columns: if the input starts with a title line, skip it with --skip-lines N");
       return false;
     }
     auto skip = guess_skip_lines(sample_);
@@ -187,7 +189,8 @@ class Suggester {
       }
       if (!pasteable(v.value) || (lost && v.value.find(',') != std::string::npos)) {
         out_.notes.push_back(fmt::format("{} cannot be given on the command line{}; rename it in the export",
-                                         quote_cell(v.value), pasteable(v.value) ? " to --lost (it holds a comma)" : ""));
+                                         quote_cell(v.value),
+                                         pasteable(v.value) ? " to --lost (it holds a comma)" : ""));
         continue;
       }
       done.insert(key);
@@ -200,11 +203,11 @@ class Suggester {
       }
     }
     if (unmatched > 0) {
-      out_.notes.push_back(fmt::format("{} unknown stage {} ({}) {} no close match, e.g. {}: name {} with --alias "
-                                       "\"STAGE=VALUE\" or --lost \"VALUE\"",
-                                       unmatched, unmatched == 1 ? "value" : "values",
-                                       plural(unmatched_rows, "row", "rows"), unmatched == 1 ? "has" : "have",
-                                       quote_cell(example), unmatched == 1 ? "it" : "them"));
+      out_.notes.push_back(
+          fmt::format("{} unknown stage {} ({}) {} no close match, e.g. {}: name {} with --alias "
+                      "\"STAGE=VALUE\" or --lost \"VALUE\"",
+                      unmatched, unmatched == 1 ? "value" : "values", plural(unmatched_rows, "row", "rows"),
+                      unmatched == 1 ? "has" : "have", quote_cell(example), unmatched == 1 ? "it" : "them"));
     }
   }
 
@@ -270,12 +273,12 @@ class Suggester {
     for (const auto& column : sample_.times) {
       const InspectedTimeColumn& t = column.found;
       if (t.unreadable == 0) continue;
-      out_.notes.push_back(fmt::format("{} in '{}' cannot be read as {} (funnel report stops at the first, exit 5): "
-                                       "{}:{}: {}: {}",
-                                       plural(t.unreadable, "cell", "cells"), sample_.column_name(t.column),
-                                       t.unreadable == 1 ? "a time" : "times", t.first_unreadable->file,
-                                       t.first_unreadable->line, quote_cell(t.first_unreadable->value),
-                                       t.first_unreadable->problem));
+      out_.notes.push_back(
+          fmt::format("{} in '{}' cannot be read as {} (funnel report stops at the first, exit 5): "
+                      "{}:{}: {}: {}",
+                      plural(t.unreadable, "cell", "cells"), sample_.column_name(t.column),
+                      t.unreadable == 1 ? "a time" : "times", t.first_unreadable->file, t.first_unreadable->line,
+                      quote_cell(t.first_unreadable->value), t.first_unreadable->problem));
     }
     if (sample_.schema && sample_.records == 0) out_.notes.push_back("no data rows: funnel report stops (exit 7)");
   }

@@ -57,7 +57,9 @@ Trend build_trend(const LeadStore& store, const Zone& zone, Period every, const 
     for (std::size_t k = 0; k < n; ++k) {
       if (!store.entered(lead, static_cast<int>(k))) continue;
       Timestamp t = store.first(lead, static_cast<int>(k));
-      if (t == kNoTime || (options.since != kNoTime && t < options.since) || (options.until != kNoTime && t >= options.until)) continue;
+      if (t == kNoTime || (options.since != kNoTime && t < options.since) ||
+          (options.until != kNoTime && t >= options.until))
+        continue;
       PeriodSpan span = period_of(day_of(zone.to_local(t)), every);
       auto& slot = periods[span.first_day];
       if (slot.second.empty()) slot = {span.label, std::vector<std::uint64_t>(n, 0)};

@@ -34,12 +34,16 @@ std::map<std::string, double> read_spend(const std::string& path, DecimalMark de
   Record record;
   while (reader.next(record)) {
     auto field = [&](int i) {
-      return static_cast<std::size_t>(i) < record.fields.size() ? trim_blanks(record.fields[static_cast<std::size_t>(i)]) : std::string_view();
+      return static_cast<std::size_t>(i) < record.fields.size()
+                 ? trim_blanks(record.fields[static_cast<std::size_t>(i)])
+                 : std::string_view();
     };
     ParsedAmount a = amounts.read(field(cost));
     if (a.status != ParsedAmount::Status::ok) {
-      throw Error(ExitCode::bad_value, fmt::format("{}:{}: column '{}': {} {}", path, record.line, header[static_cast<std::size_t>(cost)],
-                                                   a.status == ParsedAmount::Status::empty ? "no cost in" : a.problem, quote_cell(field(cost))));
+      throw Error(
+          ExitCode::bad_value,
+          fmt::format("{}:{}: column '{}': {} {}", path, record.line, header[static_cast<std::size_t>(cost)],
+                      a.status == ParsedAmount::Status::empty ? "no cost in" : a.problem, quote_cell(field(cost))));
     }
     std::string label(field(source));
     costs.push_back({label.empty() ? "(none)" : label, a.value, a.ambiguous_separator});
@@ -72,7 +76,8 @@ SpendJoin join_spend(FunnelTables& tables, const std::map<std::string, double>& 
     s.present = true;
     s.cost = cost;
     for (const StageRow& row : seg.stages) {
-      s.per_stage.push_back(row.reached > 0 ? std::optional<double>(cost / static_cast<double>(row.reached)) : std::nullopt);
+      s.per_stage.push_back(row.reached > 0 ? std::optional<double>(cost / static_cast<double>(row.reached))
+                                            : std::nullopt);
     }
     if (seg.overall.won > 0) s.cac = cost / static_cast<double>(seg.overall.won);
     if (seg.overall.money.present && cost > 0) s.roi = (seg.overall.money.won_revenue - cost) / cost;

@@ -6,8 +6,8 @@ namespace funnel {
 
 std::string formula_safe(std::string_view text) {
   std::string cell;
-  if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
-                        text[0] == '\t' || text[0] == '\r')) {
+  if (!text.empty() &&
+      (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' || text[0] == '\t' || text[0] == '\r')) {
     cell += '\'';
   }
   cell += text;
@@ -54,12 +54,10 @@ void render_delimited(const Report& report, std::ostream& out, char separator) {
   for (const auto& segment : report.tables.segments) {
     for (std::size_t k = 0; k < stages.size(); ++k) {
       const StageRow& row = segment.stages[k];
-      out << text_cell(segment.label, separator) << separator
-          << text_cell(stages[k].name, separator) << separator
+      out << text_cell(segment.label, separator) << separator << text_cell(stages[k].name, separator) << separator
           << section_name(stages[k].section) << separator << row.reached << separator
-          << format_rate(row.step_conversion) << separator << format_rate(row.overall_conversion)
-          << separator << row.dropped << separator << row.lost << separator << row.open
-          << separator << row.stalled << separator
+          << format_rate(row.step_conversion) << separator << format_rate(row.overall_conversion) << separator
+          << row.dropped << separator << row.lost << separator << row.open << separator << row.stalled << separator
           << format_days(row.to_next.median, row.to_next.count) << separator
           << format_days(row.to_next.p90, row.to_next.count) << separator
           << format_days(row.to_next.mean, row.to_next.count) << separator

@@ -14,8 +14,8 @@ void render_diff(const std::vector<DiffRow>& rows, double significance, const st
   if (format == "csv") {
     out << "segment,stage,reached_a,reached_b,step_conversion_a,step_conversion_b,change_pp,p_value,significant\n";
     for (const DiffRow& r : rows) {
-      out << text_cell(r.segment, ',') << ',' << text_cell(r.stage, ',') << ',' << r.reached_a << ',' << r.reached_b << ','
-          << format_rate(r.rate_a) << ',' << format_rate(r.rate_b) << ','
+      out << text_cell(r.segment, ',') << ',' << text_cell(r.stage, ',') << ',' << r.reached_a << ',' << r.reached_b
+          << ',' << format_rate(r.rate_a) << ',' << format_rate(r.rate_b) << ','
           << (r.change_pp ? fmt::format("{:.4f}", *r.change_pp) : "") << ',' << (r.p ? fmt::format("{:.6f}", *r.p) : "")
           << ',' << (r.significant ? "true" : "false") << '\n';
     }
@@ -40,8 +40,8 @@ void render_diff(const std::vector<DiffRow>& rows, double significance, const st
     out << fmt::format("{:<{}}  {:<{}}  {:>9}  {:>9}  {:>7}  {:>7}  {:>8}  {:>7}\n", "segment", seg_w, "stage", stage_w,
                        "reached A", "reached B", "step A", "step B", "change", "p");
     for (const DiffRow& r : rows) {
-      out << fmt::format("{:<{}}  {:<{}}  {:>9}  {:>9}  {:>7}  {:>7}  {:>8}  {:>7}{}\n", terminal_safe(r.segment), seg_w,
-                         terminal_safe(r.stage), stage_w, r.reached_a, r.reached_b, format_percent(r.rate_a),
+      out << fmt::format("{:<{}}  {:<{}}  {:>9}  {:>9}  {:>7}  {:>7}  {:>8}  {:>7}{}\n", terminal_safe(r.segment),
+                         seg_w, terminal_safe(r.stage), stage_w, r.reached_a, r.reached_b, format_percent(r.rate_a),
                          format_percent(r.rate_b), r.change_pp ? fmt::format("{:+.1f}pp", *r.change_pp) : "-",
                          r.p ? fmt::format("{:.3f}", *r.p) : "-", r.significant ? "  *" : "");
     }

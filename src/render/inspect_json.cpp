@@ -70,14 +70,14 @@ void write_values(std::ostream& out, const Inspection& in) {
 void write_times(std::ostream& out, const Inspection& in) {
   for (std::size_t i = 0; i < in.times.size(); ++i) {
     const InspectedTimeColumn& t = in.times[i];
-    std::string order = t.settled_by ? (t.order == DateOrder::dmy ? "\"dmy\"" : "\"mdy\"")
+    std::string order = t.settled_by      ? (t.order == DateOrder::dmy ? "\"dmy\"" : "\"mdy\"")
                         : t.ambiguous > 0 ? "\"undecided\""
                                           : "null";
-    out << (i ? ",\n    " : "\n    ") << "{\"index\": " << t.column + 1 << ", \"name\": " << json_quote(in.column_name(t.column))
-        << ", \"role\": " << json_quote(t.role) << ", \"stage\": " << (t.stage.empty() ? "null" : json_quote(t.stage))
-        << ", \"cells\": " << t.cells << ", \"readable\": " << t.readable << ", \"empty\": " << t.empty
-        << ", \"unreadable\": " << t.unreadable << ", \"undecided\": " << t.ambiguous
-        << ",\n     \"sample\": " << json_or_null(t.sample)
+    out << (i ? ",\n    " : "\n    ") << "{\"index\": " << t.column + 1
+        << ", \"name\": " << json_quote(in.column_name(t.column)) << ", \"role\": " << json_quote(t.role)
+        << ", \"stage\": " << (t.stage.empty() ? "null" : json_quote(t.stage)) << ", \"cells\": " << t.cells
+        << ", \"readable\": " << t.readable << ", \"empty\": " << t.empty << ", \"unreadable\": " << t.unreadable
+        << ", \"undecided\": " << t.ambiguous << ",\n     \"sample\": " << json_or_null(t.sample)
         << ", \"sample_read_as\": " << (t.sample_time ? json_quote(format_timestamp(*t.sample_time)) : "null")
         << ", \"order\": " << order << ", \"order_settled_by\": " << json_cell(t.settled_by, false)
         << ",\n     \"first_unreadable\": " << json_cell(t.first_unreadable, true) << "}";
@@ -129,8 +129,8 @@ void render_inspection_json(const Inspection& in, std::ostream& out) {
   out << "},\n  \"column_guesses\": ";
   if (in.guessing) {
     auto name = [&](const std::optional<int>& c) { return c ? json_quote(in.column_name(*c)) : std::string("null"); };
-    out << "{\"rows\": " << in.profiled << ", \"id\": " << name(in.guessed_id) << ", \"stage\": " << name(in.guessed_stage)
-        << ", \"time\": " << name(in.guessed_time) << "}";
+    out << "{\"rows\": " << in.profiled << ", \"id\": " << name(in.guessed_id)
+        << ", \"stage\": " << name(in.guessed_stage) << ", \"time\": " << name(in.guessed_time) << "}";
   } else {
     out << "null";
   }
@@ -141,7 +141,8 @@ void render_inspection_json(const Inspection& in, std::ostream& out) {
         << ", \"reason\": " << json_quote(s.reason) << "}";
   }
   out << (in.suggestions.empty() ? "],\n" : "\n  ],\n");
-  out << "  \"suggested_shape\": " << (in.suggested_shape ? json_quote(shape_name(*in.suggested_shape)) : "null") << ",\n";
+  out << "  \"suggested_shape\": " << (in.suggested_shape ? json_quote(shape_name(*in.suggested_shape)) : "null")
+      << ",\n";
   out << "  \"notes\": [";
   for (std::size_t i = 0; i < in.notes.size(); ++i) out << (i ? ", " : "") << json_quote(in.notes[i]);
   out << "],\n  \"command\": " << json_quote(in.command) << ",\n  \"exit_code\": " << in.exit_code << "\n}\n";

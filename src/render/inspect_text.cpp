@@ -58,7 +58,8 @@ void write_file(std::ostream& out, const Inspection& in, const InspectedFile& f,
     extra += fmt::format(", {} skipped ({})", f.rejected, fmt::join(parts, ", "));
   }
   if (f.blank_lines > 0) extra += ", " + plural(f.blank_lines, "blank line", "blank lines");
-  if (f.trailing_delimiters > 0) extra += fmt::format(", {} with a trailing delimiter", plural(f.trailing_delimiters, "row", "rows"));
+  if (f.trailing_delimiters > 0)
+    extra += fmt::format(", {} with a trailing delimiter", plural(f.trailing_delimiters, "row", "rows"));
   out << fmt::format("{}{}: {}{}, delimiter {} ({})\n", first ? "" : "\n", shown(f.name, 200),
                      plural(f.rows_read, "row", "rows"), extra, delimiter_name(f.dialect.delimiter),
                      f.dialect.detected ? "detected" : "given");
@@ -86,7 +87,8 @@ void write_values(std::ostream& out, const Inspection& in) {
   const auto& values = in.values;
   std::uint64_t total = 0;
   for (const auto& v : values) total += v.rows;
-  out << fmt::format("\nstage values in '{}': {} in {}, {} with an empty stage\n", shown(in.column_name(in.schema->stage)),
+  out << fmt::format("\nstage values in '{}': {} in {}, {} with an empty stage\n",
+                     shown(in.column_name(in.schema->stage)),
                      plural(values.size(), "distinct value", "distinct values"), plural(total, "row", "rows"),
                      plural(in.empty_stages, "row", "rows"));
   if (values.empty()) return;

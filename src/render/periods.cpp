@@ -41,17 +41,19 @@ void cohorts_table(const Report& report, std::ostream& out, bool markdown) {
   }
   auto line = [&](const std::vector<std::string>& cells) {
     for (std::size_t i = 0; i < cells.size(); ++i) {
-      out << (i ? "  " : "") << (i < 2 ? fmt::format("{:<{}}", cells[i], width[i]) : fmt::format("{:>{}}", cells[i], width[i]));
+      out << (i ? "  " : "")
+          << (i < 2 ? fmt::format("{:<{}}", cells[i], width[i]) : fmt::format("{:>{}}", cells[i], width[i]));
     }
     out << '\n';
   };
   line(head);
   for (const auto& row : rows) line(row);
-  out << fmt::format("\ncounts and conversion from entry, per {} of entry; a cohort is complete once its period{} "
-                     "ended by the as-of time {}\n",
-                     report.every == Period::week ? std::string_view("ISO week") : period_name(report.every),
-                     report.options.window > 0 ? " plus the window" : "",
-                     report.tables.as_of == kNoTime ? "-" : format_timestamp(report.tables.as_of));
+  out << fmt::format(
+      "\ncounts and conversion from entry, per {} of entry; a cohort is complete once its period{} "
+      "ended by the as-of time {}\n",
+      report.every == Period::week ? std::string_view("ISO week") : period_name(report.every),
+      report.options.window > 0 ? " plus the window" : "",
+      report.tables.as_of == kNoTime ? "-" : format_timestamp(report.tables.as_of));
 }
 
 void trend_table(const Report& report, std::ostream& out, bool markdown) {
@@ -71,7 +73,8 @@ void trend_table(const Report& report, std::ostream& out, bool markdown) {
       return;
     }
     for (std::size_t i = 0; i < cells.size(); ++i) {
-      out << (i ? "  " : "") << (i < 2 ? fmt::format("{:<{}}", cells[i], width[i]) : fmt::format("{:>{}}", cells[i], width[i]));
+      out << (i ? "  " : "")
+          << (i < 2 ? fmt::format("{:<{}}", cells[i], width[i]) : fmt::format("{:>{}}", cells[i], width[i]));
     }
     out << '\n';
   };
@@ -96,18 +99,19 @@ void render_cohorts(const Report& report, Format format, std::ostream& out, bool
     case Format::csv:
     case Format::tsv: {
       char sep = format == Format::csv ? ',' : '\t';
-      out << fmt::format("cohort{0}cohort_start{0}complete{0}stage{0}section{0}reached{0}step_conversion{0}"
-                         "overall_conversion{0}days_from_entry_median\n",
-                         sep);
+      out << fmt::format(
+          "cohort{0}cohort_start{0}complete{0}stage{0}section{0}reached{0}step_conversion{0}"
+          "overall_conversion{0}days_from_entry_median\n",
+          sep);
       for (std::size_t s = 1; s < report.tables.segments.size(); ++s) {
         const SegmentTable& t = report.tables.segments[s];
         const Cohort& c = report.cohorts[s - 1];
         for (std::size_t k = 0; k < stages.size(); ++k) {
           const StageRow& r = t.stages[k];
-          out << fmt::format("{1}{0}{2}{0}{3}{0}{4}{0}{5}{0}{6}{0}{7}{0}{8}{0}{9}\n", sep, c.label, day_text(c.first_day),
-                             c.complete ? "true" : "false", stages[k].name, section_name(stages[k].section), r.reached,
-                             format_rate(r.step_conversion), format_rate(r.overall_conversion),
-                             format_days(r.from_entry.median, r.from_entry.count));
+          out << fmt::format("{1}{0}{2}{0}{3}{0}{4}{0}{5}{0}{6}{0}{7}{0}{8}{0}{9}\n", sep, c.label,
+                             day_text(c.first_day), c.complete ? "true" : "false", stages[k].name,
+                             section_name(stages[k].section), r.reached, format_rate(r.step_conversion),
+                             format_rate(r.overall_conversion), format_days(r.from_entry.median, r.from_entry.count));
         }
       }
       return;
@@ -155,8 +159,8 @@ void render_trend(const Report& report, Format format, std::ostream& out, bool) 
       out << fmt::format("period{0}period_start{0}stage{0}section{0}entered\n", sep);
       for (std::size_t p = 0; p < t.periods.size(); ++p) {
         for (std::size_t k = 0; k < stages.size(); ++k) {
-          out << fmt::format("{1}{0}{2}{0}{3}{0}{4}{0}{5}\n", sep, t.periods[p], day_text(t.first_days[p]), stages[k].name,
-                             section_name(stages[k].section), t.entered[p][k]);
+          out << fmt::format("{1}{0}{2}{0}{3}{0}{4}{0}{5}\n", sep, t.periods[p], day_text(t.first_days[p]),
+                             stages[k].name, section_name(stages[k].section), t.entered[p][k]);
         }
       }
       return;

@@ -50,26 +50,30 @@ std::string shorten(std::string_view text, std::size_t max) {
 std::string num(double v) { return fmt::format("{:.1f}", v); }
 
 /// A text element; `anchor` is start, middle or end.
-std::string text(double x, double y, std::string_view content, std::string_view extra = "", std::string_view anchor = "start") {
+std::string text(double x, double y, std::string_view content, std::string_view extra = "",
+                 std::string_view anchor = "start") {
   return fmt::format("<text x=\"{}\" y=\"{}\"{}{}>{}</text>\n", num(x), num(y),
                      anchor == "start" ? std::string() : fmt::format(" text-anchor=\"{}\"", anchor),
                      extra.empty() ? std::string() : " " + std::string(extra), xml_escape(content));
 }
 
 /// A bar: its value and scale in data attributes, a tooltip in <title>.
-std::string bar(double x, double y, double w, double h, const char* fill, std::string_view scale, std::string_view value,
-                std::string_view tip, bool vertical = false) {
-  return fmt::format("<rect class=\"bar{}\" data-scale=\"{}\" data-value=\"{}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" "
-                     "fill=\"{}\"><title>{}</title></rect>\n",
-                     vertical ? " vbar" : "", scale, value, num(x), num(y), num(w), num(h), fill, xml_escape(tip));
+std::string bar(double x, double y, double w, double h, const char* fill, std::string_view scale,
+                std::string_view value, std::string_view tip, bool vertical = false) {
+  return fmt::format(
+      "<rect class=\"bar{}\" data-scale=\"{}\" data-value=\"{}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" "
+      "fill=\"{}\"><title>{}</title></rect>\n",
+      vertical ? " vbar" : "", scale, value, num(x), num(y), num(w), num(h), fill, xml_escape(tip));
 }
 
-std::string svg(std::string_view name, double height, std::string_view title, std::string_view desc, const std::string& body) {
-  return fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart chart-{0}\" viewBox=\"0 0 {1} {2}\" "
-                     "width=\"{1}\" height=\"{2}\" role=\"img\" aria-labelledby=\"{0}-title {0}-desc\" "
-                     "font-family=\"DejaVu Sans, Liberation Sans, Arial, sans-serif\" font-size=\"{3}\" fill=\"{4}\">\n"
-                     "<title id=\"{0}-title\">{5}</title>\n<desc id=\"{0}-desc\">{6}</desc>\n{7}</svg>\n",
-                     name, num(kWidth), num(height), num(kFont), kInk, xml_escape(title), xml_escape(desc), body);
+std::string svg(std::string_view name, double height, std::string_view title, std::string_view desc,
+                const std::string& body) {
+  return fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart chart-{0}\" viewBox=\"0 0 {1} {2}\" "
+      "width=\"{1}\" height=\"{2}\" role=\"img\" aria-labelledby=\"{0}-title {0}-desc\" "
+      "font-family=\"DejaVu Sans, Liberation Sans, Arial, sans-serif\" font-size=\"{3}\" fill=\"{4}\">\n"
+      "<title id=\"{0}-title\">{5}</title>\n<desc id=\"{0}-desc\">{6}</desc>\n{7}</svg>\n",
+      name, num(kWidth), num(height), num(kFont), kInk, xml_escape(title), xml_escape(desc), body);
 }
 
 std::string rate_value(const std::optional<double>& r) { return r ? fmt::format("{:.6f}", *r) : std::string(); }
@@ -114,8 +118,9 @@ Chart parse_chart(std::string_view name) {
   if (name == "cycle") return Chart::cycle;
   if (name == "cohorts") return Chart::cohorts;
   if (name == "trend") return Chart::trend;
-  throw Error(ExitCode::usage, fmt::format("unknown --chart '{}' (funnel, segments, days, cycle, cohorts, trend){}", name,
-                                           did_you_mean(name, {"funnel", "segments", "days", "cycle", "cohorts", "trend"})));
+  throw Error(ExitCode::usage,
+              fmt::format("unknown --chart '{}' (funnel, segments, days, cycle, cohorts, trend){}", name,
+                          did_you_mean(name, {"funnel", "segments", "days", "cycle", "cohorts", "trend"})));
 }
 
 ReportKind chart_kind(Chart chart) {
@@ -134,8 +139,12 @@ std::string funnel_svg(const Report& report) {
   const double right = 230, barmax = kWidth - x0 - right - 10, row = 60, top = 30;
   const double most = static_cast<double>(std::max<std::uint64_t>(1, seg.stages.front().reached));
   auto scaled = [&](std::uint64_t v) { return static_cast<double>(v) / most * barmax; };
-  std::string body = legend(14, {{kSectionColor[0], "TOFU"}, {kSectionColor[1], "MOFU"}, {kSectionColor[2], "BOFU"},
-                                 {kLost, "lost"}, {kOpen, "open"}, {kStalled, "stalled"}});
+  std::string body = legend(14, {{kSectionColor[0], "TOFU"},
+                                 {kSectionColor[1], "MOFU"},
+                                 {kSectionColor[2], "BOFU"},
+                                 {kLost, "lost"},
+                                 {kOpen, "open"},
+                                 {kStalled, "stalled"}});
   // Section bands first, so bars and text draw over them.
   for (std::size_t k = 0; k < stages.size();) {
     std::size_t end = k;
@@ -155,12 +164,14 @@ std::string funnel_svg(const Report& report) {
     body += text(name_x, y + 19, shorten(name, name_chars), "class=\"stage-label\"");
     body += bar(x0, y + 5, scaled(r.reached), 20, kSectionColor[static_cast<int>(stages[k].section)], "reached",
                 fmt::format("{}", r.reached), fmt::format("{}: {} reached", name, r.reached));
-    body += text(x0 + barmax + 10, y + 19, fmt::format("{} reached · {} of entry", r.reached, format_percent(r.overall_conversion)),
+    body += text(x0 + barmax + 10, y + 19,
+                 fmt::format("{} reached · {} of entry", r.reached, format_percent(r.overall_conversion)),
                  "class=\"value\"");
     if (k > 0) {
-      body += text(x0 + barmax + 10, y + 36, fmt::format("step {} from {}", format_percent(r.step_conversion),
-                                                         shorten(stage_name(report, k - 1), 12)),
-                   "class=\"value\" fill=\"#444\"");
+      body += text(
+          x0 + barmax + 10, y + 36,
+          fmt::format("step {} from {}", format_percent(r.step_conversion), shorten(stage_name(report, k - 1), 12)),
+          "class=\"value\" fill=\"#444\"");
     }
     if (k + 1 < stages.size()) {
       // The leads that went no further, split by what became of them, on the same scale.
@@ -174,7 +185,8 @@ std::string funnel_svg(const Report& report) {
                     fmt::format("{}: {} {}", name, parts[i].first, names[i]));
         x += w;
       }
-      body += text(x0, y + 50, fmt::format("dropped {}: {} lost, {} open, {} stalled", r.dropped, r.lost, r.open, r.stalled),
+      body += text(x0, y + 50,
+                   fmt::format("dropped {}: {} lost, {} open, {} stalled", r.dropped, r.lost, r.open, r.stalled),
                    "class=\"drop\" font-size=\"10\" fill=\"#444\"");
     }
     body += "</g>\n";
@@ -183,10 +195,12 @@ std::string funnel_svg(const Report& report) {
   std::string desc = fmt::format("{} leads, {} won, win rate {}.", o.leads, o.won, format_percent(o.win_rate));
   for (std::size_t k = 0; k < stages.size(); ++k) {
     const StageRow& r = seg.stages[k];
-    desc += fmt::format(" {}: {} reached ({} of entry{}).", stage_name(report, k), r.reached, format_percent(r.overall_conversion),
+    desc += fmt::format(" {}: {} reached ({} of entry{}).", stage_name(report, k), r.reached,
+                        format_percent(r.overall_conversion),
                         k ? ", step " + format_percent(r.step_conversion) : std::string());
   }
-  return svg("funnel", top + static_cast<double>(stages.size()) * row, fmt::format("Funnel: {} leads by stage", o.leads), desc, body);
+  return svg("funnel", top + static_cast<double>(stages.size()) * row,
+             fmt::format("Funnel: {} leads by stage", o.leads), desc, body);
 }
 
 std::string segments_svg(const Report& report) {
@@ -216,18 +230,21 @@ std::string segments_svg(const Report& report) {
       body += text(8, y + 14, shorten(label, label_chars), "class=\"segment-label\"");
       if (r.step_conversion) {
         body += bar(x0, y + 4, *r.step_conversion * barmax, 12, &s == &segments.front() ? "#08519c" : "#6baed6", "rate",
-                    rate_value(r.step_conversion), fmt::format("{}, {}: {}", label, step, format_percent(r.step_conversion)));
+                    rate_value(r.step_conversion),
+                    fmt::format("{}, {}: {}", label, step, format_percent(r.step_conversion)));
       }
       if (r.step_ci) {
         const double lo = x0 + r.step_ci->low * barmax, hi = x0 + r.step_ci->high * barmax, mid = y + 10;
-        body += fmt::format("<path class=\"whisker\" d=\"M{0} {2}H{1}M{0} {3}V{4}M{1} {3}V{4}\" stroke=\"#222\" "
-                            "stroke-width=\"1.2\" fill=\"none\"><title>95% interval {5} to {6}</title></path>\n",
-                            num(lo), num(hi), num(mid), num(mid - 5), num(mid + 5), format_percent(r.step_ci->low),
-                            format_percent(r.step_ci->high));
+        body += fmt::format(
+            "<path class=\"whisker\" d=\"M{0} {2}H{1}M{0} {3}V{4}M{1} {3}V{4}\" stroke=\"#222\" "
+            "stroke-width=\"1.2\" fill=\"none\"><title>95% interval {5} to {6}</title></path>\n",
+            num(lo), num(hi), num(mid), num(mid - 5), num(mid + 5), format_percent(r.step_ci->low),
+            format_percent(r.step_ci->high));
       }
       body += text(x0 + barmax + 8, y + 14, format_percent(r.step_conversion) + (marked ? " *" : ""),
                    marked ? "class=\"value\" font-weight=\"bold\"" : "class=\"value\"");
-      desc += fmt::format(" {}, {}: {}{}.", label, step, format_percent(r.step_conversion), marked ? " (differs from the rest)" : "");
+      desc += fmt::format(" {}, {}: {}{}.", label, step, format_percent(r.step_conversion),
+                          marked ? " (differs from the rest)" : "");
       y += row;
     }
     body += "</g>\n";
@@ -252,7 +269,8 @@ std::string days_svg(const Report& report) {
     label_chars = std::max(label_chars, chars(labels.back()));
   }
   label_chars = std::min<std::size_t>(label_chars, 30);
-  const double x0 = static_cast<double>(label_chars) * kFont * 0.62 + 12, right = 210, barmax = kWidth - x0 - right - 10;
+  const double x0 = static_cast<double>(label_chars) * kFont * 0.62 + 12, right = 210,
+               barmax = kWidth - x0 - right - 10;
   const double row = 30, top = 30;
   double most = 0;
   for (std::size_t k = 0; k + 1 < stages.size(); ++k) {
@@ -269,10 +287,12 @@ std::string days_svg(const Report& report) {
       continue;
     }
     auto w = [&](double v) { return most > 0 ? v / most * barmax : 0.0; };
-    body += bar(x0, y + 4, w(d.p90), 16, "#c6dbef", "days", fmt::format("{:.4f}", d.p90), fmt::format("{}: p90 {:.2f} days", labels[k], d.p90));
+    body += bar(x0, y + 4, w(d.p90), 16, "#c6dbef", "days", fmt::format("{:.4f}", d.p90),
+                fmt::format("{}: p90 {:.2f} days", labels[k], d.p90));
     body += bar(x0, y + 8, w(d.median), 8, "#3182bd", "days", fmt::format("{:.4f}", d.median),
                 fmt::format("{}: median {:.2f} days", labels[k], d.median));
-    body += text(x0 + barmax + 10, y + 16, fmt::format("median {:.2f} · p90 {:.2f} days", d.median, d.p90), "class=\"value\"");
+    body += text(x0 + barmax + 10, y + 16, fmt::format("median {:.2f} · p90 {:.2f} days", d.median, d.p90),
+                 "class=\"value\"");
     desc += fmt::format(" {}: median {:.2f}, p90 {:.2f} days ({} leads).", labels[k], d.median, d.p90, d.count);
   }
   return svg("days", top + static_cast<double>(stages.size() - 1) * row + 4, "Days between stages", desc, body);
@@ -282,17 +302,21 @@ std::string cycle_svg(const Report& report) {
   const Overall& o = report.tables.segments.front().overall;
   const double left = 40, plot = kWidth - left - 10, base = 200, tall = 160;
   const double slot = plot / static_cast<double>(kCycleBuckets);
-  std::uint64_t most = std::max<std::uint64_t>(1, *std::max_element(std::begin(o.cycle_histogram), std::end(o.cycle_histogram)));
+  std::uint64_t most =
+      std::max<std::uint64_t>(1, *std::max_element(std::begin(o.cycle_histogram), std::end(o.cycle_histogram)));
   std::string body;
-  std::string desc = o.cycle.count
-                         ? fmt::format("Won leads by days from entry to won: median {:.2f}, p90 {:.2f}, mean {:.2f} days ({} leads).",
-                                       o.cycle.median, o.cycle.p90, o.cycle.mean, o.cycle.count)
-                         : std::string("No lead was won: no sales cycle to show.");
-  body += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#999\"/>\n", num(left), num(base), num(left + plot));
+  std::string desc =
+      o.cycle.count
+          ? fmt::format("Won leads by days from entry to won: median {:.2f}, p90 {:.2f}, mean {:.2f} days ({} leads).",
+                        o.cycle.median, o.cycle.p90, o.cycle.mean, o.cycle.count)
+          : std::string("No lead was won: no sales cycle to show.");
+  body += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#999\"/>\n", num(left), num(base),
+                      num(left + plot));
   for (std::size_t b = 0; b < kCycleBuckets; ++b) {
     std::string range = b + 1 < kCycleBuckets ? fmt::format("{}-{}", b == 0 ? 0 : kCycleEdges[b - 1], kCycleEdges[b])
                                               : fmt::format("{}+", kCycleEdges[b - 1]);
-    const double x = left + slot * static_cast<double>(b), h = static_cast<double>(o.cycle_histogram[b]) / static_cast<double>(most) * tall;
+    const double x = left + slot * static_cast<double>(b),
+                 h = static_cast<double>(o.cycle_histogram[b]) / static_cast<double>(most) * tall;
     const std::uint64_t count = o.cycle_histogram[b];
     body += bar(x + slot * 0.15, base - h, slot * 0.7, h, "#3182bd", "won", fmt::format("{}", count),
                 fmt::format("{} days: {} won", range, count), true);
@@ -301,7 +325,8 @@ std::string cycle_svg(const Report& report) {
     desc += fmt::format(" {} days: {}.", range, count);
   }
   body += text(left + plot / 2, base + 36,
-               o.cycle.count ? fmt::format("days from entry to won · median {:.2f}, p90 {:.2f} ({} leads)", o.cycle.median, o.cycle.p90, o.cycle.count)
+               o.cycle.count ? fmt::format("days from entry to won · median {:.2f}, p90 {:.2f} ({} leads)",
+                                           o.cycle.median, o.cycle.p90, o.cycle.count)
                              : std::string("days from entry to won · no lead was won"),
                "class=\"axis-title\" fill=\"#444\"", "middle");
   return svg("cycle", base + 44, "Sales cycle: days from entry to won", desc, body);
@@ -313,15 +338,16 @@ std::string cohorts_svg(const Report& cohorts) {
   const auto& segments = cohorts.tables.segments;
   const std::size_t columns = stages.size() - 1;
   const double label_w = 150, leads_w = 60, top = 40, row = 26;
-  const double cell = std::min(130.0, (kWidth - label_w - leads_w) / static_cast<double>(std::max<std::size_t>(1, columns)));
+  const double cell =
+      std::min(130.0, (kWidth - label_w - leads_w) / static_cast<double>(std::max<std::size_t>(1, columns)));
   const std::size_t name_chars = static_cast<std::size_t>((cell - 6) / (kFont * 0.62));
   std::string body;
   std::string desc = "Conversion from entry per entry cohort and stage (leads reached and share of the cohort).";
   body += text(0, 28, "cohort", "font-weight=\"bold\"");
   body += text(label_w + leads_w - 8, 28, "leads", "font-weight=\"bold\"", "end");
   for (std::size_t k = 1; k < stages.size(); ++k) {
-    body += text(label_w + leads_w + cell * static_cast<double>(k - 1) + cell / 2, 28, shorten(stage_name(cohorts, k), name_chars),
-                 "font-weight=\"bold\" class=\"stage-label\"", "middle");
+    body += text(label_w + leads_w + cell * static_cast<double>(k - 1) + cell / 2, 28,
+                 shorten(stage_name(cohorts, k), name_chars), "font-weight=\"bold\" class=\"stage-label\"", "middle");
   }
   bool any_incomplete = false;
   for (std::size_t s = 1; s < segments.size(); ++s) {
@@ -329,7 +355,8 @@ std::string cohorts_svg(const Report& cohorts) {
     const Cohort& c = cohorts.cohorts[s - 1];
     const double y = top + static_cast<double>(s - 1) * row;
     any_incomplete = any_incomplete || !c.complete;
-    body += fmt::format("<g class=\"cohort{}\" data-cohort=\"{}\">\n", c.complete ? "" : " incomplete", xml_escape(c.label));
+    body += fmt::format("<g class=\"cohort{}\" data-cohort=\"{}\">\n", c.complete ? "" : " incomplete",
+                        xml_escape(c.label));
     body += text(0, y + 17, c.complete ? c.label : c.label + " (open)", c.complete ? "" : "font-style=\"italic\"");
     body += text(label_w + leads_w - 8, y + 17, fmt::format("{}", t.stages[0].reached), "class=\"value\"", "end");
     for (std::size_t k = 1; k < stages.size(); ++k) {
@@ -339,11 +366,12 @@ std::string cohorts_svg(const Report& cohorts) {
       auto mix = [&](int from, int to) { return static_cast<int>(std::lround(from + (to - from) * share)); };
       const std::string fill = fmt::format("#{:02x}{:02x}{:02x}", mix(0xf4, 0x08), mix(0xf8, 0x51), mix(0xfc, 0x9c));
       const double x = label_w + leads_w + cell * static_cast<double>(k - 1);
-      body += fmt::format("<rect class=\"cell\" data-value=\"{}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"{}>"
-                          "<title>{} {}: {} reached, {}</title></rect>\n",
-                          rate_value(r.overall_conversion), num(x + 1), num(y + 1), num(cell - 2), num(row - 2), fill,
-                          c.complete ? "" : " fill-opacity=\"0.55\" stroke=\"#555\" stroke-dasharray=\"4 3\"",
-                          xml_escape(c.label), xml_escape(stage_name(cohorts, k)), r.reached, format_percent(r.overall_conversion));
+      body += fmt::format(
+          "<rect class=\"cell\" data-value=\"{}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"{}>"
+          "<title>{} {}: {} reached, {}</title></rect>\n",
+          rate_value(r.overall_conversion), num(x + 1), num(y + 1), num(cell - 2), num(row - 2), fill,
+          c.complete ? "" : " fill-opacity=\"0.55\" stroke=\"#555\" stroke-dasharray=\"4 3\"", xml_escape(c.label),
+          xml_escape(stage_name(cohorts, k)), r.reached, format_percent(r.overall_conversion));
       body += text(x + cell / 2, y + 17, fmt::format("{} · {}", r.reached, format_percent(r.overall_conversion)),
                    share > 0.5 && c.complete ? "class=\"value\" fill=\"#fff\"" : "class=\"value\"", "middle");
       desc += fmt::format(" {} {}: {} of {} ({}){}.", c.label, stage_name(cohorts, k), r.reached, t.stages[0].reached,
@@ -353,10 +381,13 @@ std::string cohorts_svg(const Report& cohorts) {
   }
   const double bottom = top + static_cast<double>(segments.size() - 1) * row;
   if (any_incomplete) {
-    body += text(0, bottom + 18, "(open), faded and dashed: the cohort's period had not ended by the as-of time; its numbers can still grow",
-                 "class=\"note\" font-size=\"11\" fill=\"#444\"");
+    body += text(
+        0, bottom + 18,
+        "(open), faded and dashed: the cohort's period had not ended by the as-of time; its numbers can still grow",
+        "class=\"note\" font-size=\"11\" fill=\"#444\"");
   }
-  return svg("cohorts", bottom + (any_incomplete ? 28 : 8), "Cohorts: conversion from entry by cohort and stage", desc, body);
+  return svg("cohorts", bottom + (any_incomplete ? 28 : 8), "Cohorts: conversion from entry by cohort and stage", desc,
+             body);
 }
 
 std::string trend_svg(const Report& trend) {
@@ -387,14 +418,15 @@ std::string trend_svg(const Report& trend) {
   for (std::size_t p = 0; p < n; ++p) {
     if (p < t.complete.size() && t.complete[p]) continue;
     const double x1 = p == 0 ? left : px(p) - dx / 2, x2 = p + 1 == n ? left + plot_w : px(p) + dx / 2;
-    body += fmt::format("<rect class=\"incomplete\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#eee\"><title>{}: not over at "
-                        "the as-of time</title></rect>\n",
-                        num(x1), num(top), num(std::max(0.0, x2 - x1)), num(plot_h), xml_escape(t.periods[p]));
+    body += fmt::format(
+        "<rect class=\"incomplete\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#eee\"><title>{}: not over at "
+        "the as-of time</title></rect>\n",
+        num(x1), num(top), num(std::max(0.0, x2 - x1)), num(plot_h), xml_escape(t.periods[p]));
   }
   for (int g = 0; g <= 4; ++g) {
     const double v = step * g, y = base - v / ymax * plot_h;
-    body += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"{3}\"/>\n", num(left), num(y), num(left + plot_w),
-                        g == 0 ? "#999" : "#e5e5e5");
+    body += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"{3}\"/>\n", num(left), num(y),
+                        num(left + plot_w), g == 0 ? "#999" : "#e5e5e5");
     body += text(left - 6, y + 4, fmt::format("{:g}", v), "class=\"axis-label\" fill=\"#444\"", "end");
   }
   // Every m-th period label, so labels keep clear of each other.
@@ -410,17 +442,18 @@ std::string trend_svg(const Report& trend) {
     body += fmt::format("<g class=\"series\" data-stage=\"{}\">\n", xml_escape(stage_name(trend, k)));
     for (std::size_t p = 0; p + 1 < n; ++p) {
       const bool dashed = !(p + 1 < t.complete.size() && t.complete[p + 1]);
-      body += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"2\"{}/>\n", num(px(p)),
-                          num(py(t.entered[p][k])), num(px(p + 1)), num(py(t.entered[p + 1][k])), color,
+      body += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"2\"{}/>\n",
+                          num(px(p)), num(py(t.entered[p][k])), num(px(p + 1)), num(py(t.entered[p + 1][k])), color,
                           dashed ? " stroke-dasharray=\"5 4\"" : "");
     }
     for (std::size_t p = 0; p < n; ++p) {
       const bool complete = p < t.complete.size() && t.complete[p];
-      body += fmt::format("<circle class=\"point\" data-value=\"{}\" cx=\"{}\" cy=\"{}\" r=\"3\" fill=\"{}\" stroke=\"{}\">"
-                          "<title>{} {}: {}{}</title></circle>\n",
-                          t.entered[p][k], num(px(p)), num(py(t.entered[p][k])), complete ? color : "#fff", color,
-                          xml_escape(t.periods[p]), xml_escape(stage_name(trend, k)), t.entered[p][k],
-                          complete ? "" : " (period not over)");
+      body += fmt::format(
+          "<circle class=\"point\" data-value=\"{}\" cx=\"{}\" cy=\"{}\" r=\"3\" fill=\"{}\" stroke=\"{}\">"
+          "<title>{} {}: {}{}</title></circle>\n",
+          t.entered[p][k], num(px(p)), num(py(t.entered[p][k])), complete ? color : "#fff", color,
+          xml_escape(t.periods[p]), xml_escape(stage_name(trend, k)), t.entered[p][k],
+          complete ? "" : " (period not over)");
     }
     const double ly = top + 8 + 20 * static_cast<double>(k);
     body += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"{3}\" stroke-width=\"2\"/>\n",
@@ -428,7 +461,8 @@ std::string trend_svg(const Report& trend) {
     body += text(kWidth - legend_w + 32, ly, shorten(stage_name(trend, k), 16), "class=\"legend\"");
     body += "</g>\n";
     desc += fmt::format(" {}:", stage_name(trend, k));
-    for (std::size_t p = 0; p < n; ++p) desc += fmt::format(" {} {}{}", t.periods[p], t.entered[p][k], p + 1 < n ? "," : ".");
+    for (std::size_t p = 0; p < n; ++p)
+      desc += fmt::format(" {} {}{}", t.periods[p], t.entered[p][k], p + 1 < n ? "," : ".");
   }
   const double note_y = top + 8 + 20 * static_cast<double>(stages.size()) + 10;
   body += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"#eee\" stroke=\"#ccc\"/>\n",
@@ -446,9 +480,11 @@ std::string forecast_svg(const Report& report, const std::vector<ForecastRow>& r
     money = money || r.revenue_high > 0;
   }
   std::size_t label_chars = 8;
-  for (const auto* r : shown) label_chars = std::max(label_chars, chars(stage_name(report, static_cast<std::size_t>(r->stage))));
+  for (const auto* r : shown)
+    label_chars = std::max(label_chars, chars(stage_name(report, static_cast<std::size_t>(r->stage))));
   label_chars = std::min<std::size_t>(label_chars, 24);
-  const double x0 = static_cast<double>(label_chars) * kFont * 0.62 + 12, right = 260, barmax = kWidth - x0 - right - 10;
+  const double x0 = static_cast<double>(label_chars) * kFont * 0.62 + 12, right = 260,
+               barmax = kWidth - x0 - right - 10;
   const double top = 8;
   double most = 0;
   for (const auto* r : shown) most = std::max(most, money ? r->revenue_high : r->expected_wins);
@@ -465,21 +501,27 @@ std::string forecast_svg(const Report& report, const std::vector<ForecastRow>& r
     body += text(0, y + 15, shorten(name, label_chars), "class=\"stage-label\"");
     body += bar(x0, y + 4, w(value), 14, "#3182bd", money ? "revenue" : "wins",
                 money ? fmt::format("{:.2f}", value) : fmt::format("{:.4f}", value),
-                fmt::format("{}: {} open, expected {}", name, r.open, money ? format_money(value) : fmt::format("{:.2f} wins", value)));
+                fmt::format("{}: {} open, expected {}", name, r.open,
+                            money ? format_money(value) : fmt::format("{:.2f} wins", value)));
     if (money && r.revenue_high > r.revenue_low) {
       const double lo = x0 + w(r.revenue_low), hi = x0 + w(r.revenue_high), mid = y + 11;
-      body += fmt::format("<path class=\"whisker\" d=\"M{0} {2}H{1}M{0} {3}V{4}M{1} {3}V{4}\" stroke=\"#222\" stroke-width=\"1.2\" "
-                          "fill=\"none\"><title>95% range {5} to {6}</title></path>\n",
-                          num(lo), num(hi), num(mid), num(mid - 5), num(mid + 5), format_money(r.revenue_low), format_money(r.revenue_high));
+      body += fmt::format(
+          "<path class=\"whisker\" d=\"M{0} {2}H{1}M{0} {3}V{4}M{1} {3}V{4}\" stroke=\"#222\" stroke-width=\"1.2\" "
+          "fill=\"none\"><title>95% range {5} to {6}</title></path>\n",
+          num(lo), num(hi), num(mid), num(mid - 5), num(mid + 5), format_money(r.revenue_low),
+          format_money(r.revenue_high));
     }
     body += text(x0 + barmax + 10, y + 15,
-                 money ? fmt::format("{} · {} open", format_money(value), r.open) : fmt::format("{:.2f} wins · {} open", value, r.open),
+                 money ? fmt::format("{} · {} open", format_money(value), r.open)
+                       : fmt::format("{:.2f} wins · {} open", value, r.open),
                  "class=\"value\"");
     if (money) {
-      body += text(x0 + barmax + 10, y + 29, fmt::format("95% range {} to {}", format_money(r.revenue_low), format_money(r.revenue_high)),
+      body += text(x0 + barmax + 10, y + 29,
+                   fmt::format("95% range {} to {}", format_money(r.revenue_low), format_money(r.revenue_high)),
                    "class=\"range\" font-size=\"10\" fill=\"#444\"");
     }
-    desc += fmt::format(" {}: {} open, {}.", name, r.open, money ? format_money(value) : fmt::format("{:.2f} wins", value));
+    desc +=
+        fmt::format(" {}: {} open, {}.", name, r.open, money ? format_money(value) : fmt::format("{:.2f} wins", value));
   }
   return svg("forecast", top + static_cast<double>(shown.size()) * row + 4,
              money ? "Forecast: expected revenue by stage" : "Forecast: expected wins by stage", desc, body);

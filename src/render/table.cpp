@@ -45,8 +45,9 @@ struct Column {
 /// Lays a table out in at most `width` columns, two spaces between columns, and never wraps a
 /// row: first the bar column narrows (down to 8) or goes, then the heads are abbreviated, then
 /// columns are left out from the right (named in `left_out`).
-std::vector<std::string> fit_columns(std::vector<Column> cols, std::size_t width, const TextLayout& layout, const char* bold,
-                                     const char* tint, const char* reset, std::vector<std::string>& left_out) {
+std::vector<std::string> fit_columns(std::vector<Column> cols, std::size_t width, const TextLayout& layout,
+                                     const char* bold, const char* tint, const char* reset,
+                                     std::vector<std::string>& left_out) {
   auto measure = [&](const Column& c, bool abbreviated) {
     std::size_t w = columns_of(abbreviated ? c.short_head : c.head);
     for (const auto& cell : c.cells) w = std::max(w, columns_of(cell));
@@ -86,8 +87,9 @@ std::vector<std::string> fit_columns(std::vector<Column> cols, std::size_t width
     for (std::size_t r = 0; r < lines.size(); ++r) {
       if (i > 0) lines[r] += "  ";
       if (is_bar) {
-        lines[r] += r == 0 ? std::string(w, ' ')
-                           : std::string(tint) + bar(c.bar_values[r - 1], c.bar_max, static_cast<int>(w), layout.ascii) + reset;
+        lines[r] +=
+            r == 0 ? std::string(w, ' ')
+                   : std::string(tint) + bar(c.bar_values[r - 1], c.bar_max, static_cast<int>(w), layout.ascii) + reset;
       } else {
         lines[r] += pad(r == 0 ? (abbreviated ? c.short_head : c.head) : c.cells[r - 1]);
       }
@@ -123,9 +125,16 @@ void render_segments_side_by_side(const Report& report, std::ostream& out, const
   if (layout.width > 0 && full_width > layout.width) {
     // Too wide for the terminal: the same cells in columns as narrow as they allow.
     std::vector<Column> cols{{"segment", "segment", {}, true, {}, 0}, {"leads", "leads", {}, false, {}, 0}};
-    auto abbreviation = [](const std::string& name) { return terminal_safe(name.substr(0, std::min<std::size_t>(4, name.size()))); };
+    auto abbreviation = [](const std::string& name) {
+      return terminal_safe(name.substr(0, std::min<std::size_t>(4, name.size())));
+    };
     for (std::size_t k = 1; k < stages.size(); ++k) {
-      cols.push_back({terminal_safe(heads[k - 1]), abbreviation(stages[k - 1].name) + ">" + abbreviation(stages[k].name), {}, false, {}, 0});
+      cols.push_back({terminal_safe(heads[k - 1]),
+                      abbreviation(stages[k - 1].name) + ">" + abbreviation(stages[k].name),
+                      {},
+                      false,
+                      {},
+                      0});
     }
     cols.push_back({"overall", "overall", {}, false, {}, 0});
     cols.push_back({"won", "won", {}, false, {}, 0});
@@ -147,7 +156,8 @@ void render_segments_side_by_side(const Report& report, std::ostream& out, const
     }
     std::vector<std::string> left_out;
     out << '\n';
-    for (const auto& line : fit_columns(std::move(cols), layout.width, layout, bold, "", reset, left_out)) out << line << '\n';
+    for (const auto& line : fit_columns(std::move(cols), layout.width, layout, bold, "", reset, left_out))
+      out << line << '\n';
     if (!left_out.empty()) out << left_out_line(left_out, layout.width);
     if (marks) out << "* differs from the other leads at p < 0.05 (two-proportion test)\n";
     return;
@@ -178,15 +188,21 @@ void render_segments_side_by_side(const Report& report, std::ostream& out, const
 }
 
 /// The stage table of a segment in a terminal narrower than its full layout.
-void narrow_stages(const Report& report, const SegmentTable& seg, const TextLayout& layout, const char* bold, const char* tint,
-                   const char* reset, std::ostream& out) {
+void narrow_stages(const Report& report, const SegmentTable& seg, const TextLayout& layout, const char* bold,
+                   const char* tint, const char* reset, std::ostream& out) {
   const auto& stages = report.model.stages();
-  std::vector<Column> cols{{"", "", {}, true, {}, 0},           {"stage", "stage", {}, true, {}, 0},
-                           {"reached", "reach", {}, false, {}, 0}, {"", "", {}, false, {}, seg.stages.front().reached},
-                           {"step", "step", {}, false, {}, 0},     {"overall", "total", {}, false, {}, 0},
-                           {"dropped", "drop", {}, false, {}, 0},  {"lost", "lost", {}, false, {}, 0},
-                           {"open", "open", {}, false, {}, 0},     {"stalled", "stall", {}, false, {}, 0},
-                           {"days next", "d.next", {}, false, {}, 0}, {"days entry", "d.entry", {}, false, {}, 0}};
+  std::vector<Column> cols{{"", "", {}, true, {}, 0},
+                           {"stage", "stage", {}, true, {}, 0},
+                           {"reached", "reach", {}, false, {}, 0},
+                           {"", "", {}, false, {}, seg.stages.front().reached},
+                           {"step", "step", {}, false, {}, 0},
+                           {"overall", "total", {}, false, {}, 0},
+                           {"dropped", "drop", {}, false, {}, 0},
+                           {"lost", "lost", {}, false, {}, 0},
+                           {"open", "open", {}, false, {}, 0},
+                           {"stalled", "stall", {}, false, {}, 0},
+                           {"days next", "d.next", {}, false, {}, 0},
+                           {"days entry", "d.entry", {}, false, {}, 0}};
   for (std::size_t k = 0; k < stages.size(); ++k) {
     const StageRow& r = seg.stages[k];
     const bool last = k + 1 == stages.size();
@@ -207,7 +223,8 @@ void narrow_stages(const Report& report, const SegmentTable& seg, const TextLayo
     cols[3].bar_values.push_back(r.reached);
   }
   std::vector<std::string> left_out;
-  for (const auto& line : fit_columns(std::move(cols), layout.width, layout, bold, tint, reset, left_out)) out << line << '\n';
+  for (const auto& line : fit_columns(std::move(cols), layout.width, layout, bold, tint, reset, left_out))
+    out << line << '\n';
   if (!left_out.empty()) out << left_out_line(left_out, layout.width);
 }
 
@@ -227,20 +244,23 @@ std::string format_money(const std::optional<double>& value) {
 }
 
 std::string money_line(const Money& m) {
-  return fmt::format("money: won revenue {} ({} deals with an amount), average deal {}, median deal {}, "
-                     "revenue per lead {}; open pipeline {}, {} open opportunities, sales velocity {} per day",
-                     format_money(m.won_revenue), m.won_with_amount, format_money(m.average_deal),
-                     format_money(m.median_deal), format_money(m.revenue_per_lead), format_money(m.open_pipeline),
-                     m.open_opportunities, format_money(m.sales_velocity));
+  return fmt::format(
+      "money: won revenue {} ({} deals with an amount), average deal {}, median deal {}, "
+      "revenue per lead {}; open pipeline {}, {} open opportunities, sales velocity {} per day",
+      format_money(m.won_revenue), m.won_with_amount, format_money(m.average_deal), format_money(m.median_deal),
+      format_money(m.revenue_per_lead), format_money(m.open_pipeline), m.open_opportunities,
+      format_money(m.sales_velocity));
 }
 
 std::string retention_line(const Overall& o) {
   const Retention& r = o.retention;
-  std::string line = fmt::format("retention: {} of {} won churned, churn rate {}; lifetime value estimate {} "
-                                 "(average deal / churn rate)",
-                                 r.churned, o.won, format_percent(r.churn_rate), format_money(r.ltv_estimate));
+  std::string line = fmt::format(
+      "retention: {} of {} won churned, churn rate {}; lifetime value estimate {} "
+      "(average deal / churn rate)",
+      r.churned, o.won, format_percent(r.churn_rate), format_money(r.ltv_estimate));
   if (r.churned_not_won > 0) {
-    line += fmt::format("; churn evidence on {} lead{} not won, ignored", r.churned_not_won, r.churned_not_won == 1 ? "" : "s");
+    line += fmt::format("; churn evidence on {} lead{} not won, ignored", r.churned_not_won,
+                        r.churned_not_won == 1 ? "" : "s");
   }
   return line;
 }
@@ -260,9 +280,7 @@ std::string format_percent(const std::optional<double>& rate) {
   return rate ? fmt::format("{:.1f}%", *rate * 100.0) : std::string("-");
 }
 
-std::string format_median_days(const DurationStats& d) {
-  return d.count ? fmt::format("{:.2f}", d.median) : "-";
-}
+std::string format_median_days(const DurationStats& d) { return d.count ? fmt::format("{:.2f}", d.median) : "-"; }
 
 std::string section_label(Section s) {
   std::string out(section_name(s));
@@ -300,8 +318,8 @@ void render_table(const Report& report, std::ostream& out, bool color, const Tex
       narrow_stages(report, seg, layout, bold, tint, reset, out);
     } else {
       out << fmt::format("{}{:<7}{:<{}}  {:>9}  {:<{}}  {:>7}  {:>7}  {:>8}  {:>6}  {:>6}  {:>7}  {:>9}  {:>10}{}\n",
-                         bold, "", "stage", name_width, "reached", "", kBarWidth, "step", "overall",
-                         "dropped", "lost", "open", "stalled", "days next", "days entry", reset);
+                         bold, "", "stage", name_width, "reached", "", kBarWidth, "step", "overall", "dropped", "lost",
+                         "open", "stalled", "days next", "days entry", reset);
       std::uint64_t top = seg.stages.front().reached;
       for (std::size_t k = 0; k < stages.size(); ++k) {
         const StageRow& r = seg.stages[k];
@@ -313,7 +331,8 @@ void render_table(const Report& report, std::ostream& out, bool color, const Tex
                            bar(r.reached, top, kBarWidth, layout.ascii), reset, format_percent(r.step_conversion),
                            format_percent(r.overall_conversion), last ? "-" : fmt::format("{}", r.dropped),
                            last ? "-" : fmt::format("{}", r.lost), last ? "-" : fmt::format("{}", r.open),
-                           last ? "-" : fmt::format("{}", r.stalled), format_median_days(r.to_next), format_median_days(r.from_entry));
+                           last ? "-" : fmt::format("{}", r.stalled), format_median_days(r.to_next),
+                           format_median_days(r.from_entry));
       }
     }
     std::string flow;
@@ -352,10 +371,10 @@ void render_table(const Report& report, std::ostream& out, bool color, const Tex
   out << fmt::format("\nrows: {} read, {} used, {} reported{}; as of {}\n", in.rows_read, in.rows_used,
                      in.rows_reported, reasons,
                      report.tables.as_of == kNoTime ? "-" : format_timestamp(report.tables.as_of));
-  out << fmt::format("paths: {} leads skipped stages, {} repeated a stage, {} regressed, {} have "
-                     "time inversions",
-                     q.leads_with_skips, q.leads_with_repeats, q.leads_with_regressions,
-                     q.leads_with_inversions);
+  out << fmt::format(
+      "paths: {} leads skipped stages, {} repeated a stage, {} regressed, {} have "
+      "time inversions",
+      q.leads_with_skips, q.leads_with_repeats, q.leads_with_regressions, q.leads_with_inversions);
   if (report.options.mode == CountMode::ordered) {
     out << fmt::format(", {} stopped by order", q.leads_out_of_order);
   }
@@ -365,7 +384,11 @@ void render_table(const Report& report, std::ostream& out, bool color, const Tex
 void render(const Report& report, Format format, std::ostream& out, bool color, const TextLayout& layout) {
   if (format == Format::html) return render_html(report, nullptr, nullptr, out);
   if (format == Format::svg) {
-    return render_svg(report, report.kind == ReportKind::cohorts ? Chart::cohorts : report.kind == ReportKind::trend ? Chart::trend : Chart::funnel, out);
+    return render_svg(report,
+                      report.kind == ReportKind::cohorts ? Chart::cohorts
+                      : report.kind == ReportKind::trend ? Chart::trend
+                                                         : Chart::funnel,
+                      out);
   }
   if (report.kind == ReportKind::cohorts) return render_cohorts(report, format, out, color);
   if (report.kind == ReportKind::trend) return render_trend(report, format, out, color);

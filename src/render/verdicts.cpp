@@ -62,7 +62,9 @@ void render_verdicts(const std::vector<Verdict>& verdicts, CheckFormat format, s
         segment_width = std::max(segment_width, terminal_safe(v.segment).size());
       }
       for (const auto& v : verdicts) {
-        const char* mark = v.status == Verdict::Status::pass ? "PASS" : v.status == Verdict::Status::fail ? "FAIL" : "SKIP";
+        const char* mark = v.status == Verdict::Status::pass   ? "PASS"
+                           : v.status == Verdict::Status::fail ? "FAIL"
+                                                               : "SKIP";
         out << fmt::format("{}  {:<{}}  {:<{}}  {:>10}  {}\n", mark, terminal_safe(v.rule), rule_width,
                            terminal_safe(v.segment), segment_width, v.value, v.detail);
       }
@@ -72,20 +74,21 @@ void render_verdicts(const std::vector<Verdict>& verdicts, CheckFormat format, s
     }
     case CheckFormat::junit:
       out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-      out << fmt::format("<testsuites name=\"funnel check\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">\n", verdicts.size(),
-                         failed, skipped);
+      out << fmt::format("<testsuites name=\"funnel check\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">\n",
+                         verdicts.size(), failed, skipped);
       out << fmt::format("  <testsuite name=\"funnel check\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">\n",
                          verdicts.size(), failed, skipped);
       for (const auto& v : verdicts) {
-        out << fmt::format("    <testcase classname=\"funnel.{}\" name=\"{}\"", xml_escape(v.segment), xml_escape(v.rule));
+        out << fmt::format("    <testcase classname=\"funnel.{}\" name=\"{}\"", xml_escape(v.segment),
+                           xml_escape(v.rule));
         if (v.status == Verdict::Status::pass) {
           out << "/>\n";
           continue;
         }
         out << ">\n";
         if (v.status == Verdict::Status::fail) {
-          out << fmt::format("      <failure message=\"{}: {}\">{}</failure>\n", xml_escape(v.rule), xml_escape(v.value),
-                             xml_escape(v.detail));
+          out << fmt::format("      <failure message=\"{}: {}\">{}</failure>\n", xml_escape(v.rule),
+                             xml_escape(v.value), xml_escape(v.detail));
         } else {
           out << fmt::format("      <skipped message=\"{}\"/>\n", xml_escape(v.detail));
         }

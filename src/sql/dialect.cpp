@@ -38,7 +38,8 @@ std::string Syntax::trimmed_text(const std::string& expr) const {
   switch (d_) {
     case SqlDialect::postgres: return fmt::format("btrim(coalesce(CAST({} AS TEXT), ''), ' ' || chr(9))", expr);
     case SqlDialect::duckdb: return fmt::format("trim(coalesce(CAST({} AS VARCHAR), ''), ' ' || chr(9))", expr);
-    case SqlDialect::clickhouse: return fmt::format("replaceRegexpAll(ifNull(toString({}), ''), '^[ \\\\t]+|[ \\\\t]+$', '')", expr);
+    case SqlDialect::clickhouse:
+      return fmt::format("replaceRegexpAll(ifNull(toString({}), ''), '^[ \\\\t]+|[ \\\\t]+$', '')", expr);
   }
   return expr;
 }
@@ -112,18 +113,17 @@ std::string Syntax::element(const std::string& list, const std::string& position
 }
 
 std::string Syntax::first_label(const std::string& label, const std::string& labelled, const std::string& touch,
-                                 bool latest) const {
+                                bool latest) const {
   if (clickhouse()) {
-    return fmt::format("tupleElement(arrayElement(arraySort(groupArray(tuple({1} = 0, isNull({2}), {3}ifNull({2}, 0), {0}))), 1), 4)",
-                       label, labelled, touch, latest ? "-" : "");
+    return fmt::format(
+        "tupleElement(arrayElement(arraySort(groupArray(tuple({1} = 0, isNull({2}), {3}ifNull({2}, 0), {0}))), 1), 4)",
+        label, labelled, touch, latest ? "-" : "");
   }
   return fmt::format("(array_agg({0} ORDER BY {1} DESC, {2} {3} NULLS LAST, {4}))[1]", label, labelled, touch,
                      latest ? "DESC" : "ASC", bytewise(label));
 }
 
-std::string Syntax::bytewise(const std::string& expr) const {
-  return postgres() ? expr + " COLLATE \"C\"" : expr;
-}
+std::string Syntax::bytewise(const std::string& expr) const { return postgres() ? expr + " COLLATE \"C\"" : expr; }
 
 std::string Syntax::least_of(const std::vector<std::string>& values) const {
   // A value larger than any epoch second stands for NULL (ClickHouse's least() takes two
@@ -132,7 +132,8 @@ std::string Syntax::least_of(const std::vector<std::string>& values) const {
   if (clickhouse()) {
     const char* none = "toInt64(9223372036854775807)";
     std::string out = fmt::format("ifNull({}, {})", values.back(), none);
-    for (std::size_t i = values.size() - 1; i-- > 0;) out = fmt::format("least(ifNull({}, {}), {})", values[i], none, out);
+    for (std::size_t i = values.size() - 1; i-- > 0;)
+      out = fmt::format("least(ifNull({}, {}), {})", values[i], none, out);
     return fmt::format("nullIf({}, {})", out, none);
   }
   const char* none = "9223372036854775807";

@@ -92,8 +92,8 @@ class Builder {
       // wherever the next step names it (the stage spelling once per CASE branch): the cells
       // are computed once instead.
       const bool materialized = d_.postgres() && s.name == "cells";
-      out += fmt::format("-- {}: {}\n{} AS {}(\n{}\n){}\n", s.name, s.comment, s.name, materialized ? "MATERIALIZED " : "",
-                         indent(s.body), i + 1 < steps_.size() ? "," : "");
+      out += fmt::format("-- {}: {}\n{} AS {}(\n{}\n){}\n", s.name, s.comment, s.name,
+                         materialized ? "MATERIALIZED " : "", indent(s.body), i + 1 < steps_.size() ? "," : "");
     }
     return out;
   }
@@ -130,7 +130,8 @@ std::string compile_sql(const SqlOptions& options) {
   const StageModel model = StageModel::build(options.stages);
   if (options.table.empty()) throw Error(ExitCode::usage, "funnel sql needs --table NAME");
   if (options.columns.empty()) {
-    throw Error(ExitCode::usage, "funnel sql needs --columns: the table's column names, comma separated (as in an export's header)");
+    throw Error(ExitCode::usage,
+                "funnel sql needs --columns: the table's column names, comma separated (as in an export's header)");
   }
   const Schema schema = detect_schema(options.columns, model, options.spec, options.table);
   if (schema.shape == Shape::snapshot) {
@@ -147,7 +148,8 @@ std::string compile_sql(const SqlOptions& options) {
   for (std::size_t start = 0;;) {
     const std::size_t dot = options.table.find('.', start);
     if (!table.empty()) table += '.';
-    table += d.identifier(std::string_view(options.table).substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    table += d.identifier(
+        std::string_view(options.table).substr(start, dot == std::string::npos ? std::string::npos : dot - start));
     if (dot == std::string::npos) break;
     start = dot + 1;
   }
@@ -201,11 +203,13 @@ std::string compile_sql(const SqlOptions& options) {
     for (const auto& [index, list] : spellings) {
       cases.push_back(fmt::format("WHEN cell_stage IN ({}) THEN {}", join(list, ", "), index));
     }
-    b.add("evidence",
-          "one row per used table row: the lead, the stage index (-1 lost, -3 churned), the time, the row's segment",
-          fmt::format("SELECT id, k, t, row_label, row_labelled, t AS row_touch\nFROM (\n  SELECT cell_id AS id, cell_time AS t, {} AS row_label, {} AS row_labelled,\n"
-                      "         CASE {} ELSE NULL END AS k\n  FROM {}\n) AS rows_read\nWHERE id <> '' AND k IS NOT NULL",
-                      label, labelled, join(cases, " "), b.from("cells")));
+    b.add(
+        "evidence",
+        "one row per used table row: the lead, the stage index (-1 lost, -3 churned), the time, the row's segment",
+        fmt::format("SELECT id, k, t, row_label, row_labelled, t AS row_touch\nFROM (\n  SELECT cell_id AS id, "
+                    "cell_time AS t, {} AS row_label, {} AS row_labelled,\n"
+                    "         CASE {} ELSE NULL END AS k\n  FROM {}\n) AS rows_read\nWHERE id <> '' AND k IS NOT NULL",
+                    label, labelled, join(cases, " "), b.from("cells")));
   } else {
     // Wide: one evidence row per stage date cell; a row's touch time is its earliest stage
     // date that is not a lost value.
@@ -221,9 +225,11 @@ std::string compile_sql(const SqlOptions& options) {
           fmt::format("SELECT {}\nFROM {}", join(cell_columns, ",\n       "), table));
     std::vector<std::string> parts;
     for (std::size_t j = 0; j < schema.stage_times.size(); ++j) {
-      parts.push_back(fmt::format("SELECT cell_id AS id, {} AS k, cell_t{} AS t, {} AS row_label, {} AS row_labelled, {} AS row_touch\nFROM {}\n"
-                                  "WHERE cell_id <> '' AND cell_t{} IS NOT NULL",
-                                  schema.stage_times[j].stage, j, label, labelled, touch, b.from("cells"), j));
+      parts.push_back(
+          fmt::format("SELECT cell_id AS id, {} AS k, cell_t{} AS t, {} AS row_label, {} AS row_labelled, {} AS "
+                      "row_touch\nFROM {}\n"
+                      "WHERE cell_id <> '' AND cell_t{} IS NOT NULL",
+                      schema.stage_times[j].stage, j, label, labelled, touch, b.from("cells"), j));
     }
     b.add("evidence", "one row per stage date cell: the lead, the stage index (-1 lost), the time, the row's segment",
           join(parts, "\nUNION ALL\n"));
@@ -237,9 +243,12 @@ std::string compile_sql(const SqlOptions& options) {
   }
   lead_columns.push_back(fmt::format("{} > 0 AS lost", d.count_if("k = -1")));
   lead_columns.push_back(fmt::format("{} AS active", d.max_if("t", "k >= 0")));
-  lead_columns.push_back(by ? fmt::format("{} AS label", d.first_label("row_label", "row_labelled", "row_touch", options.last_touch))
-                            : "'(all)' AS label");
-  b.add("leads", "per lead: for each stage whether it entered it (e) and its first entry time (f); lost evidence; last activity; its segment",
+  lead_columns.push_back(
+      by ? fmt::format("{} AS label", d.first_label("row_label", "row_labelled", "row_touch", options.last_touch))
+         : "'(all)' AS label");
+  b.add("leads",
+        "per lead: for each stage whether it entered it (e) and its first entry time (f); lost evidence; last "
+        "activity; its segment",
         fmt::format("SELECT {}\nFROM {}\nGROUP BY id", join(lead_columns, ",\n       "), b.from("evidence")));
 
   // ---- leads -> paths
@@ -271,8 +280,9 @@ std::string compile_sql(const SqlOptions& options) {
   }
   std::vector<std::string> any_stage;
   for (int k = 0; k < n; ++k) any_stage.push_back(col(k, "e"));
-  b.add("walks", fmt::format("per lead with a stage: its entry time and its furthest stage under --count {}",
-                             options.funnel.mode == CountMode::ordered ? "ordered" : "cumulative"),
+  b.add("walks",
+        fmt::format("per lead with a stage: its entry time and its furthest stage under --count {}",
+                    options.funnel.mode == CountMode::ordered ? "ordered" : "cumulative"),
         fmt::format("SELECT {},\n       {} AS entry,\n       {} AS walked\nFROM {}\nWHERE {}", join(passthrough, ", "),
                     entry, walked, b.from("leads"), join(any_stage, " OR ")));
   passthrough.push_back("entry");
@@ -324,38 +334,45 @@ std::string compile_sql(const SqlOptions& options) {
   if (d.clickhouse()) {
     std::vector<std::string> ks;
     for (int k = 0; k < n; ++k) ks.push_back(std::to_string(k));
-    b.add("stage_rows", "one row per counted lead, stage k and segment, with the lead's durations at k (seconds)",
-          fmt::format("SELECT arrayJoin([{}]) AS segment, arrayJoin([{}]) AS k, furthest, status,\n"
-                      "       {} AS fk, {} AS fnext,\n       least(fk - entry, 4294967295) AS entry_gap,\n"
-                      "       least(fnext - fk, 4294967295) AS next_gap,\n"
-                      "       if(k <= furthest AND isNotNull(fk), entry_gap, NULL) AS d_entry,\n"
-                      "       if(k < furthest AND isNotNull(fk) AND isNotNull(fnext) AND fnext >= fk, next_gap, NULL) AS d_next\n"
-                      "FROM {}",
-                      by ? "'(all)', label" : "'(all)'", join(ks, ", "), fk, fnext, b.from("paths")));
+    b.add(
+        "stage_rows", "one row per counted lead, stage k and segment, with the lead's durations at k (seconds)",
+        fmt::format(
+            "SELECT arrayJoin([{}]) AS segment, arrayJoin([{}]) AS k, furthest, status,\n"
+            "       {} AS fk, {} AS fnext,\n       least(fk - entry, 4294967295) AS entry_gap,\n"
+            "       least(fnext - fk, 4294967295) AS next_gap,\n"
+            "       if(k <= furthest AND isNotNull(fk), entry_gap, NULL) AS d_entry,\n"
+            "       if(k < furthest AND isNotNull(fk) AND isNotNull(fnext) AND fnext >= fk, next_gap, NULL) AS d_next\n"
+            "FROM {}",
+            by ? "'(all)', label" : "'(all)'", join(ks, ", "), fk, fnext, b.from("paths")));
   } else {
     std::vector<std::string> ks;
     for (int k = 0; k < n; ++k) ks.push_back(fmt::format("({})", k));
     b.add("lead_stages", "one row per counted lead and stage k, with its first entry times at k and k+1",
-          fmt::format("SELECT label, k, furthest, status, entry, {} AS fk, {} AS fnext\nFROM paths CROSS JOIN (VALUES {}) AS stages(k)",
+          fmt::format("SELECT label, k, furthest, status, entry, {} AS fk, {} AS fnext\nFROM paths CROSS JOIN (VALUES "
+                      "{}) AS stages(k)",
                       fk, fnext, join(ks, ", ")));
-    std::string rows = fmt::format("SELECT '(all)' AS segment, k, furthest, status,\n       {}\nFROM lead_stages", durations);
-    if (by) rows += fmt::format("\nUNION ALL\nSELECT label, k, furthest, status,\n       {}\nFROM lead_stages", durations);
-    b.add("stage_rows", "each lead stage row under '(all)' and under the lead's segment, with its durations at k (seconds)", rows);
+    std::string rows =
+        fmt::format("SELECT '(all)' AS segment, k, furthest, status,\n       {}\nFROM lead_stages", durations);
+    if (by)
+      rows += fmt::format("\nUNION ALL\nSELECT label, k, furthest, status,\n       {}\nFROM lead_stages", durations);
+    b.add("stage_rows",
+          "each lead stage row under '(all)' and under the lead's segment, with its durations at k (seconds)", rows);
   }
 
   // ---- stage rows -> tallies
   b.add("tallies", "per segment and stage: the counts, and the durations' count, sum and sorted list",
-        fmt::format("SELECT segment, k,\n"
-                    "       {} AS reached,\n       {} AS reached_before,\n       count(*) AS leads,\n"
-                    "       {} AS ended_here,\n       {} AS lost_here,\n       {} AS open_here,\n       {} AS stalled_here,\n"
-                    "       {} AS next_n, {} AS next_sum, {} AS next_list,\n"
-                    "       {} AS entry_n, {} AS entry_sum, {} AS entry_list\n"
-                    "FROM {}\nGROUP BY segment, k",
-                    d.count_if("furthest >= k"), d.count_if("furthest >= k - 1"), d.count_if("furthest = k"),
-                    d.count_if("furthest = k AND status = 'lost'"), d.count_if("furthest = k AND status = 'open'"),
-                    d.count_if("furthest = k AND status = 'stalled'"), d.count_if("d_next IS NOT NULL"),
-                    d.sum_of("d_next"), d.sorted_list("d_next"), d.count_if("d_entry IS NOT NULL"),
-                    d.sum_of("d_entry"), d.sorted_list("d_entry"), b.from("stage_rows")));
+        fmt::format(
+            "SELECT segment, k,\n"
+            "       {} AS reached,\n       {} AS reached_before,\n       count(*) AS leads,\n"
+            "       {} AS ended_here,\n       {} AS lost_here,\n       {} AS open_here,\n       {} AS stalled_here,\n"
+            "       {} AS next_n, {} AS next_sum, {} AS next_list,\n"
+            "       {} AS entry_n, {} AS entry_sum, {} AS entry_list\n"
+            "FROM {}\nGROUP BY segment, k",
+            d.count_if("furthest >= k"), d.count_if("furthest >= k - 1"), d.count_if("furthest = k"),
+            d.count_if("furthest = k AND status = 'lost'"), d.count_if("furthest = k AND status = 'open'"),
+            d.count_if("furthest = k AND status = 'stalled'"), d.count_if("d_next IS NOT NULL"), d.sum_of("d_next"),
+            d.sorted_list("d_next"), d.count_if("d_entry IS NOT NULL"), d.sum_of("d_entry"), d.sorted_list("d_entry"),
+            b.from("stage_rows")));
 
   // ---- tallies -> the report's columns
   auto rank_columns = [&](const std::string& what) {
@@ -375,19 +392,22 @@ std::string compile_sql(const SqlOptions& options) {
   const std::string rest_columns = by ? ", all_reached, all_before" : "";
   const std::string join_everyone =
       by ? fmt::format("\n{} (\n{}\n) AS everyone USING (k)", d.inner_join(), Builder::indent(everyone)) : "";
-  b.add("ranks", "each row with the ranks of its quantiles (type 7)" + std::string(by ? " and (all)'s counts beside it" : ""),
-        fmt::format("SELECT segment, k, reached, reached_before, leads, ended_here, lost_here, open_here, stalled_here,\n"
-                    "       next_n, next_sum, next_list, entry_n, entry_sum, entry_list{},\n"
-                    "       {},\n       {}\nFROM {}{}",
-                    rest_columns, rank_columns("next"), rank_columns("entry"), b.from("tallies"), join_everyone));
+  b.add(
+      "ranks",
+      "each row with the ranks of its quantiles (type 7)" + std::string(by ? " and (all)'s counts beside it" : ""),
+      fmt::format("SELECT segment, k, reached, reached_before, leads, ended_here, lost_here, open_here, stalled_here,\n"
+                  "       next_n, next_sum, next_list, entry_n, entry_sum, entry_list{},\n"
+                  "       {},\n       {}\nFROM {}{}",
+                  rest_columns, rank_columns("next"), rank_columns("entry"), b.from("tallies"), join_everyone));
 
   auto quantile = [&](const std::string& what, const char* name) {
     const std::string h = fmt::format("{}_h{}", what, name), l = fmt::format("{}_l{}", what, name);
     const std::string list = what + "_list", m = what + "_n";
-    return fmt::format("CASE WHEN {0} = 0 THEN NULL WHEN {1} + 1 >= {0} THEN {2} / {5}\n"
-                       "            ELSE ({2} + ({3} - {4}) * {6}) / {5} END",
-                       m, l, d.to_double(d.element(list, l + " + 1")), h, d.to_double(l), dbl_day,
-                       d.to_double(fmt::format("{} - {}", d.element(list, l + " + 2"), d.element(list, l + " + 1"))));
+    return fmt::format(
+        "CASE WHEN {0} = 0 THEN NULL WHEN {1} + 1 >= {0} THEN {2} / {5}\n"
+        "            ELSE ({2} + ({3} - {4}) * {6}) / {5} END",
+        m, l, d.to_double(d.element(list, l + " + 1")), h, d.to_double(l), dbl_day,
+        d.to_double(fmt::format("{} - {}", d.element(list, l + " + 2"), d.element(list, l + " + 1"))));
   };
   auto mean = [&](const std::string& what) {
     return fmt::format("CASE WHEN {0}_n = 0 THEN NULL ELSE {1} / {2} / {3} END", what, d.to_double(what + "_sum"),
@@ -406,12 +426,12 @@ std::string compile_sql(const SqlOptions& options) {
   const std::string p = fmt::format("({} / {})", x, m);
   const std::string den = fmt::format("(1 + {:.17g} / {})", z2, m);
   const std::string centre = fmt::format("(({} + {:.17g} / (2 * {})) / {})", p, z2, m, den);
-  const std::string half = fmt::format("({:.17g} * sqrt({} * (1 - {}) / {} + {:.17g} / (4 * {} * {})) / {})", z, p, p, m,
-                                       z2, m, m, den);
+  const std::string half =
+      fmt::format("({:.17g} * sqrt({} * (1 - {}) / {} + {:.17g} / (4 * {} * {})) / {})", z, p, p, m, z2, m, m, den);
   const std::string rest_x = d.to_double("all_reached - reached"), rest_m = d.to_double("all_before - reached_before");
   const std::string pooled = fmt::format("({} / {})", d.to_double("all_reached"), d.to_double("all_before"));
-  const std::string z_score =
-      fmt::format("({} / {} - {} / {}) / sqrt({} * (1 - {}) * (1 / {} + 1 / {}))", x, m, rest_x, rest_m, pooled, pooled, m, rest_m);
+  const std::string z_score = fmt::format("({} / {} - {} / {}) / sqrt({} * (1 - {}) * (1 / {} + 1 / {}))", x, m, rest_x,
+                                          rest_m, pooled, pooled, m, rest_m);
   const std::string tested = fmt::format(
       "segment <> '(all)' AND k > 0 AND reached_before > 0 AND all_before - reached_before > 0 AND "
       "{} * least({}, 1 - {}) >= 5",
@@ -421,8 +441,10 @@ std::string compile_sql(const SqlOptions& options) {
       stage_name + " AS " + d.identifier("stage"),
       section + " AS " + d.identifier("section"),
       d.clickhouse() ? "reached" : "reached AS " + d.identifier("reached"),
-      fmt::format("CASE WHEN k > 0 AND reached_before > 0 THEN {} / {} END AS {}", x, m, d.identifier("step_conversion")),
-      fmt::format("CASE WHEN leads > 0 THEN {} / {} END AS {}", x, d.to_double("leads"), d.identifier("overall_conversion")),
+      fmt::format("CASE WHEN k > 0 AND reached_before > 0 THEN {} / {} END AS {}", x, m,
+                  d.identifier("step_conversion")),
+      fmt::format("CASE WHEN leads > 0 THEN {} / {} END AS {}", x, d.to_double("leads"),
+                  d.identifier("overall_conversion")),
       fmt::format("CASE WHEN k < {} THEN ended_here ELSE 0 END AS {}", n - 1, d.identifier("dropped")),
       fmt::format("CASE WHEN k < {} THEN lost_here ELSE 0 END AS {}", n - 1, d.identifier("lost")),
       fmt::format("CASE WHEN k < {} THEN open_here ELSE 0 END AS {}", n - 1, d.identifier("open")),
@@ -433,36 +455,43 @@ std::string compile_sql(const SqlOptions& options) {
       fmt::format("{} AS {}", quantile("entry", "50"), d.identifier("days_from_entry_median")),
       fmt::format("{} AS {}", quantile("entry", "90"), d.identifier("days_from_entry_p90")),
       fmt::format("{} AS {}", mean("entry"), d.identifier("days_from_entry_mean")),
-      fmt::format("CASE WHEN k = 0 OR reached_before = 0 THEN NULL WHEN reached = 0 THEN {} ELSE greatest({}, {} - {}) END AS {}",
+      fmt::format("CASE WHEN k = 0 OR reached_before = 0 THEN NULL WHEN reached = 0 THEN {} ELSE greatest({}, {} - {}) "
+                  "END AS {}",
                   d.to_double("0"), d.to_double("0"), centre, half, d.identifier("step_ci_low")),
-      fmt::format("CASE WHEN k = 0 OR reached_before = 0 THEN NULL WHEN reached = reached_before THEN {} ELSE least({}, {} + {}) END AS {}",
+      fmt::format("CASE WHEN k = 0 OR reached_before = 0 THEN NULL WHEN reached = reached_before THEN {} ELSE "
+                  "least({}, {} + {}) END AS {}",
                   d.to_double("1"), d.to_double("1"), centre, half, d.identifier("step_ci_high")),
       "k"};
-  if (by) out.push_back(fmt::format("CASE WHEN {} THEN abs({}) / sqrt({}) END AS z_scaled", tested, z_score, d.to_double("2")));
-  b.add("report", by ? "the report's columns; z_scaled is |z| / sqrt(2) of the segment's step conversion against the other leads'"
-                       : "the report's columns",
+  if (by)
+    out.push_back(
+        fmt::format("CASE WHEN {} THEN abs({}) / sqrt({}) END AS z_scaled", tested, z_score, d.to_double("2")));
+  b.add("report",
+        by ? "the report's columns; z_scaled is |z| / sqrt(2) of the segment's step conversion against the other leads'"
+           : "the report's columns",
         fmt::format("SELECT {}\nFROM {}", join(out, ",\n       "), b.from("ranks")));
 
   std::vector<std::string> final_columns;
-  for (std::string_view name : {"segment", "stage", "section", "reached", "step_conversion", "overall_conversion",
-                                "dropped", "lost", "open", "stalled", "days_to_next_median", "days_to_next_p90",
-                                "days_to_next_mean", "days_from_entry_median", "days_from_entry_p90",
-                                "days_from_entry_mean", "step_ci_low", "step_ci_high"}) {
+  for (std::string_view name :
+       {"segment", "stage", "section", "reached", "step_conversion", "overall_conversion", "dropped", "lost", "open",
+        "stalled", "days_to_next_median", "days_to_next_p90", "days_to_next_mean", "days_from_entry_median",
+        "days_from_entry_p90", "days_from_entry_mean", "step_ci_low", "step_ci_high"}) {
     final_columns.push_back(d.identifier(name));
   }
   // vs_rest_p: erfc(|z| / sqrt 2), the two-sided p-value; without segments there is no test.
   final_columns.push_back(by ? fmt::format("CASE WHEN z_scaled IS NOT NULL THEN {} END AS {}", d.erfc("z_scaled"),
                                            d.identifier("vs_rest_p"))
-                             : fmt::format("{} AS {}", d.clickhouse() ? "CAST(NULL AS Nullable(Float64))" : d.to_double("NULL"),
+                             : fmt::format("{} AS {}",
+                                           d.clickhouse() ? "CAST(NULL AS Nullable(Float64))" : d.to_double("NULL"),
                                            d.identifier("vs_rest_p")));
 
-  std::string text = fmt::format("-- funnel {} sql --dialect {}: funnel report -f csv's columns and rows as one query\n",
-                                 options.version, sql_dialect_name(options.dialect));
+  std::string text =
+      fmt::format("-- funnel {} sql --dialect {}: funnel report -f csv's columns and rows as one query\n",
+                  options.version, sql_dialect_name(options.dialect));
   if (!options.options_text.empty()) text += fmt::format("-- options: {}\n", options.options_text);
   std::vector<std::string> times;
   for (const auto& t : time_columns) times.push_back(t);
-  text += fmt::format("-- shape: {}; lead id column: {}; time columns: {}\n", shape_name(schema.shape), column(schema.id),
-                      join(times, ", "));
+  text += fmt::format("-- shape: {}; lead id column: {}; time columns: {}\n", shape_name(schema.shape),
+                      column(schema.id), join(times, ", "));
   text += fmt::format("-- stages: {}\n", [&] {
     std::vector<std::string> names;
     for (const Stage& s : model.stages()) names.push_back(fmt::format("{} ({})", s.name, section_name(s.section)));

@@ -37,28 +37,28 @@ const Args kCommandLines[] = {
     {"report", "-f", "json", "--preset", "salesforce", "--shape", "snapshot"},         // I
     {"report", "-f", "csv", "--as-of", "2024-03-01", "--stale", "12h"},                // J
     {"report", "-f", "json", "--strict-stages", "-q"},                                 // K
-    {"report", "-f", "csv", "--stages", "lead,mql,sql,won", "--tofu", "lead", "--mofu", "mql,sql",
-     "--bofu", "won", "--alias", "won=closed won", "--lost", "closed lost"},            // L
-    {"report", "-f", "json", "-d", ";"},                                               // M
+    {"report", "-f", "csv", "--stages", "lead,mql,sql,won", "--tofu", "lead", "--mofu", "mql,sql", "--bofu", "won",
+     "--alias", "won=closed won", "--lost", "closed lost"},                               // L
+    {"report", "-f", "json", "-d", ";"},                                                  // M
     {"report", "-f", "csv", "--id", "id", "--stage-col", "stage", "--time-col", "time"},  // N
-    {"report", "-f", "json", "--shape", "wide", "--stage-time", "lead=lead_at", "--stage-time",
-     "customer=customer_at", "--by", "source", "--threads", "1"},                      // O
-    {"report", "-f", "json", "--lenient"},                                             // P
-    {"report", "-f", "csv", "--lenient", "--encoding", "cp1252", "--threads", "1"},    // Q
-    {"report", "-f", "json", "--date-format", "dmy", "--tz", "Europe/Oslo"},           // R
-    {"report", "-f", "csv", "--date-format", "mdy", "--tz", "America/New_York", "--lenient"},  // S
-    {"report", "-f", "json", "--date-format", "epoch"},                                // T
-    {"report", "-f", "json", "--date-format", "epoch_ms", "--by", "source"},           // U
-    {"report", "-f", "csv", "--date-format", "excel", "--tz", "Asia/Kolkata"},         // V
-    {"report", "-f", "json", "--date-format", "%d.%m.%Y %H:%M"},                       // W
+    {"report", "-f", "json", "--shape", "wide", "--stage-time", "lead=lead_at", "--stage-time", "customer=customer_at",
+     "--by", "source", "--threads", "1"},                                                           // O
+    {"report", "-f", "json", "--lenient"},                                                          // P
+    {"report", "-f", "csv", "--lenient", "--encoding", "cp1252", "--threads", "1"},                 // Q
+    {"report", "-f", "json", "--date-format", "dmy", "--tz", "Europe/Oslo"},                        // R
+    {"report", "-f", "csv", "--date-format", "mdy", "--tz", "America/New_York", "--lenient"},       // S
+    {"report", "-f", "json", "--date-format", "epoch"},                                             // T
+    {"report", "-f", "json", "--date-format", "epoch_ms", "--by", "source"},                        // U
+    {"report", "-f", "csv", "--date-format", "excel", "--tz", "Asia/Kolkata"},                      // V
+    {"report", "-f", "json", "--date-format", "%d.%m.%Y %H:%M"},                                    // W
     {"report", "-f", "json", "--window", "30d", "--since", "2024-01-01", "--until", "2024-06-01"},  // X
-    {"report", "-f", "csv", "--skip-lines", "1", "--encoding", "latin1"},              // Y
-    {"cohorts", "-f", "json", "--every", "week"},                                      // Z
-    {"cohorts", "-f", "csv", "--every", "month", "--tz", "Europe/Oslo", "--window", "14d"},  // [
-    {"trend", "-f", "json", "--every", "quarter"},                                     // backslash
-    {"trend", "-f", "markdown", "--every", "week", "--by", "source", "--tz", "Pacific/Auckland"},  // ]
-    {"cohorts", "-f", "table", "--every", "quarter", "--count", "ordered", "--threads", "1"},  // ^
-    {"trend", "-f", "tsv", "--every", "month", "--date-format", "dmy", "--lenient"},   // _
+    {"report", "-f", "csv", "--skip-lines", "1", "--encoding", "latin1"},                           // Y
+    {"cohorts", "-f", "json", "--every", "week"},                                                   // Z
+    {"cohorts", "-f", "csv", "--every", "month", "--tz", "Europe/Oslo", "--window", "14d"},         // [
+    {"trend", "-f", "json", "--every", "quarter"},                                                  // backslash
+    {"trend", "-f", "markdown", "--every", "week", "--by", "source", "--tz", "Pacific/Auckland"},   // ]
+    {"cohorts", "-f", "table", "--every", "quarter", "--count", "ordered", "--threads", "1"},       // ^
+    {"trend", "-f", "tsv", "--every", "month", "--date-format", "dmy", "--lenient"},                // _
 };
 constexpr std::size_t kCount = sizeof kCommandLines / sizeof kCommandLines[0];
 static_assert(kCount == 32, "seed file names assume 32 command lines ('@' .. '_')");
@@ -91,8 +91,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string line;
     for (const char* a : argv) line += std::string(a) + ' ';
     std::string message = err.str();
-    std::fprintf(stderr, "fuzz_pipeline: set %zu ('%c'): %s-> rc %d\n%s", which,
-                 static_cast<char>('@' + which), line.c_str(), rc, message.c_str());
+    std::fprintf(stderr, "fuzz_pipeline: set %zu ('%c'): %s-> rc %d\n%s", which, static_cast<char>('@' + which),
+                 line.c_str(), rc, message.c_str());
   }
   if (rc == 70) std::abort();  // ExitCode::internal: a bug in funnel
   return 0;

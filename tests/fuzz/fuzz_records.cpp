@@ -53,8 +53,8 @@ struct Transcript {
 
 std::string describe(const Transcript& t) {
   std::string s = t.failed ? "error: " + t.error : std::string("ok");
-  s += "; " + std::to_string(t.records.size()) + " records, " + std::to_string(t.rejects.size()) +
-       " rejects, " + std::to_string(t.blank) + " blank, " + std::to_string(t.trailing) + " trailing";
+  s += "; " + std::to_string(t.records.size()) + " records, " + std::to_string(t.rejects.size()) + " rejects, " +
+       std::to_string(t.blank) + " blank, " + std::to_string(t.trailing) + " trailing";
   return s;
 }
 
@@ -80,30 +80,26 @@ void check_field(const char* run, std::string_view field, std::uint64_t line) {
   }
 }
 
-Transcript read_all(const char* run, const std::string& bytes, const funnel::ReadOptions& options,
-                    std::size_t chunk) {
+Transcript read_all(const char* run, const std::string& bytes, const funnel::ReadOptions& options, std::size_t chunk) {
   funnel::TextDecoder::set_chunk_size(chunk);
   funnel::RecordReader::set_block_bytes(kDefaultChunk);  // 1 MiB zero-filled blocks per input would dominate
   Transcript t;
   std::istringstream in(bytes);
   try {
     funnel::RecordReader reader("-", &in, options);
-    reader.on_reject([&](const funnel::Reject& r) {
-      t.rejects.push_back(std::to_string(r.line) + "|" + r.reason + "|" + r.raw);
-    });
+    reader.on_reject(
+        [&](const funnel::Reject& r) { t.rejects.push_back(std::to_string(r.line) + "|" + r.reason + "|" + r.raw); });
     t.header = reader.header();
     for (const auto& name : t.header) check_field(run, name, 0);
     funnel::Record record;
     std::uint64_t previous_line = 0;
     while (reader.next(record)) {
       if (record.fields.size() != t.header.size()) {
-        broken(run, "line " + std::to_string(record.line) + ": " +
-                        std::to_string(record.fields.size()) + " fields, header has " +
-                        std::to_string(t.header.size()));
+        broken(run, "line " + std::to_string(record.line) + ": " + std::to_string(record.fields.size()) +
+                        " fields, header has " + std::to_string(t.header.size()));
       }
       if (record.line <= previous_line) {
-        broken(run, "record line " + std::to_string(record.line) + " after line " +
-                        std::to_string(previous_line));
+        broken(run, "record line " + std::to_string(record.line) + " after line " + std::to_string(previous_line));
       }
       previous_line = record.line;
       std::string text = std::to_string(record.line) + "|";
@@ -137,10 +133,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Transcript a = read_all("A", bytes, strict, kDefaultChunk);
 
   Transcript b = read_all("B", bytes, strict, small_chunk);
-  if (a.records != b.records || a.rejects != b.rejects || a.header != b.header ||
-      a.blank != b.blank || a.trailing != b.trailing || a.failed != b.failed || a.error != b.error) {
-    broken("B", "decoder chunks of " + std::to_string(small_chunk) + " bytes changed the result:\n  A: " +
-                    describe(a) + "\n  B: " + describe(b));
+  if (a.records != b.records || a.rejects != b.rejects || a.header != b.header || a.blank != b.blank ||
+      a.trailing != b.trailing || a.failed != b.failed || a.error != b.error) {
+    broken("B", "decoder chunks of " + std::to_string(small_chunk) + " bytes changed the result:\n  A: " + describe(a) +
+                    "\n  B: " + describe(b));
   }
 
   funnel::ReadOptions lenient;
@@ -148,15 +144,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Transcript c = read_all("C", bytes, lenient, kDefaultChunk);
   if (!a.failed) {
     if (c.failed || c.records != a.records || c.rejects != a.rejects) {
-      broken("C", "lenient reading differs from a clean strict read:\n  A: " + describe(a) +
-                      "\n  C: " + describe(c) + first_difference(a, c));
+      broken("C", "lenient reading differs from a clean strict read:\n  A: " + describe(a) + "\n  C: " + describe(c) +
+                      first_difference(a, c));
     }
   } else {
     bool prefix = a.records.size() <= c.records.size();
     for (std::size_t i = 0; prefix && i < a.records.size(); ++i) prefix = a.records[i] == c.records[i];
     if (!prefix) {
-      broken("C", "records read before the strict error are not the first lenient records:\n  A: " +
-                      describe(a) + "\n  C: " + describe(c) + first_difference(a, c));
+      broken("C", "records read before the strict error are not the first lenient records:\n  A: " + describe(a) +
+                      "\n  C: " + describe(c) + first_difference(a, c));
     }
   }
 

@@ -32,14 +32,11 @@ const char* status_name(ParsedTime::Status s) {
   return "?";
 }
 
-[[noreturn]] void broken(const std::string& what, std::string_view cell, const ParsedTime& a,
-                         const ParsedTime& b) {
-  std::fprintf(stderr,
-               "fuzz_timestamp: %s\n  cell: \"%.*s\"\n  first:  %s %lld%s %s\n  second: %s %lld%s %s\n",
+[[noreturn]] void broken(const std::string& what, std::string_view cell, const ParsedTime& a, const ParsedTime& b) {
+  std::fprintf(stderr, "fuzz_timestamp: %s\n  cell: \"%.*s\"\n  first:  %s %lld%s %s\n  second: %s %lld%s %s\n",
                what.c_str(), static_cast<int>(cell.size()), cell.data(), status_name(a.status),
-               static_cast<long long>(a.value), a.local ? " (local)" : "", a.problem.c_str(),
-               status_name(b.status), static_cast<long long>(b.value), b.local ? " (local)" : "",
-               b.problem.c_str());
+               static_cast<long long>(a.value), a.local ? " (local)" : "", a.problem.c_str(), status_name(b.status),
+               static_cast<long long>(b.value), b.local ? " (local)" : "", b.problem.c_str());
   std::abort();
 }
 
