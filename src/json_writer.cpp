@@ -55,26 +55,36 @@ void JsonWriter::before_value() {
     f.want_value = false;
     return;
   }
+  separate(f);
+}
+
+void JsonWriter::separate(Frame& f) {
   if (!f.empty) out_ << ',';
   if (f.layout != inline_) {
     newline(f.indent + 2);
+  } else if (f.break_extra >= 0) {
+    newline(f.indent + f.break_extra);
   } else if (!f.empty) {
     out_ << ' ';
   }
   f.empty = false;
+  f.break_extra = -1;
+}
+
+JsonWriter& JsonWriter::break_line(int extra) {
+  if (stack_.empty() || stack_.back().layout != inline_) misuse("a line break outside an inline container");
+  if (extra < 0) misuse("a line break with a negative indent");
+  Frame& f = stack_.back();
+  if (f.want_value) misuse("a line break where a value is due");
+  f.break_extra = extra;
+  return *this;
 }
 
 JsonWriter& JsonWriter::key(std::string_view name) {
   if (stack_.empty() || !stack_.back().object) misuse("a key outside an object");
   Frame& f = stack_.back();
   if (f.want_value) misuse("a key where a value is due");
-  if (!f.empty) out_ << ',';
-  if (f.layout != inline_) {
-    newline(f.indent + 2);
-  } else if (!f.empty) {
-    out_ << ' ';
-  }
-  f.empty = false;
+  separate(f);
   f.want_value = true;
   out_ << json_quote(name) << ": ";
   return *this;
@@ -91,6 +101,7 @@ JsonWriter& JsonWriter::close(bool object) {
   if (stack_.empty() || stack_.back().object != object) misuse(object ? "no object to close" : "no array to close");
   Frame f = stack_.back();
   if (f.want_value) misuse("a key without a value");
+  if (f.break_extra >= 0) misuse("a line break before a closing bracket");
   stack_.pop_back();
   if ((f.layout == lines && !f.empty) || f.layout == block) newline(f.indent);
   out_ << (object ? '}' : ']');

@@ -87,6 +87,44 @@ TEST_SUITE("json_writer") {
     CHECK(out.str() == "{\"checks\": 2, \"results\": [\n  {\"rule\": \"a\"},\n  {\"rule\": \"b\"}\n]}\n");
   }
 
+  TEST_CASE("break_line: the next member of an inline container on a new line, deeper than the container's line") {
+    // The layout of funnel inspect -f json: long inline objects wrap before some members.
+    std::ostringstream out;
+    JsonWriter w(out);
+    w.begin_object(JsonWriter::lines).key("files").begin_array(JsonWriter::lines);
+    w.begin_object().member("name", "a.csv").break_line(1).key("columns").begin_array(JsonWriter::block);
+    w.begin_object().member("index", 1).end_object().end_array().break_line(1).member("ok", true).end_object();
+    w.end_array().key("values").begin_object().member("rows", 2).break_line(2).key("list").begin_array();
+    w.integer(1).break_line(0).integer(2).end_array().end_object().end_object().finish();
+    CHECK(out.str() ==
+          "{\n"
+          "  \"files\": [\n"
+          "    {\"name\": \"a.csv\",\n"
+          "     \"columns\": [\n"
+          "       {\"index\": 1}\n"
+          "     ],\n"
+          "     \"ok\": true}\n"
+          "  ],\n"
+          "  \"values\": {\"rows\": 2,\n"
+          "    \"list\": [1,\n"
+          "    2]}\n"
+          "}\n");
+    auto code = [](auto&& steps) {
+      std::ostringstream sink;
+      JsonWriter bad(sink);
+      try {
+        steps(bad);
+      } catch (const Error& e) {
+        return e.code();
+      }
+      return ExitCode::ok;
+    };
+    CHECK(code([](JsonWriter& b) { b.begin_array(JsonWriter::lines).break_line(1); }) == ExitCode::internal);
+    CHECK(code([](JsonWriter& b) { b.begin_object().key("a").break_line(1); }) == ExitCode::internal);
+    CHECK(code([](JsonWriter& b) { b.begin_array().break_line(1).end_array(); }) == ExitCode::internal);
+    CHECK(code([](JsonWriter& b) { b.break_line(1); }) == ExitCode::internal);
+  }
+
   TEST_CASE("numbers: fixed decimals, shortest form; NaN and infinities are written as null") {
     std::ostringstream out;
     JsonWriter w(out);

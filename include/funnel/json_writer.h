@@ -31,7 +31,9 @@ std::string json_quote(std::string_view text);
 /// opened on, and the closing bracket on a line at that line's indent (an empty container
 /// is `[]` or `{}`). `block` is `lines` whose closing bracket takes a line of its own even
 /// when the container is empty (`[\n  ]`), as cohorts and trend JSON have always written
-/// it. Numbers that are NaN or infinite are written as `null`:
+/// it. In an inline container, `break_line(extra)` puts the next member on a new line,
+/// `extra` columns deeper than the line the container opened on (inspect's long objects).
+/// Numbers that are NaN or infinite are written as `null`:
 /// JSON has no spelling for them, and a reader then sees "no value" rather than a parse
 /// error. Misuse (a value where a key is due, closing the wrong container) throws
 /// funnel::Error(ExitCode::internal).
@@ -47,6 +49,9 @@ class JsonWriter {
   JsonWriter& end_array();
   /// The key of the next member of the open object.
   JsonWriter& key(std::string_view name);
+  /// The next member (or element) of the open inline container starts a new line indented
+  /// `extra` columns deeper than the line the container opened on, instead of after ", ".
+  JsonWriter& break_line(int extra);
 
   JsonWriter& string(std::string_view text);
   /// A string, or null when `text` is empty or absent.
@@ -83,9 +88,11 @@ class JsonWriter {
     int indent;  ///< indent of the line the container opened on
     bool empty = true;
     bool want_value = false;  ///< objects: a key was written, its value is due
+    int break_extra = -1;     ///< inline: the next member's extra indent on a new line (break_line)
   };
   JsonWriter& raw(std::string_view text);
   void before_value();
+  void separate(Frame& f);
   JsonWriter& open(bool object, Layout layout);
   JsonWriter& close(bool object);
   void newline(int indent);

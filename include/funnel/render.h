@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "funnel/json_writer.h"  // json_quote: inspect.cpp still writes its JSON by hand
+#include "funnel/json_writer.h"  // JsonWriter, for the JSON renderers
 #include "funnel/report.h"
 
 namespace funnel {
