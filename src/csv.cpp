@@ -412,7 +412,7 @@ struct RecordReader::Impl {
   std::vector<std::string> header;
   std::vector<std::string> header_trimmed;  // to spot a repeated header
   std::uint64_t blank = 0, trailing = 0;
-  std::vector<std::uint64_t> first_trailing;  // the first lines of `trailing`
+  std::vector<std::uint64_t> first_trailing;      // the first lines of `trailing`
   std::optional<std::string_view> dropped_field;  // of the current record: see next()
   std::function<void(const Reject&)> reject_sink;
   std::string family;  // the kind of the last problem found, for Reject::family

@@ -185,12 +185,12 @@ TEST_SUITE("trust") {
   TEST_CASE("rows not used: each reason names its first three lines") {
     const std::string input =
         "lead_id,stage,timestamp\n"
-        ",lead,2024-01-01\n"     // 2: empty id
-        "A,lead,2024-01-01\n"    // 3
-        ",mql,2024-01-02\n"      // 4: empty id
-        "B,,2024-01-02\n"        // 5: empty stage
-        ",sql,2024-01-03\n"      // 6: empty id
-        ",lead,2024-01-04\n"     // 7: empty id, not named
+        ",lead,2024-01-01\n"    // 2: empty id
+        "A,lead,2024-01-01\n"   // 3
+        ",mql,2024-01-02\n"     // 4: empty id
+        "B,,2024-01-02\n"       // 5: empty stage
+        ",sql,2024-01-03\n"     // 6: empty id
+        ",lead,2024-01-04\n"    // 7: empty id, not named
         "C,lead,2024-01-05\n";  // 8
     auto r = run_cli({"report", "-f", "csv", "-"}, input);
     CHECK(r.rc == 0);

@@ -229,7 +229,8 @@ void Reader::note_trailing(const RecordReader& reader, std::uint64_t& noted) {
   input_.trailing_delimiters += total - noted;
   const auto& lines = reader.first_trailing_lines();
   for (std::size_t i = noted; i < lines.size(); ++i) {
-    if (input_.first_trailing.size() < InputCounts::kNamedLines) input_.first_trailing.push_back({reader.name(), lines[i]});
+    if (input_.first_trailing.size() < InputCounts::kNamedLines)
+      input_.first_trailing.push_back({reader.name(), lines[i]});
   }
   noted = total;
 }
