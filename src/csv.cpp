@@ -412,6 +412,7 @@ struct RecordReader::Impl {
   std::vector<std::string> header;
   std::vector<std::string> header_trimmed;  // to spot a repeated header
   std::uint64_t blank = 0, trailing = 0;
+  std::vector<std::uint64_t> first_trailing;      // the first lines of `trailing`
   std::optional<std::string_view> dropped_field;  // of the current record: see next()
   std::function<void(const Reject&)> reject_sink;
   std::string family;  // the kind of the last problem found, for Reject::family
@@ -899,6 +900,7 @@ const Dialect& RecordReader::dialect() const { return impl_->dialect; }
 const std::vector<std::string>& RecordReader::header() const { return impl_->header; }
 std::uint64_t RecordReader::blank_lines() const { return impl_->blank; }
 std::uint64_t RecordReader::trailing_delimiters() const { return impl_->trailing; }
+const std::vector<std::uint64_t>& RecordReader::first_trailing_lines() const { return impl_->first_trailing; }
 void RecordReader::on_reject(std::function<void(const Reject&)> sink) { impl_->reject_sink = std::move(sink); }
 
 bool RecordReader::next(Record& record) {
@@ -924,7 +926,7 @@ bool RecordReader::next(Record& record) {
       if (extra_empty && m.trailing_rows == Impl::TrailingRows::yes) {
         m.dropped_field = record.fields.back();
         record.fields.pop_back();  // a trailing delimiter
-        ++m.trailing;
+        if (m.trailing++ < kNamedTrailing) m.first_trailing.push_back(record.line);
       }
       if (record.fields.size() != n) {
         problem = fmt::format("expected {} fields (as in the header), found {}{}", n, record.fields.size(),

@@ -138,7 +138,8 @@ TEST_SUITE("pieces") {
     // The export really has what it is meant to exercise.
     CHECK(one.out.find("\"repeated header\": 1") != std::string::npos);
     CHECK(one.err.find("unknown stage \"Nurture\"") != std::string::npos);
-    CHECK(one.err.find("end with an extra delimiter") != std::string::npos);
+    CHECK(one.err.find("end with an extra delimiter (<stdin>:2, ") != std::string::npos);
+    CHECK(one.err.find("empty lead id (<stdin>:") != std::string::npos);
     same_as_one_thread({"report", "--by", "source", "-f", "json", "-"}, input);
     same_as_one_thread({"report", "-f", "csv", "--count", "ordered", "-"}, input);
     same_as_one_thread({"leads", "-f", "csv", "-"}, input);

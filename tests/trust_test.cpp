@@ -1,6 +1,7 @@
 // Hostile and broken exports: every record read is used or reported, nothing crashes, and
 // each defect class has one clear outcome (see tests/README.md).
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <string>
 
@@ -166,7 +167,54 @@ TEST_SUITE("trust") {
   TEST_CASE("a trailing delimiter on every row is accepted with a warning") {
     auto r = run_cli({"report", "-f", "csv", "-"}, "lead_id,stage,timestamp\nA,lead,2024-01-01,\nA,mql,2024-01-02,\n");
     CHECK(r.rc == 0);
-    CHECK(r.err == "funnel: warning: 2 rows end with an extra delimiter; the empty last field was dropped\n");
+    CHECK(r.err ==
+          "funnel: warning: 2 rows end with an extra delimiter (<stdin>:2, <stdin>:3); the empty last field was "
+          "dropped\n");
+  }
+
+  TEST_CASE("the trailing-delimiter warning names the first three lines") {
+    std::string input = "lead_id,stage,timestamp\n";
+    for (int i = 0; i < 5; ++i) input += fmt::format("L{},lead,2024-01-0{},\n", i, i + 1);
+    auto r = run_cli({"report", "-f", "csv", "-"}, input);
+    CHECK(r.rc == 0);
+    CHECK(r.err ==
+          "funnel: warning: 5 rows end with an extra delimiter (<stdin>:2, <stdin>:3, <stdin>:4, ...); the empty "
+          "last field was dropped\n");
+  }
+
+  TEST_CASE("rows not used: each reason names its first three lines") {
+    const std::string input =
+        "lead_id,stage,timestamp\n"
+        ",lead,2024-01-01\n"    // 2: empty id
+        "A,lead,2024-01-01\n"   // 3
+        ",mql,2024-01-02\n"     // 4: empty id
+        "B,,2024-01-02\n"       // 5: empty stage
+        ",sql,2024-01-03\n"     // 6: empty id
+        ",lead,2024-01-04\n"    // 7: empty id, not named
+        "C,lead,2024-01-05\n";  // 8
+    auto r = run_cli({"report", "-f", "csv", "-"}, input);
+    CHECK(r.rc == 0);
+    CHECK(r.err.find("rows not used: 4 empty lead id (<stdin>:2, <stdin>:4, <stdin>:6, ...), 1 empty stage "
+                     "(<stdin>:5)\n") != std::string::npos);
+  }
+
+  TEST_CASE("unknown stage values: 20 lines, then one summing up the rest") {
+    std::string input = "lead_id,stage,timestamp\n";
+    for (int i = 0; i < 25; ++i) input += fmt::format("L{},weird{:02},2024-01-01\n", i, i);
+    input += "L99,weird24,2024-01-02\n";
+    input += "L0,lead,2024-01-01\n";
+    auto r = run_cli({"report", "-f", "csv", "-"}, input);
+    CHECK(r.rc == 0);
+    std::size_t lines = 0;
+    for (std::size_t at = r.err.find("unknown stage \""); at != std::string::npos;
+         at = r.err.find("unknown stage \"", at + 1)) {
+      ++lines;
+    }
+    CHECK(lines == 20);
+    CHECK(r.err.find("\"weird19\"") != std::string::npos);
+    CHECK(r.err.find("\"weird20\"") == std::string::npos);
+    CHECK(r.err.find("funnel: warning: ... and 5 more unknown stage values in 6 rows (reported, not counted); "
+                     "funnel inspect lists stage values, most rows first\n") != std::string::npos);
   }
 
   TEST_CASE("duplicate header names: an error only when funnel needs that column") {

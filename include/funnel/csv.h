@@ -107,6 +107,9 @@ class RecordReader {
   static void set_block_bytes(std::size_t bytes);
   std::uint64_t blank_lines() const;
   std::uint64_t trailing_delimiters() const;
+  /// The lines of the first kNamedTrailing of them.
+  const std::vector<std::uint64_t>& first_trailing_lines() const;
+  static constexpr std::size_t kNamedTrailing = 3;
 
  private:
   struct Impl;

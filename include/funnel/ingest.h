@@ -46,12 +46,22 @@ struct IngestOptions {
 };
 
 /// What was read, so that rows read = rows used + rows reported can be checked.
+/// A line of an input, named in warnings as file:line.
+struct SourceLine {
+  std::string file;
+  std::uint64_t line = 0;
+  bool operator==(const SourceLine&) const = default;
+};
+
 struct InputCounts {
+  static constexpr std::size_t kNamedLines = 3;  ///< lines a warning names before its count
   std::vector<std::string> files;
   std::uint64_t rows_read = 0, rows_used = 0, rows_reported = 0;
   std::map<std::string, std::uint64_t> reported_by_reason;
+  std::map<std::string, std::vector<SourceLine>> first_reported;  ///< the first kNamedLines lines of each reason
   std::uint64_t blank_lines = 0;
   std::uint64_t trailing_delimiters = 0;    ///< rows whose extra empty last field was dropped
+  std::vector<SourceLine> first_trailing;   ///< the first kNamedLines of them
   std::uint64_t scientific_ids = 0;         ///< ids like 1.23457E+11 (Excel mangled them)
   std::uint64_t dst_gaps = 0;               ///< wall-clock times the clocks skipped (read forward)
   std::uint64_t dst_overlaps = 0;           ///< wall-clock times that happened twice (earlier taken)

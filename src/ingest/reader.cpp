@@ -153,7 +153,10 @@ bool Reader::take(const Record& record, const std::string& file, RowEvidence& ev
   if (trace != nullptr && evidence.id == options_.trace_id) keep_trace(record, file, evidence);
   if (!evidence.reported.empty()) {
     ++tally_->rows_reported;
-    ++tally_->reported_by_reason[std::string(evidence.reported)];
+    const std::string reason(evidence.reported);
+    ++tally_->reported_by_reason[reason];
+    std::vector<SourceLine>& lines = tally_->first_reported[reason];
+    if (lines.size() < InputCounts::kNamedLines) lines.push_back({file, record.line});
     return true;
   }
   ++tally_->rows_used;
@@ -219,6 +222,19 @@ void Reader::ambiguous_dates() const {
                           pending_.size() - 1));
 }
 
+/// Counts the rows `reader` found with a trailing delimiter since `noted`, and names the
+/// first lines, in input order.
+void Reader::note_trailing(const RecordReader& reader, std::uint64_t& noted) {
+  const std::uint64_t total = reader.trailing_delimiters();
+  input_.trailing_delimiters += total - noted;
+  const auto& lines = reader.first_trailing_lines();
+  for (std::size_t i = noted; i < lines.size(); ++i) {
+    if (input_.first_trailing.size() < InputCounts::kNamedLines)
+      input_.first_trailing.push_back({reader.name(), lines[i]});
+  }
+  noted = total;
+}
+
 /// Long runs on a terminal: the rows read so far (a multiple of 65,536), at most once a
 /// second, after the first second.
 void Reader::show_progress() {
@@ -280,6 +296,7 @@ Reader::PieceResult Reader::parse_piece(const RecordReader& file, Piece piece, b
   r.dst_overlaps = extractor_->dst_overlaps() - overlaps;
   r.counts.blank_lines = records.blank_lines();
   r.counts.trailing_delimiters = records.trailing_delimiters();
+  for (std::uint64_t line : records.first_trailing_lines()) r.counts.first_trailing.push_back({name, line});
   r.ran_off = records.ran_off_end();
   if (r.ran_off) r.unfinished = records.unfinished();
   r.piece = records.release_piece();
@@ -315,7 +332,16 @@ void Reader::emit(PieceResult& r, Reader& parser, const RecordReader& file, RowB
   input_.scientific_ids += r.counts.scientific_ids;
   input_.blank_lines += r.counts.blank_lines;
   input_.trailing_delimiters += r.counts.trailing_delimiters;
+  for (const SourceLine& line : r.counts.first_trailing) {
+    if (input_.first_trailing.size() < InputCounts::kNamedLines) input_.first_trailing.push_back(line);
+  }
   for (const auto& [reason, count] : r.counts.reported_by_reason) input_.reported_by_reason[reason] += count;
+  for (const auto& [reason, lines] : r.counts.first_reported) {
+    std::vector<SourceLine>& kept = input_.first_reported[reason];
+    for (const SourceLine& line : lines) {
+      if (kept.size() < InputCounts::kNamedLines) kept.push_back(line);
+    }
+  }
   for (const Reject& reject : r.rejects) rejected(file.name(), reject);
   extractor_->merge_facts(std::move(r.facts));
   piece_dst_gaps_ += r.dst_gaps;
@@ -405,6 +431,7 @@ void Reader::run(RowBatch* batch) {
     // Two threads parse the rest of a big file, unless a row consumer needs the rows in order.
     const bool in_pieces = options_.threads >= 2 && !rows_need_order();
     std::uint64_t file_rows = 0;
+    std::uint64_t noted_trailing = 0;
     while (reader.next(record)) {
       if ((++input_.rows_read & 0xFFFF) == 0 && options_.progress != nullptr) show_progress();
       if (!take(record, name, evidence, batch)) {
@@ -414,12 +441,13 @@ void Reader::run(RowBatch* batch) {
         retry_pending(evidence, batch);
       }
       if (++file_rows == rows_before_pieces.load() && in_pieces && reader.can_take_pieces()) {
+        note_trailing(reader, noted_trailing);  // the rows before the pieces come first
         read_in_pieces(reader, batch, evidence, settled);
         break;
       }
     }
     input_.blank_lines += reader.blank_lines();
-    input_.trailing_delimiters += reader.trailing_delimiters();
+    note_trailing(reader, noted_trailing);
   }
   if (shown_progress_) *options_.progress << "\r\033[K" << std::flush;
   if (!pending_.empty()) ambiguous_dates();

@@ -83,6 +83,7 @@ class Reader {
   std::uint32_t intern_label(std::string_view label, RowBatch* batch);
   void keep_trace(const Record& record, const std::string& file, const RowEvidence& evidence);
   bool take(const Record& record, const std::string& file, RowEvidence& evidence, RowBatch*& batch);
+  void note_trailing(const RecordReader& reader, std::uint64_t& noted);
   void keep_pending(const Record& record, const std::string& file, int column);
   void retry_pending(RowEvidence& evidence, RowBatch*& batch);
   [[noreturn]] void ambiguous_dates() const;

@@ -11,7 +11,16 @@ void warn_unknown_stages(const EventExtractor& extractor, const StageModel& mode
                          Diagnostics& diagnostics) {
   std::vector<std::string> spellings;
   for (const auto& s : model.spellings()) spellings.push_back(normalize_name(s));
+  constexpr std::size_t kShown = 20;  // a line each; the rest summed up in one
+  std::size_t shown = 0;
+  std::uint64_t more_values = 0, more_rows = 0;
   for (const auto& [value, u] : extractor.unknown_stages()) {
+    if (shown == kShown) {
+      ++more_values;
+      more_rows += u.rows;
+      continue;
+    }
+    ++shown;
     std::string hint = did_you_mean(normalize_name(value), spellings);
     // Only a printable value can be pasted back as an option.
     bool printable = std::all_of(value.begin(), value.end(),
@@ -24,9 +33,22 @@ void warn_unknown_stages(const EventExtractor& extractor, const StageModel& mode
         shape == Shape::snapshot ? "those deals count at the first stage only" : "rows reported, not counted", fix,
         hint));
   }
+  if (more_values > 0) {
+    diagnostics.warn(fmt::format(
+        "... and {} more unknown stage value{} in {} row{} ({}); funnel inspect lists stage values, most rows first",
+        more_values, more_values == 1 ? "" : "s", more_rows, more_rows == 1 ? "" : "s",
+        shape == Shape::snapshot ? "counted at the first stage only" : "reported, not counted"));
+  }
 }
 
 namespace {
+
+/// "a.csv:4, a.csv:9": the lines a warning names.
+std::string name_lines(const std::vector<SourceLine>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += fmt::format("{}{}:{}", out.empty() ? "" : ", ", l.file, l.line);
+  return out;
+}
 
 /// Time cells read as empty (placeholders, epoch zero): the first lines and a count.
 void warn_cells(const EventExtractor::CellNotes& notes, std::string_view what, Diagnostics& diagnostics) {
@@ -51,7 +73,11 @@ void warn_rows(const LeadData& data, const IngestOptions& options, const EventEx
   std::string unused;
   for (const auto& [reason, count] : input.reported_by_reason) {
     if (reason == "empty lead id" || reason == "empty stage" || reason == "no stage date") {
-      unused += fmt::format("{}{} {}", unused.empty() ? "" : ", ", count, reason);
+      std::string named;
+      if (auto it = input.first_reported.find(reason); it != input.first_reported.end() && !it->second.empty()) {
+        named = fmt::format(" ({}{})", name_lines(it->second), count > it->second.size() ? ", ..." : "");
+      }
+      unused += fmt::format("{}{} {}{}", unused.empty() ? "" : ", ", count, reason, named);
     } else if (reason != "unknown stage") {
       malformed += count;
     }
@@ -64,8 +90,9 @@ void warn_rows(const LeadData& data, const IngestOptions& options, const EventEx
   warn_cells(extractor.placeholders(), "holding a placeholder (NULL, N/A, #N/A, -)", diagnostics);
   warn_cells(extractor.epoch_zeros(), "of 1970-01-01T00:00:00Z (epoch zero, an export's \"no date\")", diagnostics);
   if (input.trailing_delimiters > 0) {
-    diagnostics.warn(fmt::format("{} rows end with an extra delimiter; the empty last field was dropped",
-                                 input.trailing_delimiters));
+    diagnostics.warn(fmt::format("{} rows end with an extra delimiter ({}{}); the empty last field was dropped",
+                                 input.trailing_delimiters, name_lines(input.first_trailing),
+                                 input.trailing_delimiters > input.first_trailing.size() ? ", ..." : ""));
   }
   if (input.dst_gaps + input.dst_overlaps > 0) {
     diagnostics.warn(
