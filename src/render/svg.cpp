@@ -54,7 +54,7 @@ std::string text(double x, double y, std::string_view content, std::string_view 
                  std::string_view anchor = "start") {
   return fmt::format("<text x=\"{}\" y=\"{}\"{}{}>{}</text>\n", num(x), num(y),
                      anchor == "start" ? std::string() : fmt::format(" text-anchor=\"{}\"", anchor),
-                     extra.empty() ? std::string() : " " + std::string(extra), xml_escape(content));
+                     extra.empty() ? std::string() : fmt::format(" {}", extra), xml_escape(content));
 }
 
 /// A bar: its value and scale in data attributes, a tooltip in <title>.
