@@ -15,6 +15,7 @@
 #include "funnel/csv.h"
 #include "funnel/diagnostics.h"
 #include "funnel/render.h"
+#include "funnel/text.h"
 
 namespace funnel {
 
@@ -276,11 +277,7 @@ class JsonReport {
 /// The columns a CSV report must have; the rest are optional.
 constexpr const char* kRequired[] = {"segment", "stage", "reached"};
 
-std::string trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return std::string(text);
-}
+std::string trim(std::string_view text) { return std::string(trim_blanks(text)); }
 
 /// funnel's CSV writer puts a quote mark before text a spreadsheet would run as a formula
 /// (text_cell); a label read back drops it again.
@@ -296,7 +293,7 @@ class CsvReport {
   SavedReport read() {
     RecordReader reader(file_, nullptr, ReadOptions{});
     std::map<std::string, std::size_t> column;
-    for (std::size_t c = 0; c < reader.header().size(); ++c) column.emplace(lower(trim(reader.header()[c])), c);
+    for (std::size_t c = 0; c < reader.header().size(); ++c) column.emplace(lower_ascii(trim_blanks(reader.header()[c])), c);
     std::vector<std::string> missing;
     for (const char* name : kRequired) {
       if (column.find(name) == column.end()) missing.emplace_back(name);
@@ -359,11 +356,6 @@ class CsvReport {
   }
 
  private:
-  static std::string lower(std::string text) {
-    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return text;
-  }
-
   [[noreturn]] void fail(std::uint64_t line, std::string_view column, std::string_view what) const {
     throw Error(ExitCode::bad_value, fmt::format("{}{}", where({file_, line, column}), what));
   }

@@ -93,7 +93,6 @@ std::vector<Verdict> compare_with_baseline(const SegmentFigures& now, const std:
 std::vector<Verdict> run_check(const Report& report, const CheckOptions& options);
 
 enum class CheckFormat { text, junit, json };
-CheckFormat parse_check_format(std::string_view name);
 void render_verdicts(const std::vector<Verdict>& verdicts, CheckFormat format, std::ostream& out);
 
 /// Judges every rule (and the baseline) on every segment of a saved report (JSON or CSV)

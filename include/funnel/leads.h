@@ -18,7 +18,6 @@ struct LeadFilter {
   std::string stage;                                       ///< furthest stage reached
   std::string status;                                      ///< won, lost, open, stalled
   std::vector<std::pair<std::size_t, std::string>> where;  ///< (--by column index, value)
-  std::size_t by_columns = 0;                              ///< how many --by columns make a segment label
   bool all = false;                                        ///< also leads the tables leave out (with the reason)
 };
 

@@ -102,6 +102,22 @@ Verdict judge_rule(const Rule& rule, std::size_t r, const SegmentFigures& f, con
   return v;
 }
 
+/// A segment's label and counts, from the tables or from a saved report (the same field
+/// names), with room for the days of `rules` rules.
+template <class Segment>
+SegmentFigures counts_of(const Segment& seg, std::size_t rules) {
+  SegmentFigures f;
+  f.label = seg.label;
+  for (const auto& stage : seg.stages) f.reached.push_back(stage.reached);
+  f.leads = seg.overall.leads;
+  f.won = seg.overall.won;
+  f.lost = seg.overall.lost;
+  f.open = seg.overall.open;
+  f.stalled = seg.overall.stalled;
+  f.days.resize(rules);
+  return f;
+}
+
 }  // namespace
 
 std::vector<Verdict> judge_segments(const std::vector<Rule>& rules, const std::vector<SegmentFigures>& segments,
@@ -158,15 +174,7 @@ std::vector<Verdict> run_check(const Report& report, const CheckOptions& options
 
   std::vector<SegmentFigures> figures;
   for (const SegmentTable& seg : report.tables.segments) {
-    SegmentFigures f;
-    f.label = seg.label;
-    for (const StageRow& row : seg.stages) f.reached.push_back(row.reached);
-    f.leads = seg.overall.leads;
-    f.won = seg.overall.won;
-    f.lost = seg.overall.lost;
-    f.open = seg.overall.open;
-    f.stalled = seg.overall.stalled;
-    f.days.resize(rules.size());
+    SegmentFigures f = counts_of(seg, rules.size());
     for (std::size_t r = 0; r < rules.size(); ++r) {
       if (rules[r].metric != Rule::Metric::days) continue;
       auto it = spans[r].find(seg.label);
@@ -205,15 +213,7 @@ std::vector<Verdict> run_check(const SavedReport& report, const CheckOptions& op
   }
   std::vector<SegmentFigures> figures;
   for (const SavedSegment& seg : report.segments) {
-    SegmentFigures f;
-    f.label = seg.label;
-    for (const SavedStage& stage : seg.stages) f.reached.push_back(stage.reached);
-    f.leads = seg.overall.leads;
-    f.won = seg.overall.won;
-    f.lost = seg.overall.lost;
-    f.open = seg.overall.open;
-    f.stalled = seg.overall.stalled;
-    f.days.resize(rules.size());
+    SegmentFigures f = counts_of(seg, rules.size());
     for (std::size_t r = 0; r < rules.size(); ++r) {
       if (rules[r].metric != Rule::Metric::days) continue;
       const SavedDays& d = seg.stages[static_cast<std::size_t>(rules[r].from)].to_next;

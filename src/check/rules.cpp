@@ -10,21 +10,13 @@
 
 #include "funnel/check.h"
 #include "funnel/diagnostics.h"
+#include "funnel/text.h"
 
 namespace funnel {
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return std::string(text);
-}
+std::string lower(std::string_view text) { return lower_ascii(text); }
+std::string trim(std::string_view text) { return std::string(trim_space(text)); }
 
 std::optional<double> parse_number(std::string_view text) {
   double value = 0;

@@ -261,12 +261,23 @@ Report read_input(ExportOptions& o, Streams& streams) {
   return build_report(o.report, streams.in, diagnostics);
 }
 
-void define_report_output(CLI::App& app, ExportOptions& o, ReportKind kind) {
-  define_output(app, o.format, o.output, format_names<Format>(kReportFormats));
-  app.add_option("--chart", o.chart,
+std::unique_ptr<ExportOptions> setup_tables(CLI::App& app, ReportKind kind) {
+  auto o = std::make_unique<ExportOptions>();
+  o->format = "table";
+  app.add_option("files", o->report.files, kFilesHelp);
+  define_output(app, o->format, o->output, format_names<Format>(kReportFormats));
+  app.add_option("--chart", o->chart,
                  kind == ReportKind::funnel ? "With -f svg: funnel (default), segments, days or cycle"
                                             : "With -f svg: the one chart this command draws");
-  app.add_flag("--ascii", o.ascii, "Table bars in ASCII (#), as when the terminal's locale is not UTF-8");
+  app.add_flag("--ascii", o->ascii, "Table bars in ASCII (#), as when the terminal's locale is not UTF-8");
+  define_input(app, *o);
+  define_metrics(app, *o);
+  if (kind != ReportKind::funnel) {
+    app.add_option("--every", o->every, "Period: week (ISO, Monday start), month or quarter, in --tz")
+        ->capture_default_str()
+        ->group("Metrics");
+  }
+  return o;
 }
 
 namespace {

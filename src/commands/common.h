@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -90,8 +91,9 @@ bool to_terminal(const std::string& output, const Streams& streams);
 void emit(const std::string& output, Streams& streams, const std::string& text, const std::string& rejects = {},
           std::string_view rejects_csv = {}, bool colored = false);
 
-/// report, cohorts and trend: -f and -o with the HTML and SVG formats, --chart and --ascii.
-void define_report_output(CLI::App& app, ExportOptions& o, ReportKind kind);
+/// report, cohorts and trend: the exports, -f and -o with the HTML and SVG formats, --chart,
+/// --ascii, the input and metric options, and --every for the two that tabulate periods.
+std::unique_ptr<ExportOptions> setup_tables(CLI::App& app, ReportKind kind);
 
 /// report, cohorts and trend: the tables of `kind` in the chosen format.
 int print_tables(CLI::App& app, ExportOptions& o, ReportKind kind, Streams& streams);

@@ -47,7 +47,6 @@ void finish_filter(LeadsCommand& o) {
     if (it == by.end()) it = by.insert(by.end(), column);
     o.filter.where.emplace_back(static_cast<std::size_t>(it - by.begin()), w.substr(eq + 1));
   }
-  o.filter.by_columns = by.size();
 }
 
 }  // namespace

@@ -4,20 +4,9 @@
 #include "common.h"
 
 namespace funnel::commands {
-namespace {
-
-struct ReportCommand : ExportOptions {
-  ReportCommand() { format = "table"; }
-};
-
-}  // namespace
 
 std::unique_ptr<Options> setup_report(CLI::App& app) {
-  auto o = std::make_unique<ReportCommand>();
-  app.add_option("files", o->report.files, kFilesHelp);
-  define_report_output(app, *o, ReportKind::funnel);
-  define_input(app, *o);
-  define_metrics(app, *o);
+  auto o = setup_tables(app, ReportKind::funnel);
   app.add_option("--spend", o->report.spend,
                  "A CSV FILE of source,cost: cost per lead and per stage, CAC and ROI per --by segment")
       ->group("Input");
@@ -28,7 +17,7 @@ std::unique_ptr<Options> setup_report(CLI::App& app) {
 }
 
 int run_report(CLI::App& app, Options& options, Streams& streams) {
-  return print_tables(app, static_cast<ReportCommand&>(options), ReportKind::funnel, streams);
+  return print_tables(app, static_cast<ExportOptions&>(options), ReportKind::funnel, streams);
 }
 
 }  // namespace funnel::commands

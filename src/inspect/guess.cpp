@@ -10,19 +10,12 @@
 
 #include "funnel/csv.h"
 #include "funnel/diagnostics.h"
+#include "funnel/text.h"
 
 namespace funnel::inspecting {
 namespace {
 
 constexpr std::uint64_t kMaxTitleLines = 10;  ///< --skip-lines values tried for a title line
-
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 /// Stages of `model` that no stage value and no stage date column names: a report under it
 /// shows them only as steps every lead passes through on its way, with nobody in them.

@@ -10,14 +10,6 @@
 
 namespace funnel {
 
-CheckFormat parse_check_format(std::string_view name) {
-  if (name == "text" || name == "table") return CheckFormat::text;
-  if (name == "junit") return CheckFormat::junit;
-  if (name == "json") return CheckFormat::json;
-  throw Error(ExitCode::usage, fmt::format("unknown --format '{}' (text, junit, json){}", name,
-                                           did_you_mean(name, {"text", "junit", "json"})));
-}
-
 namespace {
 
 std::string xml_escape(std::string_view text) {
