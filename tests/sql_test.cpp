@@ -135,6 +135,40 @@ TEST_SUITE("sql") {
       CHECK(!r.err.empty());
     }
   }
+
+  TEST_CASE("a preset's first stages the table has no column for are left out, as funnel report leaves them out") {
+    funnel::SqlOptions o;
+    o.dialect = funnel::SqlDialect::duckdb;
+    o.table = "contacts";
+    o.columns = {"Record ID", "Date entered \"Lead (Lifecycle Stage Pipeline)\"",
+                 "Date entered \"Marketing Qualified Lead (Lifecycle Stage Pipeline)\"",
+                 "Date entered \"Customer (Lifecycle Stage Pipeline)\""};
+    o.stages.preset = "hubspot";
+    o.version = "test";
+    const std::string q = funnel::compile_sql(o);
+    CHECK(q.find("-- stages: lead (tofu), mql (mofu), sql (mofu), opportunity (bofu), customer (bofu)\n") !=
+          std::string::npos);
+    o.columns.insert(o.columns.begin() + 1, "Date entered \"Subscriber (Lifecycle Stage Pipeline)\"");
+    CHECK(funnel::compile_sql(o).find("-- stages: subscriber (tofu), lead (tofu),") != std::string::npos);
+  }
+
+  TEST_CASE("a column named twice in --columns: refused when the query reads it, else the query is the same") {
+    // HubSpot's 2026 contact export repeats "Associated Company IDs"; a table holds it once.
+    auto twice = long_table(funnel::SqlDialect::postgres);
+    twice.columns = {"Lead \"ID\"", "stage", "entered_at", "source", "source"};
+    try {
+      funnel::compile_sql(twice);
+      FAIL("a repeated column the query reads was accepted");
+    } catch (const funnel::Error& e) {
+      CHECK(e.code() == funnel::ExitCode::schema);
+      CHECK(std::string(e.what()).find("both named 'source'") != std::string::npos);
+    }
+    auto once = long_table(funnel::SqlDialect::postgres);
+    once.columns.push_back("notes");
+    auto unread = once;
+    unread.columns.push_back("notes");
+    CHECK(code(funnel::compile_sql(unread)) == code(funnel::compile_sql(once)));
+  }
 }
 
 TEST_SUITE("sql") {

@@ -13,6 +13,7 @@
 
 #include "dialect.h"
 #include "funnel/diagnostics.h"
+#include "funnel/layouts.h"
 #include "funnel/stats.h"
 #include "funnel/timestamp.h"
 
@@ -127,7 +128,11 @@ std::string col(int k, std::string_view what) { return fmt::format("{}{}", what,
 
 std::string compile_sql(const SqlOptions& options) {
   const Syntax d(options.dialect);
-  const StageModel model = StageModel::build(options.stages);
+  // A preset's first stages the table has no date column for are left out, as funnel report
+  // leaves them out of an export with that header (HubSpot's Subscriber).
+  StageModelSpec stages = options.stages;
+  stages.skip_leading = unused_leading_stages(stages, options.columns, options.spec);
+  const StageModel model = StageModel::build(stages);
   if (options.table.empty()) throw Error(ExitCode::usage, "funnel sql needs --table NAME");
   if (options.columns.empty()) {
     throw Error(ExitCode::usage,

@@ -169,7 +169,22 @@ def read_group(files):
             rows.append(r)
     if any("," in h or "\n" in h for h in header):
         raise NotFit("a column name holds a comma")
-    return header, rows
+    return table_names(header), rows
+
+
+def table_names(header):
+    """The names a loader gives the columns: a table holds one column of a name, so a repeat in
+    the export's header (HubSpot repeats "Associated Company IDs") is renamed as DuckDB's
+    read_csv renames it: the second 'X' becomes 'X_1'."""
+    names, taken = [], set()
+    for name in header:
+        new, k = name, 0
+        while new in taken:
+            k += 1
+            new = f"{name}_{k}"
+        taken.add(new)
+        names.append(new)
+    return names
 
 
 def pg_ident(name):
@@ -257,13 +272,16 @@ def run_group(group_id, files, cases, counters, failures, not_fit):
                    f"CREATE TABLE shard2.{table} ({cols}) ENGINE = MergeTree ORDER BY tuple(); "
                    f"CREATE TABLE default.{table} AS shard1.{table} ENGINE = Distributed(two_shards, '', {table})",
                    multi=True)
-                # Rows split across the shards at random: a lead's rows land on both.
+                # Rows split across the shards at random (a lead's rows land on both), the first
+                # two rows one to each shard so that neither is empty.
                 rng = random.Random(group_id)
                 parts = {"shard1": [], "shard2": []}
-                for r in converted:
-                    parts["shard1" if rng.random() < 0.5 else "shard2"].append("\t".join(tsv(v) for v in r))
+                for i, r in enumerate(converted):
+                    shard = ("shard1", "shard2")[i] if i < 2 else ("shard1" if rng.random() < 0.5 else "shard2")
+                    parts[shard].append("\t".join(tsv(v) for v in r))
                 for shard, lines in parts.items():
-                    ch(f"INSERT INTO {shard}.{table} FORMAT TabSeparated", stdin="".join(l + "\n" for l in lines))
+                    if lines:
+                        ch(f"INSERT INTO {shard}.{table} FORMAT TabSeparated", stdin="".join(l + "\n" for l in lines))
                 counts = [int(c) for c in ch(f"SELECT (SELECT count() FROM shard1.{table}), "
                                              f"(SELECT count() FROM shard2.{table})").split()]
                 if min(counts) == 0 and len(converted) > 1:
