@@ -17,8 +17,6 @@ LEADS=${FUNNEL_SQL_LEADS:-100000}
 fail() { echo "tests/sql/run.sh: $*" >&2; exit 1; }
 [ -x "$FUNNEL" ] || fail "no funnel binary at $FUNNEL (build it first)"
 [ -x "$PG_BIN/initdb" ] || fail "PostgreSQL 15 is not installed ($PG_BIN/initdb): scripts/install-deps"
-command -v clickhouse-server >/dev/null || fail "clickhouse-server is not installed: scripts/install-deps"
-command -v clickhouse-client >/dev/null || fail "clickhouse-client is not installed: scripts/install-deps"
 command -v node >/dev/null || fail "node is not installed: scripts/install-deps"
 [ -d "$HERE/node_modules/@duckdb/node-api" ] || fail "@duckdb/node-api is missing: (cd tests/sql && npm ci)"
 
@@ -26,23 +24,18 @@ export PYTHONDONTWRITEBYTECODE=1
 started=$(date +%s)
 TMP=$(mktemp -d /tmp/funnel-sql.XXXXXX)
 chmod 755 "$TMP"
-CH_PID=
+# shellcheck source=clickhouse.sh
+. "$HERE/clickhouse.sh"
 PG_STARTED=0
 as_postgres() {
     if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 cleanup() {
-    if [ -n "$CH_PID" ] && kill -0 "$CH_PID" 2>/dev/null; then
-        kill "$CH_PID" 2>/dev/null || true
-        for _ in $(seq 1 50); do kill -0 "$CH_PID" 2>/dev/null || break; sleep 0.2; done
-        kill -9 "$CH_PID" 2>/dev/null || true
-    fi
+    stop_clickhouse
     if [ "$PG_STARTED" = 1 ]; then as_postgres "$PG_BIN/pg_ctl" -D "$TMP/pg/data" -m fast -w stop >/dev/null 2>&1 || true; fi
     rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 
 # ---- PostgreSQL 15: trust auth, a Unix socket in the temp dir, no TCP
 mkdir -p "$TMP/pg"
@@ -56,21 +49,7 @@ as_postgres "$PG_BIN/pg_ctl" -D "$TMP/pg/data" -l "$TMP/pg/server.log" -w -t 60 
 PG_STARTED=1
 
 # ---- ClickHouse: a config of our own, 127.0.0.1, free ports, two shards on this one server
-CH=$TMP/ch
-mkdir -p "$CH"
-CH_PORT=$(free_port)
-CH_HTTP=$(free_port)
-sed -e "s|@DIR@|$CH|g" -e "s|@TCP@|$CH_PORT|g" -e "s|@HTTP@|$CH_HTTP|g" "$HERE/clickhouse/config.xml" >"$CH/config.xml"
-cp "$HERE/clickhouse/users.xml" "$CH/users.xml"
-clickhouse-server --config-file="$CH/config.xml" >"$CH/stdout.log" 2>&1 &
-CH_PID=$!
-for _ in $(seq 1 150); do
-    clickhouse-client --host 127.0.0.1 --port "$CH_PORT" --query "SELECT 1" >/dev/null 2>&1 && break
-    kill -0 "$CH_PID" 2>/dev/null || fail "ClickHouse exited at start: $(tail -5 "$CH/error.log" "$CH/stdout.log" 2>/dev/null)"
-    sleep 0.2
-done
-clickhouse-client --host 127.0.0.1 --port "$CH_PORT" --query "SELECT 1" >/dev/null 2>&1 ||
-    fail "ClickHouse did not answer within 30 s: $(tail -5 "$CH/error.log" 2>/dev/null)"
+start_clickhouse "$TMP/ch"
 clickhouse-client --host 127.0.0.1 --port "$CH_PORT" --multiquery --query "CREATE DATABASE shard1; CREATE DATABASE shard2"
 
 # ---- the generated exports, then every comparison
