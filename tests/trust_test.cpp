@@ -65,6 +65,27 @@ TEST_SUITE("trust") {
     CHECK(csv.find("\"<stdin>\",7,\"line 7 byte 20: NUL byte\"") != std::string::npos);
   }
 
+  TEST_CASE("rows_reported splits into the --rejects file's rows and the rows not used, and they add up") {
+    std::string input = std::string(kHeader) +
+                        "A,lead,2024-01-01,web\n"
+                        "B,lead,2024-01-02\n"  // short row: rejected
+                        ",lead,2024-01-03,web\n"  // empty id: not used
+                        "lead_id,stage,timestamp,source\n"  // a repeated header: rejected
+                        "C,,2024-01-04,web\n"  // empty stage: not used
+                        "A,mql,2024-01-05,web\n";
+    TempFile rejects("");
+    auto r = run_cli({"report", "--lenient", "--rejects", rejects.path(), "-f", "json", "-"}, input);
+    REQUIRE(r.rc == 0);
+    CHECK(json_count(r.out, "rows_reported") == "4");
+    CHECK(json_count(r.out, "rows_rejected") == "2");
+    CHECK(json_count(r.out, "rows_not_used") == "2");
+    check_accounting(r.out);
+    const std::string csv = read_file(rejects.path());
+    std::size_t rows = 0;
+    for (char c : csv) rows += c == '\n';
+    CHECK(rows == 1 + 2);  // the header and one row per rejected record
+  }
+
   TEST_CASE("strict mode stops at the first malformed record with file and line") {
     auto r = run_cli({"report", "-"}, std::string(kHeader) + "A,lead,2024-01-01,web\nB,lead\n");
     CHECK(r.rc == 4);

@@ -57,6 +57,9 @@ struct InputCounts {
   static constexpr std::size_t kNamedLines = 3;  ///< lines a warning names before its count
   std::vector<std::string> files;
   std::uint64_t rows_read = 0, rows_used = 0, rows_reported = 0;
+  /// Of rows_reported, the records skipped while reading (malformed, a repeated header): the
+  /// rows of the --rejects file. The others were read but gave no evidence (empty id, …).
+  std::uint64_t rows_rejected = 0;
   std::map<std::string, std::uint64_t> reported_by_reason;
   std::map<std::string, std::vector<SourceLine>> first_reported;  ///< the first kNamedLines lines of each reason
   std::uint64_t blank_lines = 0;

@@ -97,6 +97,7 @@ struct Reader::PieceResult {
 void Reader::rejected(const std::string& file, const Reject& r) {
   ++input_.rows_read;
   ++input_.rows_reported;
+  ++input_.rows_rejected;
   ++input_.reported_by_reason[r.family];
   if (first_rejects->size() < 5) first_rejects->push_back({file, r.line, r.reason});
   if (rejects_csv != nullptr) {

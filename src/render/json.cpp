@@ -39,6 +39,7 @@ void render_json(const Report& report, std::ostream& out) {
   w.end_array();
   w.member("shape", shape_name(in.shape)).member("delimiter", std::string(1, in.delimiter));
   w.member("rows_read", in.rows_read).member("rows_used", in.rows_used).member("rows_reported", in.rows_reported);
+  w.member("rows_rejected", in.rows_rejected).member("rows_not_used", in.rows_reported - in.rows_rejected);
   w.key("reported_by_reason").begin_object();
   for (const auto& [reason, count] : in.reported_by_reason) w.member(reason, count);
   w.end_object();
