@@ -100,4 +100,49 @@ TEST_SUITE("report") {
       CHECK(w.find(":2) read with the separator as thousands") != std::string::npos);
     }
   }
+
+  TEST_CASE("--amount: two amounts of one lead at one time are named with both lines, and the larger is kept") {
+    // Hand-checked: A's won rows at 2026-01-05 say 1200 (line 3) and 1000 (line 4); the
+    // larger, 1200, is kept whatever the order. B repeats the same amount: no conflict. C's
+    // second amount is later: it wins by the later-row rule, no conflict.
+    const std::string header = "lead_id,stage,timestamp,amount\n";
+    auto run = [&](const std::string& text, std::string& warnings) {
+      TempFile file(text);
+      funnel::ReportOptions options;
+      options.files = {file.path()};
+      options.amount = "amount";
+      std::ostringstream err;
+      funnel::Diagnostics diagnostics(err, false);
+      funnel::Report report = funnel::build_report(options, nullptr, diagnostics);
+      warnings = err.str();
+      CHECK(report.input.conflicting_amounts == 1);
+      return report.tables.segments.front().overall.money.won_revenue;
+    };
+    const std::string rows = "A,lead,2026-01-01,100\n"
+                             "A,customer,2026-01-05,1200\n"
+                             "A,customer,2026-01-05,1000\n"
+                             "B,customer,2026-01-02,50\n"
+                             "B,customer,2026-01-02,50\n"
+                             "C,customer,2026-01-03,70\n"
+                             "C,customer,2026-01-04,80\n";
+    std::string w;
+    CHECK(run(header + rows, w) == doctest::Approx(1200 + 50 + 80));
+    CHECK(w.find("column 'amount': 1 amount differs from another of the same lead at the same time, both won or "
+                 "neither (") != std::string::npos);
+    CHECK(w.find(":3 (1200) over ") != std::string::npos);
+    CHECK(w.find(":4 (1000)); the larger is kept") != std::string::npos);
+    SUBCASE("the other order keeps the same amount and names the lines the other way round") {
+      const std::string swapped = "A,lead,2026-01-01,100\n"
+                                  "A,customer,2026-01-05,1000\n"
+                                  "A,customer,2026-01-05,1200\n"
+                                  "B,customer,2026-01-02,50\n"
+                                  "B,customer,2026-01-02,50\n"
+                                  "C,customer,2026-01-03,70\n"
+                                  "C,customer,2026-01-04,80\n";
+      std::string w2;
+      CHECK(run(header + swapped, w2) == doctest::Approx(1200 + 50 + 80));
+      CHECK(w2.find(":4 (1200) over ") != std::string::npos);
+      CHECK(w2.find(":3 (1000)); the larger is kept") != std::string::npos);
+    }
+  }
 }

@@ -71,6 +71,7 @@ struct InputCounts {
   std::uint64_t ids = 0;                    ///< distinct lead ids seen
   std::uint64_t invalid_amounts = 0;        ///< --amount cells that are not a usable value
   std::uint64_t guessed_amounts = 0;        ///< "1,234" read before the column showed its decimal mark
+  std::uint64_t conflicting_amounts = 0;    ///< a lead's two amounts at one time (the larger kept)
   std::uint64_t invalid_probabilities = 0;  ///< forecast: probability cells that are not a usable value
   std::uint64_t placeholder_times = 0;      ///< time cells like NULL, N/A, #N/A, - read as empty
   std::uint64_t epoch_zero_times = 0;       ///< time cells of 1970-01-01T00:00:00Z read as empty

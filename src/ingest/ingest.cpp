@@ -22,6 +22,7 @@ namespace funnel {
 namespace {
 
 using ingest_detail::AmbiguousAmount;
+using ingest_detail::AmountConflicts;
 using ingest_detail::BatchQueue;
 using ingest_detail::LeadAmount;
 using ingest_detail::Reader;
@@ -64,10 +65,11 @@ void collect_side_evidence(LeadData& data, const EventExtractor& extractor) {
 
 /// Reads on this thread and applies each batch as it fills.
 void read_and_apply(Reader& reader, LeadStore& store, std::vector<std::string>* labels,
-                    std::vector<LeadAmount>* amounts, std::vector<AmbiguousAmount>* ambiguous) {
+                    std::vector<LeadAmount>* amounts, std::vector<AmbiguousAmount>* ambiguous,
+                    AmountConflicts* conflicts) {
   RowBatch batch;
   reader.sink = [&](RowBatch* full) {
-    full->apply(store, labels, amounts, ambiguous);
+    full->apply(store, labels, amounts, ambiguous, conflicts);
     return full;
   };
   reader.run(&batch);
@@ -77,7 +79,8 @@ void read_and_apply(Reader& reader, LeadStore& store, std::vector<std::string>* 
 /// applies rows to the store: the store has one writer and needs no locks. Sixteen batches
 /// (64K rows, about four pieces) in flight, so a piece parser seldom waits for a free batch.
 void read_then_apply(Reader& reader, LeadStore& store, std::vector<std::string>* labels,
-                     std::vector<LeadAmount>* amounts, std::vector<AmbiguousAmount>* ambiguous) {
+                     std::vector<LeadAmount>* amounts, std::vector<AmbiguousAmount>* ambiguous,
+                     AmountConflicts* conflicts) {
   BatchQueue<RowBatch> queue(16);
   std::exception_ptr failure;
   reader.sink = [&](RowBatch* full) {
@@ -97,7 +100,7 @@ void read_then_apply(Reader& reader, LeadStore& store, std::vector<std::string>*
   });
   try {
     while (RowBatch* batch = queue.take_full()) {
-      batch->apply(store, labels, amounts, ambiguous);
+      batch->apply(store, labels, amounts, ambiguous, conflicts);
       queue.give_back(batch);
     }
   } catch (...) {
@@ -139,6 +142,7 @@ LeadData ingest(const IngestOptions& options, std::istream* stdin_stream, Diagno
   std::vector<LeadAmount> lead_amounts;
   std::vector<LeadAmount>* amounts = options.amount.empty() ? nullptr : &lead_amounts;
   std::vector<AmbiguousAmount> ambiguous;  // "1,234": settled once the column is read
+  AmountConflicts conflicts;
 
   Reader reader(options, stdin_stream, data.model, input, data.segmented, TimeFormat::parse(options.date_format),
                 &data.zone);
@@ -154,9 +158,9 @@ LeadData ingest(const IngestOptions& options, std::istream* stdin_stream, Diagno
     store.expect_leads(static_cast<std::size_t>(likely_leads(bytes, columns)));
   };
   if (options.threads <= 1) {
-    read_and_apply(reader, store, labels, amounts, &ambiguous);
+    read_and_apply(reader, store, labels, amounts, &ambiguous, &conflicts);
   } else {
-    read_then_apply(reader, store, labels, amounts, &ambiguous);
+    read_then_apply(reader, store, labels, amounts, &ambiguous, &conflicts);
   }
 
   if (input.rows_read == 0) {
@@ -173,12 +177,14 @@ LeadData ingest(const IngestOptions& options, std::istream* stdin_stream, Diagno
     const DecimalMark mark = reader.amount_evidence().mark;
     for (const AmbiguousAmount& a : ambiguous) {
       if (lead_amounts.size() <= a.lead) lead_amounts.resize(std::size_t{a.lead} + 1);
-      lead_amounts[a.lead].offer(settle_amount(a.thousands, a.separator, mark), a.time, a.won_row);
+      conflicts.add(lead_amounts[a.lead].offer(settle_amount(a.thousands, a.separator, mark), a.time, a.won_row, a.at));
     }
+    input.conflicting_amounts = conflicts.count;
     data.amounts.assign(store.size(), ingest_detail::kNoAmount);
     for (std::size_t i = 0; i < lead_amounts.size(); ++i) data.amounts[i] = lead_amounts[i].value;
     ingest_detail::warn_amounts(input, reader.first_invalid_amount(), reader.amount_evidence(), options.amount,
                                 diagnostics);
+    ingest_detail::warn_amount_conflicts(conflicts, reader.amount_files(), options.amount, diagnostics);
   }
   collect_side_evidence(data, *reader.extractor());
   ingest_detail::warn_probabilities(*reader.extractor(), diagnostics);

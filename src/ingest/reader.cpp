@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cmath>
 #include <exception>
 #include <map>
 #include <ostream>
@@ -187,7 +188,12 @@ bool Reader::take(const Record& record, const std::string& file, RowEvidence& ev
     ++tally_->scientific_ids;
   }
   std::uint32_t segment = segmented_ ? intern_label(evidence.segment, batch) : 0;
-  batch->add(evidence, segment, amount, won_row, ambiguous);
+  AmountLine at;
+  if (!std::isnan(amount)) {
+    if (amount_files_.empty() || amount_files_.back() != file) amount_files_.push_back(file);
+    at = {static_cast<std::uint32_t>(amount_files_.size() - 1), record.line};
+  }
+  batch->add(evidence, segment, amount, won_row, ambiguous, at);
   if (batch->full()) batch = sink(batch);
   return true;
 }

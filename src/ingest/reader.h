@@ -54,6 +54,8 @@ class Reader {
   const std::vector<std::string>& header() const { return schema_.header; }
   const std::string& first_invalid_amount() const { return first_invalid_amount_; }
   const AmountEvidence& amount_evidence() const { return amount_evidence_; }
+  /// The files amounts were read from, by AmountLine::file.
+  const std::vector<std::string>& amount_files() const { return amount_files_; }
 
  private:
   /// A record whose dates wait for their column's day/month order, kept until it is known.
@@ -115,6 +117,7 @@ class Reader {
   int amount_column_ = -1;
   AmountReader amount_reader_;
   std::string first_invalid_amount_;
+  std::vector<std::string> amount_files_;  ///< amount rows are read in order on one thread (rows_need_order)
   AmountEvidence amount_evidence_;
 
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now(), last_shown_ = started_;

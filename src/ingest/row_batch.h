@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,28 +20,61 @@ namespace funnel::ingest_detail {
 
 constexpr double kNoAmount = std::numeric_limits<double>::quiet_NaN();
 
+/// Where an amount was read: an index into the amount files' names and a line.
+struct AmountLine {
+  std::uint32_t file = 0;
+  std::uint64_t line = 0;
+};
+
+/// Two amounts of one lead that the rules cannot order (the same time, both won or neither):
+/// the larger is kept, and the warning names both lines.
+struct AmountConflict {
+  AmountLine kept, other;
+  double kept_value, other_value;
+};
+
 /// A lead's deal value so far: the amount on its won row, else its latest non-empty amount.
 struct LeadAmount {
   double value = kNoAmount;
   Timestamp time = kNoTime;
   bool won = false;
+  AmountLine from;  ///< where `value` was read
 
-  void offer(double amount, Timestamp t, bool won_row) {
-    if (won && !won_row) return;
+  /// Takes the amount when the rules prefer it; returns the conflict when they cannot order
+  /// the two and the amounts differ.
+  std::optional<AmountConflict> offer(double amount, Timestamp t, bool won_row, AmountLine at) {
+    if (won && !won_row) return std::nullopt;
     bool take = std::isnan(value) || (won_row && !won);
+    std::optional<AmountConflict> conflict;
     if (!take) {
       // Later rows win; untimed rows lose to timed ones; equal times keep the larger amount,
       // so the row order never matters.
-      if (t != kNoTime && (time == kNoTime || t > time))
+      if (t != kNoTime && (time == kNoTime || t > time)) {
         take = true;
-      else if (t == time && amount > value)
-        take = true;
+      } else if (t == time && amount != value) {
+        take = amount > value;
+        conflict = take ? AmountConflict{at, from, amount, value} : AmountConflict{from, at, value, amount};
+      }
     }
     if (take) {
       value = amount;
       time = t;
       won = won || won_row;
+      from = at;
     }
+    return conflict;
+  }
+};
+
+/// The conflicting amounts: how many, and the first few for the warning.
+struct AmountConflicts {
+  static constexpr std::size_t kNamed = 3;
+  std::uint64_t count = 0;
+  std::vector<AmountConflict> first;
+  void add(const std::optional<AmountConflict>& c) {
+    if (!c) return;
+    ++count;
+    if (first.size() < kNamed) first.push_back(*c);
   }
 };
 
@@ -53,6 +87,7 @@ struct AmbiguousAmount {
   double thousands;
   bool won_row;
   char separator;
+  AmountLine at;
 };
 
 /// Rows on their way from the reader to the lead store. Ids are copied because a record's
@@ -68,11 +103,12 @@ class RowBatch {
   /// `ambiguous` (',' or '.') marks an amount read as thousands whose reading the column
   /// decides once it is read ("1,234"); 0 otherwise.
   void add(const RowEvidence& row, std::uint32_t segment, double amount = kNoAmount, bool won_row = false,
-           char ambiguous = 0) {
+           char ambiguous = 0, AmountLine at = {}) {
     append_id(row.id);
     hashes_.push_back(LeadStore::hash(row.id));
     for (const Evidence& e : row.items) items_.push_back(e);  // one or a few: no memmove call
     rows_.push_back(Row{id_bytes_, items_.size(), row.touch, amount, segment, row.segment_empty, won_row, ambiguous});
+    if (!std::isnan(amount)) amount_lines_.push_back(at);  // only rows with an amount: no cost without one
   }
 
   /// Segment labels first seen in this batch, in id order.
@@ -86,7 +122,7 @@ class RowBatch {
   /// Applies the rows to the store; `labels` (may be null: no breakdown) receives the new
   /// labels, `amounts` each lead's amount, `ambiguous` the amounts the column decides later.
   void apply(LeadStore& store, std::vector<std::string>* labels, std::vector<LeadAmount>* amounts = nullptr,
-             std::vector<AmbiguousAmount>* ambiguous = nullptr) {
+             std::vector<AmbiguousAmount>* ambiguous = nullptr, AmountConflicts* conflicts = nullptr) {
     if (labels != nullptr) {
       for (auto& label : new_labels) labels->push_back(std::move(label));
     }
@@ -97,17 +133,19 @@ class RowBatch {
       views_.emplace_back(ids_.data() + begin, row.id_end - begin);
       begin = row.id_end;
     }
-    std::size_t item = 0;
+    std::size_t item = 0, amount_line = 0;
     store.intern_each(views_.data(), hashes_.data(), n, [&](std::size_t i, std::uint32_t lead) {
       const Row& row = rows_[i];
       for (; item < row.item_end; ++item) store.add(lead, items_[item].stage, items_[item].time);
       if (labels != nullptr) store.touch(lead, row.segment, row.segment_empty, row.touch, *labels);
       if (amounts != nullptr && !std::isnan(row.amount)) {
+        const AmountLine at = amount_lines_[amount_line++];
         if (row.ambiguous != 0 && ambiguous != nullptr) {
-          ambiguous->push_back({lead, row.touch, row.amount, row.won_row, row.ambiguous});
+          ambiguous->push_back({lead, row.touch, row.amount, row.won_row, row.ambiguous, at});
         } else {
           if (amounts->size() <= lead) amounts->resize(std::size_t{lead} + 1);
-          (*amounts)[lead].offer(row.amount, row.touch, row.won_row);
+          const auto conflict = (*amounts)[lead].offer(row.amount, row.touch, row.won_row, at);
+          if (conflicts != nullptr) conflicts->add(conflict);
         }
       }
     });
@@ -120,6 +158,7 @@ class RowBatch {
     hashes_.clear();
     items_.clear();
     rows_.clear();
+    amount_lines_.clear();
   }
 
  private:
@@ -151,6 +190,7 @@ class RowBatch {
   std::vector<LeadStore::HashedId> hashes_;  ///< LeadStore::hash of each id, computed while reading
   std::vector<Evidence> items_;
   std::vector<Row> rows_;
+  std::vector<AmountLine> amount_lines_;  ///< where each row with an amount was read, in row order
   std::vector<std::string_view> views_;
 };
 

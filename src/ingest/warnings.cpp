@@ -136,6 +136,21 @@ void warn_amounts(const InputCounts& input, const std::string& first_invalid, co
   }
 }
 
+void warn_amount_conflicts(const AmountConflicts& conflicts, const std::vector<std::string>& files,
+                           const std::string& column, Diagnostics& diagnostics) {
+  if (conflicts.count == 0) return;
+  std::string named;
+  for (const AmountConflict& c : conflicts.first) {
+    named += fmt::format("{}{}:{} ({}) over {}:{} ({})", named.empty() ? "" : "; ", files[c.kept.file], c.kept.line,
+                         c.kept_value, files[c.other.file], c.other.line, c.other_value);
+  }
+  const std::uint64_t n = conflicts.count;
+  diagnostics.warn(fmt::format("column '{}': {} amount{} differ{} from another of the same lead at the same time, "
+                               "both won or neither ({}{}); the larger is kept",
+                               column, n, n == 1 ? "" : "s", n == 1 ? "s" : "", named,
+                               n > conflicts.first.size() ? "; ..." : ""));
+}
+
 void warn_probabilities(const EventExtractor& extractor, Diagnostics& diagnostics) {
   if (extractor.invalid_probabilities() > 0) {
     const std::uint64_t n = extractor.invalid_probabilities();

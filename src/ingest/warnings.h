@@ -20,6 +20,10 @@ void warn_unknown_stages(const EventExtractor& extractor, const StageModel& mode
 void warn_rows(const LeadData& data, const IngestOptions& options, const EventExtractor& extractor,
                Diagnostics& diagnostics);
 
+/// A lead's two amounts at one time that differ: both lines named, and the rule (the larger kept).
+void warn_amount_conflicts(const AmountConflicts& conflicts, const std::vector<std::string>& files,
+                           const std::string& column, Diagnostics& diagnostics);
+
 /// --amount cells that are not a usable value, and ambiguous amounts ("1,234") that no
 /// evidence settled or that a column showing both decimal marks settled by majority.
 void warn_amounts(const InputCounts& input, const std::string& first_invalid, const AmountEvidence& evidence,

@@ -46,6 +46,7 @@ void render_json(const Report& report, std::ostream& out) {
   w.member("blank_lines", in.blank_lines).member("trailing_delimiters", in.trailing_delimiters);
   w.member("scientific_ids", in.scientific_ids).member("dst_gaps", in.dst_gaps).member("dst_overlaps", in.dst_overlaps);
   w.member("invalid_amounts", in.invalid_amounts).member("guessed_amounts", in.guessed_amounts);
+  w.member("conflicting_amounts", in.conflicting_amounts);
   w.member("lead_ids", in.ids).end_object();
 
   w.key("options").begin_object();
