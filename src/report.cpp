@@ -7,6 +7,36 @@
 #include "funnel/spend.h"
 
 namespace funnel {
+namespace {
+
+/// The cohort and trend tables of the leads `report` holds, per report.every.
+void tabulate_periods(Report& report) {
+  const LeadStore& store = *report.store;
+  if (report.kind == ReportKind::cohorts) {
+    CohortTables cohorts = build_cohorts(store, report.model, report.zone, report.every, report.options);
+    report.tables = std::move(cohorts.tables);
+    report.cohorts = std::move(cohorts.cohorts);
+  } else {
+    report.tables = build_tables(store, report.model, {}, report.options);
+    report.trend = build_trend(store, report.zone, report.every, report.options, report.tables.as_of);
+  }
+}
+
+}  // namespace
+
+Report retabulate(const Report& report, ReportKind kind, Period every) {
+  Report out;
+  out.zone = Zone(report.zone.name());  // move-only: the same zone read again
+  out.model = report.model;
+  out.input = report.input;
+  out.store = report.store;
+  out.header = report.header;
+  out.options = report.options;
+  out.kind = kind;
+  out.every = every;
+  tabulate_periods(out);
+  return out;
+}
 
 Report build_report(const ReportOptions& options, std::istream* stdin_stream, Diagnostics& diagnostics) {
   Report report;
@@ -29,13 +59,8 @@ Report build_report(const ReportOptions& options, std::istream* stdin_stream, Di
     report.tables = build_top_tables(store, report.model, report.labels, top, options.funnel, amounts, churn);
   } else if (options.kind == ReportKind::funnel) {
     report.tables = build_tables(store, report.model, report.labels, options.funnel, nullptr, amounts, churn);
-  } else if (options.kind == ReportKind::cohorts) {
-    CohortTables cohorts = build_cohorts(store, report.model, report.zone, options.every, options.funnel);
-    report.tables = std::move(cohorts.tables);
-    report.cohorts = std::move(cohorts.cohorts);
   } else {
-    report.tables = build_tables(store, report.model, {}, options.funnel);
-    report.trend = build_trend(store, report.zone, options.every, options.funnel, report.tables.as_of);
+    tabulate_periods(report);
   }
   if (!options.spend.empty()) {
     if (!report.segmented) {

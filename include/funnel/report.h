@@ -51,4 +51,9 @@ struct Report : LeadData {
 /// Throws funnel::Error for anything that stops the run.
 Report build_report(const ReportOptions& options, std::istream* stdin_stream, Diagnostics& diagnostics);
 
+/// The cohorts or the trend (`kind`) of the leads a report already read, per `every`, over
+/// all of them (no segments, spend or --top): -f html's companions to a funnel report, with
+/// no second read of the input.
+Report retabulate(const Report& report, ReportKind kind, Period every);
+
 }  // namespace funnel

@@ -294,24 +294,6 @@ TextLayout text_layout(const ExportOptions& o, const Streams& streams) {
   return layout;
 }
 
-/// -f html of funnel report also shows the cohorts and the trend of the same files (read
-/// again; stdin can be read only once, so a report of stdin has neither).
-std::optional<Report> companion(const ExportOptions& o, ReportKind kind, Streams& streams) {
-  if (o.report.files.empty()) return std::nullopt;
-  for (const auto& f : o.report.files) {
-    if (f == "-") return std::nullopt;
-  }
-  ReportOptions options = o.report;
-  options.kind = kind;
-  options.spend.clear();
-  options.rejects.clear();
-  options.top_segments = 0;
-  options.columns.by.clear();
-  options.progress = nullptr;
-  Diagnostics quiet(streams.err, true);
-  return build_report(options, streams.in, quiet);
-}
-
 }  // namespace
 
 int print_tables(CLI::App& app, ExportOptions& o, ReportKind kind, Streams& streams) {
@@ -334,9 +316,10 @@ int print_tables(CLI::App& app, ExportOptions& o, ReportKind kind, Streams& stre
   std::ostringstream text;
   const bool colored = format == Format::table && to_terminal(o.output, streams);
   if (format == Format::html && kind == ReportKind::funnel) {
-    std::optional<Report> cohorts = companion(o, ReportKind::cohorts, streams);
-    std::optional<Report> trend = companion(o, ReportKind::trend, streams);
-    render_html(report, cohorts ? &*cohorts : nullptr, trend ? &*trend : nullptr, text);
+    // -f html of funnel report also shows the cohorts and the trend of the same leads.
+    const Report cohorts = retabulate(report, ReportKind::cohorts, Period::week);
+    const Report trend = retabulate(report, ReportKind::trend, Period::week);
+    render_html(report, &cohorts, &trend, text);
   } else if (chart) {
     render_svg(report, *chart, text);
   } else {
