@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "funnel/terminal.h"
+#include "funnel/text.h"
 #include "support.h"
 
 using funnel::test::run_cli;
@@ -96,6 +97,12 @@ TEST_SUITE("html") {
     for (auto at = file_page.find(file_name); at != std::string::npos; at = file_page.find(file_name))
       file_page.replace(at, file_name.size(), "stdin");
     CHECK(stdin_page == file_page);
+  }
+
+  TEST_CASE("xml_escape: the one escaping of HTML, SVG and JUnit XML") {
+    CHECK(funnel::xml_escape("a'b\"<&>") == "a&#39;b&quot;&lt;&amp;&gt;");
+    CHECK(funnel::xml_escape("tab\tline\nbell\x07" "del\x7f") == "tab\tline\nbell?del?");
+    CHECK(funnel::xml_escape("Bj\xc3\xb8rn") == "Bj\xc3\xb8rn");  // UTF-8 passes as is
   }
 
   TEST_CASE("data from the file cannot break out of the markup") {

@@ -38,8 +38,6 @@ std::string trend_svg(const Report& trend);
 /// stage, with the revenue range as whiskers.
 std::string forecast_svg(const Report& report, const std::vector<ForecastRow>& rows);
 
-/// Text for XML/HTML content and attributes: & < > " ' escaped, control bytes as '?'.
-std::string xml_escape(std::string_view text);
 
 /// -f svg: one chart as a standalone SVG file. Throws a usage error when the report cannot
 /// draw it (segments without --by, cohorts from a funnel report).

@@ -49,4 +49,25 @@ constexpr bool iequals_ascii(std::string_view s, std::string_view lower) {
   return true;
 }
 
+/// Text for XML, SVG and HTML content and attributes: & < > " ' escaped; control bytes that
+/// XML 1.0 has no place for (all below 0x20 but tab and line feed, and DEL) as '?'.
+inline std::string xml_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: {
+        const auto u = static_cast<unsigned char>(c);
+        out += (u < 0x20 && c != '\t' && c != '\n') || u == 0x7f ? '?' : c;
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace funnel

@@ -8,6 +8,7 @@
 
 #include "funnel/charts.h"
 #include "funnel/render.h"
+#include "funnel/text.h"
 #include "funnel/timestamp.h"
 
 namespace funnel {

@@ -9,6 +9,7 @@
 #include "funnel/charts.h"
 #include "funnel/diagnostics.h"
 #include "funnel/render.h"
+#include "funnel/text.h"
 #include "funnel/timestamp.h"
 
 namespace funnel {
@@ -93,23 +94,6 @@ std::string legend(double y, const std::vector<std::pair<const char*, std::strin
 }
 
 }  // namespace
-
-std::string xml_escape(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (char c : in) {
-    auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += (u < 0x20 && c != '\n') || u == 0x7f ? '?' : c;
-    }
-  }
-  return out;
-}
 
 Chart parse_chart(std::string_view name) {
   if (name == "funnel") return Chart::funnel;

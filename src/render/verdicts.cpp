@@ -7,27 +7,11 @@
 #include "funnel/diagnostics.h"
 #include "funnel/json_writer.h"
 #include "funnel/render.h"
+#include "funnel/text.h"
 
 namespace funnel {
 
 namespace {
-
-std::string xml_escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        // XML 1.0 has no place for other control characters.
-        out += static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' ? '?' : c;
-    }
-  }
-  return out;
-}
 
 const char* status_text(Verdict::Status s) {
   switch (s) {
