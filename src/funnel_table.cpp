@@ -45,6 +45,7 @@ struct Accumulator {
   double open_pipeline = 0;
   std::uint64_t open_opportunities = 0;
   std::uint64_t churned = 0, churned_not_won = 0;
+  std::uint64_t cycle_without_entry = 0, cycle_inverted = 0;  // won leads left out of the cycle
 
   explicit Accumulator(std::size_t n) : furthest(n), lost(n), open(n), stalled(n), to_next(n), from_entry(n) {}
 };
@@ -67,6 +68,8 @@ void merge(DataQuality& to, const DataQuality& from) {
   to.negative_durations += from.negative_durations;
   to.leads_beyond_window += from.leads_beyond_window;
   to.leads_outside_period += from.leads_outside_period;
+  to.won_without_entry += from.won_without_entry;
+  to.won_before_entry += from.won_before_entry;
 }
 
 /// The union of one duration list of every part: its blocks, and its zeros.
@@ -145,6 +148,10 @@ SegmentTable finish(std::string label, const Parts& parts, Accumulator* money, c
   o.open = std::accumulate(open.begin(), open.end(), std::uint64_t{0});
   o.stalled = std::accumulate(stalled.begin(), stalled.end(), std::uint64_t{0});
   o.win_rate = ratio(o.won, o.won + o.lost);
+  for (const Accumulator* p : parts) {
+    o.cycle_without_entry += p->cycle_without_entry;
+    o.cycle_inverted += p->cycle_inverted;
+  }
   const Union cycles = lists(
       parts, [](const Accumulator& a) -> const auto& { return a.cycle; });
   o.cycle_histogram[0] += cycles.zeros;
@@ -193,6 +200,15 @@ SegmentTable finish(std::string label, const Parts& parts, Accumulator* money, c
 }
 
 }  // namespace
+
+Timestamp cycle_start(const LeadPath& path, int won) {
+  Timestamp start = kNoTime;
+  for (int k = 0; k < won && k <= path.furthest; ++k) {
+    const Timestamp t = path.first[k];
+    if (t != kNoTime && (start == kNoTime || t < start)) start = t;
+  }
+  return start;
+}
 
 std::string_view exclusion_name(Exclusion e) {
   switch (e) {
@@ -415,8 +431,22 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model, const
         }
       }
       if (path.status == LeadStatus::won) {
-        Timestamp won = path.first[model.won()];
-        if (won != kNoTime) acc.cycle.push_back(to_duration(won - path.entry));
+        // The cycle runs from the earliest time of a stage before the last: a lead whose
+        // only time is its won time has no entry to measure from, and one won before it
+        // entered (an inversion) is left out, not counted at 0 days.
+        const Timestamp won = path.first[model.won()];
+        if (won != kNoTime) {
+          const Timestamp start = cycle_start(path, model.won());
+          if (start == kNoTime) {
+            ++acc.cycle_without_entry;
+            ++q.won_without_entry;
+          } else if (won < start) {
+            ++acc.cycle_inverted;
+            ++q.won_before_entry;
+          } else {
+            acc.cycle.push_back(to_duration(won - start));
+          }
+        }
       }
       if (churn != nullptr && lead < churn->size() && churned_by((*churn)[lead], options)) {
         if (path.status == LeadStatus::won) {

@@ -103,7 +103,9 @@ struct Retention {
 struct Overall {
   std::uint64_t leads = 0, won = 0, lost = 0, open = 0, stalled = 0;
   std::optional<double> win_rate;                     ///< won / (won + lost)
-  DurationStats cycle;                                ///< entry -> won
+  DurationStats cycle;                                ///< cycle_start -> won
+  std::uint64_t cycle_without_entry = 0;  ///< won leads with a won time but no time for an earlier stage
+  std::uint64_t cycle_inverted = 0;       ///< won leads whose won time is before cycle_start
   std::uint64_t cycle_histogram[kCycleBuckets] = {};  ///< won leads by days entry -> won
   Money money;
   Spend spend;
@@ -131,6 +133,8 @@ struct DataQuality {
   std::uint64_t negative_durations = 0;    ///< stage pairs left out of days because of inversion
   std::uint64_t leads_beyond_window = 0;   ///< reached a stage only after --window
   std::uint64_t leads_outside_period = 0;  ///< entry outside --since/--until (or unknown)
+  std::uint64_t won_without_entry = 0;     ///< won leads left out of the sales cycle: no time before the last stage
+  std::uint64_t won_before_entry = 0;      ///< won leads left out of the sales cycle: won before their entry
 };
 
 struct FunnelOptions {
@@ -164,6 +168,11 @@ struct LeadVerdict {
   Exclusion excluded = Exclusion::none;
 };
 LeadVerdict judge_lead(const LeadStore& store, std::uint32_t lead, const FunnelOptions& options, Timestamp as_of);
+
+/// Where a won lead's sales cycle starts: the earliest first entry time of the stages before
+/// the last (`won`) that the path entered, or kNoTime when none has a time (the cycle is then
+/// not measured: a lead whose only time is its close date has no entry time).
+Timestamp cycle_start(const LeadPath& path, int won);
 
 /// A lead left out of every segment (for `assignment`).
 inline constexpr std::uint32_t kNoSegment = 0xFFFFFFFF;

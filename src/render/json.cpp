@@ -68,6 +68,7 @@ void render_json(const Report& report, std::ostream& out) {
   w.member("leads_out_of_order", q.leads_out_of_order).member("lost_without_stage", q.lost_without_stage);
   w.member("won_and_lost", q.won_and_lost).member("negative_durations", q.negative_durations);
   w.member("leads_beyond_window", q.leads_beyond_window).member("leads_outside_period", q.leads_outside_period);
+  w.member("won_without_entry", q.won_without_entry).member("won_before_entry", q.won_before_entry);
   w.end_object();
 
   w.key("stages").begin_array();
