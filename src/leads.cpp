@@ -262,7 +262,11 @@ void render_explain(const Report& report, std::string_view id, std::ostream& out
     if (row.evidence.empty()) out << "      churned (an outcome after won, for retention; not a stage)\n";
     for (const Evidence& e : row.evidence) {
       std::string what = e.stage >= 0 ? "entered " + stages[static_cast<std::size_t>(e.stage)].name : "lost";
-      out << "      " << what << (e.time == kNoTime ? " (time unknown)" : " at " + format_timestamp(e.time)) << '\n';
+      out << "      " << what
+          << (e.implied            ? " (implied by a later stage; time unknown)"
+              : e.time == kNoTime ? " (time unknown)"
+                                  : " at " + format_timestamp(e.time))
+          << '\n';
     }
   }
   if (!found) {
@@ -341,12 +345,22 @@ void render_explain(const Report& report, std::string_view id, std::ostream& out
             "entry)\n",
             format_timestamp(won_at), format_timestamp(start));
       } else {
-        out << fmt::format("  sales cycle: {:.2f} days, from {} to {}\n", static_cast<double>(won_at - start) / 86400.0,
+        out << fmt::format("  sales cycle: {:.2f} days{}, from {} to {}\n",
+                           static_cast<double>(span(start, won_at, o)) / 86400.0, o.whole_days ? " (whole days)" : "",
                            format_timestamp(start), format_timestamp(won_at));
       }
       break;
     }
-    case LeadStatus::lost: out << "  status: lost (a lost row, before reaching " << stages.back().name << ")\n"; break;
+    case LeadStatus::lost:
+      if (path.lost_by_inactivity) {
+        out << fmt::format("  status: lost (--lost-after: last activity {}, {:.1f} days before as-of {}; lost after {:g} "
+                           "days)\n",
+                           format_timestamp(active), static_cast<double>(report.tables.as_of - active) / 86400.0,
+                           format_timestamp(report.tables.as_of), static_cast<double>(o.lost_after) / 86400.0);
+      } else {
+        out << "  status: lost (a lost row, before reaching " << stages.back().name << ")\n";
+      }
+      break;
     case LeadStatus::stalled:
     case LeadStatus::open: {
       const Timestamp as_of = report.tables.as_of;

@@ -166,8 +166,9 @@ std::vector<Verdict> run_check(const Report& report, const CheckOptions& options
         if (rule.metric != Rule::Metric::days || v.path.furthest < rule.to) continue;
         Timestamp a = v.path.first[rule.from], b = v.path.first[rule.to];
         if (a == kNoTime || b == kNoTime || b < a) continue;
-        spans[r]["(all)"].push_back(to_duration(b - a));
-        if (!report.labels.empty()) spans[r][report.labels[store.segment(lead)]].push_back(to_duration(b - a));
+        const Duration d = span(a, b, report.options);
+        spans[r]["(all)"].push_back(d);
+        if (!report.labels.empty()) spans[r][report.labels[store.segment(lead)]].push_back(d);
       }
     }
   }

@@ -265,6 +265,11 @@ std::string retention_line(const Overall& o) {
   return line;
 }
 
+std::string lost_undefined_line() {
+  return "lost is undefined: no row says a lead was lost (no lost stage value, status or closed flag), so the win "
+         "rate is not measured; --lost-after DURATION counts a lead with no activity for that long as lost";
+}
+
 std::string cycle_left_out(const Overall& o) {
   std::string text;
   auto add = [&](std::uint64_t n, std::string_view what) {
@@ -335,6 +340,7 @@ void render_table(const Report& report, std::ostream& out, bool color, const Tex
     out << fmt::format("{}{}{}: {} leads, {} won, {} lost, {} open, {} stalled, win rate {}\n", bold,
                        terminal_safe(seg.label), reset, o.leads, o.won, o.lost, o.open, o.stalled,
                        format_percent(o.win_rate));
+    if (s == 0 && !report.tables.quality.lost_defined) out << lost_undefined_line() << '\n';
     if (layout.width > 0 && name_width + 120 > layout.width) {
       narrow_stages(report, seg, layout, bold, tint, reset, out);
     } else {
@@ -400,6 +406,9 @@ void render_table(const Report& report, std::ostream& out, bool color, const Tex
   }
   if (q.won_without_entry > 0) out << fmt::format(", {} won with no time before the last stage", q.won_without_entry);
   if (q.won_before_entry > 0) out << fmt::format(", {} won before their entry", q.won_before_entry);
+  if (report.options.lost_after > 0)
+    out << fmt::format(", {} lost by --lost-after {:g} days", q.lost_by_inactivity,
+                       static_cast<double>(report.options.lost_after) / 86400.0);
   out << '\n';
 }
 
