@@ -381,7 +381,8 @@ int print_tables(CLI::App& app, ExportOptions& o, ReportKind kind, Streams& stre
                    {{"--by", tables},
                     {"--attribution", "it chooses a lead's --by value, and there is no --by here"},
                     {"--amount", "no money figure is in its tables"},
-                    {"--decimal", "it reads --amount, and no money figure is in its tables"}});
+                    {"--decimal", "it reads --amount, and no money figure is in its tables"},
+                    {"--ascii", "its tables draw no bars"}});
     if (kind == ReportKind::trend) refuse_ignored(app, name, {{"--days", "its table counts leads, not days"}});
   }
   load_config(app, o);
