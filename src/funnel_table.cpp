@@ -511,7 +511,8 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model, const
       for (const Accumulator* p : parts_of(s))
         leads += std::accumulate(p->furthest.begin(), p->furthest.end(), std::uint64_t{0});
       if (leads == 0) continue;  // labels seen only on rows that made no lead
-      segments.push_back(finish(labels[s], parts_of(s), amounts != nullptr ? &buckets[s] : nullptr, model, churned, quality.lost_defined));
+      segments.push_back(finish(labels[s], parts_of(s), amounts != nullptr ? &buckets[s] : nullptr, model, churned,
+                                quality.lost_defined));
     }
   };
   if (total >= kLeadsForTwoThreads && !labels.empty()) {

@@ -263,7 +263,7 @@ void render_explain(const Report& report, std::string_view id, std::ostream& out
     for (const Evidence& e : row.evidence) {
       std::string what = e.stage >= 0 ? "entered " + stages[static_cast<std::size_t>(e.stage)].name : "lost";
       out << "      " << what
-          << (e.implied            ? " (implied by a later stage; time unknown)"
+          << (e.implied           ? " (implied by a later stage; time unknown)"
               : e.time == kNoTime ? " (time unknown)"
                                   : " at " + format_timestamp(e.time))
           << '\n';
@@ -353,10 +353,11 @@ void render_explain(const Report& report, std::string_view id, std::ostream& out
     }
     case LeadStatus::lost:
       if (path.lost_by_inactivity) {
-        out << fmt::format("  status: lost (--lost-after: last activity {}, {:.1f} days before as-of {}; lost after {:g} "
-                           "days)\n",
-                           format_timestamp(active), static_cast<double>(report.tables.as_of - active) / 86400.0,
-                           format_timestamp(report.tables.as_of), static_cast<double>(o.lost_after) / 86400.0);
+        out << fmt::format(
+            "  status: lost (--lost-after: last activity {}, {:.1f} days before as-of {}; lost after {:g} "
+            "days)\n",
+            format_timestamp(active), static_cast<double>(report.tables.as_of - active) / 86400.0,
+            format_timestamp(report.tables.as_of), static_cast<double>(o.lost_after) / 86400.0);
       } else {
         out << "  status: lost (a lost row, before reaching " << stages.back().name << ")\n";
       }
@@ -368,9 +369,8 @@ void render_explain(const Report& report, std::string_view id, std::ostream& out
         out << fmt::format("  status: {} (the data has no time, so there is no as-of time and no lead is stalled)\n",
                            status);
       } else if (active == kNoTime) {
-        out << fmt::format(
-            "  status: {} (no known activity time: a lead with no time is never stalled; as-of {})\n", status,
-            format_timestamp(as_of));
+        out << fmt::format("  status: {} (no known activity time: a lead with no time is never stalled; as-of {})\n",
+                           status, format_timestamp(as_of));
       } else {
         out << fmt::format("  status: {} (last activity {}, {:.1f} days before as-of {}; stalled after {:g} days)\n",
                            status, format_timestamp(active), static_cast<double>(as_of - active) / 86400.0,

@@ -328,20 +328,20 @@ TEST_SUITE("funnel_table") {
     StageModel model = StageModel::build(spec);
     LeadStore store(2);
     auto add = [&](const char* id, int stage, Timestamp t) { store.add(store.intern(id), stage, t); };
-    add("A", 0, 0), add("A", 1, 10 * day);          // 10 days
-    add("B", 1, 5 * day);                           // only a close date: not measured
+    add("A", 0, 0), add("A", 1, 10 * day);         // 10 days
+    add("B", 1, 5 * day);                          // only a close date: not measured
     add("C", 0, 20 * day), add("C", 1, 18 * day);  // won before its entry: left out, not 0 days
     add("D", 0, 2 * day), add("D", 1, 6 * day);    // 4 days
     add("E", 0, kNoTime), add("E", 1, 9 * day);    // entered without a time: no entry time either
-    add("F", 0, 3 * day);                           // open
+    add("F", 0, 3 * day);                          // open
     auto t = build_tables(store, model, {}, FunnelOptions{});
     const Overall& o = t.segments[0].overall;
     CHECK(o.won == 5);
-    CHECK(o.cycle.count == 2);                         // A and D
-    CHECK(o.cycle.median == doctest::Approx(7));       // (4 + 10) / 2
+    CHECK(o.cycle.count == 2);                    // A and D
+    CHECK(o.cycle.median == doctest::Approx(7));  // (4 + 10) / 2
     CHECK(o.cycle.mean == doctest::Approx(7));
-    CHECK(o.cycle_without_entry == 2);                 // B, E
-    CHECK(o.cycle_inverted == 1);                      // C
+    CHECK(o.cycle_without_entry == 2);  // B, E
+    CHECK(o.cycle_inverted == 1);       // C
     CHECK(t.quality.won_without_entry == 2);
     CHECK(t.quality.won_before_entry == 1);
     CHECK(o.cycle_histogram[0] + o.cycle_histogram[1] == 2);  // 4 -> [0,7), 10 -> [7,14); nobody at 0 days

@@ -106,8 +106,8 @@ struct Overall {
   std::uint64_t leads = 0, won = 0, lost = 0, open = 0, stalled = 0;
   std::optional<double> win_rate;                     ///< won / (won + lost)
   DurationStats cycle;                                ///< cycle_start -> won
-  std::uint64_t cycle_without_entry = 0;  ///< won leads with a won time but no time for an earlier stage
-  std::uint64_t cycle_inverted = 0;       ///< won leads whose won time is before cycle_start
+  std::uint64_t cycle_without_entry = 0;              ///< won leads with a won time but no time for an earlier stage
+  std::uint64_t cycle_inverted = 0;                   ///< won leads whose won time is before cycle_start
   std::uint64_t cycle_histogram[kCycleBuckets] = {};  ///< won leads by days entry -> won
   Money money;
   Spend spend;

@@ -363,11 +363,11 @@ void require_periods(const Report& report, ReportKind kind, const ColumnSpec& co
   std::string hint = columns.stage_times.empty() && columns.time.empty()
                          ? "; name the time column with --time-col (long shape) or --stage-time STAGE=COLUMN"
                          : "";
-  throw Error(ExitCode::no_data,
-              fmt::format("{}: no lead has a stage time ({} leads, every one without a time), so no lead has {}{}",
-                          command, report.tables.segments.front().overall.leads,
-                          kind == ReportKind::cohorts ? "an entry period" : "a period in which it entered a stage",
-                          hint));
+  throw Error(
+      ExitCode::no_data,
+      fmt::format("{}: no lead has a stage time ({} leads, every one without a time), so no lead has {}{}", command,
+                  report.tables.segments.front().overall.leads,
+                  kind == ReportKind::cohorts ? "an entry period" : "a period in which it entered a stage", hint));
 }
 
 }  // namespace

@@ -49,7 +49,7 @@ struct ExportOptions : Options {
   std::string count = "cumulative";
   std::string stale = "30d";
   std::string as_of, window, since, until;
-  std::string lost_after;            ///< --lost-after DURATION
+  std::string lost_after;           ///< --lost-after DURATION
   std::string days = "fractional";  ///< --days: fractional or whole
   std::string every = "week";  ///< --every (cohorts, trend); the other commands keep the default
   std::string format;          ///< -f: the command sets its default before define_output
