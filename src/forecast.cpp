@@ -183,8 +183,9 @@ std::vector<ForecastRow> build_forecast(const Report& report, const StageProbabi
       throw Error(ExitCode::no_data,
                   fmt::format("funnel forecast: no row says a lead was lost (no lost stage value, status or closed "
                               "flag), so a measured win probability would be won / won = 100% and all {} open leads "
-                              "would be forecast to win; give --lost-after DURATION (no activity that long before the "
-                              "as-of time counts as lost), --probability STAGE=P, or a probability column",
+                              "would be forecast to win; give --lost VALUE (the value that means lost), --lost-after "
+                              "DURATION (no activity that long before the as-of time counts as lost), --probability "
+                              "STAGE=P, or a probability column",
                               measured));
     }
   }
