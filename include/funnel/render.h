@@ -59,7 +59,8 @@ std::string format_money(const std::optional<double>& value);
 std::string money_line(const Money& m);
 /// The table and Markdown line of a segment's retention metrics.
 std::string retention_line(const Overall& o);
-/// The line that says the data has no lost evidence (DataQuality::lost_defined is false).
+/// The two lines (no final line break; each under 80 columns) that say the data has no lost
+/// evidence (DataQuality::lost_defined is false).
 std::string lost_undefined_line();
 /// The won leads a segment's sales cycle leaves out, by reason ("1 won before their entry"), or
 /// empty when none is.

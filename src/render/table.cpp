@@ -266,9 +266,8 @@ std::string retention_line(const Overall& o) {
 }
 
 std::string lost_undefined_line() {
-  return "lost is undefined: no row says a lead was lost (no lost stage value, status or closed flag), so the win "
-         "rate is not measured; --lost VALUE names the value that means lost, --lost-after DURATION counts a lead "
-         "with no activity for that long as lost";
+  return "lost is undefined (no lost value, status or closed flag in the data): no win rate\n"
+         "  give --lost VALUE, or --lost-after DURATION to close quiet leads as lost";
 }
 
 std::string cycle_left_out(const Overall& o) {
