@@ -446,7 +446,7 @@ void EventExtractor::add_snapshot(const Record& record, std::string_view file, R
   int furthest = 0;
   for (const Evidence& e : out.items) furthest = std::max(furthest, e.stage);
   for (int k = 0; k < furthest; ++k) {
-    if (!has(k)) out.items.push_back({k, kNoTime});
+    if (!has(k)) out.items.push_back({k, kNoTime, true});
   }
   if (!has(furthest)) out.items.push_back({furthest, kNoTime});
 }

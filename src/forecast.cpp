@@ -172,6 +172,23 @@ std::vector<ForecastRow> build_forecast(const Report& report, const StageProbabi
     }
     out.push_back(total);
   }
+  if (!report.tables.quality.lost_defined) {
+    // Won / closed with no lost lead anywhere is won / won: every open lead would be forecast
+    // to win. That is no measurement, so it is refused rather than extrapolated.
+    std::uint64_t measured = 0;
+    for (const ForecastRow& r : out) {
+      if (r.segment == "(all)" && r.stage >= 0 && r.source == ProbabilitySource::measured) measured += r.open - r.own;
+    }
+    if (measured > 0) {
+      throw Error(ExitCode::no_data,
+                  fmt::format("funnel forecast: no row says a lead was lost (no lost stage value, status or closed "
+                              "flag), so a measured win probability would be won / won = 100% and all {} open leads "
+                              "would be forecast to win; give --lost VALUE (the value that means lost), --lost-after "
+                              "DURATION (no activity that long before the as-of time counts as lost), --probability "
+                              "STAGE=P, or a probability column",
+                              measured));
+    }
+  }
   return out;
 }
 

@@ -45,6 +45,7 @@ struct Accumulator {
   double open_pipeline = 0;
   std::uint64_t open_opportunities = 0;
   std::uint64_t churned = 0, churned_not_won = 0;
+  std::uint64_t cycle_without_entry = 0, cycle_inverted = 0;  // won leads left out of the cycle
 
   explicit Accumulator(std::size_t n) : furthest(n), lost(n), open(n), stalled(n), to_next(n), from_entry(n) {}
 };
@@ -67,6 +68,9 @@ void merge(DataQuality& to, const DataQuality& from) {
   to.negative_durations += from.negative_durations;
   to.leads_beyond_window += from.leads_beyond_window;
   to.leads_outside_period += from.leads_outside_period;
+  to.won_without_entry += from.won_without_entry;
+  to.won_before_entry += from.won_before_entry;
+  to.lost_by_inactivity += from.lost_by_inactivity;
 }
 
 /// The union of one duration list of every part: its blocks, and its zeros.
@@ -92,7 +96,8 @@ std::optional<double> ratio(std::uint64_t a, std::uint64_t b) {
 
 /// One segment's table from its parts. `money` holds the won amounts and open pipeline in
 /// lead order (sums of doubles depend on order), or is null without --amount.
-SegmentTable finish(std::string label, const Parts& parts, Accumulator* money, const StageModel& model, bool churn) {
+SegmentTable finish(std::string label, const Parts& parts, Accumulator* money, const StageModel& model, bool churn,
+                    bool lost_defined) {
   const std::size_t n = model.stages().size();
   SegmentTable table;
   table.label = std::move(label);
@@ -144,7 +149,11 @@ SegmentTable finish(std::string label, const Parts& parts, Accumulator* money, c
   o.lost = std::accumulate(lost.begin(), lost.end(), std::uint64_t{0});
   o.open = std::accumulate(open.begin(), open.end(), std::uint64_t{0});
   o.stalled = std::accumulate(stalled.begin(), stalled.end(), std::uint64_t{0});
-  o.win_rate = ratio(o.won, o.won + o.lost);
+  if (lost_defined) o.win_rate = ratio(o.won, o.won + o.lost);
+  for (const Accumulator* p : parts) {
+    o.cycle_without_entry += p->cycle_without_entry;
+    o.cycle_inverted += p->cycle_inverted;
+  }
   const Union cycles = lists(
       parts, [](const Accumulator& a) -> const auto& { return a.cycle; });
   o.cycle_histogram[0] += cycles.zeros;
@@ -194,6 +203,15 @@ SegmentTable finish(std::string label, const Parts& parts, Accumulator* money, c
 
 }  // namespace
 
+Timestamp cycle_start(const LeadPath& path, int won) {
+  Timestamp start = kNoTime;
+  for (int k = 0; k < won && k <= path.furthest; ++k) {
+    const Timestamp t = path.first[k];
+    if (t != kNoTime && (start == kNoTime || t < start)) start = t;
+  }
+  return start;
+}
+
 std::string_view exclusion_name(Exclusion e) {
   switch (e) {
     case Exclusion::none: return "";
@@ -206,7 +224,8 @@ std::string_view exclusion_name(Exclusion e) {
 
 LeadVerdict judge_lead(const LeadStore& store, std::uint32_t lead, const FunnelOptions& options, Timestamp as_of) {
   // Built in place: a path is a few hundred bytes, and this runs once per lead per table.
-  LeadVerdict v{reconstruct_path(store, lead, options.mode, as_of, options.stale, options.window), Exclusion::none};
+  LeadVerdict v{reconstruct_path(store, lead, options.mode, as_of, options.stale, options.window, options.lost_after),
+                Exclusion::none};
   bool any_stage = false;
   for (int k = 0; k < store.stage_count() && !any_stage; ++k) any_stage = store.entered(lead, k);
   if (!any_stage) {
@@ -350,6 +369,9 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model, const
   out.as_of = options.as_of != kNoTime ? options.as_of : store.latest();
 
   DataQuality& quality = out.quality;
+  quality.lost_defined = options.lost_after > 0;
+  for (std::uint32_t lead = 0; lead < store.size() && !quality.lost_defined; ++lead)
+    quality.lost_defined = store.lost(lead);
   quality.exact_duplicates = store.exact_duplicates();
   quality.conflicting_repeats = store.conflicting_repeats();
 
@@ -377,6 +399,7 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model, const
       q.leads_with_inversions += path.inversion;
       q.leads_out_of_order += path.order_broken;
       q.won_and_lost += path.status == LeadStatus::won && path.lost_evidence;
+      q.lost_by_inactivity += path.lost_by_inactivity;
       if (verdict.excluded == Exclusion::not_entered) continue;
 
       const auto f = static_cast<std::size_t>(path.furthest);
@@ -396,11 +419,11 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model, const
       for (int k = 0; k <= path.furthest; ++k) {
         Timestamp t = path.first[k];
         if (t == kNoTime) continue;
-        acc.from_entry[static_cast<std::size_t>(k)].push_back(to_duration(t - path.entry));
+        acc.from_entry[static_cast<std::size_t>(k)].push_back(span(path.entry, t, options));
         if (k < path.furthest) {
           Timestamp next = path.first[k + 1];
           if (next != kNoTime && next >= t) {
-            acc.to_next[static_cast<std::size_t>(k)].push_back(to_duration(next - t));
+            acc.to_next[static_cast<std::size_t>(k)].push_back(span(t, next, options));
           }
         }
       }
@@ -415,8 +438,22 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model, const
         }
       }
       if (path.status == LeadStatus::won) {
-        Timestamp won = path.first[model.won()];
-        if (won != kNoTime) acc.cycle.push_back(to_duration(won - path.entry));
+        // The cycle runs from the earliest time of a stage before the last: a lead whose
+        // only time is its won time has no entry to measure from, and one won before it
+        // entered (an inversion) is left out, not counted at 0 days.
+        const Timestamp won = path.first[model.won()];
+        if (won != kNoTime) {
+          const Timestamp start = cycle_start(path, model.won());
+          if (start == kNoTime) {
+            ++acc.cycle_without_entry;
+            ++q.won_without_entry;
+          } else if (won < start) {
+            ++acc.cycle_inverted;
+            ++q.won_before_entry;
+          } else {
+            acc.cycle.push_back(span(start, won, options));
+          }
+        }
       }
       if (churn != nullptr && lead < churn->size() && churned_by((*churn)[lead], options)) {
         if (path.status == LeadStatus::won) {
@@ -474,15 +511,16 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model, const
       for (const Accumulator* p : parts_of(s))
         leads += std::accumulate(p->furthest.begin(), p->furthest.end(), std::uint64_t{0});
       if (leads == 0) continue;  // labels seen only on rows that made no lead
-      segments.push_back(finish(labels[s], parts_of(s), amounts != nullptr ? &buckets[s] : nullptr, model, churned));
+      segments.push_back(finish(labels[s], parts_of(s), amounts != nullptr ? &buckets[s] : nullptr, model, churned,
+                                quality.lost_defined));
     }
   };
   if (total >= kLeadsForTwoThreads && !labels.empty()) {
     std::thread second(finish_segments);
-    out.segments.push_back(finish("(all)", all_parts, money_of_all, model, churned));
+    out.segments.push_back(finish("(all)", all_parts, money_of_all, model, churned, quality.lost_defined));
     second.join();
   } else {
-    out.segments.push_back(finish("(all)", all_parts, money_of_all, model, churned));
+    out.segments.push_back(finish("(all)", all_parts, money_of_all, model, churned, quality.lost_defined));
     finish_segments();
   }
   for (SegmentTable& table : segments) out.segments.push_back(std::move(table));

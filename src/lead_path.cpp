@@ -90,7 +90,11 @@ constexpr std::int32_t kT32None = std::numeric_limits<std::int32_t>::min();
 constexpr std::int32_t kT32Far = kT32None + 1;  // the exact value is in far_
 constexpr std::int32_t kT32Unset = std::numeric_limits<std::int32_t>::max();
 constexpr std::int32_t kT32Untimed = kT32Unset - 1;
-constexpr Timestamp kT32Low = Timestamp{kT32Far} + 1, kT32High = Timestamp{kT32Untimed} - 1;
+// A stage's first time while the stage is only implied (a snapshot row at a later stage says
+// the lead passed it, at no known time): read as unset; a row that names the stage later is
+// its first evidence, not a repeat.
+constexpr std::int32_t kT32Implied = kT32Untimed - 1;
+constexpr Timestamp kT32Low = Timestamp{kT32Far} + 1, kT32High = Timestamp{kT32Implied} - 1;
 
 __extension__ typedef unsigned __int128 u128;
 
@@ -343,7 +347,8 @@ Timestamp LeadStore::decode(std::uint32_t word, std::uint64_t far_key) const {
   auto v = static_cast<std::int32_t>(word);
   switch (v) {
     case kT32None: return kNoTime;
-    case kT32Unset: return kUnsetFirst;
+    case kT32Unset:
+    case kT32Implied: return kUnsetFirst;
     case kT32Untimed: return kUntimed;
     case kT32Far: return far_.at(far_key);
     default: return kBase + v;
@@ -404,7 +409,7 @@ std::size_t LeadStore::add_lasts(std::uint32_t lead) {
   for (std::size_t k = 0; k < static_cast<std::size_t>(stages_); ++k) {
     const std::uint32_t first = record(lead)[first_at_ + k];
     const auto v = static_cast<std::int32_t>(first);
-    lasts_.push_back(v == kT32Unset ? static_cast<std::uint32_t>(kT32None) : first);
+    lasts_.push_back(v == kT32Unset || v == kT32Implied ? static_cast<std::uint32_t>(kT32None) : first);
     if (v == kT32Far) far_[lasts_key(at + k)] = far_.at(record_key(lead, first_at_ + k));
   }
   return at;
@@ -512,8 +517,17 @@ std::uint32_t LeadStore::lookup_or_add(std::string_view id, HashedId hash) {
   return slot != 0 ? lead_in(slot) : insert(id, at, hash);
 }
 
-void LeadStore::add(std::uint32_t lead, int stage, Timestamp time) {
+void LeadStore::add(std::uint32_t lead, int stage, Timestamp time, bool implied) {
   std::uint32_t* r = record(lead);
+  if (implied) {
+    // No time and no row of its own: it enters the stage once, and is never a repeat.
+    const std::uint32_t bit = 1u << stage;
+    if (stage >= 0 && !(r[kSeen] & bit)) {
+      r[kSeen] |= bit;
+      r[first_at_ + static_cast<std::size_t>(stage)] = static_cast<std::uint32_t>(kT32Implied);
+    }
+    return;
+  }
   if (far_.empty() && time != kNoTime && time - kBase >= kT32Low && time - kBase <= kT32High) {
     // Every stored time is a plain 32-bit value or a sentinel that orders correctly (none is
     // the smallest, unset the largest), so the words compare as they are.
@@ -529,7 +543,7 @@ void LeadStore::add(std::uint32_t lead, int stage, Timestamp time) {
     std::uint32_t& first = r[first_at_ + static_cast<std::size_t>(stage)];
     const auto f = static_cast<std::int32_t>(first);
     bool has_lasts = r[counts_at_] & kLastsFlag;
-    if (!(r[kSeen] & bit)) {
+    if (!(r[kSeen] & bit) || f == kT32Implied) {
       r[kSeen] |= bit;
       first = static_cast<std::uint32_t>(v);
       if (has_lasts) lasts_[lasts_of(lead) + static_cast<std::size_t>(stage)] = static_cast<std::uint32_t>(v);
@@ -569,6 +583,11 @@ void LeadStore::add(std::uint32_t lead, int stage, Timestamp time) {
   }
   const std::uint32_t bit = 1u << stage;
   const std::size_t first = first_at_ + static_cast<std::size_t>(stage);
+  if (static_cast<std::int32_t>(r[first]) == kT32Implied) {
+    // The stage was only implied so far: this row is its first evidence.
+    r[first] = static_cast<std::uint32_t>(kT32Unset);
+    r[kSeen] &= ~bit;
+  }
   const Timestamp f = get_time(lead, first);
   const bool has_lasts = r[counts_at_] & kLastsFlag;
   const Timestamp l = has_lasts ? last(lead, stage) : f == kUnsetFirst ? kNoTime : f;
@@ -638,7 +657,7 @@ void LeadStore::times(std::uint32_t lead, Timestamp* first, Timestamp* last) con
   const auto n = static_cast<std::size_t>(stages_);
   auto time = [this](std::uint32_t word, std::uint64_t far_key) {
     auto v = static_cast<std::int32_t>(word);
-    return v == kT32None || v == kT32Unset ? kNoTime : v == kT32Far ? far_.at(far_key) : kBase + v;
+    return v == kT32None || v == kT32Unset || v == kT32Implied ? kNoTime : v == kT32Far ? far_.at(far_key) : kBase + v;
   };
   for (std::size_t k = 0; k < n; ++k) first[k] = time(r[first_at_ + k], record_key(lead, first_at_ + k));
   if (!(r[counts_at_] & kLastsFlag)) {
@@ -668,7 +687,7 @@ std::string_view status_name(LeadStatus s) {
 }
 
 LeadPath reconstruct_path(const LeadStore& store, std::uint32_t lead, CountMode mode, Timestamp as_of,
-                          std::int64_t stale, std::int64_t window) {
+                          std::int64_t stale, std::int64_t window, std::int64_t lost_after) {
   LeadPath path;
   const int n = store.stage_count();
   Timestamp last[32];
@@ -735,8 +754,13 @@ LeadPath reconstruct_path(const LeadStore& store, std::uint32_t lead, CountMode 
     } else {
       for (int k = 0; k < n; ++k) active = std::max(active, last[k]);
     }
-    bool stalled = active != kNoTime && as_of != kNoTime && as_of - active > stale;
-    path.status = stalled ? LeadStatus::stalled : LeadStatus::open;
+    const bool timed = active != kNoTime && as_of != kNoTime;
+    if (timed && lost_after > 0 && as_of - active > lost_after) {
+      path.status = LeadStatus::lost;
+      path.lost_by_inactivity = true;
+    } else {
+      path.status = timed && as_of - active > stale ? LeadStatus::stalled : LeadStatus::open;
+    }
   }
   return path;
 }

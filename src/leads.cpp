@@ -262,7 +262,11 @@ void render_explain(const Report& report, std::string_view id, std::ostream& out
     if (row.evidence.empty()) out << "      churned (an outcome after won, for retention; not a stage)\n";
     for (const Evidence& e : row.evidence) {
       std::string what = e.stage >= 0 ? "entered " + stages[static_cast<std::size_t>(e.stage)].name : "lost";
-      out << "      " << what << (e.time == kNoTime ? " (time unknown)" : " at " + format_timestamp(e.time)) << '\n';
+      out << "      " << what
+          << (e.implied           ? " (implied by a later stage; time unknown)"
+              : e.time == kNoTime ? " (time unknown)"
+                                  : " at " + format_timestamp(e.time))
+          << '\n';
     }
   }
   if (!found) {
@@ -308,22 +312,70 @@ void render_explain(const Report& report, std::string_view id, std::ostream& out
   if (!skipped.empty())
     out << fmt::format("  skipped: {} (counted as reached, and as a skip in data quality)\n", fmt::join(skipped, ", "));
   if (path.regression) out << "  regression: a later row went back to an earlier stage (the first entry times count)\n";
-  if (path.inversion) out << "  inversion: a later stage is stamped before an earlier one (left out of the days)\n";
+  if (path.inversion) {
+    // Name the pairs, and what each leaves out: the same rules as build_tables.
+    const int n = static_cast<int>(stages.size());
+    for (int j = 0; j < n; ++j) {
+      for (int k = j + 1; k < n; ++k) {
+        const Timestamp fj = path.first[j], fk = path.first[k];
+        if (fj == kNoTime || fk == kNoTime || fk >= fj) continue;
+        out << fmt::format("  inversion: {} at {} is before {} at {}{}\n", stages[static_cast<std::size_t>(k)].name,
+                           format_timestamp(fk), stages[static_cast<std::size_t>(j)].name, format_timestamp(fj),
+                           k == j + 1 && k <= path.furthest ? " (left out of days to next)" : "");
+      }
+    }
+  }
   if (path.beyond_window)
     out << "  beyond --window: a later stage was entered after the conversion window and is not counted\n";
   Timestamp active = store.last_activity(lead);
   std::string status(status_name(path.status));
   switch (path.status) {
-    case LeadStatus::won: out << "  status: won (reached " << stages.back().name << ")\n"; break;
-    case LeadStatus::lost: out << "  status: lost (a lost row, before reaching " << stages.back().name << ")\n"; break;
+    case LeadStatus::won: {
+      out << "  status: won (reached " << stages.back().name << ")\n";
+      const int won = static_cast<int>(stages.size()) - 1;
+      const Timestamp won_at = path.first[won], start = cycle_start(path, won);
+      if (won_at == kNoTime) {
+        out << "  sales cycle: not measured (no time for " << stages.back().name << ")\n";
+      } else if (start == kNoTime) {
+        out << "  sales cycle: not measured, no time for a stage before " << stages.back().name
+            << " (counted in data quality: won with no time before the last stage)\n";
+      } else if (won_at < start) {
+        out << fmt::format(
+            "  sales cycle: left out, won at {} before its entry at {} (counted in data quality: won before their "
+            "entry)\n",
+            format_timestamp(won_at), format_timestamp(start));
+      } else {
+        out << fmt::format("  sales cycle: {:.2f} days{}, from {} to {}\n",
+                           static_cast<double>(span(start, won_at, o)) / 86400.0, o.whole_days ? " (whole days)" : "",
+                           format_timestamp(start), format_timestamp(won_at));
+      }
+      break;
+    }
+    case LeadStatus::lost:
+      if (path.lost_by_inactivity) {
+        out << fmt::format(
+            "  status: lost (--lost-after: last activity {}, {:.1f} days before as-of {}; lost after {:g} "
+            "days)\n",
+            format_timestamp(active), static_cast<double>(report.tables.as_of - active) / 86400.0,
+            format_timestamp(report.tables.as_of), static_cast<double>(o.lost_after) / 86400.0);
+      } else {
+        out << "  status: lost (a lost row, before reaching " << stages.back().name << ")\n";
+      }
+      break;
     case LeadStatus::stalled:
     case LeadStatus::open: {
-      double days = active == kNoTime || report.tables.as_of == kNoTime
-                        ? 0
-                        : static_cast<double>(report.tables.as_of - active) / 86400.0;
-      out << fmt::format("  status: {} (last activity {}, {:.1f} days before as-of {}; stalled after {:g} days)\n",
-                         status, time_text(active), days, time_text(report.tables.as_of),
-                         static_cast<double>(o.stale) / 86400.0);
+      const Timestamp as_of = report.tables.as_of;
+      if (as_of == kNoTime) {
+        out << fmt::format("  status: {} (the data has no time, so there is no as-of time and no lead is stalled)\n",
+                           status);
+      } else if (active == kNoTime) {
+        out << fmt::format("  status: {} (no known activity time: a lead with no time is never stalled; as-of {})\n",
+                           status, format_timestamp(as_of));
+      } else {
+        out << fmt::format("  status: {} (last activity {}, {:.1f} days before as-of {}; stalled after {:g} days)\n",
+                           status, format_timestamp(active), static_cast<double>(as_of - active) / 86400.0,
+                           format_timestamp(as_of), static_cast<double>(o.stale) / 86400.0);
+      }
       break;
     }
   }

@@ -320,3 +320,85 @@ TEST_SUITE("funnel_table") {
     for (std::size_t k = 0; k < with.stages.size(); ++k) CHECK(with.stages[k].reached == without.stages[k].reached);
   }
 }
+
+TEST_SUITE("funnel_table") {
+  TEST_CASE("the sales cycle needs an entry time: close-date-only and inverted won leads are left out and counted") {
+    StageModelSpec spec;
+    spec.stages = {"lead,won"};
+    StageModel model = StageModel::build(spec);
+    LeadStore store(2);
+    auto add = [&](const char* id, int stage, Timestamp t) { store.add(store.intern(id), stage, t); };
+    add("A", 0, 0), add("A", 1, 10 * day);         // 10 days
+    add("B", 1, 5 * day);                          // only a close date: not measured
+    add("C", 0, 20 * day), add("C", 1, 18 * day);  // won before its entry: left out, not 0 days
+    add("D", 0, 2 * day), add("D", 1, 6 * day);    // 4 days
+    add("E", 0, kNoTime), add("E", 1, 9 * day);    // entered without a time: no entry time either
+    add("F", 0, 3 * day);                          // open
+    auto t = build_tables(store, model, {}, FunnelOptions{});
+    const Overall& o = t.segments[0].overall;
+    CHECK(o.won == 5);
+    CHECK(o.cycle.count == 2);                    // A and D
+    CHECK(o.cycle.median == doctest::Approx(7));  // (4 + 10) / 2
+    CHECK(o.cycle.mean == doctest::Approx(7));
+    CHECK(o.cycle_without_entry == 2);  // B, E
+    CHECK(o.cycle_inverted == 1);       // C
+    CHECK(t.quality.won_without_entry == 2);
+    CHECK(t.quality.won_before_entry == 1);
+    CHECK(o.cycle_histogram[0] + o.cycle_histogram[1] == 2);  // 4 -> [0,7), 10 -> [7,14); nobody at 0 days
+    CHECK(o.cycle_histogram[0] == 1);
+  }
+
+  TEST_CASE("lost is undefined without lost evidence: no win rate; --lost-after defines it") {
+    StageModelSpec spec;
+    spec.stages = {"lead,won"};
+    StageModel model = StageModel::build(spec);
+    LeadStore store(2);
+    auto add = [&](const char* id, int stage, Timestamp t) { store.add(store.intern(id), stage, t); };
+    add("A", 0, 0), add("A", 1, 19 * day);
+    add("B", 0, 1 * day);   // 90 days quiet at as-of 91
+    add("C", 0, 50 * day);  // 41 days quiet
+    add("D", 0, 84 * day);  // 7 days quiet
+    add("E", 0, 60 * day), add("E", 1, 91 * day);
+    FunnelOptions options;
+    auto t = build_tables(store, model, {}, options);
+    CHECK_FALSE(t.quality.lost_defined);
+    CHECK_FALSE(t.segments[0].overall.win_rate);  // not won / won = 100%
+    CHECK(t.segments[0].overall.stalled == 2);
+    options.lost_after = 60 * day;
+    t = build_tables(store, model, {}, options);
+    CHECK(t.quality.lost_defined);
+    CHECK(t.quality.lost_by_inactivity == 1);  // B
+    const Overall& o = t.segments[0].overall;
+    CHECK(o.lost == 1);
+    CHECK(o.stalled == 1);  // C: 41 days is past --stale 30d, not past 60d
+    CHECK(o.open == 1);     // D
+    REQUIRE(o.win_rate);
+    CHECK(*o.win_rate == doctest::Approx(2.0 / 3));
+    // One lost row anywhere defines lost for the whole data.
+    store.add(store.intern("Z"), lost, 2 * day);
+    CHECK(build_tables(store, model, {}, FunnelOptions{}).quality.lost_defined);
+  }
+
+  TEST_CASE("--days whole counts calendar days between local dates; fractional counts elapsed / 86400") {
+    FunnelOptions fractional, utc, oslo;
+    utc.whole_days = std::make_shared<const Zone>("UTC");
+    oslo.whole_days = std::make_shared<const Zone>("Europe/Oslo");
+    const Timestamp mar1 = 1709251200;  // 2024-03-01T00:00:00Z
+    const Timestamp h = 3600;
+    // 23:00 to 01:00 the next day (UTC): 2 hours, 1 calendar day in UTC; in Oslo (UTC+1)
+    // both are on 2 March: 0 days.
+    CHECK(span(mar1 + 23 * h, mar1 + 25 * h, fractional) == 2 * h);
+    CHECK(span(mar1 + 23 * h, mar1 + 25 * h, utc) == 86400);
+    CHECK(span(mar1 + 23 * h, mar1 + 25 * h, oslo) == 0);
+    // 1 March 01:00 to 3 March 00:30: 47.5 hours, 2 calendar days (in both zones).
+    CHECK(span(mar1 + h, mar1 + 48 * h + h / 2, fractional) == 47 * h + h / 2);
+    CHECK(span(mar1 + h, mar1 + 48 * h + h / 2, utc) == 2 * 86400);
+    CHECK(span(mar1 + h, mar1 + 48 * h + h / 2, oslo) == 2 * 86400);
+    // Same day: 0 whole days, however many hours.
+    CHECK(span(mar1 + 9 * 24 * h + 12 * h, mar1 + 9 * 24 * h + 18 * h, utc) == 0);
+    // Across the spring-forward night in Oslo (31 March 2024, 02:00 -> 03:00): 23 hours
+    // from 30 March 12:00 local to 31 March 12:00 local is 1 day.
+    const Timestamp mar30_noon_oslo = mar1 + 29 * 86400 + 11 * h;  // 12:00 CET = 11:00Z
+    CHECK(span(mar30_noon_oslo, mar30_noon_oslo + 23 * h, oslo) == 86400);
+  }
+}

@@ -618,3 +618,62 @@ TEST_SUITE("lead_path") {
     }
   }
 }
+
+TEST_SUITE("lead_path") {
+  TEST_CASE("a stage a snapshot row implies is never a repeat, before or after a row naming it") {
+    // home, search, payment. A: home, then search (implying home again). B: search (implying
+    // home), then home named. C: home named twice, the one true repeat. D: payment twice,
+    // each implying home and search: one repeat (payment), not three.
+    for (bool far : {false, true}) {
+      CAPTURE(far);
+      LeadStore store(3);
+      if (far) store.add(store.intern("far"), 0, Timestamp{1} << 40);  // times beyond 32 bits: the slow path
+      auto a = store.intern("A"), b = store.intern("B"), c = store.intern("C"), d = store.intern("D");
+      store.add(a, 0, kNoTime);
+      store.add(a, 1, kNoTime);
+      store.add(a, 0, kNoTime, true);
+      store.add(b, 1, kNoTime);
+      store.add(b, 0, kNoTime, true);
+      store.add(b, 0, 5 * day);  // named after it was implied: its first evidence, with a time
+      store.add(c, 0, kNoTime);
+      store.add(c, 0, kNoTime);
+      for (int row = 0; row < 2; ++row) {
+        store.add(d, 2, kNoTime);
+        store.add(d, 0, kNoTime, true);
+        store.add(d, 1, kNoTime, true);
+      }
+      CHECK(store.repeats(a) == 0);
+      CHECK(store.repeats(b) == 0);
+      CHECK(store.first(b, 0) == 5 * day);
+      CHECK(store.repeats(c) == 1);
+      CHECK(store.repeats(d) == 1);
+      CHECK(store.entered(d, 0));
+      CHECK(store.entered(d, 1));
+      CHECK(store.first(d, 0) == kNoTime);
+      CHECK(store.exact_duplicates() == 2);  // C's second home, D's second payment
+    }
+  }
+
+  TEST_CASE("--lost-after: a lead quiet for longer than it is lost; won and timeless leads are not") {
+    LeadStore store(2);
+    auto quiet = store.intern("quiet"), recent = store.intern("recent"), won = store.intern("won"),
+         timeless = store.intern("timeless");
+    store.add(quiet, 0, 0);
+    store.add(recent, 0, 40 * day);
+    store.add(won, 0, 0);
+    store.add(won, 1, day);
+    store.add(timeless, 0, kNoTime);
+    const Timestamp as_of = 100 * day;
+    auto path = [&](std::uint32_t lead, std::int64_t lost_after) {
+      return reconstruct_path(store, lead, CountMode::cumulative, as_of, 30 * day, 0, lost_after);
+    };
+    // quiet: 100 days > 60: lost by inactivity; recent: 60 days is not more than 60: stalled.
+    CHECK(path(quiet, 60 * day).status == LeadStatus::lost);
+    CHECK(path(quiet, 60 * day).lost_by_inactivity);
+    CHECK_FALSE(path(quiet, 60 * day).lost_evidence);
+    CHECK(path(quiet, 0).status == LeadStatus::stalled);
+    CHECK(path(recent, 60 * day).status == LeadStatus::stalled);
+    CHECK(path(won, 60 * day).status == LeadStatus::won);
+    CHECK(path(timeless, 60 * day).status == LeadStatus::open);
+  }
+}

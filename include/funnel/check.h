@@ -71,6 +71,7 @@ struct SegmentFigures {
   std::vector<std::uint64_t> reached;  ///< per stage
   std::uint64_t leads = 0, won = 0;
   std::optional<std::uint64_t> lost, open, stalled;
+  bool lost_defined = true;                     ///< false: no lost evidence, so no win rate (DataQuality::lost_defined)
   std::vector<std::optional<DaysFigure>> days;  ///< per rule; set for days rules
 };
 

@@ -33,6 +33,9 @@ inline constexpr char kSegmentValueSeparator = '\0';
 struct Evidence {
   int stage;
   Timestamp time;
+  /// The stage is implied by a row naming a later one (a snapshot row passed it at no known
+  /// time), not named by the row: never a repeat (LeadStore::add).
+  bool implied = false;
 };
 
 /// Each lead's churn, when the data has churn evidence: the earliest churn time (kNoTime:

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "funnel/lead_path.h"
 #include "funnel/stage_model.h"
 #include "funnel/stats.h"
+#include "funnel/zone.h"
 
 namespace funnel {
 
@@ -103,7 +105,9 @@ struct Retention {
 struct Overall {
   std::uint64_t leads = 0, won = 0, lost = 0, open = 0, stalled = 0;
   std::optional<double> win_rate;                     ///< won / (won + lost)
-  DurationStats cycle;                                ///< entry -> won
+  DurationStats cycle;                                ///< cycle_start -> won
+  std::uint64_t cycle_without_entry = 0;              ///< won leads with a won time but no time for an earlier stage
+  std::uint64_t cycle_inverted = 0;                   ///< won leads whose won time is before cycle_start
   std::uint64_t cycle_histogram[kCycleBuckets] = {};  ///< won leads by days entry -> won
   Money money;
   Spend spend;
@@ -131,12 +135,24 @@ struct DataQuality {
   std::uint64_t negative_durations = 0;    ///< stage pairs left out of days because of inversion
   std::uint64_t leads_beyond_window = 0;   ///< reached a stage only after --window
   std::uint64_t leads_outside_period = 0;  ///< entry outside --since/--until (or unknown)
+  std::uint64_t won_without_entry = 0;     ///< won leads left out of the sales cycle: no time before the last stage
+  std::uint64_t won_before_entry = 0;      ///< won leads left out of the sales cycle: won before their entry
+  std::uint64_t lost_by_inactivity = 0;    ///< leads lost by --lost-after, with no lost row
+  /// Whether the data can say a lead was lost: some id has lost evidence, or --lost-after
+  /// is given. Without it the win rate is undefined (won / won would read 100%).
+  bool lost_defined = true;
 };
 
 struct FunnelOptions {
   CountMode mode = CountMode::cumulative;
   Timestamp as_of = kNoTime;  ///< kNoTime: the latest time in the data
   std::int64_t stale = 30 * 86400;
+  /// --lost-after, in seconds (0: none): a lead neither won nor lost with no activity for
+  /// longer than this before the as-of time is lost.
+  std::int64_t lost_after = 0;
+  /// --days whole: durations count the calendar days between the two times' local dates in
+  /// this zone (--tz); null: --days fractional, elapsed seconds / 86400.
+  std::shared_ptr<const Zone> whole_days;
   std::int64_t window = 0;    ///< conversion window in seconds from entry; 0: none
   Timestamp since = kNoTime;  ///< keep leads whose entry is at or after this
   Timestamp until = kNoTime;  ///< keep leads whose entry is before this
@@ -164,6 +180,24 @@ struct LeadVerdict {
   Exclusion excluded = Exclusion::none;
 };
 LeadVerdict judge_lead(const LeadStore& store, std::uint32_t lead, const FunnelOptions& options, Timestamp as_of);
+
+/// The duration from `from` to `to` (to >= from) as the tables count it: elapsed seconds, or
+/// with --days whole the local calendar days between them times 86400.
+inline Duration span(Timestamp from, Timestamp to, const FunnelOptions& options) {
+  if (!options.whole_days) return to_duration(to - from);
+  const Zone& zone = *options.whole_days;
+  const auto local_day = [&](Timestamp t) {
+    const Timestamp l = zone.to_local(t);
+    return l >= 0 ? l / 86400 : -((-l + 86399) / 86400);
+  };
+  const std::int64_t days = local_day(to) - local_day(from);
+  return to_duration(days > 0 ? days * 86400 : 0);
+}
+
+/// Where a won lead's sales cycle starts: the earliest first entry time of the stages before
+/// the last (`won`) that the path entered, or kNoTime when none has a time (the cycle is then
+/// not measured: a lead whose only time is its close date has no entry time).
+Timestamp cycle_start(const LeadPath& path, int won);
 
 /// A lead left out of every segment (for `assignment`).
 inline constexpr std::uint32_t kNoSegment = 0xFFFFFFFF;

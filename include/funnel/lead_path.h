@@ -91,7 +91,10 @@ class LeadStore {
     intern_each(ids, hashes, count, [leads](std::size_t i, std::uint32_t lead) { leads[i] = lead; });
   }
   /// Records that `lead` entered `stage` (or was lost, stage < 0) at `time` (may be kNoTime).
-  void add(std::uint32_t lead, int stage, Timestamp time);
+  /// `implied`: the row names a later stage and so says the lead passed this one, at no
+  /// known time (a snapshot row); that enters the stage once and is never a repeat, and a row
+  /// naming the stage afterwards is its first evidence, not a repeat either.
+  void add(std::uint32_t lead, int stage, Timestamp time, bool implied = false);
   /// First touch: keeps the segment of the lead's earliest row whose segment cells are not
   /// empty (`empty` rows count only while the lead has no other); on a tie the label that
   /// sorts first in `labels` (indexed by segment) wins.
@@ -381,13 +384,16 @@ struct LeadPath {
   bool lost_evidence = false;  ///< a lost row, whatever the outcome
   bool order_broken = false;   ///< ordered mode stopped before the furthest stage entered
   bool beyond_window = false;  ///< a stage was entered, but after the conversion window
+  bool lost_by_inactivity = false;  ///< lost by --lost-after: no lost row, no activity for that long
 };
 
 /// Rebuilds a lead's path. `stale` is in seconds; a lead with no activity for longer than
 /// that before `as_of` is stalled.
 /// `window` (seconds, 0 = none): a stage counts only if entered within that long of the
 /// lead's entry; a stage whose time is unknown counts.
+/// `lost_after` (seconds, 0 = none): a lead not won, without lost evidence, whose last
+/// activity is known and more than that before `as_of` is lost (lost_by_inactivity).
 LeadPath reconstruct_path(const LeadStore& store, std::uint32_t lead, CountMode mode, Timestamp as_of,
-                          std::int64_t stale, std::int64_t window = 0);
+                          std::int64_t stale, std::int64_t window = 0, std::int64_t lost_after = 0);
 
 }  // namespace funnel

@@ -59,6 +59,15 @@ std::string format_money(const std::optional<double>& value);
 std::string money_line(const Money& m);
 /// The table and Markdown line of a segment's retention metrics.
 std::string retention_line(const Overall& o);
+/// The two lines (no final line break; each under 80 columns) that say the data has no lost
+/// evidence (DataQuality::lost_defined is false).
+std::string lost_undefined_line();
+/// The won leads a segment's sales cycle leaves out, by reason ("1 won before their entry"), or
+/// empty when none is.
+std::string cycle_left_out(const Overall& o);
+/// The table line of a segment's sales cycle (with the won leads left out); empty when no lead
+/// is won.
+std::string cycle_line(const Overall& o);
 /// The table and Markdown line of a segment's spend metrics.
 std::string spend_line(const Report& report, const Spend& s);
 /// Text from the data made safe for a terminal: control bytes and escapes become '?'.

@@ -33,6 +33,7 @@ struct SavedStage {
 struct SavedOverall {
   std::uint64_t leads = 0, won = 0;
   std::optional<std::uint64_t> lost, open, stalled;
+  bool lost_defined = true;  ///< false: the saved JSON's win rate is null beside won or lost leads
 };
 
 struct SavedSegment {

@@ -62,6 +62,7 @@ Verdict judge_rule(const Rule& rule, std::size_t r, const SegmentFigures& f, con
                       fmt::format("--require {}: the saved report has no 'lost' column for the win rate",
                                   quote_cell(rule.text)));
         }
+        if (!f.lost_defined) return skipped("lost is undefined: no lost evidence in the data (see --lost-after)");
         x = f.won;
         n = f.won + *f.lost;
       }
@@ -114,6 +115,7 @@ SegmentFigures counts_of(const Segment& seg, std::size_t rules) {
   f.lost = seg.overall.lost;
   f.open = seg.overall.open;
   f.stalled = seg.overall.stalled;
+  if constexpr (requires { seg.overall.lost_defined; }) f.lost_defined = seg.overall.lost_defined;
   f.days.resize(rules);
   return f;
 }
@@ -166,8 +168,9 @@ std::vector<Verdict> run_check(const Report& report, const CheckOptions& options
         if (rule.metric != Rule::Metric::days || v.path.furthest < rule.to) continue;
         Timestamp a = v.path.first[rule.from], b = v.path.first[rule.to];
         if (a == kNoTime || b == kNoTime || b < a) continue;
-        spans[r]["(all)"].push_back(to_duration(b - a));
-        if (!report.labels.empty()) spans[r][report.labels[store.segment(lead)]].push_back(to_duration(b - a));
+        const Duration d = span(a, b, report.options);
+        spans[r]["(all)"].push_back(d);
+        if (!report.labels.empty()) spans[r][report.labels[store.segment(lead)]].push_back(d);
       }
     }
   }
@@ -175,6 +178,7 @@ std::vector<Verdict> run_check(const Report& report, const CheckOptions& options
   std::vector<SegmentFigures> figures;
   for (const SegmentTable& seg : report.tables.segments) {
     SegmentFigures f = counts_of(seg, rules.size());
+    f.lost_defined = report.tables.quality.lost_defined;
     for (std::size_t r = 0; r < rules.size(); ++r) {
       if (rules[r].metric != Rule::Metric::days) continue;
       auto it = spans[r].find(seg.label);

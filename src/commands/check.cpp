@@ -55,6 +55,9 @@ std::unique_ptr<Options> setup_check(CLI::App& app) {
 
 int run_check(CLI::App& app, Options& options, Streams& streams) {
   auto& o = static_cast<CheckCommand&>(options);
+  refuse_ignored(app, "check",
+                 {{"--amount", "no rule reads a money figure"},
+                  {"--decimal", "it reads --amount, and no rule reads a money figure"}});
   load_config(app, o);
   finish_options(o, {o.check.baseline, o.saved_report});
   CheckFormat format = parse_format(o.format, kCheckFormats);

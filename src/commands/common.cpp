@@ -19,6 +19,7 @@
 #include "funnel/period.h"
 #include "funnel/terminal.h"
 #include "funnel/time_reader.h"
+#include "funnel/zone.h"
 
 namespace funnel::commands {
 namespace {
@@ -87,6 +88,15 @@ char parse_delimiter(const std::string& text) {
 
 }  // namespace
 
+void refuse_ignored(const CLI::App& app, std::string_view command,
+                    std::initializer_list<std::pair<const char*, const char*>> ignored) {
+  for (const auto& [flag, why] : ignored) {
+    const CLI::Option* opt = app.get_option_no_throw(flag);
+    if (opt != nullptr && opt->count() > 0)
+      throw Error(ExitCode::usage, fmt::format("funnel {}: {} is not supported: {}", command, flag, why));
+  }
+}
+
 void load_config(CLI::App& app, const ExportOptions& o) {
   if (o.config.empty()) return;
   try {
@@ -142,6 +152,19 @@ void finish_options(ExportOptions& o, const std::vector<std::string>& more_input
       throw Error(ExitCode::usage, fmt::format("--window wants a duration like 30d, 12h or 2w, not '{}'", o.window));
     }
     o.report.funnel.window = *window;
+  }
+  if (!o.lost_after.empty()) {
+    auto lost_after = parse_duration(o.lost_after);
+    if (!lost_after || *lost_after == 0) {
+      throw Error(ExitCode::usage,
+                  fmt::format("--lost-after wants a duration like 90d, 12w or 2160h, not '{}'", o.lost_after));
+    }
+    o.report.funnel.lost_after = *lost_after;
+  }
+  if (o.days == "whole") {
+    o.report.funnel.whole_days = std::make_shared<const Zone>(o.report.tz);
+  } else if (o.days != "fractional") {
+    throw Error(ExitCode::usage, fmt::format("--days must be fractional or whole, not '{}'", o.days));
   }
   o.report.every = parse_period(o.every);
   if (o.attribution != "first" && o.attribution != "last") {
@@ -237,6 +260,15 @@ void define_metrics(CLI::App& app, ExportOptions& o) {
       ->group("Metrics");
   app.add_option("--window", o.window, "A stage counts only if reached within this long of the lead's entry (h, d, w)")
       ->group("Metrics");
+  app.add_option("--lost-after", o.lost_after,
+                 "A lead neither won nor lost with no activity for longer than this before the as-of time is lost "
+                 "(h, d, w)")
+      ->group("Metrics");
+  app.add_option("--days", o.days,
+                 "Durations in fractional days (elapsed / 86400) or whole days (calendar days between the local "
+                 "dates in --tz)")
+      ->capture_default_str()
+      ->group("Metrics");
   app.add_option("--since", o.since, "Keep leads that entered the funnel at or after this time")->group("Metrics");
   app.add_option("--until", o.until, "Keep leads that entered the funnel before this time")->group("Metrics");
 }
@@ -294,9 +326,47 @@ TextLayout text_layout(const ExportOptions& o, const Streams& streams) {
   return layout;
 }
 
+/// cohorts and trend tabulate periods of stage times: with no time in the data (or none
+/// inside --since/--until) there is nothing to tabulate, which is an error, not an empty table.
+void require_periods(const Report& report, ReportKind kind, const ColumnSpec& columns) {
+  const bool empty = kind == ReportKind::cohorts ? report.cohorts.empty() : report.trend.periods.empty();
+  if (!empty) return;
+  const char* command = kind == ReportKind::cohorts ? "funnel cohorts" : "funnel trend";
+  const LeadStore& store = *report.store;
+  bool timed = false;
+  for (std::uint32_t lead = 0; lead < store.size() && !timed; ++lead) {
+    for (int k = 0; k < store.stage_count() && !timed; ++k) timed = store.first(lead, k) != kNoTime;
+  }
+  if (timed) {
+    throw Error(ExitCode::no_data,
+                fmt::format("{}: no lead entered {} inside --since/--until: there is no period to show", command,
+                            kind == ReportKind::cohorts ? "the funnel" : "a stage"));
+  }
+  std::string hint = columns.stage_times.empty() && columns.time.empty()
+                         ? "; name the time column with --time-col (long shape) or --stage-time STAGE=COLUMN"
+                         : "";
+  throw Error(
+      ExitCode::no_data,
+      fmt::format("{}: no lead has a stage time ({} leads, every one without a time), so no lead has {}{}", command,
+                  report.tables.segments.front().overall.leads,
+                  kind == ReportKind::cohorts ? "an entry period" : "a period in which it entered a stage", hint));
+}
+
 }  // namespace
 
 int print_tables(CLI::App& app, ExportOptions& o, ReportKind kind, Streams& streams) {
+  if (kind != ReportKind::funnel) {
+    const char* name = kind == ReportKind::cohorts ? "cohorts" : "trend";
+    const char* tables = kind == ReportKind::cohorts ? "its tables are one per entry period, for all leads"
+                                                     : "its table counts all leads";
+    refuse_ignored(app, name,
+                   {{"--by", tables},
+                    {"--attribution", "it chooses a lead's --by value, and there is no --by here"},
+                    {"--amount", "no money figure is in its tables"},
+                    {"--decimal", "it reads --amount, and no money figure is in its tables"},
+                    {"--ascii", "its tables draw no bars"}});
+    if (kind == ReportKind::trend) refuse_ignored(app, name, {{"--days", "its table counts leads, not days"}});
+  }
   load_config(app, o);
   o.report.kind = kind;
   finish_options(o);
@@ -313,6 +383,7 @@ int print_tables(CLI::App& app, ExportOptions& o, ReportKind kind, Streams& stre
     }
   }
   Report report = read_input(o, streams);
+  if (kind != ReportKind::funnel) require_periods(report, kind, o.report.columns);
   std::ostringstream text;
   const bool colored = format == Format::table && to_terminal(o.output, streams);
   if (format == Format::html && kind == ReportKind::funnel) {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
+#include <utility>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -47,6 +49,8 @@ struct ExportOptions : Options {
   std::string count = "cumulative";
   std::string stale = "30d";
   std::string as_of, window, since, until;
+  std::string lost_after;           ///< --lost-after DURATION
+  std::string days = "fractional";  ///< --days: fractional or whole
   std::string every = "week";  ///< --every (cohorts, trend); the other commands keep the default
   std::string format;          ///< -f: the command sets its default before define_output
   std::string output;          ///< -o: empty or "-" is stdout
@@ -70,6 +74,13 @@ void load_config(CLI::App& app, const ExportOptions& o);
 /// The largest --top and --skip-lines: far beyond any real use, so that a negative number
 /// (which would wrap round) or 1e20 is refused with the valid range.
 inline constexpr std::uint64_t kMaxCount = 1000000;
+
+/// Refuses, as a usage error naming it, each option of `ignored` given on the command line
+/// (flag, then why the command has no use for it): an option a command would ignore is an
+/// error, never silence. Called before load_config: a config file's top-level keys apply to
+/// the commands that use them.
+void refuse_ignored(const CLI::App& app, std::string_view command,
+                    std::initializer_list<std::pair<const char*, const char*>> ignored);
 
 /// Reads the option text into `o.report`; throws funnel::Error(ExitCode::usage). -o and
 /// --rejects may not name a file the run reads (the exports, --spend, --config, or

@@ -28,6 +28,9 @@ std::unique_ptr<Options> setup_explain(CLI::App& app) {
 
 int run_explain(CLI::App& app, Options& options, Streams& streams) {
   auto& o = static_cast<ExplainCommand&>(options);
+  refuse_ignored(app, "explain",
+                 {{"--amount", "explain shows the rows as they are and no money figure"},
+                  {"--decimal", "it reads --amount, and explain shows no money figure"}});
   load_config(app, o);
   finish_options(o);
   o.report.lead_activity = true;

@@ -40,6 +40,7 @@ std::unique_ptr<Options> setup_forecast(CLI::App& app) {
 
 int run_forecast(CLI::App& app, Options& options, Streams& streams) {
   auto& o = static_cast<ForecastCommand&>(options);
+  refuse_ignored(app, "forecast", {{"--days", "the forecast counts leads and money, not durations"}});
   load_config(app, o);
   finish_options(o);
   std::string format(parse_format(o.format, kForecastFormats));

@@ -29,6 +29,8 @@ std::unique_ptr<Options> setup_inspect(CLI::App& app) {
 
 int run_inspect(CLI::App& app, Options& options, Streams& streams) {
   auto& o = static_cast<InspectCommand&>(options);
+  refuse_ignored(app, "inspect",
+                 {{"--rejects", "inspect reads leniently and writes no records; give it to funnel report"}});
   load_config(app, o);
   finish_options(o);
   bool json = parse_format(o.format, kInspectFormats);

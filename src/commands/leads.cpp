@@ -71,6 +71,10 @@ std::unique_ptr<Options> setup_leads(CLI::App& app) {
 
 int run_leads(CLI::App& app, Options& options, Streams& streams) {
   auto& o = static_cast<LeadsCommand&>(options);
+  refuse_ignored(app, "leads",
+                 {{"--amount", "the lead rows carry no amount"},
+                  {"--decimal", "it reads --amount, and the lead rows carry no amount"},
+                  {"--days", "the lead rows show times, not durations"}});
   load_config(app, o);
   finish_options(o);
   finish_filter(o);

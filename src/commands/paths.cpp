@@ -30,6 +30,13 @@ std::unique_ptr<Options> setup_paths(CLI::App& app) {
 
 int run_paths(CLI::App& app, Options& options, Streams& streams) {
   auto& o = static_cast<PathsCommand&>(options);
+  refuse_ignored(app, "paths",
+                 {{"--by", "paths are counted over all leads"},
+                  {"--attribution", "it chooses a lead's --by value, and paths have no --by"},
+                  {"--amount", "paths carry no money figure"},
+                  {"--decimal", "it reads --amount, and paths carry no money figure"},
+                  {"--stale", "paths show stages and (lost), never stalled"},
+                  {"--days", "paths show stages, not durations"}});
   load_config(app, o);
   finish_options(o);
   Format format = parse_format(o.format, kTableFormats);

@@ -76,7 +76,9 @@ int run_sql(CLI::App& app, Options& options, Streams& streams) {
       {"--decimal", "money is not in the csv columns the query gives"},
       {"--strict-stages", "a query cannot stop at an unknown stage value"},
       {"--top", "the query does not fold segments into (other)"},
-      {"--spend", "spend is not in the csv columns the query gives"}};
+      {"--spend", "spend is not in the csv columns the query gives"},
+      {"--lost-after", "the query's statuses come from lost rows only"},
+      {"--days", "the query counts fractional days"}};
   for (const auto& [flag, why] : refused) {
     const CLI::Option* opt = app.get_option_no_throw(flag);
     if (opt != nullptr && opt->count() > 0)

@@ -136,7 +136,7 @@ class RowBatch {
     std::size_t item = 0, amount_line = 0;
     store.intern_each(views_.data(), hashes_.data(), n, [&](std::size_t i, std::uint32_t lead) {
       const Row& row = rows_[i];
-      for (; item < row.item_end; ++item) store.add(lead, items_[item].stage, items_[item].time);
+      for (; item < row.item_end; ++item) store.add(lead, items_[item].stage, items_[item].time, items_[item].implied);
       if (labels != nullptr) store.touch(lead, row.segment, row.segment_empty, row.touch, *labels);
       if (amounts != nullptr && !std::isnan(row.amount)) {
         const AmountLine at = amount_lines_[amount_line++];

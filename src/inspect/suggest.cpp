@@ -12,6 +12,7 @@
 #include <fmt/ranges.h>
 
 #include "funnel/diagnostics.h"
+#include "funnel/money.h"
 
 namespace funnel::inspecting {
 namespace {
@@ -317,6 +318,10 @@ class Suggester {
     if (!o.columns.time.empty()) option("--time-col", o.columns.time);
     for (const auto& st : o.columns.stage_times) option("--stage-time", st);
     for (const auto& by : o.columns.by) option("--by", by);
+    if (o.last_touch) option("--attribution", "last");
+    if (!o.amount.empty()) option("--amount", o.amount);
+    if (o.decimal == DecimalMark::dot) option("--decimal", ".");
+    if (o.decimal == DecimalMark::comma) option("--decimal", ",");
     if (o.stages.preset != "default" && !has("--preset")) option("--preset", o.stages.preset);
     // Stage lists are comma separated however they were given (flags or a config file's arrays).
     auto list = [&](const char* flag, const std::vector<std::string>& items, bool quote = false) {

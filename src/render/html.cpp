@@ -111,6 +111,14 @@ void header(const Report& report, std::string_view what, std::ostream& out) {
   warn(q.negative_durations, "stage pairs left out of the days (time inversions)");
   warn(q.leads_beyond_window, "leads that reached a stage only after the window");
   warn(q.leads_outside_period, "leads that entered outside --since/--until");
+  warn(q.won_without_entry, "won leads left out of the sales cycle: no time before the last stage");
+  warn(q.won_before_entry, "won leads left out of the sales cycle: won before their entry");
+  warn(q.lost_by_inactivity, "leads lost by --lost-after (no activity for that long)");
+  if (!q.lost_defined) {
+    std::string note = lost_undefined_line();
+    note.replace(note.find('\n'), 3, "; ");  // one item
+    warnings.push_back(note);
+  }
   warn(in.blank_lines, "blank lines");
   warn(in.trailing_delimiters, "rows that end with an extra delimiter");
   warn(in.scientific_ids, "ids a spreadsheet turned into 1.23E+11 notation");

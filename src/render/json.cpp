@@ -58,6 +58,12 @@ void render_json(const Report& report, std::ostream& out) {
   } else {
     w.key("window_days").null();
   }
+  if (report.options.lost_after > 0) {
+    w.key("lost_after_days").general(static_cast<double>(report.options.lost_after) / 86400.0);
+  } else {
+    w.key("lost_after_days").null();
+  }
+  w.member("days", report.options.whole_days ? "whole" : "fractional");
   write_time(w.key("since"), report.options.since);
   write_time(w.key("until"), report.options.until);
   w.member("tz", report.zone.name()).end_object();
@@ -70,6 +76,8 @@ void render_json(const Report& report, std::ostream& out) {
   w.member("leads_out_of_order", q.leads_out_of_order).member("lost_without_stage", q.lost_without_stage);
   w.member("won_and_lost", q.won_and_lost).member("negative_durations", q.negative_durations);
   w.member("leads_beyond_window", q.leads_beyond_window).member("leads_outside_period", q.leads_outside_period);
+  w.member("won_without_entry", q.won_without_entry).member("won_before_entry", q.won_before_entry);
+  w.member("lost_defined", q.lost_defined).member("lost_by_inactivity", q.lost_by_inactivity);
   w.end_object();
 
   w.key("stages").begin_array();

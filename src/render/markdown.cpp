@@ -20,6 +20,11 @@ void render_markdown(const Report& report, std::ostream& out) {
     if (s > 0) out << '\n';
     out << fmt::format("### {}\n\n{} leads, {} won, {} lost, {} open, {} stalled, win rate {}\n\n", cell(seg.label),
                        o.leads, o.won, o.lost, o.open, o.stalled, format_percent(o.win_rate));
+    if (s == 0 && !report.tables.quality.lost_defined) {
+      std::string note = lost_undefined_line();
+      note.replace(note.find('\n'), 3, "; ");  // one paragraph
+      out << note << "\n\n";
+    }
     out << "| section | stage | reached | step | overall | dropped | lost | open | stalled | days to next (median) | "
            "days from entry (median) |\n";
     out << "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";

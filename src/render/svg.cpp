@@ -293,7 +293,8 @@ std::string cycle_svg(const Report& report) {
       o.cycle.count
           ? fmt::format("Won leads by days from entry to won: median {:.2f}, p90 {:.2f}, mean {:.2f} days ({} leads).",
                         o.cycle.median, o.cycle.p90, o.cycle.mean, o.cycle.count)
-          : std::string("No lead was won: no sales cycle to show.");
+      : o.won > 0 ? fmt::format("No won lead has a sales cycle to show (left out: {}).", cycle_left_out(o))
+                  : std::string("No lead was won: no sales cycle to show.");
   body += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#999\"/>\n", num(left), num(base),
                       num(left + plot));
   for (std::size_t b = 0; b < kCycleBuckets; ++b) {
@@ -311,6 +312,7 @@ std::string cycle_svg(const Report& report) {
   body += text(left + plot / 2, base + 36,
                o.cycle.count ? fmt::format("days from entry to won · median {:.2f}, p90 {:.2f} ({} leads)",
                                            o.cycle.median, o.cycle.p90, o.cycle.count)
+               : o.won > 0   ? std::string("days from entry to won · not measured")
                              : std::string("days from entry to won · no lead was won"),
                "class=\"axis-title\" fill=\"#444\"", "middle");
   return svg("cycle", base + 44, "Sales cycle: days from entry to won", desc, body);

@@ -265,6 +265,32 @@ std::string retention_line(const Overall& o) {
   return line;
 }
 
+std::string lost_undefined_line() {
+  return "lost is undefined (no lost value, status or closed flag in the data): no win rate\n"
+         "  give --lost VALUE, or --lost-after DURATION to close quiet leads as lost";
+}
+
+std::string cycle_left_out(const Overall& o) {
+  std::string text;
+  auto add = [&](std::uint64_t n, std::string_view what) {
+    if (n > 0) text += fmt::format("{}{} {}", text.empty() ? "" : ", ", n, what);
+  };
+  add(o.cycle_without_entry, "with no time before the last stage");
+  add(o.cycle_inverted, "won before their entry");
+  return text;
+}
+
+std::string cycle_line(const Overall& o) {
+  const std::string left_out = cycle_left_out(o);
+  if (o.cycle.count == 0) {
+    if (left_out.empty()) return {};
+    return fmt::format("sales cycle, entry to won: not measured; won leads left out: {}", left_out);
+  }
+  return fmt::format("sales cycle, entry to won: median {:.2f} days, p90 {:.2f}, mean {:.2f} ({} leads{})",
+                     o.cycle.median, o.cycle.p90, o.cycle.mean, o.cycle.count,
+                     left_out.empty() ? "" : "; left out: " + left_out);
+}
+
 std::string spend_line(const Report& report, const Spend& s) {
   std::string line = fmt::format("spend: cost {}", format_money(s.cost));
   const auto& stages = report.model.stages();
@@ -314,6 +340,7 @@ void render_table(const Report& report, std::ostream& out, bool color, const Tex
     out << fmt::format("{}{}{}: {} leads, {} won, {} lost, {} open, {} stalled, win rate {}\n", bold,
                        terminal_safe(seg.label), reset, o.leads, o.won, o.lost, o.open, o.stalled,
                        format_percent(o.win_rate));
+    if (s == 0 && !report.tables.quality.lost_defined) out << lost_undefined_line() << '\n';
     if (layout.width > 0 && name_width + 120 > layout.width) {
       narrow_stages(report, seg, layout, bold, tint, reset, out);
     } else {
@@ -345,9 +372,8 @@ void render_table(const Report& report, std::ostream& out, bool color, const Tex
     if (o.money.present) out << money_line(o.money) << '\n';
     if (o.spend.present) out << spend_line(report, o.spend) << '\n';
     if (o.retention.present) out << retention_line(o) << '\n';
+    if (const std::string line = cycle_line(o); !line.empty()) out << line << '\n';
     if (o.cycle.count > 0) {
-      out << fmt::format("sales cycle, entry to won: median {:.2f} days, p90 {:.2f}, mean {:.2f} ({} leads)\n",
-                         o.cycle.median, o.cycle.p90, o.cycle.mean, o.cycle.count);
       std::uint64_t most = *std::max_element(std::begin(o.cycle_histogram), std::end(o.cycle_histogram));
       for (std::size_t b = 0; b < kCycleBuckets; ++b) {
         std::string range = b + 1 < kCycleBuckets
@@ -378,6 +404,11 @@ void render_table(const Report& report, std::ostream& out, bool color, const Tex
   if (report.options.mode == CountMode::ordered) {
     out << fmt::format(", {} stopped by order", q.leads_out_of_order);
   }
+  if (q.won_without_entry > 0) out << fmt::format(", {} won with no time before the last stage", q.won_without_entry);
+  if (q.won_before_entry > 0) out << fmt::format(", {} won before their entry", q.won_before_entry);
+  if (report.options.lost_after > 0)
+    out << fmt::format(", {} lost by --lost-after {:g} days", q.lost_by_inactivity,
+                       static_cast<double>(report.options.lost_after) / 86400.0);
   out << '\n';
 }
 
