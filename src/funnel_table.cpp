@@ -67,6 +67,7 @@ void merge(DataQuality& to, const DataQuality& from) {
   to.negative_durations += from.negative_durations;
   to.leads_beyond_window += from.leads_beyond_window;
   to.leads_outside_period += from.leads_outside_period;
+  to.leads_filtered += from.leads_filtered;
 }
 
 /// The union of one duration list of every part: its blocks, and its zeros.

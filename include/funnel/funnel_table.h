@@ -131,6 +131,7 @@ struct DataQuality {
   std::uint64_t negative_durations = 0;    ///< stage pairs left out of days because of inversion
   std::uint64_t leads_beyond_window = 0;   ///< reached a stage only after --window
   std::uint64_t leads_outside_period = 0;  ///< entry outside --since/--until (or unknown)
+  std::uint64_t leads_filtered = 0;        ///< counted leads --where left out
 };
 
 struct FunnelOptions {
