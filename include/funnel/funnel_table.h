@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -141,6 +142,8 @@ struct FunnelOptions {
   std::int64_t window = 0;    ///< conversion window in seconds from entry; 0: none
   Timestamp since = kNoTime;  ///< keep leads whose entry is at or after this
   Timestamp until = kNoTime;  ///< keep leads whose entry is before this
+  /// --where: which leads pass (by lead index); null: every lead.
+  std::shared_ptr<const std::vector<bool>> where;
 };
 
 struct FunnelTables {
@@ -154,6 +157,7 @@ enum class Exclusion {
   none,            ///< counted
   no_stage,        ///< only lost rows: an id, not a lead
   outside_period,  ///< entry outside --since/--until, or unknown while they are set
+  filtered,        ///< left out by --where
   not_entered,     ///< ordered mode: never entered the first stage
 };
 std::string_view exclusion_name(Exclusion e);

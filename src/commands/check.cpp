@@ -50,6 +50,7 @@ std::unique_ptr<Options> setup_check(CLI::App& app) {
   app.add_option("--min-leads", c.min_leads, "Skip segments with fewer leads than this")->group("Checks");
   define_input(app, *o);
   define_metrics(app, *o);
+  define_filters(app, *o);
   return o;
 }
 

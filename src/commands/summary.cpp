@@ -28,6 +28,7 @@ std::unique_ptr<Options> setup_summary(CLI::App& app) {
   define_output(app, o->format, o->output, format_names<Format>(kSummaryFormats));
   define_input(app, *o);
   define_metrics(app, *o);
+  define_filters(app, *o);
   app.add_option("--spend", o->report.spend, "A CSV FILE of source,cost: cost, cost per lead, CAC and ROI per segment")
       ->group("Input");
   app.add_option("--top", o->report.top_segments, "Keep the N segments with the most leads; fold the rest into (other)")

@@ -110,6 +110,7 @@ void header(const Report& report, std::string_view what, std::ostream& out) {
   warn(q.negative_durations, "stage pairs left out of the days (time inversions)");
   warn(q.leads_beyond_window, "leads that reached a stage only after the window");
   warn(q.leads_outside_period, "leads that entered outside --since/--until");
+  warn(q.leads_filtered, "leads left out by --where");
   warn(in.blank_lines, "blank lines");
   warn(in.trailing_delimiters, "rows that end with an extra delimiter");
   warn(in.scientific_ids, "ids a spreadsheet turned into 1.23E+11 notation");

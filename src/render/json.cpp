@@ -68,6 +68,7 @@ void render_json(const Report& report, std::ostream& out) {
   w.member("leads_out_of_order", q.leads_out_of_order).member("lost_without_stage", q.lost_without_stage);
   w.member("won_and_lost", q.won_and_lost).member("negative_durations", q.negative_durations);
   w.member("leads_beyond_window", q.leads_beyond_window).member("leads_outside_period", q.leads_outside_period);
+  if (report.options.where) w.member("leads_left_out_by_where", q.leads_filtered);  // with --where only
   w.end_object();
 
   w.key("stages").begin_array();

@@ -379,6 +379,7 @@ void render_table(const Report& report, std::ostream& out, bool color, const Tex
     out << fmt::format(", {} stopped by order", q.leads_out_of_order);
   }
   out << '\n';
+  if (report.options.where) out << fmt::format("--where: {} leads left out\n", q.leads_filtered);
 }
 
 void render(const Report& report, Format format, std::ostream& out, bool color, const TextLayout& layout) {
