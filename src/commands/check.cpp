@@ -72,6 +72,11 @@ int run_check(CLI::App& app, Options& options, Streams& streams) {
   std::string rejects_csv;
   if (!o.saved_report.empty()) {
     if (!o.report.files.empty()) throw Error(ExitCode::usage, "funnel check: give exports or --report FILE, not both");
+    if (!o.where.empty() || !o.recode.empty() || !o.bucket.empty()) {
+      throw Error(ExitCode::usage,
+                  "funnel check --report: a saved report has no leads to filter or recode; --where, --recode and "
+                  "--bucket work on exports");
+    }
     verdicts = funnel::run_check(read_saved_report(o.saved_report), o.check);
   } else {
     Report report = read_input(o, streams);
