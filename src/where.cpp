@@ -78,8 +78,8 @@ class WhereParser {
   }
 
   void next() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' ||
-                                   text_[pos_] == '\r'))
+    while (pos_ < text_.size() &&
+           (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r'))
       ++pos_;
     tok_ = Token{};
     tok_.at = pos_;
@@ -218,8 +218,8 @@ class WhereParser {
       } else if (lower == "entered") {
         node.operand = Node::Operand::entered;
       } else if (lower == "and" || lower == "or" || lower == "in") {
-        fail(first.at, fmt::format("expected a column, status, amount, entered or reached:STAGE, found '{}'",
-                                   first.text));
+        fail(first.at,
+             fmt::format("expected a column, status, amount, entered or reached:STAGE, found '{}'", first.text));
       } else {
         node.operand = Node::Operand::column;
         node.column = column_index(first.text);
@@ -265,8 +265,8 @@ class WhereParser {
       next();
       node.values.push_back(literal(node, operand_text, op_text));
     } else {
-      fail(tok_.at, fmt::format("expected an operator (= != < <= > >= in) after '{}', found {}", operand_text,
-                                shown(tok_)));
+      fail(tok_.at,
+           fmt::format("expected an operator (= != < <= > >= in) after '{}', found {}", operand_text, shown(tok_)));
     }
     std::size_t at = add(std::move(node));
     if (!negated_in) return at;
@@ -278,8 +278,8 @@ class WhereParser {
 
   Where::Literal literal(const Node& node, const std::string& operand, const std::string& op = "") {
     if (tok_.kind != Tok::word && tok_.kind != Tok::string) {
-      fail(tok_.at, fmt::format("expected a value after {}, found {}", op.empty() ? "'('" : "'" + op + "'",
-                                shown(tok_)));
+      fail(tok_.at,
+           fmt::format("expected a value after {}, found {}", op.empty() ? "'('" : "'" + op + "'", shown(tok_)));
     }
     Where::Literal lit{tok_.text, plain_number(tok_.text), kNoTime, tok_.at};
     if (tok_.kind == Tok::word && (keyword(tok_, "and") || keyword(tok_, "or") || keyword(tok_, "not"))) {
@@ -329,8 +329,7 @@ namespace {
 std::optional<std::pair<std::string, std::string>> column_equals(std::string_view text) {
   const std::size_t eq = text.find('=');
   if (eq == std::string_view::npos || eq == 0 || eq + 1 >= text.size()) return std::nullopt;
-  if (text[eq - 1] == ' ' || text[eq + 1] == ' ' || text[eq - 1] == '!' || text[eq - 1] == '<' ||
-      text[eq - 1] == '>')
+  if (text[eq - 1] == ' ' || text[eq + 1] == ' ' || text[eq - 1] == '!' || text[eq - 1] == '<' || text[eq - 1] == '>')
     return std::nullopt;
   if (text.find_first_of("(),") != std::string_view::npos) return std::nullopt;
   const std::string lower = lower_ascii(text);
@@ -432,10 +431,9 @@ bool Where::eval(std::size_t at, const LeadFacts& lead) const {
         return compare(op, three_way(lead.amount, *lit.number));
       case Node::Operand::entered:
       case Node::Operand::entered_stage: {
-        const Timestamp t = node.operand == Node::Operand::entered ? path.entry
-                            : node.stage_index >= 0 && node.stage_index <= path.furthest
-                                ? path.first[node.stage_index]
-                                : kNoTime;
+        const Timestamp t = node.operand == Node::Operand::entered                       ? path.entry
+                            : node.stage_index >= 0 && node.stage_index <= path.furthest ? path.first[node.stage_index]
+                                                                                         : kNoTime;
         if (t == kNoTime) return false;  // no time: no comparison holds
         return compare(op, three_way(t, lit.time));
       }

@@ -58,28 +58,28 @@ TEST_SUITE("summary") {
     CHECK(ana.won == 2);
     CHECK(ana.lost == 1);
     CHECK(ana.open == 0);
-    CHECK(*ana.win_rate == doctest::Approx(2.0 / 3));     // 2 won / (2 won + 1 lost)
-    CHECK(*ana.conversion == doctest::Approx(2.0 / 3));   // 2 won / 3 leads
-    CHECK(*ana.revenue == doctest::Approx(4000));         // 1000 + 3000
-    CHECK(*ana.avg_won_deal == doctest::Approx(2000));    // 4000 / 2
-    CHECK(*ana.cycle_median == doctest::Approx(15));      // (10 + 20) / 2
+    CHECK(*ana.win_rate == doctest::Approx(2.0 / 3));    // 2 won / (2 won + 1 lost)
+    CHECK(*ana.conversion == doctest::Approx(2.0 / 3));  // 2 won / 3 leads
+    CHECK(*ana.revenue == doctest::Approx(4000));        // 1000 + 3000
+    CHECK(*ana.avg_won_deal == doctest::Approx(2000));   // 4000 / 2
+    CHECK(*ana.cycle_median == doctest::Approx(15));     // (10 + 20) / 2
     CHECK(*ana.cycle_mean == doctest::Approx(15));
     CHECK(*ana.cost == doctest::Approx(600));
-    CHECK(*ana.cost_per_lead == doctest::Approx(200));    // 600 / 3
-    CHECK(*ana.cac == doctest::Approx(300));              // 600 / 2
+    CHECK(*ana.cost_per_lead == doctest::Approx(200));  // 600 / 3
+    CHECK(*ana.cac == doctest::Approx(300));            // 600 / 2
     CHECK(*ana.roi == doctest::Approx((4000.0 - 600) / 600));
     CHECK(*ana.churned == 1);
-    CHECK(*ana.churn_rate == doctest::Approx(0.5));       // 1 / 2 won
-    CHECK(*ana.ltv == doctest::Approx(4000));             // 2000 / 0.5
+    CHECK(*ana.churn_rate == doctest::Approx(0.5));  // 1 / 2 won
+    CHECK(*ana.ltv == doctest::Approx(4000));        // 2000 / 0.5
     const funnel::SummaryRow& bo = s.rows[2];
     CHECK(bo.segment == "bo / south");
     CHECK(bo.open == 1);
-    CHECK_FALSE(bo.win_rate);                             // nobody closed
+    CHECK_FALSE(bo.win_rate);  // nobody closed
     CHECK(*bo.conversion == doctest::Approx(0));
     CHECK(*bo.revenue == doctest::Approx(0));
     CHECK_FALSE(bo.avg_won_deal);
     CHECK_FALSE(bo.cycle_median);
-    CHECK_FALSE(bo.cac);                                  // no win to divide by
+    CHECK_FALSE(bo.cac);  // no win to divide by
     CHECK(*bo.churned == 0);
     CHECK_FALSE(bo.ltv);
   }

@@ -72,15 +72,15 @@ TEST_SUITE("where") {
     TempFile file(kExport);
     const std::string& f = file.path();
     CHECK(leads_of(f, {}) == "5");
-    CHECK(leads_of(f, {"--where", "status = won"}) == "1");                  // A
-    CHECK(leads_of(f, {"--where", "status in (open, lost)"}) == "4");        // B C D E
-    CHECK(leads_of(f, {"--where", "reached:mql"}) == "3");                   // A C D
-    CHECK(leads_of(f, {"--where", "not reached:mql"}) == "2");               // B E
-    CHECK(leads_of(f, {"--where", "amount >= 1000"}) == "1");                // A: 5000
-    CHECK(leads_of(f, {"--where", "not amount >= 1000"}) == "4");            // no amount fails every comparison
-    CHECK(leads_of(f, {"--where", "amount < 1000"}) == "1");                 // D: 800
-    CHECK(leads_of(f, {"--where", "entered >= 2026-01-03"}) == "3");         // C D E
-    CHECK(leads_of(f, {"--where", "entered:mql < 2026-01-04"}) == "1");      // A (01-03)
+    CHECK(leads_of(f, {"--where", "status = won"}) == "1");              // A
+    CHECK(leads_of(f, {"--where", "status in (open, lost)"}) == "4");    // B C D E
+    CHECK(leads_of(f, {"--where", "reached:mql"}) == "3");               // A C D
+    CHECK(leads_of(f, {"--where", "not reached:mql"}) == "2");           // B E
+    CHECK(leads_of(f, {"--where", "amount >= 1000"}) == "1");            // A: 5000
+    CHECK(leads_of(f, {"--where", "not amount >= 1000"}) == "4");        // no amount fails every comparison
+    CHECK(leads_of(f, {"--where", "amount < 1000"}) == "1");             // D: 800
+    CHECK(leads_of(f, {"--where", "entered >= 2026-01-03"}) == "3");     // C D E
+    CHECK(leads_of(f, {"--where", "entered:mql < 2026-01-04"}) == "1");  // A (01-03)
     CHECK(leads_of(f, {"--where", "reached:mql and (status = won or entered > 2026-01-10)"}) == "2");  // A D
     CHECK(leads_of(f, {"--where", "reached:mql", "--where", "status != won"}) == "2");  // C D: all must hold
   }
@@ -106,13 +106,12 @@ TEST_SUITE("where") {
 
   TEST_CASE("left out by --where: counted in the data quality, never lost") {
     TempFile file(kExport);
-    auto r = run_cli({"report", "-f", "json", "--stages", "lead,mql,customer", "--where", "status = open",
-                      file.path()});
+    auto r =
+        run_cli({"report", "-f", "json", "--stages", "lead,mql,customer", "--where", "status = open", file.path()});
     REQUIRE(r.rc == 0);
     CHECK(r.out.find("\"leads_left_out_by_where\": 2") != std::string::npos);  // A won, B lost
     CHECK(r.err.find("--where left out 2 of 5 leads") != std::string::npos);
-    auto leads = run_cli({"leads", "--all", "--stages", "lead,mql,customer", "--where", "status = open",
-                          file.path()});
+    auto leads = run_cli({"leads", "--all", "--stages", "lead,mql,customer", "--where", "status = open", file.path()});
     CHECK(leads.out.find("A,left out by --where,") != std::string::npos);
   }
 
@@ -163,11 +162,11 @@ TEST_SUITE("where") {
 
   TEST_CASE("--recode and --where from a TOML --config") {
     TempFile file(kExport);
-    TempFile config("by = [\"origin\"]\nrecode = ['origin: \"\" -> unknown; Paid -> paid']\n"
-                    "where = ['status != lost']\n",
-                    ".toml");
-    auto r = run_cli({"summary", "-f", "csv", "--stages", "lead,mql,customer", "--config", config.path(),
-                      file.path()});
+    TempFile config(
+        "by = [\"origin\"]\nrecode = ['origin: \"\" -> unknown; Paid -> paid']\n"
+        "where = ['status != lost']\n",
+        ".toml");
+    auto r = run_cli({"summary", "-f", "csv", "--stages", "lead,mql,customer", "--config", config.path(), file.path()});
     REQUIRE(r.rc == 0);
     CHECK(r.out.find("\norganic,1,") != std::string::npos);  // B lost: left out
     CHECK(r.out.find("\npaid,2,") != std::string::npos);

@@ -19,11 +19,11 @@ struct SummaryRow {
   std::string segment;              ///< the label: every --by value, " / " between them; "(all)" for everyone
   std::vector<std::string> values;  ///< each --by value (empty for "(all)")
   std::uint64_t leads = 0, won = 0, lost = 0, open = 0, stalled = 0;
-  std::optional<double> win_rate;    ///< Overall::win_rate
-  std::optional<double> conversion;  ///< the last stage's overall conversion: won / leads
-  std::optional<double> revenue;     ///< Money::won_revenue
+  std::optional<double> win_rate;                       ///< Overall::win_rate
+  std::optional<double> conversion;                     ///< the last stage's overall conversion: won / leads
+  std::optional<double> revenue;                        ///< Money::won_revenue
   std::optional<double> avg_won_deal;                   ///< Money::average_deal
-  std::optional<double> cycle_median, cycle_mean;      ///< Overall::cycle, days
+  std::optional<double> cycle_median, cycle_mean;       ///< Overall::cycle, days
   std::uint64_t cycles = 0;                             ///< won leads whose cycle was measured
   std::optional<double> cost, cost_per_lead, cac, roi;  ///< Spend (cost per lead: the first stage's)
   std::optional<std::uint64_t> churned;                 ///< Retention
@@ -32,8 +32,25 @@ struct SummaryRow {
 
 /// The columns, in CSV order; `segment` first. Each names a SummaryRow figure.
 enum class SummaryColumn {
-  segment, leads, won, lost, open, stalled, win_rate, conversion, revenue, avg_won_deal, cycle_days_median,
-  cycle_days_mean, cost, cost_per_lead, cac, roi, churned, churn_rate, ltv,
+  segment,
+  leads,
+  won,
+  lost,
+  open,
+  stalled,
+  win_rate,
+  conversion,
+  revenue,
+  avg_won_deal,
+  cycle_days_median,
+  cycle_days_mean,
+  cost,
+  cost_per_lead,
+  cac,
+  roi,
+  churned,
+  churn_rate,
+  ltv,
 };
 inline constexpr std::size_t kSummaryColumns = 19;
 std::string_view summary_column_name(SummaryColumn c);
@@ -50,7 +67,7 @@ struct SummarySortKey {
 std::vector<SummarySortKey> parse_summary_sort(std::string_view text);
 
 struct Summary {
-  std::vector<std::string> by;  ///< the --by columns
+  std::vector<std::string> by;                           ///< the --by columns
   bool money = false, spend = false, retention = false;  ///< which figures the data has
   std::uint64_t leads_filtered = 0;                      ///< leads --where left out
   std::vector<SummaryRow> rows;                          ///< "(all)" first, then the segments as sorted

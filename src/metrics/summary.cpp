@@ -14,9 +14,25 @@ namespace funnel {
 namespace {
 
 constexpr std::array<std::string_view, kSummaryColumns> kNames{
-    "segment", "leads",      "won",  "lost",          "open", "stalled", "win_rate",
-    "conversion", "revenue", "avg_won_deal", "cycle_days_median", "cycle_days_mean", "cost", "cost_per_lead",
-    "cac",     "roi",        "churned", "churn_rate", "ltv",
+    "segment",
+    "leads",
+    "won",
+    "lost",
+    "open",
+    "stalled",
+    "win_rate",
+    "conversion",
+    "revenue",
+    "avg_won_deal",
+    "cycle_days_median",
+    "cycle_days_mean",
+    "cost",
+    "cost_per_lead",
+    "cac",
+    "roi",
+    "churned",
+    "churn_rate",
+    "ltv",
 };
 
 SummaryRow row_of(const SegmentTable& seg, std::vector<std::string> values) {
@@ -121,9 +137,8 @@ std::vector<SummarySortKey> parse_summary_sort(std::string_view text) {
     auto it = std::find(kNames.begin(), kNames.end(), name);
     if (it == kNames.end()) {
       std::vector<std::string> names(kNames.begin(), kNames.end());
-      throw Error(ExitCode::usage,
-                  fmt::format("--sort: no column named '{}' (columns: {}){}", name, fmt::join(names, ", "),
-                              did_you_mean(std::string(name), names)));
+      throw Error(ExitCode::usage, fmt::format("--sort: no column named '{}' (columns: {}){}", name,
+                                               fmt::join(names, ", "), did_you_mean(std::string(name), names)));
     }
     const auto column = static_cast<SummaryColumn>(it - kNames.begin());
     bool descending = column != SummaryColumn::segment;

@@ -69,8 +69,8 @@ Shown shown_columns(const Summary& s) {
 /// A row as the table and Markdown show it: percentages, grouped money, days with 2 decimals.
 std::vector<std::string> display_cells(const Summary& s, const SummaryRow& r) {
   auto days = [](const std::optional<double>& v) { return v ? fmt::format("{:.2f}", *v) : std::string("-"); };
-  std::vector<std::string> cells{terminal_safe(r.segment),  std::to_string(r.leads),   std::to_string(r.won),
-                                 std::to_string(r.lost),     std::to_string(r.open),    std::to_string(r.stalled),
+  std::vector<std::string> cells{terminal_safe(r.segment),   std::to_string(r.leads),     std::to_string(r.won),
+                                 std::to_string(r.lost),     std::to_string(r.open),      std::to_string(r.stalled),
                                  format_percent(r.win_rate), format_percent(r.conversion)};
   if (s.money) {
     cells.push_back(format_money(r.revenue));
