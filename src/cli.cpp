@@ -18,6 +18,8 @@ namespace commands {
 // Each pair is defined in src/commands/NAME.cpp.
 std::unique_ptr<Options> setup_report(CLI::App& app);
 int run_report(CLI::App& app, Options& options, Streams& streams);
+std::unique_ptr<Options> setup_summary(CLI::App& app);
+int run_summary(CLI::App& app, Options& options, Streams& streams);
 std::unique_ptr<Options> setup_cohorts(CLI::App& app);
 int run_cohorts(CLI::App& app, Options& options, Streams& streams);
 std::unique_ptr<Options> setup_trend(CLI::App& app);
@@ -46,6 +48,8 @@ namespace {
 /// The command table, in the order `funnel --help` lists the commands.
 constexpr Command kCommands[] = {
     {"report", "Print conversion and drop-off tables", setup_report, run_report},
+    {"summary", "One row per segment: leads, outcomes, win rate, revenue, cycle, cost, CAC, ROI, churn; sortable",
+     setup_summary, run_summary},
     {"cohorts", "Conversion per entry cohort (week, month or quarter of entry)", setup_cohorts, run_cohorts},
     {"trend", "Leads entering each stage per week, month or quarter", setup_trend, run_trend},
     {"inspect", "Show what funnel sees in an export: dialect, shape, columns, stage values, suggested flags",

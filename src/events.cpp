@@ -218,6 +218,8 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
     }
   }
   for (const auto& by : spec.by) schema.segments.push_back(find_named(header, by, "--by", file));
+  schema.by_columns = schema.segments.size();
+  for (const auto& a : spec.attributes) schema.segments.push_back(find_named(header, a, "--where", file));
   if (!spec.probability.empty() && spec.probability != "none") {
     schema.probability = find_named(header, spec.probability, "--probability-column", file);
   } else if (spec.find_probability && spec.probability.empty()) {
@@ -470,11 +472,14 @@ void EventExtractor::extract_row(const Record& record, std::string_view file, Ro
   } else {
     segment_scratch_.clear();
     out.segment_empty = true;
+    // Which row gives a lead its segment is told by the --by cells alone: a --where column
+    // is read from that same row and never moves a lead to another segment.
+    const std::size_t telling = schema_.by_columns > 0 ? schema_.by_columns : schema_.segments.size();
     for (std::size_t i = 0; i < schema_.segments.size(); ++i) {
       auto value = trim_blanks(record.fields[static_cast<std::size_t>(schema_.segments[i])]);
       if (i > 0) segment_scratch_ += kSegmentValueSeparator;
       segment_scratch_ += value.empty() ? std::string_view("(none)") : value;
-      out.segment_empty = out.segment_empty && value.empty();
+      if (i < telling) out.segment_empty = out.segment_empty && value.empty();
     }
     out.segment = segment_scratch_;
   }

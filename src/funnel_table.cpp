@@ -71,6 +71,7 @@ void merge(DataQuality& to, const DataQuality& from) {
   to.won_without_entry += from.won_without_entry;
   to.won_before_entry += from.won_before_entry;
   to.lost_by_inactivity += from.lost_by_inactivity;
+  to.leads_filtered += from.leads_filtered;
 }
 
 /// The union of one duration list of every part: its blocks, and its zeros.
@@ -217,6 +218,7 @@ std::string_view exclusion_name(Exclusion e) {
     case Exclusion::none: return "";
     case Exclusion::no_stage: return "no stage";
     case Exclusion::outside_period: return "outside period";
+    case Exclusion::filtered: return "left out by --where";
     case Exclusion::not_entered: return "first stage not entered";
   }
   return "";
@@ -236,6 +238,7 @@ LeadVerdict judge_lead(const LeadStore& store, std::uint32_t lead, const FunnelO
                   (options.until == kNoTime || entry < options.until);
     if (!inside) v.excluded = Exclusion::outside_period;
   }
+  if (v.excluded == Exclusion::none && options.where && !(*options.where)[lead]) v.excluded = Exclusion::filtered;
   if (v.excluded == Exclusion::none && v.path.furthest < 0) v.excluded = Exclusion::not_entered;
   return v;
 }
@@ -388,6 +391,10 @@ FunnelTables build_tables(const LeadStore& store, const StageModel& model, const
       }
       if (verdict.excluded == Exclusion::outside_period) {
         ++q.leads_outside_period;
+        continue;
+      }
+      if (verdict.excluded == Exclusion::filtered) {
+        ++q.leads_filtered;
         continue;
       }
       q.leads_beyond_window += path.beyond_window;

@@ -19,13 +19,6 @@ std::string_view segment_of(const Report& report, std::uint32_t lead) {
   return s < report.labels.size() ? std::string_view(report.labels[s]) : std::string_view();
 }
 
-/// The value of --by column `index` of a lead's segment, or empty without --by.
-std::string_view segment_value(const Report& report, std::uint32_t lead, std::size_t index) {
-  if (report.segment_values.empty()) return {};
-  std::uint32_t s = report.store->segment(lead);
-  if (s >= report.segment_values.size() || index >= report.segment_values[s].size()) return {};
-  return report.segment_values[s][index];
-}
 
 struct LeadRow {
   std::uint32_t lead;
@@ -40,10 +33,6 @@ bool keep(const Report& report, const LeadFilter& filter, const LeadRow& row) {
     if (path.furthest != k) return false;
   }
   if (!filter.status.empty() && status_name(path.status) != filter.status) return false;
-  for (const auto& [column, value] : filter.where) {
-    std::string_view part = segment_value(report, row.lead, column);
-    if (part != value && !(value.empty() && part == "(none)")) return false;
-  }
   return true;
 }
 

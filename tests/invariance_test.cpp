@@ -78,6 +78,29 @@ TEST_SUITE("invariance") {
     CHECK(csv_split.out == csv_one.out);
   }
 
+  TEST_CASE("--where, --recode and --bucket: the same summary in any row order, on one thread or two (pieces)") {
+    auto rows = synthetic_rows(8000, 11);  // over 16,384 rows: the rest of the file is read in pieces
+    REQUIRE(rows.size() > 20000);
+    const std::vector<std::string> args{"summary", "-f", "csv", "--by", "source", "--where",
+                                        "note = plain or status = won", "--recode",
+                                        "source: \"\" -> unknown; =cmd, webinar -> other", "-"};
+    auto expected = run_cli(args, join(rows, 0, rows.size()));
+    REQUIRE(expected.rc == 0);
+    CHECK(expected.out.find("\nunknown,") != std::string::npos);
+    CHECK(expected.out.find("\nother,") != std::string::npos);
+    CHECK(expected.err.find("--where left out ") != std::string::npos);
+    auto one = args;
+    one.insert(one.begin() + 1, {"--threads", "1"});
+    auto one_thread = run_cli(one, join(rows, 0, rows.size()));
+    CHECK(one_thread.out == expected.out);
+    CHECK(one_thread.err == expected.err);
+    auto shuffled = rows;
+    std::shuffle(shuffled.begin(), shuffled.end(), std::mt19937(5));
+    auto again = run_cli(args, join(shuffled, 0, shuffled.size()));
+    CHECK(again.out == expected.out);
+    CHECK(again.err == expected.err);
+  }
+
   TEST_CASE("the byte validator finds the same fault whatever the block size") {
     std::string text("id,name\n1,Ådne\n2,Zoë\n3,caf");
     text += '\xe9';  // Latin-1 é: not UTF-8

@@ -21,6 +21,9 @@ struct ColumnSpec {
   std::string id, stage, time;           ///< header names
   std::vector<std::string> stage_times;  ///< "STAGE=COLUMN"
   std::vector<std::string> by;           ///< segment columns
+  /// Columns --where names that are not --by columns: read from the row that gives the lead
+  /// its segment (attribution), then left out of the segment key.
+  std::vector<std::string> attributes;
   std::string probability;               ///< --probability-column; "none": do not look for one
   bool find_probability = false;         ///< funnel forecast: look for a probability column
 };

@@ -88,7 +88,8 @@ struct Schema {
     int stage;  ///< stage index or StageRef::lost
   };
   std::vector<StageTime> stage_times;
-  std::vector<int> segments;
+  std::vector<int> segments;  ///< the --by columns, then the --where columns (ColumnSpec::attributes)
+  std::size_t by_columns = 0;  ///< how many of `segments` are --by columns
   std::vector<std::string> header;
 };
 
@@ -105,7 +106,7 @@ bool same_header(const std::vector<std::string>& a, const std::vector<std::strin
 struct RowEvidence {
   std::string_view id;
   std::string_view segment;   ///< segment key: the --by values ("(none)" when empty), NUL between them
-  bool segment_empty = true;  ///< every --by cell of the row is empty
+  bool segment_empty = true;  ///< every --by cell of the row is empty (every --where cell without --by)
   std::vector<Evidence> items;
   Timestamp touch = kNoTime;  ///< when this row happened, for first-touch segments
   std::string_view reported;  ///< why the row gives no evidence (empty when used)

@@ -141,6 +141,7 @@ struct DataQuality {
   /// Whether the data can say a lead was lost: some id has lost evidence, or --lost-after
   /// is given. Without it the win rate is undefined (won / won would read 100%).
   bool lost_defined = true;
+  std::uint64_t leads_filtered = 0;        ///< counted leads --where left out
 };
 
 struct FunnelOptions {
@@ -156,6 +157,8 @@ struct FunnelOptions {
   std::int64_t window = 0;    ///< conversion window in seconds from entry; 0: none
   Timestamp since = kNoTime;  ///< keep leads whose entry is at or after this
   Timestamp until = kNoTime;  ///< keep leads whose entry is before this
+  /// --where: which leads pass (by lead index); null: every lead.
+  std::shared_ptr<const std::vector<bool>> where;
 };
 
 struct FunnelTables {
@@ -169,6 +172,7 @@ enum class Exclusion {
   none,            ///< counted
   no_stage,        ///< only lost rows: an id, not a lead
   outside_period,  ///< entry outside --since/--until, or unknown while they are set
+  filtered,        ///< left out by --where
   not_entered,     ///< ordered mode: never entered the first stage
 };
 std::string_view exclusion_name(Exclusion e);

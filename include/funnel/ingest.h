@@ -14,6 +14,7 @@
 #include "funnel/diagnostics.h"
 #include "funnel/input.h"
 #include "funnel/money.h"
+#include "funnel/recode.h"
 #include "funnel/stage_model.h"
 #include "funnel/zone.h"
 
@@ -43,6 +44,8 @@ struct IngestOptions {
   std::ostream* progress = nullptr;  ///< a terminal: rows read so far, after the first second
   std::string trace_id;              ///< keep every row of this lead id (LeadData::trace; funnel explain)
   bool lead_activity = false;        ///< keep every lead's latest row time (funnel leads, explain print it)
+  Recodes recodes;                   ///< --recode, --bucket: values as --by and --where see them
+  bool lead_attributes = false;      ///< --where names columns: keep each lead's values (LeadData::lead_attributes)
 };
 
 /// What was read, so that rows read = rows used + rows reported can be checked.
@@ -111,6 +114,12 @@ struct LeadData {
   std::vector<RejectedRow> first_rejects;                ///< the first few, for stderr
   std::string rejects_csv;                               ///< every reject as CSV, when options.rejects is set
   std::vector<TraceRow> trace;                           ///< the rows of options.trace_id
+  /// With --where columns, --recode or --bucket: the --by columns then the --where columns,
+  /// each lead's key into `attribute_values`, and each key's values recoded (not bucketed;
+  /// "" for an empty cell), all read from the row that gives the lead its segment.
+  std::vector<std::string> attribute_columns;
+  std::vector<std::vector<std::string>> attribute_values;
+  std::vector<std::uint32_t> lead_attributes;
 };
 
 /// Reads every input into a lead store. Warnings about the data go to `diagnostics`.

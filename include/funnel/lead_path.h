@@ -103,6 +103,9 @@ class LeadStore {
 
   /// Last touch instead: keep the segment of the latest row whose cells are not empty.
   void set_last_touch(bool last) { last_touch_ = last; }
+  /// Moves a lead to another segment once every row is read (--recode folds two values
+  /// into one, and --where columns are dropped from the key).
+  void reassign_segment(std::uint32_t lead, std::uint32_t segment) { set_segment(lead, segment); }
 
   std::uint32_t size() const { return count_; }
   int stage_count() const { return stages_; }

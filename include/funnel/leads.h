@@ -17,7 +17,6 @@ namespace funnel {
 struct LeadFilter {
   std::string stage;                                       ///< furthest stage reached
   std::string status;                                      ///< won, lost, open, stalled
-  std::vector<std::pair<std::size_t, std::string>> where;  ///< (--by column index, value)
   bool all = false;                                        ///< also leads the tables leave out (with the reason)
 };
 

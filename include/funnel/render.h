@@ -34,6 +34,9 @@ void render(const Report& report, Format format, std::ostream& out, bool color, 
 void render_cohorts(const Report& report, Format format, std::ostream& out, bool color);
 /// funnel trend: leads entering each stage per period.
 void render_trend(const Report& report, Format format, std::ostream& out, bool color);
+struct Summary;
+/// funnel summary: one row per segment (table, csv, tsv, json, markdown).
+void render_summary(const Summary& summary, Format format, std::ostream& out, bool color);
 
 /// A fraction with 6 decimals ("0.500000"); empty when undefined.
 std::string format_rate(const std::optional<double>& rate);

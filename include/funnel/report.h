@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <istream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "funnel/funnel_table.h"
 #include "funnel/ingest.h"
 #include "funnel/period.h"
+#include "funnel/where.h"
 
 namespace funnel {
 
@@ -33,6 +35,7 @@ struct ReportOptions : IngestOptions {
   static constexpr std::size_t kMaxSegments = 10000;
   std::size_t max_segments = kMaxSegments;
   std::string spend;  ///< --spend: a CSV of source,cost[,period]
+  std::shared_ptr<const Where> where;  ///< --where: the leads to count; null: all
 };
 
 /// A report is the lead data ingest read plus the tables built from it.

@@ -50,6 +50,7 @@ std::unique_ptr<Options> setup_check(CLI::App& app) {
   app.add_option("--min-leads", c.min_leads, "Skip segments with fewer leads than this")->group("Checks");
   define_input(app, *o);
   define_metrics(app, *o);
+  define_filters(app, *o);
   return o;
 }
 
@@ -74,6 +75,11 @@ int run_check(CLI::App& app, Options& options, Streams& streams) {
   std::string rejects_csv;
   if (!o.saved_report.empty()) {
     if (!o.report.files.empty()) throw Error(ExitCode::usage, "funnel check: give exports or --report FILE, not both");
+    if (!o.where.empty() || !o.recode.empty() || !o.bucket.empty()) {
+      throw Error(ExitCode::usage,
+                  "funnel check --report: a saved report has no leads to filter or recode; --where, --recode and "
+                  "--bucket work on exports");
+    }
     verdicts = funnel::run_check(read_saved_report(o.saved_report), o.check);
   } else {
     Report report = read_input(o, streams);

@@ -86,6 +86,51 @@ char parse_delimiter(const std::string& text) {
               fmt::format("--delimiter must be one of , ; tab | (or comma, semicolon, tab, pipe), not '{}'", text));
 }
 
+/// --where, --recode, --bucket: parsed before any input is read; the columns --where names
+/// beyond --by ride along as attributes. A recoded or bucketed column no --by or --where
+/// uses would be ignored: an error.
+void finish_filters(ExportOptions& o) {
+  ReportOptions& r = o.report;
+  r.columns.attributes.clear();
+  r.lead_attributes = false;
+  if (!o.where.empty()) {
+    Zone zone(r.tz);
+    TimeReader reader(TimeFormat::parse(r.date_format), &zone);
+    auto read_time = [&reader](std::string_view text) -> std::optional<Timestamp> {
+      ParsedTime t = reader.read(text);
+      if (t.status != ParsedTime::Status::ok) return std::nullopt;
+      return t.value;
+    };
+    auto where = std::make_shared<Where>(Where::parse(o.where, read_time));
+    where->bind_stages(StageModel::build(r.stages));
+    for (const auto& column : where->columns()) {
+      if (std::find(r.columns.by.begin(), r.columns.by.end(), column) == r.columns.by.end()) {
+        r.columns.attributes.push_back(column);
+      }
+    }
+    r.lead_attributes = !where->columns().empty();
+    r.where = std::move(where);
+  }
+  r.recodes = parse_recodes(o.recode, o.bucket);
+  auto used = [&](const std::string& column) {
+    return std::find(r.columns.by.begin(), r.columns.by.end(), column) != r.columns.by.end() ||
+           std::find(r.columns.attributes.begin(), r.columns.attributes.end(), column) != r.columns.attributes.end();
+  };
+  for (const auto& [column, recoding] : r.recodes.recode) {
+    if (!used(column)) {
+      throw Error(ExitCode::usage,
+                  fmt::format("--recode {}: no --by or --where names that column, so nothing would change", column));
+    }
+  }
+  for (const auto& [column, bands] : r.recodes.buckets) {
+    if (std::find(r.columns.by.begin(), r.columns.by.end(), column) == r.columns.by.end()) {
+      throw Error(ExitCode::usage,
+                  fmt::format("--bucket {}: bands are --by values: add --by {} (--where compares the number itself)",
+                              column, column));
+    }
+  }
+}
+
 }  // namespace
 
 void refuse_ignored(const CLI::App& app, std::string_view command,
@@ -173,6 +218,7 @@ void finish_options(ExportOptions& o, const std::vector<std::string>& more_input
   o.report.last_touch = o.attribution == "last";
   o.report.decimal = parse_decimal_mark(o.decimal);
   fit_preset(o.report);
+  finish_filters(o);
 }
 
 void define_input(CLI::App& app, ExportOptions& o) {
@@ -273,6 +319,22 @@ void define_metrics(CLI::App& app, ExportOptions& o) {
   app.add_option("--until", o.until, "Keep leads that entered the funnel before this time")->group("Metrics");
 }
 
+void define_filters(CLI::App& app, ExportOptions& o) {
+  app.add_option("--where", o.where,
+                 "EXPR: count only the leads it holds for, e.g. \"origin in (paid, organic) and status != lost\" "
+                 "(repeatable: all must hold)")
+      ->group("Filters")
+      ->allow_extra_args(false);
+  app.add_option("--recode", o.recode,
+                 "'COLUMN: FROM[, FROM...] -> TO[; ...]': fold values of a --by or --where column (\"\" is an "
+                 "empty cell, * any other value)")
+      ->group("Filters")
+      ->allow_extra_args(false);
+  app.add_option("--bucket", o.bucket, "COLUMN=EDGE,EDGE,...: a --by column's numbers as bands (0-1000, >=1000)")
+      ->group("Filters")
+      ->allow_extra_args(false);
+}
+
 void define_output(CLI::App& app, std::string& format, std::string& output, const std::vector<std::string>& names) {
   app.add_option("-f,--format", format, fmt::format("Output format: {}", format_list(names)))->capture_default_str();
   app.add_option("-o,--output", output, "Write to FILE atomically instead of stdout");
@@ -304,6 +366,7 @@ std::unique_ptr<ExportOptions> setup_tables(CLI::App& app, ReportKind kind) {
   app.add_flag("--ascii", o->ascii, "Table bars in ASCII (#), as when the terminal's locale is not UTF-8");
   define_input(app, *o);
   define_metrics(app, *o);
+  define_filters(app, *o);
   if (kind != ReportKind::funnel) {
     app.add_option("--every", o->every, "Period: week (ISO, Monday start), month or quarter, in --tz")
         ->capture_default_str()

@@ -56,6 +56,9 @@ struct ExportOptions : Options {
   std::string output;          ///< -o: empty or "-" is stdout
   std::string chart;           ///< report, cohorts, trend: --chart, the chart of -f svg
   bool ascii = false;          ///< report, cohorts, trend: --ascii, table bars in ASCII
+  std::vector<std::string> where;   ///< --where EXPR (repeatable: all must hold)
+  std::vector<std::string> recode;  ///< --recode 'COLUMN: FROM -> TO'
+  std::vector<std::string> bucket;  ///< --bucket COLUMN=EDGE,EDGE,...
 };
 
 /// Input, columns and stages: every command that reads exports.
@@ -63,6 +66,9 @@ void define_input(CLI::App& app, ExportOptions& o);
 
 /// How leads are counted: every command that rebuilds paths.
 void define_metrics(CLI::App& app, ExportOptions& o);
+
+/// --where, --recode and --bucket: every command that counts leads.
+void define_filters(CLI::App& app, ExportOptions& o);
 
 /// -f (the help line lists `names`; the default is `format` as it stands) and -o.
 void define_output(CLI::App& app, std::string& format, std::string& output, const std::vector<std::string>& names);

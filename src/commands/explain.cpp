@@ -23,6 +23,7 @@ std::unique_ptr<Options> setup_explain(CLI::App& app) {
   app.add_option("-o,--output", o->output, "Write to FILE atomically instead of stdout");
   define_input(app, *o);
   define_metrics(app, *o);
+  define_filters(app, *o);
   return o;
 }
 

@@ -35,6 +35,7 @@ std::unique_ptr<Options> setup_forecast(CLI::App& app) {
       ->group("Forecast");
   define_input(app, *o);
   define_metrics(app, *o);
+  define_filters(app, *o);
   return o;
 }
 

@@ -23,29 +23,16 @@ constexpr FormatChoice<LeadFormat> kLeadFormats[] = {
 struct LeadsCommand : ExportOptions {
   LeadsCommand() { format = "csv"; }
   LeadFilter filter;
-  bool lost_only = false;          ///< --lost-only
-  std::vector<std::string> where;  ///< --where COLUMN=VALUE
+  bool lost_only = false;  ///< --lost-only
 };
 
-/// --lost-only is --status lost; --where COLUMN=VALUE: the column joins the breakdown so
-/// each lead carries its value.
+/// --lost-only is --status lost.
 void finish_filter(LeadsCommand& o) {
   if (o.lost_only) {
     if (!o.filter.status.empty() && o.filter.status != "lost") {
       throw Error(ExitCode::usage, fmt::format("--lost and --status {} contradict each other", o.filter.status));
     }
     o.filter.status = "lost";
-  }
-  auto& by = o.report.columns.by;
-  for (const auto& w : o.where) {
-    auto eq = w.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      throw Error(ExitCode::usage, fmt::format("--where wants COLUMN=VALUE, not '{}'", w));
-    }
-    std::string column = w.substr(0, eq);
-    auto it = std::find(by.begin(), by.end(), column);
-    if (it == by.end()) it = by.insert(by.end(), column);
-    o.filter.where.emplace_back(static_cast<std::size_t>(it - by.begin()), w.substr(eq + 1));
   }
 }
 
@@ -57,13 +44,11 @@ std::unique_ptr<Options> setup_leads(CLI::App& app) {
   define_output(app, o->format, o->output, format_names<LeadFormat>(kLeadFormats));
   define_input(app, *o);
   define_metrics(app, *o);
+  define_filters(app, *o);
   app.add_option("--stage", o->filter.stage, "Only leads whose furthest stage is this one")->group("Filters");
   app.add_option("--status", o->filter.status, "Only leads with this status: won, lost, open, stalled")
       ->group("Filters");
   app.add_flag("--lost-only", o->lost_only, "Only lost leads (same as --status lost)")->group("Filters");
-  app.add_option("--where", o->where, "COLUMN=VALUE: only leads whose first-touch COLUMN is VALUE (repeatable)")
-      ->group("Filters")
-      ->allow_extra_args(false);
   app.add_flag("--all", o->filter.all, "Also leads the tables leave out, with the reason in 'counted'")
       ->group("Filters");
   return o;

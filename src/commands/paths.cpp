@@ -25,6 +25,7 @@ std::unique_ptr<Options> setup_paths(CLI::App& app) {
       ->check(CLI::Range(std::size_t{0}, std::size_t{kMaxCount}));
   define_input(app, *o);
   define_metrics(app, *o);
+  define_filters(app, *o);
   return o;
 }
 

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "attributes.h"
 #include "batch_queue.h"
 #include "funnel/lead_path.h"
 #include "funnel/time_reader.h"
@@ -125,11 +126,13 @@ LeadData ingest(const IngestOptions& options, std::istream* stdin_stream, Diagno
   data.zone = Zone(options.tz);
   data.model = StageModel::build(options.stages);
   data.segmented = !options.columns.by.empty();
+  // --where columns ride on the segment key while reading (settle_attributes drops them).
+  const bool keyed = data.segmented || !options.columns.attributes.empty();
   InputCounts& input = data.input;
   input.files = options.files.empty() ? std::vector<std::string>{"-"} : options.files;
 
   auto owned_store =
-      std::make_shared<LeadStore>(data.model.size(), LeadStore::Keep{data.segmented, options.lead_activity});
+      std::make_shared<LeadStore>(data.model.size(), LeadStore::Keep{keyed, options.lead_activity});
   LeadStore& store = *owned_store;
   data.store = owned_store;
   store.set_last_touch(options.last_touch);
@@ -138,13 +141,13 @@ LeadData ingest(const IngestOptions& options, std::istream* stdin_stream, Diagno
   std::uintmax_t bytes = 0;
   for (const auto& path : input.files) bytes += bytes_ahead(path, stdin_stream);
   if (bytes > 0) store.reserve(static_cast<std::size_t>(bytes / 64));  // a pipe: see LeadStore::insert
-  std::vector<std::string>* labels = data.segmented ? &data.labels : nullptr;
+  std::vector<std::string>* labels = keyed ? &data.labels : nullptr;
   std::vector<LeadAmount> lead_amounts;
   std::vector<LeadAmount>* amounts = options.amount.empty() ? nullptr : &lead_amounts;
   std::vector<AmbiguousAmount> ambiguous;  // "1,234": settled once the column is read
   AmountConflicts conflicts;
 
-  Reader reader(options, stdin_stream, data.model, input, data.segmented, TimeFormat::parse(options.date_format),
+  Reader reader(options, stdin_stream, data.model, input, keyed, TimeFormat::parse(options.date_format),
                 &data.zone);
   reader.first_rejects = &data.first_rejects;
   if (!options.rejects.empty()) {
@@ -203,6 +206,7 @@ LeadData ingest(const IngestOptions& options, std::istream* stdin_stream, Diagno
     if (values.size() > 1) label = fmt::format("{}", fmt::join(values, " / "));
     data.segment_values.push_back(std::move(values));
   }
+  ingest_detail::settle_attributes(data, store, options);
   return data;
 }
 

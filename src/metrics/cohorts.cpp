@@ -54,6 +54,7 @@ Trend build_trend(const LeadStore& store, const Zone& zone, Period every, const 
   const auto n = static_cast<std::size_t>(store.stage_count());
   std::map<std::int64_t, std::pair<std::string, std::vector<std::uint64_t>>> periods;
   for (std::uint32_t lead = 0; lead < store.size(); ++lead) {
+    if (options.where && !(*options.where)[lead]) continue;  // left out by --where
     for (std::size_t k = 0; k < n; ++k) {
       if (!store.entered(lead, static_cast<int>(k))) continue;
       Timestamp t = store.first(lead, static_cast<int>(k));

@@ -119,6 +119,7 @@ void header(const Report& report, std::string_view what, std::ostream& out) {
     note.replace(note.find('\n'), 3, "; ");  // one item
     warnings.push_back(note);
   }
+  warn(q.leads_filtered, "leads left out by --where");
   warn(in.blank_lines, "blank lines");
   warn(in.trailing_delimiters, "rows that end with an extra delimiter");
   warn(in.scientific_ids, "ids a spreadsheet turned into 1.23E+11 notation");

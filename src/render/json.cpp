@@ -78,6 +78,7 @@ void render_json(const Report& report, std::ostream& out) {
   w.member("leads_beyond_window", q.leads_beyond_window).member("leads_outside_period", q.leads_outside_period);
   w.member("won_without_entry", q.won_without_entry).member("won_before_entry", q.won_before_entry);
   w.member("lost_defined", q.lost_defined).member("lost_by_inactivity", q.lost_by_inactivity);
+  if (report.options.where) w.member("leads_left_out_by_where", q.leads_filtered);  // with --where only
   w.end_object();
 
   w.key("stages").begin_array();

@@ -410,6 +410,7 @@ void render_table(const Report& report, std::ostream& out, bool color, const Tex
     out << fmt::format(", {} lost by --lost-after {:g} days", q.lost_by_inactivity,
                        static_cast<double>(report.options.lost_after) / 86400.0);
   out << '\n';
+  if (report.options.where) out << fmt::format("--where: {} leads left out\n", q.leads_filtered);
 }
 
 void render(const Report& report, Format format, std::ostream& out, bool color, const TextLayout& layout) {
