@@ -20,6 +20,10 @@ void warn_unknown_stages(const EventExtractor& extractor, const StageModel& mode
 void warn_rows(const LeadData& data, const IngestOptions& options, const EventExtractor& extractor,
                Diagnostics& diagnostics);
 
+/// A join's faults: lookup keys matching no row, repeated or empty lookup keys, link cells
+/// pointing nowhere, listed ids naming no lead (rows about unknown ids are in warn_rows).
+void warn_joins(const InputCounts& input, Diagnostics& diagnostics);
+
 /// --amount cells that are not a usable value, and ambiguous amounts ("1,234") that no
 /// evidence settled or that a column showing both decimal marks settled by majority.
 void warn_amounts(const InputCounts& input, const std::string& first_invalid, const AmountEvidence& evidence,
