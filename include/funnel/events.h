@@ -121,8 +121,8 @@ struct RowEvidence {
   std::vector<Evidence> items;
   Timestamp touch = kNoTime;  ///< when this row happened, for first-touch segments
   std::string_view reported;  ///< why the row gives no evidence (empty when used)
-  int lookup_miss = -1;       ///< the first Schema::looked_up whose key matched no row of its table
-  std::string_view miss_key;  ///< that key
+  /// The Schema::looked_up entries whose key matched no row of their table, with the key.
+  std::vector<std::pair<std::size_t, std::string_view>> lookup_misses;
   int pending_column = -1;    ///< a date here waits for its column's day/month order
 };
 

@@ -196,16 +196,16 @@ bool Reader::take(const Record& record, const std::string& file, RowEvidence& ev
   }
   // A join's row may be about several leads (a deal's contacts): each takes its evidence and
   // an equal share of the amount.
-  if (evidence.lookup_miss >= 0) {
-    const Schema::LookedUp& l = schema_.looked_up[static_cast<std::size_t>(evidence.lookup_miss)];
+  for (const auto& [miss, key] : evidence.lookup_misses) {
+    const Schema::LookedUp& l = schema_.looked_up[miss];
     const auto index = static_cast<std::size_t>(l.table - lookups->data());
     if (tally_->lookups.size() <= index) tally_->lookups.resize(index + 1);
     LookupFaults& f = tally_->lookups[index];
     ++f.misses;
     if (f.first_misses.size() < InputCounts::kNamedLines) f.first_misses.push_back({file, record.line});
     if (f.missed_keys.size() < 5 &&
-        std::find(f.missed_keys.begin(), f.missed_keys.end(), evidence.miss_key) == f.missed_keys.end())
-      f.missed_keys.emplace_back(evidence.miss_key);
+        std::find(f.missed_keys.begin(), f.missed_keys.end(), key) == f.missed_keys.end())
+      f.missed_keys.emplace_back(key);
   }
   const double share = std::isnan(amount) ? amount : amount / static_cast<double>(leads_.size());
   for (std::string_view lead : leads_) {
@@ -252,6 +252,7 @@ void Reader::resolve_leads(const Record& record, const std::string& file, RowEvi
     }
     case FileKind::listed: {
       std::string_view list = evidence.id;
+      std::uint64_t unknown = 0;  // counted only when the row is used for its other ids
       for (std::size_t start = 0; start <= list.size();) {
         std::size_t end = list.find(schema_.id_list, start);
         if (end == std::string_view::npos) end = list.size();
@@ -261,12 +262,16 @@ void Reader::resolve_leads(const Record& record, const std::string& file, RowEvi
         if (join.known.find(id) != join.known.end()) {
           leads_.push_back(id);
         } else {
-          ++tally_->unknown_list_ids;
-          if (tally_->first_unknown_list_ids.size() < InputCounts::kNamedLines)
-            tally_->first_unknown_list_ids.push_back({file, record.line});
+          ++unknown;
         }
       }
-      if (leads_.empty()) evidence.reported = "unknown lead id";
+      if (leads_.empty()) {
+        evidence.reported = "unknown lead id";
+      } else if (unknown > 0) {
+        tally_->unknown_list_ids += unknown;
+        if (tally_->first_unknown_list_ids.size() < InputCounts::kNamedLines)
+          tally_->first_unknown_list_ids.push_back({file, record.line});
+      }
       break;
     }
   }

@@ -315,14 +315,13 @@ void render_joins(const InputCounts& in, std::ostream& out) {
   };
   std::vector<std::string> faults;
   auto add = [&](std::uint64_t count, std::string_view what, const std::string& lines) {
-    if (count > 0) faults.push_back(fmt::format("{} {} ({})", count, what, lines));
+    if (count > 0) faults.push_back(fmt::format("{}: {} ({})", what, count, lines));
   };
   for (const char* reason : {"unknown lead id", "linked to no lead"}) {
     auto it = in.reported_by_reason.find(reason);
     if (it == in.reported_by_reason.end()) continue;
     auto lines = in.first_reported.find(reason);
-    add(it->second, fmt::format("rows {}", reason == std::string_view("unknown lead id") ? "about unknown lead ids"
-                                                                                            : "linked to no lead"),
+    add(it->second, reason == std::string_view("unknown lead id") ? "rows about unknown lead ids" : "rows linked to no lead",
         named(it->second, lines == in.first_reported.end() ? std::vector<SourceLine>{} : lines->second));
   }
   add(in.dangling_links, "link cells naming no row", named(in.dangling_links, in.first_dangling));
