@@ -190,6 +190,9 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
         continue;
       }
       schema.stage_times.push_back({column, ref.index});
+      // A column named with --stage-time is that stage's date, not also the created or close date.
+      if (schema.created == column) schema.created = -1;
+      if (schema.closed == column) schema.closed = -1;
     }
     for (std::size_t i = 0; i < header.size(); ++i) {
       if (taken[i]) continue;

@@ -205,3 +205,21 @@ TEST_SUITE("joins") {
     CHECK(r.err.find("--by names column 'origin', which is in no input") != std::string::npos);
   }
 }
+
+TEST_CASE("a snapshot column named with --stage-time is that stage's date, not also the created date") {
+  // Before: an opportunities report's Created Date named as converted=Created Date was also
+  // read as the deal's created time, giving the first stage a time it never had.
+  funnel::StageModelSpec spec;
+  spec.stages = {"lead", "converted", "won"};
+  const auto model = funnel::StageModel::build(spec);
+  funnel::ColumnSpec columns;
+  columns.stage_times = {"converted=Created Date"};
+  const std::vector<std::string> header{"Opportunity ID", "Stage", "Created Date", "Close Date"};
+  const funnel::Schema schema = funnel::detect_schema(header, model, columns, "opps.csv");
+  CHECK(schema.shape == funnel::Shape::snapshot);
+  CHECK(schema.created == -1);
+  CHECK(schema.closed == 3);
+  REQUIRE(schema.stage_times.size() == 1);
+  CHECK(schema.stage_times[0].column == 2);
+  CHECK(schema.stage_times[0].stage == 1);
+}

@@ -153,7 +153,13 @@ bool Reader::take(const Record& record, const std::string& file, RowEvidence& ev
   extractor_->extract(record, file, evidence);
   if (evidence.pending_column >= 0) return false;
   if (kind_ != FileKind::single && evidence.reported.empty()) resolve_leads(record, file, evidence);
-  if (trace != nullptr && evidence.id == options_.trace_id) keep_trace(record, file, evidence);
+  if (trace != nullptr) {
+    // A join's row is the traced lead's when it is about that lead (a linked opportunity).
+    const bool about = kind_ == FileKind::single || !evidence.reported.empty()
+                           ? evidence.id == options_.trace_id
+                           : std::find(leads_.begin(), leads_.end(), options_.trace_id) != leads_.end();
+    if (about) keep_trace(record, file, evidence);
+  }
   if (!evidence.reported.empty()) {
     ++tally_->rows_reported;
     const std::string reason(evidence.reported);
