@@ -7,6 +7,7 @@
 #include <memory>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "funnel/diagnostics.h"
 #include "funnel/inspection.h"
@@ -158,6 +159,21 @@ Inspection inspect_inputs(const ReportOptions& options, std::istream* stdin_stre
   in.notes = std::move(suggested.notes);
   in.suggested_shape = suggested.suggested_shape;
   in.command = std::move(suggested.command);
+  // Two columns ending in "id" and one of them looks like the lead id (Olist's mql_id beside
+  // landing_page_id): say which, rather than "no lead id column" beside "looks like the lead id".
+  if (in.error && in.guessed_id && in.error->find(":1: no lead id column") != std::string::npos) {
+    std::vector<std::string> ids;
+    for (const auto& h : in.files.front().header) {
+      const std::string n = normalize_name(h);
+      if (n.size() > 2 && n.compare(n.size() - 2, 2, "id") == 0) ids.push_back(h);
+    }
+    const std::string& id = in.files.front().header[static_cast<std::size_t>(*in.guessed_id)];
+    if (ids.size() > 1) {
+      in.error = fmt::format("{}:1: {} columns end in 'id' ({}), so funnel does not pick the lead id itself; '{}' looks "
+                             "like it: --id {} (suggested below)",
+                             in.files.front().name, ids.size(), fmt::join(ids, ", "), id, id);
+    }
+  }
   find_joins(*sample, options, in);
   in.exit_code = in.error || in.join_error ? static_cast<int>(ExitCode::schema) : 0;
   return in;
