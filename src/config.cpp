@@ -94,6 +94,34 @@ class Reader {
 
 }  // namespace
 
+namespace {
+
+toml::table parse_file(const std::string& path) {
+  const std::string text = read_whole_file(path);
+  try {
+    return toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    throw Error(ExitCode::usage,
+                fmt::format("{}:{}:{}: {}", path, e.source().begin.line, e.source().begin.column, e.description()));
+  }
+}
+
+}  // namespace
+
+std::vector<ConfigInput> read_config_inputs(const std::string& path) {
+  toml::table root = parse_file(path);
+  std::vector<ConfigInput> inputs;
+  const toml::array* tables = root["input"].as_array();
+  if (tables == nullptr || !tables->is_array_of_tables()) return inputs;
+  Reader reader(path, kInputKeys);
+  for (const toml::node& node : *tables) {
+    ConfigInput input{reader.where(node), {}};
+    for (auto&& [key, value] : *node.as_table()) input.entries.push_back(reader.entry(key.str(), value));
+    inputs.push_back(std::move(input));
+  }
+  return inputs;
+}
+
 std::vector<ConfigEntry> read_config(const std::string& path, const std::string& command,
                                      const std::vector<std::string>& commands, const std::vector<std::string>& keys) {
   const std::string text = read_whole_file(path);
@@ -112,7 +140,7 @@ std::vector<ConfigEntry> read_config(const std::string& path, const std::string&
   std::vector<ConfigEntry> entries;
   std::map<std::string, std::string, std::less<>> top_level;  // key -> where
   for (auto&& [key, value] : root) {
-    if (value.is_table()) continue;
+    if (value.is_table() || (key.str() == "input" && value.is_array_of_tables())) continue;
     top_level.emplace(std::string(key.str()), reader.where(value));
     entries.push_back(reader.entry(key.str(), value));
   }

@@ -9,6 +9,7 @@
 
 #include "funnel/diagnostics.h"
 #include "funnel/layouts.h"
+#include "funnel/lookup.h"
 #include "funnel/probability.h"
 
 namespace funnel {
@@ -189,6 +190,9 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
         continue;
       }
       schema.stage_times.push_back({column, ref.index});
+      // A column named with --stage-time is that stage's date, not also the created or close date.
+      if (schema.created == column) schema.created = -1;
+      if (schema.closed == column) schema.closed = -1;
     }
     for (std::size_t i = 0; i < header.size(); ++i) {
       if (taken[i]) continue;
@@ -257,6 +261,8 @@ Schema detect_schema(const std::vector<std::string>& header, const StageModel& m
 EventExtractor::EventExtractor(const Schema& schema, const StageModel& model, bool strict_stages,
                                const TimeFormat& format, const Zone* zone, bool strict_cells)
     : schema_(schema), model_(model), strict_stages_(strict_stages), strict_cells_(strict_cells) {
+  joined_segments_ = !schema_.looked_up.empty() ||
+                     std::any_of(schema_.segments.begin(), schema_.segments.end(), [](int c) { return c < 0; });
   std::vector<int> columns{schema_.time, schema_.created, schema_.closed, schema_.churned};
   for (const auto& st : schema_.stage_times) columns.push_back(st.column);
   for (int column : columns) {
@@ -465,6 +471,8 @@ void EventExtractor::extract_row(const Record& record, std::string_view file, Ro
   }
   if (schema_.segments.empty()) {
     out.segment = {};
+  } else if (joined_segments_) {
+    joined_segment(record, out);
   } else if (schema_.segments.size() == 1) {
     out.segment = trim_blanks(record.fields[static_cast<std::size_t>(schema_.segments[0])]);
     out.segment_empty = out.segment.empty();
@@ -528,6 +536,38 @@ void EventExtractor::extract_row(const Record& record, std::string_view file, Ro
     if (!trim_blanks(record.fields[static_cast<std::size_t>(schema_.churned)]).empty()) note_churn(out.id, t);
   }
   if (schema_.probability >= 0) note_probability(record, file, out);
+}
+
+/// A join's segment key: each --by value from this file's column, from a lookup table through
+/// this file's key cell ("(no match)" when no row has the key), or empty when neither has it.
+void EventExtractor::joined_segment(const Record& record, RowEvidence& out) {
+  out.lookup_misses.clear();
+  segment_scratch_.clear();
+  out.segment_empty = true;
+  for (std::size_t i = 0; i < schema_.segments.size(); ++i) {
+    std::string_view value;
+    if (schema_.segments[i] >= 0) {
+      value = trim_blanks(record.fields[static_cast<std::size_t>(schema_.segments[i])]);
+    } else {
+      for (std::size_t j = 0; j < schema_.looked_up.size(); ++j) {
+        const Schema::LookedUp& l = schema_.looked_up[j];
+        if (l.segment != i) continue;
+        std::string_view key = trim_blanks(record.fields[static_cast<std::size_t>(l.key_column)]);
+        if (key.empty()) break;
+        if (const std::string* cell = l.table->find(key, l.value_column)) {
+          value = *cell;
+        } else {
+          value = "(no match)";
+          out.lookup_misses.emplace_back(j, key);
+        }
+        break;
+      }
+    }
+    if (i > 0) segment_scratch_ += kSegmentValueSeparator;
+    segment_scratch_ += value.empty() ? std::string_view("(none)") : value;
+    out.segment_empty = out.segment_empty && value.empty();
+  }
+  out.segment = segment_scratch_;
 }
 
 void EventExtractor::note_churn(std::string_view id, Timestamp time) {

@@ -28,6 +28,9 @@ struct ColumnSpec {
   bool find_probability = false;         ///< funnel forecast: look for a probability column
 };
 
+/// What to do with a key that two rows of a lookup table share (--lookup-duplicates).
+enum class LookupDuplicates { error, first, last };
+
 /// Between the --by values of a segment key while reading: a byte no field holds (the input
 /// layer refuses NUL), so values are carried apart and joined with " / " only for display.
 inline constexpr char kSegmentValueSeparator = '\0';

@@ -26,4 +26,16 @@ struct ConfigEntry {
 std::vector<ConfigEntry> read_config(const std::string& path, const std::string& command,
                                      const std::vector<std::string>& commands, const std::vector<std::string>& keys);
 
+/// One [[input]] table of the config file: an input's own roles in a join. Its keys are
+/// checked against `kInputKeys`; `where` is "FILE:LINE" of the table.
+struct ConfigInput {
+  std::string where;
+  std::vector<ConfigEntry> entries;
+};
+inline const std::vector<std::string> kInputKeys = {"file",     "role",     "key",      "link",      "shape",
+                                                    "id",       "stage-col", "time-col", "stage-time"};
+
+/// The [[input]] tables of `path` (read_config skips them). Throws as read_config does.
+std::vector<ConfigInput> read_config_inputs(const std::string& path);
+
 }  // namespace funnel

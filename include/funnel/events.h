@@ -22,6 +22,8 @@
 
 namespace funnel {
 
+class LookupTable;
+
 /// Hash for heterogeneous lookup: find a std::string key by std::string_view, no allocation.
 struct StringHash {
   using is_transparent = void;
@@ -88,8 +90,20 @@ struct Schema {
     int stage;  ///< stage index or StageRef::lost
   };
   std::vector<StageTime> stage_times;
-  std::vector<int> segments;  ///< the --by columns, then the --where columns (ColumnSpec::attributes)
+  /// The --by columns, then the --where columns (ColumnSpec::attributes); -1: not in this
+  /// file (a join's other file, or a lookup).
+  std::vector<int> segments;
   std::size_t by_columns = 0;  ///< how many of `segments` are --by columns
+  /// A --by value this file's rows take from a lookup table through their key cell.
+  struct LookedUp {
+    std::size_t segment;       ///< which --by value
+    int key_column;            ///< this file's column holding the key
+    const LookupTable* table;  ///< lives as long as the reading
+    int value_column;          ///< the table's column
+  };
+  std::vector<LookedUp> looked_up;
+  char id_list = 0;  ///< the id cell holds several lead ids separated by this (Associated Contact IDs)
+  int link = -1;     ///< a column holding the id of another file's row that continues the lead
   std::vector<std::string> header;
 };
 
@@ -110,6 +124,8 @@ struct RowEvidence {
   std::vector<Evidence> items;
   Timestamp touch = kNoTime;  ///< when this row happened, for first-touch segments
   std::string_view reported;  ///< why the row gives no evidence (empty when used)
+  /// The Schema::looked_up entries whose key matched no row of their table, with the key.
+  std::vector<std::pair<std::size_t, std::string_view>> lookup_misses;
   int pending_column = -1;    ///< a date here waits for its column's day/month order
 };
 
@@ -216,6 +232,7 @@ class EventExtractor {
   }
   Timestamp read_other_time(TimeReader& reader, const Record& record, int column, std::string_view file,
                             RowEvidence& out);
+  void joined_segment(const Record& record, RowEvidence& out);
   void note_churn(std::string_view id, Timestamp time);
   void note_probability(const Record& record, std::string_view file, const RowEvidence& out);
   void keep_probability(std::string_view id, TimedValue v);
@@ -224,6 +241,7 @@ class EventExtractor {
   const StageModel& model_;
   bool strict_stages_;
   bool strict_cells_;
+  bool joined_segments_ = false;  ///< a --by value comes from a lookup or is not in this file
   std::uint32_t row_placeholders_ = 0, row_epoch_zeros_ = 0;  ///< in the row being read
   CellNotes placeholders_, epoch_zeros_;
   StringMap<int> stage_cache_;

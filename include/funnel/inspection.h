@@ -84,8 +84,21 @@ struct Suggestion {
   std::string words;  ///< flag and value as typed in a shell
 };
 
+/// How a later file with its own header would join the first (funnel inspect on several files).
+struct JoinFinding {
+  std::string file;
+  std::string role;          ///< "evidence", "linked", "lookup"; empty when the plan failed
+  std::string how;           ///< the plan's words: the key or link it uses
+  std::string by_name;       ///< a column both files have, when one does
+  std::string value_column;  ///< this file's column whose values the first file's value_first holds most
+  std::string value_first;
+  std::uint64_t sampled = 0, matched = 0;  ///< value_column's distinct values sampled, and found in value_first's
+};
+
 struct Inspection {
   std::vector<InspectedFile> files;
+  std::vector<JoinFinding> joins;          ///< each later file with another header
+  std::optional<std::string> join_error;  ///< why funnel report could not join them as given
   std::vector<std::string> stages;   ///< the stage model's names, in order
   std::optional<Schema> schema;      ///< the first file's columns, when detected
   std::string shape_reason;          ///< why the shape is what it is, when detected

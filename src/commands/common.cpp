@@ -142,18 +142,41 @@ void refuse_ignored(const CLI::App& app, std::string_view command,
   }
 }
 
-void load_config(CLI::App& app, const ExportOptions& o) {
+void load_config(CLI::App& app, ExportOptions& o) {
   if (o.config.empty()) return;
   try {
     apply_config(app, o.config);
   } catch (const CLI::ParseError& e) {
     throw Error(ExitCode::usage, fmt::format("{}: {}", o.config, e.what()));
   }
+  // [[input]] tables: one input's own roles in a join.
+  for (const ConfigInput& table : read_config_inputs(o.config)) {
+    InputRoles roles;
+    roles.where = table.where;
+    for (const ConfigEntry& e : table.entries) {
+      auto one = [&]() -> std::string {
+        if (e.values.size() != 1) throw Error(ExitCode::usage, fmt::format("{}: '{}' wants one value", e.where, e.key));
+        return e.values.front();
+      };
+      if (e.key == "file") roles.file = one();
+      if (e.key == "role") roles.role = one();
+      if (e.key == "key") roles.key = one();
+      if (e.key == "link") roles.link = one();
+      if (e.key == "shape") roles.columns.shape = one();
+      if (e.key == "id") roles.columns.id = one();
+      if (e.key == "stage-col") roles.columns.stage = one();
+      if (e.key == "time-col") roles.columns.time = one();
+      if (e.key == "stage-time") roles.columns.stage_times = e.values;
+    }
+    if (roles.file.empty()) throw Error(ExitCode::usage, fmt::format("{}: [[input]] needs file = \"NAME\"", table.where));
+    o.report.input_roles.push_back(std::move(roles));
+  }
 }
 
 void finish_options(ExportOptions& o, const std::vector<std::string>& more_inputs) {
   // -o and --rejects may not name a file the run reads, nor each other.
   std::vector<std::string> inputs = o.report.files;
+  inputs.insert(inputs.end(), o.report.lookups.begin(), o.report.lookups.end());
   inputs.push_back(o.report.spend);
   inputs.push_back(o.config);
   inputs.insert(inputs.end(), more_inputs.begin(), more_inputs.end());
@@ -217,6 +240,16 @@ void finish_options(ExportOptions& o, const std::vector<std::string>& more_input
   }
   o.report.last_touch = o.attribution == "last";
   o.report.decimal = parse_decimal_mark(o.decimal);
+  if (o.lookup_duplicates == "error") {
+    o.report.lookup_duplicates = LookupDuplicates::error;
+  } else if (o.lookup_duplicates == "first") {
+    o.report.lookup_duplicates = LookupDuplicates::first;
+  } else if (o.lookup_duplicates == "last") {
+    o.report.lookup_duplicates = LookupDuplicates::last;
+  } else {
+    throw Error(ExitCode::usage,
+                fmt::format("--lookup-duplicates must be error, first or last, not '{}'", o.lookup_duplicates));
+  }
   fit_preset(o.report);
   finish_filters(o);
 }
@@ -269,6 +302,18 @@ void define_input(CLI::App& app, ExportOptions& o) {
   app.add_option("--decimal", o.decimal, "Decimal mark of --amount: auto, . or ,")
       ->capture_default_str()
       ->group("Input");
+  app.add_option("--lookup", r.lookups,
+                 "A table adding columns (for --by) through a column it shares with the leads' rows (repeatable)")
+      ->group("Joins")
+      ->allow_extra_args(false);
+  app.add_option("--link", r.links,
+                 "A column holding another file's ids (Converted Opportunity ID) or lead ids (Associated Contact IDs)")
+      ->group("Joins")
+      ->allow_extra_args(false);
+  app.add_option("--lookup-duplicates", o.lookup_duplicates,
+                 "A key on two rows of a lookup: error (default), first or last row kept")
+      ->capture_default_str()
+      ->group("Joins");
   app.add_option("--attribution", o.attribution,
                  "Which row gives a lead its --by value: first (earliest row) or last (latest row)")
       ->capture_default_str()

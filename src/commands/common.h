@@ -35,7 +35,7 @@ inline constexpr FormatChoice<Format> kReportFormats[] = {
 };
 
 /// The help line of the positional that names the exports.
-inline constexpr const char* kFilesHelp = "CSV files to read (several must share a header); - or none: stdin";
+inline constexpr const char* kFilesHelp = "CSV files to read (the first names the leads; others with their own header are joined by id); - or none: stdin";
 
 /// The options of a command that reads exports, as text until finish_options reads them.
 struct ExportOptions : Options {
@@ -45,6 +45,7 @@ struct ExportOptions : Options {
   std::string delimiter;
   std::string encoding = "utf8";
   std::string decimal = "auto";
+  std::string lookup_duplicates = "error";
   std::string attribution = "first";
   std::string count = "cumulative";
   std::string stale = "30d";
@@ -75,7 +76,7 @@ void define_output(CLI::App& app, std::string& format, std::string& output, cons
 
 /// Applies --config FILE to the options the command line left unset: keys are the long
 /// option names, at the top level or under [COMMAND]; other commands' sections are skipped.
-void load_config(CLI::App& app, const ExportOptions& o);
+void load_config(CLI::App& app, ExportOptions& o);
 
 /// The largest --top and --skip-lines: far beyond any real use, so that a negative number
 /// (which would wrap round) or 1e20 is refused with the valid range.

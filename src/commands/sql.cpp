@@ -78,11 +78,19 @@ int run_sql(CLI::App& app, Options& options, Streams& streams) {
       {"--top", "the query does not fold segments into (other)"},
       {"--spend", "spend is not in the csv columns the query gives"},
       {"--lost-after", "the query's statuses come from lost rows only"},
-      {"--days", "the query counts fractional days"}};
+      {"--days", "the query counts fractional days"},
+      {"--lookup", "the query reads one table: join the lookup in a view first"},
+      {"--link", "the query reads one table: join the tables in a view first"},
+      {"--lookup-duplicates", "the query reads one table: join the lookup in a view first"}};
   for (const auto& [flag, why] : refused) {
     const CLI::Option* opt = app.get_option_no_throw(flag);
     if (opt != nullptr && opt->count() > 0)
       throw Error(ExitCode::usage, fmt::format("funnel sql: {} is not supported: {}", flag, why));
+  }
+  if (!o.report.input_roles.empty()) {
+    throw Error(ExitCode::usage, fmt::format("funnel sql: [[input]] tables ({}) are not supported: the query reads "
+                                             "one table; join the tables in a view first",
+                                             o.report.input_roles.front().where));
   }
   if (o.report.tz != "UTC") {
     throw Error(ExitCode::usage, "funnel sql: --tz is not supported: the query reads the table's timestamps as UTC");

@@ -13,7 +13,9 @@
 
 #include "attributes.h"
 #include "batch_queue.h"
+#include "funnel/joins.h"
 #include "funnel/lead_path.h"
+#include "funnel/lookup.h"
 #include "funnel/time_reader.h"
 #include "reader.h"
 #include "row_batch.h"
@@ -147,8 +149,30 @@ LeadData ingest(const IngestOptions& options, std::istream* stdin_stream, Diagno
   std::vector<AmbiguousAmount> ambiguous;  // "1,234": settled once the column is read
   AmountConflicts conflicts;
 
+  // A join: each input's role from its header; the lookups read whole before any row.
+  const JoinPlan plan = plan_inputs(options, data.model);
+  std::vector<LookupTable> lookups;
+  input.joined = plan.joined;
+  for (const PlannedInput& in : plan.inputs) {
+    if (in.role != InputRole::lookup) continue;
+    ReadOptions read{options.delimiter, options.encoding, options.lenient, options.skip_lines, options.trust_quotes};
+    lookups.push_back(LookupTable::read(in.path, in.key, read, options.lookup_duplicates));
+    const LookupTable& t = lookups.back();
+    LookupFaults faults;
+    faults.file = t.file();
+    faults.key = t.key_name();
+    faults.duplicates = t.duplicates;
+    faults.first_duplicates = t.first_duplicates;
+    faults.empty_keys = t.empty_keys;
+    faults.first_empty = t.first_empty;
+    input.lookups.push_back(std::move(faults));
+    input.per_file.push_back({t.file(), "lookup", t.rows_read, t.rows_used, t.empty_keys + t.duplicates});
+  }
+
   Reader reader(options, stdin_stream, data.model, input, keyed, TimeFormat::parse(options.date_format),
                 &data.zone);
+  reader.plan = &plan;
+  reader.lookups = &lookups;
   reader.first_rejects = &data.first_rejects;
   if (!options.rejects.empty()) {
     data.rejects_csv = "file,line,reason,raw\n";
@@ -174,6 +198,7 @@ LeadData ingest(const IngestOptions& options, std::istream* stdin_stream, Diagno
   input.placeholder_times = reader.extractor()->placeholders().cells;
   input.epoch_zero_times = reader.extractor()->epoch_zeros().cells;
   ingest_detail::warn_rows(data, options, *reader.extractor(), diagnostics);
+  ingest_detail::warn_joins(input, diagnostics);
   input.ids = store.size();
   if (!options.amount.empty()) {
     // The column's decimal mark is known only now: it settles the ambiguous amounts.

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "funnel/layouts.h"
 #include "funnel/render.h"
 #include "funnel/time_reader.h"
 #include "in_order.h"
@@ -152,7 +153,14 @@ void Reader::note_amount(const ParsedAmount& parsed, std::string_view cell, cons
 bool Reader::take(const Record& record, const std::string& file, RowEvidence& evidence, RowBatch*& batch) {
   extractor_->extract(record, file, evidence);
   if (evidence.pending_column >= 0) return false;
-  if (trace != nullptr && evidence.id == options_.trace_id) keep_trace(record, file, evidence);
+  if (kind_ != FileKind::single && evidence.reported.empty()) resolve_leads(record, file, evidence);
+  if (trace != nullptr) {
+    // A join's row is the traced lead's when it is about that lead (a linked opportunity).
+    const bool about = kind_ == FileKind::single || !evidence.reported.empty()
+                           ? evidence.id == options_.trace_id
+                           : std::find(leads_.begin(), leads_.end(), options_.trace_id) != leads_.end();
+    if (about) keep_trace(record, file, evidence);
+  }
   if (!evidence.reported.empty()) {
     ++tally_->rows_reported;
     const std::string reason(evidence.reported);
@@ -193,9 +201,92 @@ bool Reader::take(const Record& record, const std::string& file, RowEvidence& ev
     if (amount_files_.empty() || amount_files_.back() != file) amount_files_.push_back(file);
     at = {static_cast<std::uint32_t>(amount_files_.size() - 1), record.line};
   }
-  batch->add(evidence, segment, amount, won_row, ambiguous, at);
-  if (batch->full()) batch = sink(batch);
+  if (kind_ == FileKind::single) {
+    batch->add(evidence, segment, amount, won_row, ambiguous, at);
+    if (batch->full()) batch = sink(batch);
+    return true;
+  }
+  // A join's row may be about several leads (a deal's contacts): each takes its evidence and
+  // an equal share of the amount.
+  for (const auto& [miss, key] : evidence.lookup_misses) {
+    const Schema::LookedUp& l = schema_.looked_up[miss];
+    const auto index = static_cast<std::size_t>(l.table - lookups->data());
+    if (tally_->lookups.size() <= index) tally_->lookups.resize(index + 1);
+    LookupFaults& f = tally_->lookups[index];
+    ++f.misses;
+    if (f.first_misses.size() < InputCounts::kNamedLines) f.first_misses.push_back({file, record.line});
+    if (f.missed_keys.size() < 5 &&
+        std::find(f.missed_keys.begin(), f.missed_keys.end(), key) == f.missed_keys.end())
+      f.missed_keys.emplace_back(key);
+  }
+  const double share = std::isnan(amount) ? amount : amount / static_cast<double>(leads_.size());
+  for (std::string_view lead : leads_) {
+    evidence.id = lead;
+    batch->add(evidence, segment, share, won_row, ambiguous, at);
+    if (batch->full()) batch = sink(batch);
+  }
   return true;
+}
+
+/// A join's row: the leads it is about, or why it is about none (evidence.reported).
+void Reader::resolve_leads(const Record& record, const std::string& file, RowEvidence& evidence) {
+  leads_.clear();
+  JoinState& join = *join_;
+  switch (kind_) {
+    case FileKind::single: break;
+    case FileKind::primary: {
+      leads_.push_back(evidence.id);
+      if (join.known.find(evidence.id) == join.known.end()) join.known.emplace(std::string(evidence.id), 0);
+      if (schema_.link < 0) break;
+      std::string_view target = trim_blanks(record.fields[static_cast<std::size_t>(schema_.link)]);
+      if (target.empty() || is_null_id(target)) break;
+      auto it = join.targets.try_emplace(std::string(target)).first;
+      if (it->second.leads.empty()) it->second.first = {file, record.line};
+      it->second.leads.emplace_back(evidence.id);
+      break;
+    }
+    case FileKind::other:
+      if (join.known.find(evidence.id) == join.known.end()) {
+        evidence.reported = "unknown lead id";
+      } else {
+        leads_.push_back(evidence.id);
+      }
+      break;
+    case FileKind::linked: {
+      auto it = join.targets.find(evidence.id);
+      if (it == join.targets.end()) {
+        evidence.reported = "linked to no lead";
+        break;
+      }
+      it->second.hit.store(true, std::memory_order_relaxed);
+      for (const std::string& lead : it->second.leads) leads_.push_back(lead);
+      break;
+    }
+    case FileKind::listed: {
+      std::string_view list = evidence.id;
+      std::uint64_t unknown = 0;  // counted only when the row is used for its other ids
+      for (std::size_t start = 0; start <= list.size();) {
+        std::size_t end = list.find(schema_.id_list, start);
+        if (end == std::string_view::npos) end = list.size();
+        std::string_view id = trim_blanks(list.substr(start, end - start));
+        start = end + 1;
+        if (id.empty()) continue;
+        if (join.known.find(id) != join.known.end()) {
+          leads_.push_back(id);
+        } else {
+          ++unknown;
+        }
+      }
+      if (leads_.empty()) {
+        evidence.reported = "unknown lead id";
+      } else if (unknown > 0) {
+        tally_->unknown_list_ids += unknown;
+        if (tally_->first_unknown_list_ids.size() < InputCounts::kNamedLines)
+          tally_->first_unknown_list_ids.push_back({file, record.line});
+      }
+      break;
+    }
+  }
 }
 
 void Reader::keep_pending(const Record& record, const std::string& file, int column) {
@@ -261,6 +352,10 @@ std::unique_ptr<Reader> Reader::piece_parser() const {
   parser->extractor_ = extractor_->clone();
   parser->first_file_ = first_file_;
   parser->spares_ = spares_;
+  parser->kind_ = kind_;
+  parser->join_ = join_;
+  parser->plan = plan;
+  parser->lookups = lookups;
   return parser;
 }
 
@@ -343,6 +438,23 @@ void Reader::emit(PieceResult& r, Reader& parser, const RecordReader& file, RowB
     if (input_.first_trailing.size() < InputCounts::kNamedLines) input_.first_trailing.push_back(line);
   }
   for (const auto& [reason, count] : r.counts.reported_by_reason) input_.reported_by_reason[reason] += count;
+  input_.unknown_list_ids += r.counts.unknown_list_ids;
+  for (const SourceLine& line : r.counts.first_unknown_list_ids) {
+    if (input_.first_unknown_list_ids.size() < InputCounts::kNamedLines) input_.first_unknown_list_ids.push_back(line);
+  }
+  if (input_.lookups.size() < r.counts.lookups.size()) input_.lookups.resize(r.counts.lookups.size());
+  for (std::size_t i = 0; i < r.counts.lookups.size(); ++i) {
+    LookupFaults& to = input_.lookups[i];
+    const LookupFaults& from = r.counts.lookups[i];
+    to.misses += from.misses;
+    for (const SourceLine& line : from.first_misses) {
+      if (to.first_misses.size() < InputCounts::kNamedLines) to.first_misses.push_back(line);
+    }
+    for (const std::string& key : from.missed_keys) {
+      if (to.missed_keys.size() < 5 && std::find(to.missed_keys.begin(), to.missed_keys.end(), key) == to.missed_keys.end())
+        to.missed_keys.push_back(key);
+    }
+  }
   for (const auto& [reason, lines] : r.counts.first_reported) {
     std::vector<SourceLine>& kept = input_.first_reported[reason];
     for (const SourceLine& line : lines) {
@@ -406,34 +518,91 @@ void Reader::read_in_pieces(RecordReader& file, RowBatch*& batch, RowEvidence& e
   }
 }
 
+/// A file whose header is not the one read so far (a join's next object): its own schema and
+/// extractor. The earlier extractor's facts are kept for the end; rows that waited for a
+/// day/month order could not be settled by this file's columns.
+void Reader::start_schema(const PlannedInput& in, const RecordReader& reader, std::size_t& settled) {
+  if (extractor_) {
+    if (!pending_.empty()) ambiguous_dates();
+    piece_dst_gaps_ += extractor_->dst_gaps();
+    piece_dst_overlaps_ += extractor_->dst_overlaps();
+    retired_facts_.push_back(extractor_->take_facts());
+    extractor_.reset();  // it refers to schema_, replaced next
+    settled = 0;
+  }
+  schema_ = detect_schema(reader.header(), model_, in.columns, reader.name());
+  amount_column_ = -1;
+  if (plan != nullptr && plan->joined) {
+    join_segments(schema_, options_.columns.by, *lookups);
+    schema_.id_list = in.id_list;
+    if (!in.link_out.empty()) schema_.link = find_column(reader.header(), in.link_out, "--link", reader.name());
+    if (!options_.amount.empty() && std::any_of(reader.header().begin(), reader.header().end(), [&](const auto& h) {
+          return normalize_name(h) == normalize_name(options_.amount);
+        }))
+      amount_column_ = find_column(reader.header(), options_.amount, "--amount", reader.name());
+  } else if (!options_.amount.empty()) {
+    amount_column_ = find_column(reader.header(), options_.amount, "--amount", reader.name());
+  }
+  extractor_ = std::make_unique<EventExtractor>(schema_, model_, options_.strict_stages, format_, zone_,
+                                                options_.strict_cells);
+}
+
+/// The link cells no linked row answered, named in line order.
+void Reader::finish_join() {
+  std::vector<SourceLine> dangling;
+  for (const auto& [id, target] : join_->targets) {
+    if (!target.hit.load(std::memory_order_relaxed)) dangling.push_back(target.first);
+  }
+  input_.dangling_links = dangling.size();
+  std::sort(dangling.begin(), dangling.end(), [](const SourceLine& a, const SourceLine& b) {
+    return a.file != b.file ? a.file < b.file : a.line < b.line;
+  });
+  if (dangling.size() > InputCounts::kNamedLines) dangling.resize(InputCounts::kNamedLines);
+  input_.first_dangling = std::move(dangling);
+}
+
 void Reader::run(RowBatch* batch) {
-  std::vector<std::string> first_header;
   Record record;
   RowEvidence evidence;
   std::size_t settled = 0;
-  for (const auto& path : input_.files) {
+  JoinPlan own;
+  if (plan == nullptr) {
+    for (const auto& path : input_.files) own.inputs.push_back({path, InputRole::evidence, true, {}, options_.columns, {}, 0, {}});
+  }
+  const JoinPlan& inputs = plan != nullptr ? *plan : own;
+  const bool joined = inputs.joined;
+  const bool linked = std::any_of(inputs.inputs.begin(), inputs.inputs.end(),
+                                  [](const PlannedInput& in) { return in.role == InputRole::linked; });
+  for (const PlannedInput& in : inputs.inputs) {
+    if (in.role == InputRole::lookup) continue;
     ReadOptions read{options_.delimiter, options_.encoding, options_.lenient, options_.skip_lines,
                      options_.trust_quotes};
-    RecordReader reader(path, stdin_stream_, read);
+    RecordReader reader(in.path, stdin_stream_, read);
     reader.on_reject([this, &reader](const Reject& r) { rejected(reader.name(), r); });
     if (reader.header().empty()) {
       throw Error(ExitCode::no_data, fmt::format("{}: empty input: no header line", reader.name()));
     }
     if (!extractor_) {
-      first_header = reader.header();
+      first_header_ = reader.header();
       first_file_ = reader.name();
-      schema_ = detect_schema(first_header, model_, options_.columns, reader.name());
-      if (columns_known) columns_known(first_header.size());
-      extractor_ = std::make_unique<EventExtractor>(schema_, model_, options_.strict_stages, format_, zone_,
-                                                    options_.strict_cells);
+      start_schema(in, reader, settled);
+      if (columns_known) columns_known(first_header_.size());
       input_.delimiter = reader.dialect().delimiter;
-      if (!options_.amount.empty())
-        amount_column_ = find_column(first_header, options_.amount, "--amount", reader.name());
       input_.shape = schema_.shape;
-    } else if (!same_header(reader.header(), first_header)) {
+    } else if (joined && !same_header(reader.header(), schema_.header)) {
+      start_schema(in, reader, settled);
+    } else if (!same_header(reader.header(), first_header_)) {
       throw Error(ExitCode::schema, fmt::format("{}:1: header differs from {}'s: several files must share one header",
                                                 reader.name(), first_file_));
     }
+    if (joined) {
+      kind_ = in.primary                   ? FileKind::primary
+              : in.role == InputRole::linked ? FileKind::linked
+              : in.id_list != 0              ? FileKind::listed
+                                             : FileKind::other;
+    }
+    const std::uint64_t read_before = input_.rows_read, used_before = input_.rows_used,
+                        reported_before = input_.rows_reported;
     const std::string& name = reader.name();
     // Two threads parse the rest of a big file, unless a row consumer needs the rows in order.
     const bool in_pieces = options_.threads >= 2 && !rows_need_order();
@@ -455,6 +624,17 @@ void Reader::run(RowBatch* batch) {
     }
     input_.blank_lines += reader.blank_lines();
     note_trailing(reader, noted_trailing);
+    if (joined) {
+      if (!pending_.empty()) ambiguous_dates();
+      input_.per_file.push_back({name, in.primary ? "leads" : std::string(role_name(in.role)),
+                                 input_.rows_read - read_before, input_.rows_used - used_before,
+                                 input_.rows_reported - reported_before});
+    }
+  }
+  if (linked) finish_join();
+  if (!retired_facts_.empty()) {  // every file's facts, in input order
+    retired_facts_.push_back(extractor_->take_facts());
+    for (auto& facts : retired_facts_) extractor_->merge_facts(std::move(facts));
   }
   if (shown_progress_) *options_.progress << "\r\033[K" << std::flush;
   if (!pending_.empty()) ambiguous_dates();

@@ -4,6 +4,7 @@
 // the rows in order. Private to ingest.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -17,6 +18,7 @@
 #include "funnel/csv.h"
 #include "funnel/events.h"
 #include "funnel/ingest.h"
+#include "funnel/joins.h"
 #include "funnel/money.h"
 #include "row_batch.h"
 
@@ -37,6 +39,11 @@ class Reader {
   Reader(const IngestOptions& options, std::istream* stdin_stream, const StageModel& model, InputCounts& input,
          bool segmented, TimeFormat format, const Zone* zone);
 
+  /// The inputs and their roles (plan_inputs); the lookups they use, read already. Both
+  /// outlive the reader. Without a plan, every file is read as one export.
+  const JoinPlan* plan = nullptr;
+  const std::vector<LookupTable>* lookups = nullptr;
+
   /// Takes a full batch, returns an empty one to fill next.
   std::function<RowBatch*(RowBatch*)> sink;
   /// Told the first header's width, before any row is handed on.
@@ -51,7 +58,7 @@ class Reader {
   /// What the first file showed, for the warnings and the report once reading is done.
   const EventExtractor* extractor() const { return extractor_.get(); }
   const std::string& first_file() const { return first_file_; }
-  const std::vector<std::string>& header() const { return schema_.header; }
+  const std::vector<std::string>& header() const { return first_header_; }
   const std::string& first_invalid_amount() const { return first_invalid_amount_; }
   const AmountEvidence& amount_evidence() const { return amount_evidence_; }
   /// The files amounts were read from, by AmountLine::file.
@@ -77,7 +84,27 @@ class Reader {
   /// consumer says so for itself: lenient reading matches record faults to rows as they come,
   /// a trace lists its rows in file order, and an amount column learns its decimal mark from
   /// the rows in order.
-  bool rows_need_order() const { return options_.lenient || trace != nullptr || amount_column_ >= 0; }
+  /// The first file of a join is read in order too: its ids and links are kept as it goes.
+  bool rows_need_order() const {
+    return options_.lenient || trace != nullptr || amount_column_ >= 0 || kind_ == FileKind::primary;
+  }
+
+  /// How a join reads the current file's ids (FileKind::single: not a join).
+  enum class FileKind { single, primary, other, linked, listed };
+  /// A join's shared state: built while the first file is read (in order, on one thread),
+  /// only read while the others are (their pieces on two threads).
+  struct JoinState {
+    StringMap<char> known;  ///< the lead ids the first file's rows named
+    struct Target {
+      std::vector<std::string> leads;  ///< the leads whose link cell names this id
+      SourceLine first;                ///< the first such row
+      std::atomic<bool> hit{false};    ///< a linked row has this id
+    };
+    StringMap<Target> targets;  ///< by the id a link cell names
+  };
+  void resolve_leads(const Record& record, const std::string& file, RowEvidence& evidence);
+  void start_schema(const PlannedInput& in, const RecordReader& reader, std::size_t& settled);
+  void finish_join();
 
   void rejected(const std::string& file, const Reject& r);
   void note_amount(const ParsedAmount& parsed, std::string_view cell, const std::string& file, std::uint64_t line);
@@ -106,6 +133,11 @@ class Reader {
 
   Schema schema_;
   std::unique_ptr<EventExtractor> extractor_;
+  std::vector<std::string> first_header_;
+  std::vector<EventExtractor::Facts> retired_facts_;  ///< a join's earlier files' facts, in order
+  FileKind kind_ = FileKind::single;
+  std::shared_ptr<JoinState> join_ = std::make_shared<JoinState>();  ///< shared with the piece parsers
+  std::vector<std::string_view> leads_;  ///< the lead ids of the row being taken
   std::string first_file_;
 
   StringMap<std::uint32_t> label_ids_;

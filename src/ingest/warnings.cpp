@@ -72,7 +72,8 @@ void warn_rows(const LeadData& data, const IngestOptions& options, const EventEx
   std::uint64_t malformed = 0;
   std::string unused;
   for (const auto& [reason, count] : input.reported_by_reason) {
-    if (reason == "empty lead id" || reason == "empty stage" || reason == "no stage date") {
+    if (reason == "empty lead id" || reason == "empty stage" || reason == "no stage date" ||
+        reason == "unknown lead id" || reason == "linked to no lead") {
       std::string named;
       if (auto it = input.first_reported.find(reason); it != input.first_reported.end() && !it->second.empty()) {
         named = fmt::format(" ({}{})", name_lines(it->second), count > it->second.size() ? ", ..." : "");
@@ -105,6 +106,52 @@ void warn_rows(const LeadData& data, const IngestOptions& options, const EventEx
         fmt::format("{} rows have a lead id in scientific notation (like 1.23457E+11): Excel "
                     "rounded them, so different leads may have merged; export ids as text",
                     input.scientific_ids));
+  }
+}
+
+void warn_joins(const InputCounts& input, Diagnostics& diagnostics) {
+  auto lines_of = [](const std::string& file, const std::vector<std::uint64_t>& lines) {
+    std::vector<SourceLine> named;
+    for (std::uint64_t line : lines) named.push_back({file, line});
+    return name_lines(named);
+  };
+  auto more = [](std::uint64_t count, std::size_t named) { return count > named ? ", ..." : ""; };
+  for (const LookupFaults& f : input.lookups) {
+    if (f.misses > 0) {
+      std::vector<std::string> keys;
+      for (const auto& k : f.missed_keys) keys.push_back(quote_cell(k));
+      diagnostics.warn(fmt::format("{}: no row has the {} of {} row{} ({}{}; {}{}): the --by values looked up there "
+                                   "are (no match)",
+                                   f.file, f.key, f.misses, f.misses == 1 ? "" : "s", name_lines(f.first_misses),
+                                   more(f.misses, f.first_misses.size()), fmt::join(keys, ", "),
+                                   f.missed_keys.size() == 5 ? ", ..." : ""));
+    }
+    if (f.duplicates > 0) {
+      diagnostics.warn(fmt::format("{}: {} row{} a {} an earlier row has ({}{}); one row per key kept "
+                                   "(--lookup-duplicates)",
+                                   f.file, f.duplicates, f.duplicates == 1 ? " repeats" : "s repeat", f.key,
+                                   lines_of(f.file, f.first_duplicates), more(f.duplicates, f.first_duplicates.size())));
+    }
+    if (f.empty_keys > 0) {
+      diagnostics.warn(fmt::format("{}: {} row{} with an empty {} not used ({}{})", f.file, f.empty_keys,
+                                   f.empty_keys == 1 ? "" : "s", f.key, lines_of(f.file, f.first_empty),
+                                   more(f.empty_keys, f.first_empty.size())));
+    }
+  }
+  if (input.dangling_links > 0) {
+    diagnostics.warn(fmt::format("{} link cell{} an id no row of the linked file has ({}{}): those leads "
+                                 "stop where their own rows do",
+                                 input.dangling_links, input.dangling_links == 1 ? " names" : "s name",
+                                 name_lines(input.first_dangling), more(input.dangling_links, input.first_dangling.size())));
+  }
+  if (input.unknown_list_ids > 0) {
+    const bool one = input.unknown_list_ids == 1;
+    diagnostics.warn(fmt::format("{} {} no lead of the first file ({}{}); each row counts for the ids it lists "
+                                 "that are leads",
+                                 input.unknown_list_ids,
+                                 one ? "id in a list of lead ids names" : "ids in lists of lead ids name",
+                                 name_lines(input.first_unknown_list_ids),
+                                 more(input.unknown_list_ids, input.first_unknown_list_ids.size())));
   }
 }
 

@@ -23,6 +23,9 @@ void warn_rows(const LeadData& data, const IngestOptions& options, const EventEx
 /// A lead's two amounts at one time that differ: both lines named, and the rule (the larger kept).
 void warn_amount_conflicts(const AmountConflicts& conflicts, const std::vector<std::string>& files,
                            const std::string& column, Diagnostics& diagnostics);
+/// A join's faults: lookup keys matching no row, repeated or empty lookup keys, link cells
+/// pointing nowhere, listed ids naming no lead (rows about unknown ids are in warn_rows).
+void warn_joins(const InputCounts& input, Diagnostics& diagnostics);
 
 /// --amount cells that are not a usable value, and ambiguous amounts ("1,234") that no
 /// evidence settled or that a column showing both decimal marks settled by majority.

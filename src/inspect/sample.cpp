@@ -185,15 +185,26 @@ void read_sample(Sample& sample, std::istream* stdin_stream) {
     if (sample.files.size() == 1) {
       detect(sample);
     } else if (!same_header(f.header, sample.header())) {
-      f.same_header = false;
-      if (!sample.error) {
-        sample.error = fmt::format("{}:1: header differs from {}'s: several files must share one header", f.name,
-                                   sample.files.front().name);
-      }
+      f.same_header = false;  // another export, joined (see inspect.cpp's join findings)
     }
+    sample.column_values.emplace_back(f.header.size());
+    auto& values = sample.column_values.back();
     while (reader.next(record)) {
       ++f.rows_read;
       ++sample.records;
+      if (paths.size() > 1 && f.rows_read <= kJoinRows) {
+        for (std::size_t c = 0; c < values.size() && c < record.fields.size(); ++c) {
+          std::string_view cell = trim_blanks(record.fields[c]);
+          if (cell.empty()) continue;
+          values[c].emplace(cell);
+          // A list of ids (Associated Contact IDs): each id too.
+          for (std::size_t start = 0; cell.find(';') != std::string_view::npos && start < cell.size();) {
+            std::size_t end = std::min(cell.find(';', start), cell.size());
+            if (auto id = trim_blanks(cell.substr(start, end - start)); !id.empty()) values[c].emplace(id);
+            start = end + 1;
+          }
+        }
+      }
       if (!f.same_header) continue;
       if (sample.profiled < kProfileRows) profile_row(sample, record);
       if (sample.schema) analyze_row(sample, record, f.name);

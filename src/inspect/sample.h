@@ -24,7 +24,8 @@
 namespace funnel::inspecting {
 
 constexpr std::uint64_t kProfileRows = 1000;  ///< rows looked at to guess columns from their cells
-constexpr std::size_t kMaxHinted = 1000;      ///< unknown values (most rows first) given a did-you-mean
+constexpr std::size_t kMaxHinted = 1000;
+constexpr std::uint64_t kJoinRows = 100000;   ///< rows of each file whose values are compared to find join keys      ///< unknown values (most rows first) given a did-you-mean
 
 /// A column's cells in the first rows, to guess its role when the header does not say.
 struct ColumnProfile {
@@ -71,6 +72,9 @@ struct Sample {
   // The first kProfileRows rows of the first file, whatever the schema.
   std::vector<ColumnProfile> profile;
   std::uint64_t profiled = 0;
+
+  /// Each file's columns' distinct values in its first kJoinRows rows, to find join keys.
+  std::vector<std::vector<std::unordered_set<std::string>>> column_values;
 
   const std::vector<std::string>& header() const { return files.front().header; }
   const std::string& column_name(int column) const { return header()[static_cast<std::size_t>(column)]; }

@@ -157,7 +157,20 @@ void render_inspection_json(const Inspection& in, std::ostream& out) {
   in.suggested_shape ? w.string(shape_name(*in.suggested_shape)) : w.null();
   w.key("notes").begin_array();
   for (const std::string& note : in.notes) w.string(note);
-  w.end_array().member("command", in.command).member("exit_code", in.exit_code).end_object().finish();
+  w.end_array();
+  if (!in.joins.empty()) {
+    w.key("joins").begin_array(JsonWriter::lines);
+    for (const JoinFinding& j : in.joins) {
+      w.begin_object().member("file", j.file).key("role");
+      j.role.empty() ? w.null() : w.string(j.role);
+      w.member("how", j.how).member("shared_column", j.by_name).member("value_column", j.value_column);
+      w.member("first_file_column", j.value_first).member("values_sampled", j.sampled);
+      w.member("values_matched", j.matched).end_object();
+    }
+    w.end_array().key("join_error");
+    in.join_error ? w.string(*in.join_error) : w.null();
+  }
+  w.member("command", in.command).member("exit_code", in.exit_code).end_object().finish();
 }
 
 }  // namespace funnel

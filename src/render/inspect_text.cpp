@@ -183,6 +183,22 @@ void render_inspection_text(const Inspection& in, std::ostream& out) {
     out << "\nnotes:\n";
     for (const auto& n : in.notes) out << "  - " << terminal_safe(n) << '\n';
   }
+  if (!in.joins.empty()) {
+    out << "\njoins (how funnel report reads the files with their own header):\n";
+    const std::string& first = in.files.front().name;
+    for (const JoinFinding& j : in.joins) {
+      std::string line = j.role.empty() ? std::string("not joined as given") : fmt::format("{}: {}", j.role, j.how);
+      if (!j.by_name.empty()) line += fmt::format("; shares '{}' by name", j.by_name);
+      if (j.matched > 0) {
+        line += fmt::format("; by value, {} of the {} distinct '{}' values sampled are '{}' values of {}", j.matched,
+                            j.sampled, j.value_column, j.value_first, first);
+      } else {
+        line += "; no sampled value is in the first file";
+      }
+      out << "  " << terminal_safe(j.file) << ": " << terminal_safe(line) << '\n';
+    }
+    if (in.join_error) out << "  error: " << terminal_safe(*in.join_error) << '\n';
+  }
   write_suggestions(out, in);
   if (in.layout) out << "\nlayout: " << in.layout->name << ": " << in.layout->description << '\n';
   out << "\ncommand: " << terminal_safe(in.command) << '\n';

@@ -27,6 +27,69 @@ void write_time(JsonWriter& w, Timestamp t) {
 
 }  // namespace
 
+namespace {
+
+/// A join's inputs and faults: each file's counts, and each fault with its first lines.
+void write_joins(JsonWriter& w, const InputCounts& in) {
+  auto lines = [&w](const std::vector<SourceLine>& named) {
+    w.begin_array();
+    for (const SourceLine& l : named) w.string(fmt::format("{}:{}", l.file, l.line));
+    w.end_array();
+  };
+  auto file_lines = [&lines](const std::string& file, const std::vector<std::uint64_t>& named) {
+    std::vector<SourceLine> all;
+    for (std::uint64_t line : named) all.push_back({file, line});
+    lines(all);
+  };
+  auto reported = [&in](const char* reason) {
+    auto it = in.reported_by_reason.find(reason);
+    return it == in.reported_by_reason.end() ? std::uint64_t{0} : it->second;
+  };
+  auto first_reported = [&in](const char* reason) {
+    auto it = in.first_reported.find(reason);
+    return it == in.first_reported.end() ? std::vector<SourceLine>{} : it->second;
+  };
+  w.key("per_file").begin_array(JsonWriter::lines);
+  for (const FileCounts& f : in.per_file) {
+    w.begin_object().member("file", f.file).member("role", f.role).member("rows_read", f.rows_read);
+    w.member("rows_used", f.rows_used).member("rows_reported", f.rows_reported).end_object();
+  }
+  w.end_array();
+  w.key("joins").begin_object(JsonWriter::lines);
+  w.member("unknown_lead_ids", reported("unknown lead id"));
+  w.key("first_unknown_lead_ids");
+  lines(first_reported("unknown lead id"));
+  w.member("linked_to_no_lead", reported("linked to no lead"));
+  w.key("first_linked_to_no_lead");
+  lines(first_reported("linked to no lead"));
+  w.member("dangling_links", in.dangling_links);
+  w.key("first_dangling_links");
+  lines(in.first_dangling);
+  w.member("unknown_listed_ids", in.unknown_list_ids);
+  w.key("first_unknown_listed_ids");
+  lines(in.first_unknown_list_ids);
+  w.key("lookups").begin_array(JsonWriter::lines);
+  for (const LookupFaults& f : in.lookups) {
+    w.begin_object().member("file", f.file).member("key", f.key).member("misses", f.misses);
+    w.key("first_misses");
+    lines(f.first_misses);
+    w.key("missed_keys").begin_array();
+    for (const auto& k : f.missed_keys) w.string(k);
+    w.end_array();
+    w.member("duplicate_keys", f.duplicates);
+    w.key("first_duplicate_keys");
+    file_lines(f.file, f.first_duplicates);
+    w.member("empty_keys", f.empty_keys);
+    w.key("first_empty_keys");
+    file_lines(f.file, f.first_empty);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+}
+
+}  // namespace
+
 void render_json(const Report& report, std::ostream& out) {
   const InputCounts& in = report.input;
   const DataQuality& q = report.tables.quality;
@@ -47,7 +110,9 @@ void render_json(const Report& report, std::ostream& out) {
   w.member("scientific_ids", in.scientific_ids).member("dst_gaps", in.dst_gaps).member("dst_overlaps", in.dst_overlaps);
   w.member("invalid_amounts", in.invalid_amounts).member("guessed_amounts", in.guessed_amounts);
   w.member("conflicting_amounts", in.conflicting_amounts);
-  w.member("lead_ids", in.ids).end_object();
+  w.member("lead_ids", in.ids);
+  if (in.joined) write_joins(w, in);
+  w.end_object();
 
   w.key("options").begin_object();
   w.member("count", report.options.mode == CountMode::ordered ? "ordered" : "cumulative");

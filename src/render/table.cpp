@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "funnel/charts.h"
 #include "funnel/render.h"
@@ -323,6 +324,50 @@ std::string terminal_safe(std::string_view text) {
   return out;
 }
 
+namespace {
+
+/// A join's data quality: each file's rows, then each fault with its count and first lines.
+void render_joins(const InputCounts& in, std::ostream& out) {
+  std::string files;
+  for (const FileCounts& f : in.per_file) {
+    files += fmt::format("{}{} ({}) {} read, {} used, {} reported", files.empty() ? "" : "; ", f.file, f.role,
+                         f.rows_read, f.rows_used, f.rows_reported);
+  }
+  out << "files: " << files << '\n';
+  auto named = [](std::uint64_t count, const std::vector<SourceLine>& lines) {
+    std::string text;
+    for (const SourceLine& l : lines) text += fmt::format("{}{}:{}", text.empty() ? "" : ", ", l.file, l.line);
+    return count > lines.size() ? text + ", ..." : text;
+  };
+  std::vector<std::string> faults;
+  auto add = [&](std::uint64_t count, std::string_view what, const std::string& lines) {
+    if (count > 0) faults.push_back(fmt::format("{}: {} ({})", what, count, lines));
+  };
+  for (const char* reason : {"unknown lead id", "linked to no lead"}) {
+    auto it = in.reported_by_reason.find(reason);
+    if (it == in.reported_by_reason.end()) continue;
+    auto lines = in.first_reported.find(reason);
+    add(it->second, reason == std::string_view("unknown lead id") ? "rows about unknown lead ids" : "rows linked to no lead",
+        named(it->second, lines == in.first_reported.end() ? std::vector<SourceLine>{} : lines->second));
+  }
+  add(in.dangling_links, "link cells naming no row", named(in.dangling_links, in.first_dangling));
+  add(in.unknown_list_ids, "listed ids naming no lead", named(in.unknown_list_ids, in.first_unknown_list_ids));
+  for (const LookupFaults& f : in.lookups) {
+    add(f.misses, fmt::format("{} keys matching no row of {}", f.key, f.file), named(f.misses, f.first_misses));
+    auto file_lines = [&f](const std::vector<std::uint64_t>& lines) {
+      std::vector<SourceLine> all;
+      for (std::uint64_t line : lines) all.push_back({f.file, line});
+      return all;
+    };
+    add(f.duplicates, fmt::format("repeated {} keys in {}", f.key, f.file),
+        named(f.duplicates, file_lines(f.first_duplicates)));
+    add(f.empty_keys, fmt::format("empty {} keys in {}", f.key, f.file), named(f.empty_keys, file_lines(f.first_empty)));
+  }
+  out << "joins: " << (faults.empty() ? std::string("no faults") : fmt::format("{}", fmt::join(faults, "; "))) << '\n';
+}
+
+}  // namespace
+
 void render_table(const Report& report, std::ostream& out, bool color, const TextLayout& layout) {
   const auto& stages = report.model.stages();
   const char* bold = color ? "\033[1m" : "";
@@ -397,6 +442,7 @@ void render_table(const Report& report, std::ostream& out, bool color, const Tex
   out << fmt::format("\nrows: {} read, {} used, {} reported{}; as of {}\n", in.rows_read, in.rows_used,
                      in.rows_reported, reasons,
                      report.tables.as_of == kNoTime ? "-" : format_timestamp(report.tables.as_of));
+  if (in.joined) render_joins(in, out);
   out << fmt::format(
       "paths: {} leads skipped stages, {} repeated a stage, {} regressed, {} have "
       "time inversions",
