@@ -245,7 +245,8 @@ class JsonReport {
     optional_rate(overall, overall_path, "win_rate");
     // A null win rate beside won or lost leads: the report found no lost evidence (lost is
     // undefined), and so has no win rate to check.
-    if (auto w = overall.find("win_rate"); w != overall.end() && w->is_null() && seg.overall.won + *seg.overall.lost > 0)
+    if (auto w = overall.find("win_rate");
+        w != overall.end() && w->is_null() && seg.overall.won + *seg.overall.lost > 0)
       seg.overall.lost_defined = false;
     return seg;
   }
