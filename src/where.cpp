@@ -241,7 +241,7 @@ class WhereParser {
       if (tok_.kind != Tok::lparen) fail(tok_.at, fmt::format("expected '(' after 'in', found {}", shown(tok_)));
       next();
       for (;;) {
-        node.values.push_back(literal(node, operand_text));
+        node.values.push_back(literal(node, operand_text, node.values.empty() ? "" : ","));
         if (tok_.kind == Tok::comma) {
           next();
           continue;
@@ -277,14 +277,14 @@ class WhereParser {
   }
 
   Where::Literal literal(const Node& node, const std::string& operand, const std::string& op = "") {
+    // The operand is named too: "expected a value for origin after '='".
+    const std::string after = fmt::format("for {} after {}", operand, op.empty() ? "'('" : "'" + op + "'");
     if (tok_.kind != Tok::word && tok_.kind != Tok::string) {
-      fail(tok_.at,
-           fmt::format("expected a value after {}, found {}", op.empty() ? "'('" : "'" + op + "'", shown(tok_)));
+      fail(tok_.at, fmt::format("expected a value {}, found {}", after, shown(tok_)));
     }
     Where::Literal lit{tok_.text, plain_number(tok_.text), kNoTime, tok_.at};
     if (tok_.kind == Tok::word && (keyword(tok_, "and") || keyword(tok_, "or") || keyword(tok_, "not"))) {
-      fail(tok_.at, fmt::format("expected a value after {}, found '{}' (quote it to mean the text)",
-                                op.empty() ? "'('" : "'" + op + "'", tok_.text));
+      fail(tok_.at, fmt::format("expected a value {}, found '{}' (quote it to mean the text)", after, tok_.text));
     }
     switch (node.operand) {
       case Node::Operand::status: {

@@ -122,7 +122,7 @@ TEST_SUITE("where") {
       CHECK(r.rc == 2);
       return r.err;
     };
-    CHECK(err("origin = ").find("column 10: expected a value after '='") != std::string::npos);
+    CHECK(err("origin = ").find("column 10: expected a value for origin after '='") != std::string::npos);
     CHECK(err("(origin = paid").find("column 15: expected ')' to close the '(' at column 1") != std::string::npos);
     CHECK(err("status = wonn").find("did you mean 'won'") != std::string::npos);
     CHECK(err("status > won").find("column 8: status compares with =, != or in") != std::string::npos);
