@@ -223,3 +223,22 @@ TEST_CASE("a snapshot column named with --stage-time is that stage's date, not a
   CHECK(schema.stage_times[0].column == 2);
   CHECK(schema.stage_times[0].stage == 1);
 }
+
+TEST_CASE("a lookup miss on a file's last row is not carried to the next file's first row") {
+  // Line 3 of the pipeline misses the lookup; the next file has its own manager column, so
+  // its rows take no lookup: one miss in all, named at pipeline:3.
+  TempFile pipeline("opportunity_id,sales_agent,deal_stage\n1,Ann,Engaging\n2,Dan,Engaging\n");
+  TempFile won("opportunity_id,won_date,manager\n1,2024-02-01,Mia\n2,2024-02-02,Lou\n");
+  TempFile teams("sales_agent,manager\nAnn,Mia\n");
+  funnel::ReportOptions o;
+  o.files = {pipeline.path(), won.path()};
+  o.lookups = {teams.path()};
+  o.stages.stages = {"engaging", "won"};
+  o.columns.by = {"manager"};
+  const funnel::Report report = report_of(o);
+  REQUIRE(report.input.lookups.size() == 1);
+  CHECK(report.input.lookups[0].misses == 1);
+  REQUIRE(report.input.lookups[0].first_misses.size() == 1);
+  CHECK(report.input.lookups[0].first_misses[0].line == 3);
+  CHECK(report.input.lookups[0].missed_keys == std::vector<std::string>{"Dan"});
+}
