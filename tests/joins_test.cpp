@@ -156,8 +156,8 @@ TEST_SUITE("joins") {
       leads += fmt::format("L{},{},{},2024-01-{:02},{}\n", i, i % 4 == 0 ? "web" : "ads", status, 1 + i % 28,
                            i % 3 == 0 ? fmt::format("O{}", i) : "");
       if (i % 3 == 0 && i % 5 != 0) {
-        opps += fmt::format("O{},{},2024-03-{:02},{}\n", i, i % 2 == 0 ? "Closed Won" : "Closed Lost", 1 + i % 28,
-                            100 + i);
+        opps +=
+            fmt::format("O{},{},2024-03-{:02},{}\n", i, i % 2 == 0 ? "Closed Won" : "Closed Lost", 1 + i % 28, 100 + i);
       }
     }
     opps += "O99999,Closed Won,2024-03-01,5\n";  // linked to no lead
@@ -183,10 +183,11 @@ TEST_SUITE("joins") {
   TEST_CASE("[[input]] tables give one file its roles; unknown keys are refused with their line") {
     TempFile mqls("mql_id,contact,origin\nm1,2024-01-02,social\n");
     TempFile deals("mql_id,signed\nm1,2024-01-09\n");
-    TempFile config(fmt::format("stages = [\"mql\", \"won\"]\nid = \"mql_id\"\n[[input]]\nfile = \"{}\"\n"
-                                "stage-time = [\"mql=contact\"]\n[[input]]\nfile = \"{}\"\nstage-time = [\"won=signed\"]\n",
-                                mqls.path(), deals.path()),
-                    ".toml");
+    TempFile config(
+        fmt::format("stages = [\"mql\", \"won\"]\nid = \"mql_id\"\n[[input]]\nfile = \"{}\"\n"
+                    "stage-time = [\"mql=contact\"]\n[[input]]\nfile = \"{}\"\nstage-time = [\"won=signed\"]\n",
+                    mqls.path(), deals.path()),
+        ".toml");
     auto r = run_cli({"report", "-f", "csv", "--config", config.path(), mqls.path(), deals.path()});
     REQUIRE(r.rc == 0);
     CHECK(r.out.find("(all),won,bofu,1,1.000000") != std::string::npos);
