@@ -72,7 +72,7 @@ struct SourceLine {
 /// One input's rows, when several exports are joined: rows_read = rows_used + rows_reported.
 struct FileCounts {
   std::string file;
-  std::string role;  ///< "evidence", "linked" (ids through a link), "lookup"
+  std::string role;  ///< "leads" (the first file and its header), "evidence", "linked" (ids through a link), "lookup"
   std::uint64_t rows_read = 0, rows_used = 0, rows_reported = 0;
 };
 
