@@ -469,6 +469,7 @@ void EventExtractor::extract_row(const Record& record, std::string_view file, Ro
     out.reported = "empty lead id";
     return;
   }
+  out.lookup_misses.clear();  // the evidence is reused across rows and, in a join, across files
   if (schema_.segments.empty()) {
     out.segment = {};
   } else if (joined_segments_) {
@@ -541,7 +542,6 @@ void EventExtractor::extract_row(const Record& record, std::string_view file, Ro
 /// A join's segment key: each --by value from this file's column, from a lookup table through
 /// this file's key cell ("(no match)" when no row has the key), or empty when neither has it.
 void EventExtractor::joined_segment(const Record& record, RowEvidence& out) {
-  out.lookup_misses.clear();
   segment_scratch_.clear();
   out.segment_empty = true;
   for (std::size_t i = 0; i < schema_.segments.size(); ++i) {

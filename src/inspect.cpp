@@ -94,9 +94,11 @@ void find_joins(const inspecting::Sample& sample, const ReportOptions& options, 
         } else if (p.role == InputRole::linked) {
           j.how = fmt::format("its rows continue the leads whose '{}' names them", plan->inputs[0].link_out);
           for (const PlannedInput& q : plan->inputs) {
-            if (q.primary && !q.link_out.empty()) j.how = fmt::format("its rows continue the leads whose '{}' names "
-                                                                       "them",
-                                                                       q.link_out);
+            if (q.primary && !q.link_out.empty())
+              j.how = fmt::format(
+                  "its rows continue the leads whose '{}' names "
+                  "them",
+                  q.link_out);
           }
         } else if (p.id_list != 0) {
           j.how = fmt::format("'{}' lists the leads each row is about ('{}' between ids)", p.columns.id, p.id_list);
@@ -169,9 +171,10 @@ Inspection inspect_inputs(const ReportOptions& options, std::istream* stdin_stre
     }
     const std::string& id = in.files.front().header[static_cast<std::size_t>(*in.guessed_id)];
     if (ids.size() > 1) {
-      in.error = fmt::format("{}:1: {} columns end in 'id' ({}), so funnel does not pick the lead id itself; '{}' looks "
-                             "like it: --id {} (suggested below)",
-                             in.files.front().name, ids.size(), fmt::join(ids, ", "), id, id);
+      in.error = fmt::format(
+          "{}:1: {} columns end in 'id' ({}), so funnel does not pick the lead id itself; '{}' looks "
+          "like it: --id {} (suggested below)",
+          in.files.front().name, ids.size(), fmt::join(ids, ", "), id, id);
     }
   }
   find_joins(*sample, options, in);

@@ -251,7 +251,10 @@ TEST_SUITE("inspect") {
         "5c2d8e1f9a0b,2018-03-04,88740e65d5d6,organic_search\n");
     CHECK_FALSE(in.schema);
     REQUIRE(in.error);
-    CHECK(in.error->find("or one column ending in 'id'; 2 do: mql_id, landing_page_id)") != std::string::npos);
+    // Not "no lead id column" beside "looks like the lead id": which columns, and which --id.
+    CHECK(*in.error ==
+          "<stdin>:1: 2 columns end in 'id' (mql_id, landing_page_id), so funnel does not pick the lead id itself; "
+          "'mql_id' looks like it: --id mql_id (suggested below)");
     CHECK(in.guessed_id == 0);
     CHECK(in.guessed_time == 1);
     CHECK(flags(in) == std::vector<std::string>{"--id mql_id"});

@@ -156,8 +156,8 @@ TEST_SUITE("joins") {
       leads += fmt::format("L{},{},{},2024-01-{:02},{}\n", i, i % 4 == 0 ? "web" : "ads", status, 1 + i % 28,
                            i % 3 == 0 ? fmt::format("O{}", i) : "");
       if (i % 3 == 0 && i % 5 != 0) {
-        opps += fmt::format("O{},{},2024-03-{:02},{}\n", i, i % 2 == 0 ? "Closed Won" : "Closed Lost", 1 + i % 28,
-                            100 + i);
+        opps +=
+            fmt::format("O{},{},2024-03-{:02},{}\n", i, i % 2 == 0 ? "Closed Won" : "Closed Lost", 1 + i % 28, 100 + i);
       }
     }
     opps += "O99999,Closed Won,2024-03-01,5\n";  // linked to no lead
@@ -183,10 +183,11 @@ TEST_SUITE("joins") {
   TEST_CASE("[[input]] tables give one file its roles; unknown keys are refused with their line") {
     TempFile mqls("mql_id,contact,origin\nm1,2024-01-02,social\n");
     TempFile deals("mql_id,signed\nm1,2024-01-09\n");
-    TempFile config(fmt::format("stages = [\"mql\", \"won\"]\nid = \"mql_id\"\n[[input]]\nfile = \"{}\"\n"
-                                "stage-time = [\"mql=contact\"]\n[[input]]\nfile = \"{}\"\nstage-time = [\"won=signed\"]\n",
-                                mqls.path(), deals.path()),
-                    ".toml");
+    TempFile config(
+        fmt::format("stages = [\"mql\", \"won\"]\nid = \"mql_id\"\n[[input]]\nfile = \"{}\"\n"
+                    "stage-time = [\"mql=contact\"]\n[[input]]\nfile = \"{}\"\nstage-time = [\"won=signed\"]\n",
+                    mqls.path(), deals.path()),
+        ".toml");
     auto r = run_cli({"report", "-f", "csv", "--config", config.path(), mqls.path(), deals.path()});
     REQUIRE(r.rc == 0);
     CHECK(r.out.find("(all),won,bofu,1,1.000000") != std::string::npos);
@@ -222,4 +223,23 @@ TEST_CASE("a snapshot column named with --stage-time is that stage's date, not a
   REQUIRE(schema.stage_times.size() == 1);
   CHECK(schema.stage_times[0].column == 2);
   CHECK(schema.stage_times[0].stage == 1);
+}
+
+TEST_CASE("a lookup miss on a file's last row is not carried to the next file's first row") {
+  // Line 3 of the pipeline misses the lookup; the next file has its own manager column, so
+  // its rows take no lookup: one miss in all, named at pipeline:3.
+  TempFile pipeline("opportunity_id,sales_agent,deal_stage\n1,Ann,Engaging\n2,Dan,Engaging\n");
+  TempFile won("opportunity_id,won_date,manager\n1,2024-02-01,Mia\n2,2024-02-02,Lou\n");
+  TempFile teams("sales_agent,manager\nAnn,Mia\n");
+  funnel::ReportOptions o;
+  o.files = {pipeline.path(), won.path()};
+  o.lookups = {teams.path()};
+  o.stages.stages = {"engaging", "won"};
+  o.columns.by = {"manager"};
+  const funnel::Report report = report_of(o);
+  REQUIRE(report.input.lookups.size() == 1);
+  CHECK(report.input.lookups[0].misses == 1);
+  REQUIRE(report.input.lookups[0].first_misses.size() == 1);
+  CHECK(report.input.lookups[0].first_misses[0].line == 3);
+  CHECK(report.input.lookups[0].missed_keys == std::vector<std::string>{"Dan"});
 }

@@ -32,8 +32,8 @@ struct ConfigInput {
   std::string where;
   std::vector<ConfigEntry> entries;
 };
-inline const std::vector<std::string> kInputKeys = {"file",     "role",     "key",      "link",      "shape",
-                                                    "id",       "stage-col", "time-col", "stage-time"};
+inline const std::vector<std::string> kInputKeys = {"file", "role",      "key",      "link",      "shape",
+                                                    "id",   "stage-col", "time-col", "stage-time"};
 
 /// The [[input]] tables of `path` (read_config skips them). Throws as read_config does.
 std::vector<ConfigInput> read_config_inputs(const std::string& path);

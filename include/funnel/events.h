@@ -126,7 +126,7 @@ struct RowEvidence {
   std::string_view reported;  ///< why the row gives no evidence (empty when used)
   /// The Schema::looked_up entries whose key matched no row of their table, with the key.
   std::vector<std::pair<std::size_t, std::string_view>> lookup_misses;
-  int pending_column = -1;    ///< a date here waits for its column's day/month order
+  int pending_column = -1;  ///< a date here waits for its column's day/month order
 };
 
 /// Turns records into evidence under a schema, counting the rows it cannot use.

@@ -25,12 +25,12 @@ class LeadStore;
 /// One input's own column roles ([[input]] in --config), for a join of exports whose headers
 /// differ. Empty fields fall back to the command line's column options.
 struct InputRoles {
-  std::string file;     ///< the input it applies to: a path as given, or its last components
-  std::string role;     ///< "", "evidence" or "lookup"
-  ColumnSpec columns;   ///< shape, id, stage, time, stage-time
-  std::string key;      ///< a lookup's key column (default: the first column it shares with the leads' rows)
-  std::string link;     ///< a column holding another file's ids, or lead ids (see --link)
-  std::string where;    ///< "CONFIG:LINE", for messages
+  std::string file;    ///< the input it applies to: a path as given, or its last components
+  std::string role;    ///< "", "evidence" or "lookup"
+  ColumnSpec columns;  ///< shape, id, stage, time, stage-time
+  std::string key;     ///< a lookup's key column (default: the first column it shares with the leads' rows)
+  std::string link;    ///< a column holding another file's ids, or lead ids (see --link)
+  std::string where;   ///< "CONFIG:LINE", for messages
 };
 
 /// How to read the exports and what to keep of them.
@@ -58,9 +58,9 @@ struct IngestOptions {
   Recodes recodes;                   ///< --recode, --bucket: values as --by and --where see them
   bool lead_attributes = false;      ///< --where names columns: keep each lead's values (LeadData::lead_attributes)
   // Joins (several exports with their own headers; see joins.h).
-  std::vector<InputRoles> input_roles;  ///< [[input]] tables of --config: one file's own roles
-  std::vector<std::string> lookups;     ///< --lookup FILE: tables that add attributes
-  std::vector<std::string> links;       ///< --link COLUMN: a column holding another file's ids
+  std::vector<InputRoles> input_roles;                           ///< [[input]] tables of --config: one file's own roles
+  std::vector<std::string> lookups;                              ///< --lookup FILE: tables that add attributes
+  std::vector<std::string> links;                                ///< --link COLUMN: a column holding another file's ids
   LookupDuplicates lookup_duplicates = LookupDuplicates::error;  ///< --lookup-duplicates
 };
 
@@ -75,14 +75,14 @@ struct SourceLine {
 /// One input's rows, when several exports are joined: rows_read = rows_used + rows_reported.
 struct FileCounts {
   std::string file;
-  std::string role;  ///< "evidence", "linked" (ids through a link), "lookup"
+  std::string role;  ///< "leads" (the first file and its header), "evidence", "linked" (ids through a link), "lookup"
   std::uint64_t rows_read = 0, rows_used = 0, rows_reported = 0;
 };
 
 /// A lookup's faults: lead rows whose key no row of the table has, and the table's own rows.
 struct LookupFaults {
   std::string file, key;
-  std::uint64_t misses = 0;             ///< evidence rows whose key cell matched no row
+  std::uint64_t misses = 0;              ///< evidence rows whose key cell matched no row
   std::vector<SourceLine> first_misses;  ///< the first kNamedLines of them
   std::vector<std::string> missed_keys;  ///< the first few distinct keys that matched nothing
   std::uint64_t duplicates = 0;          ///< table rows whose key an earlier row had (--lookup-duplicates)
@@ -119,9 +119,9 @@ struct InputCounts {
   bool joined = false;
   std::vector<FileCounts> per_file;  ///< each input, in the order read
   std::vector<LookupFaults> lookups;
-  std::uint64_t dangling_links = 0;       ///< link cells naming an id no row of the linked file has
+  std::uint64_t dangling_links = 0;        ///< link cells naming an id no row of the linked file has
   std::vector<SourceLine> first_dangling;  ///< the first kNamedLines of them
-  std::uint64_t unknown_list_ids = 0;     ///< ids in a list of lead ids (Associated Contact IDs) naming no lead
+  std::uint64_t unknown_list_ids = 0;      ///< ids in a list of lead ids (Associated Contact IDs) naming no lead
   std::vector<SourceLine> first_unknown_list_ids;
 };
 

@@ -97,13 +97,13 @@ struct JoinFinding {
 
 struct Inspection {
   std::vector<InspectedFile> files;
-  std::vector<JoinFinding> joins;          ///< each later file with another header
+  std::vector<JoinFinding> joins;         ///< each later file with another header
   std::optional<std::string> join_error;  ///< why funnel report could not join them as given
-  std::vector<std::string> stages;   ///< the stage model's names, in order
-  std::optional<Schema> schema;      ///< the first file's columns, when detected
-  std::string shape_reason;          ///< why the shape is what it is, when detected
-  std::optional<Layout> layout;      ///< the CRM export the header is (funnel/layouts.h)
-  std::optional<std::string> error;  ///< why the columns cannot be mapped (exit status 6)
+  std::vector<std::string> stages;        ///< the stage model's names, in order
+  std::optional<Schema> schema;           ///< the first file's columns, when detected
+  std::string shape_reason;               ///< why the shape is what it is, when detected
+  std::optional<Layout> layout;           ///< the CRM export the header is (funnel/layouts.h)
+  std::optional<std::string> error;       ///< why the columns cannot be mapped (exit status 6)
   std::uint64_t rows_read = 0, records = 0;
 
   // The rows that share the first file's header, when the schema is known.

@@ -34,7 +34,7 @@ struct PlannedInput {
 };
 
 struct JoinPlan {
-  bool joined = false;  ///< false: one export, or files sharing one header (read as one)
+  bool joined = false;               ///< false: one export, or files sharing one header (read as one)
   std::vector<PlannedInput> inputs;  ///< lookups, then the primary files, then the others
 };
 

@@ -30,10 +30,10 @@ class LookupTable {
   /// The cell of `column` on the row whose key is `key`; null when no row has that key.
   const std::string* find(std::string_view key, int column) const;
 
-  std::uint64_t rows_read = 0;    ///< data rows of the file
-  std::uint64_t rows_used = 0;    ///< rows whose key is kept
-  std::uint64_t empty_keys = 0;   ///< rows with an empty key (reported)
-  std::uint64_t duplicates = 0;   ///< rows whose key an earlier row had (reported; the kept one is named)
+  std::uint64_t rows_read = 0;   ///< data rows of the file
+  std::uint64_t rows_used = 0;   ///< rows whose key is kept
+  std::uint64_t empty_keys = 0;  ///< rows with an empty key (reported)
+  std::uint64_t duplicates = 0;  ///< rows whose key an earlier row had (reported; the kept one is named)
   std::vector<std::uint64_t> first_empty, first_duplicates;  ///< their first lines
 
  private:

@@ -168,7 +168,8 @@ void load_config(CLI::App& app, ExportOptions& o) {
       if (e.key == "time-col") roles.columns.time = one();
       if (e.key == "stage-time") roles.columns.stage_times = e.values;
     }
-    if (roles.file.empty()) throw Error(ExitCode::usage, fmt::format("{}: [[input]] needs file = \"NAME\"", table.where));
+    if (roles.file.empty())
+      throw Error(ExitCode::usage, fmt::format("{}: [[input]] needs file = \"NAME\"", table.where));
     o.report.input_roles.push_back(std::move(roles));
   }
 }

@@ -215,8 +215,7 @@ bool Reader::take(const Record& record, const std::string& file, RowEvidence& ev
     LookupFaults& f = tally_->lookups[index];
     ++f.misses;
     if (f.first_misses.size() < InputCounts::kNamedLines) f.first_misses.push_back({file, record.line});
-    if (f.missed_keys.size() < 5 &&
-        std::find(f.missed_keys.begin(), f.missed_keys.end(), key) == f.missed_keys.end())
+    if (f.missed_keys.size() < 5 && std::find(f.missed_keys.begin(), f.missed_keys.end(), key) == f.missed_keys.end())
       f.missed_keys.emplace_back(key);
   }
   const double share = std::isnan(amount) ? amount : amount / static_cast<double>(leads_.size());
@@ -451,7 +450,8 @@ void Reader::emit(PieceResult& r, Reader& parser, const RecordReader& file, RowB
       if (to.first_misses.size() < InputCounts::kNamedLines) to.first_misses.push_back(line);
     }
     for (const std::string& key : from.missed_keys) {
-      if (to.missed_keys.size() < 5 && std::find(to.missed_keys.begin(), to.missed_keys.end(), key) == to.missed_keys.end())
+      if (to.missed_keys.size() < 5 &&
+          std::find(to.missed_keys.begin(), to.missed_keys.end(), key) == to.missed_keys.end())
         to.missed_keys.push_back(key);
     }
   }
@@ -543,8 +543,8 @@ void Reader::start_schema(const PlannedInput& in, const RecordReader& reader, st
   } else if (!options_.amount.empty()) {
     amount_column_ = find_column(reader.header(), options_.amount, "--amount", reader.name());
   }
-  extractor_ = std::make_unique<EventExtractor>(schema_, model_, options_.strict_stages, format_, zone_,
-                                                options_.strict_cells);
+  extractor_ =
+      std::make_unique<EventExtractor>(schema_, model_, options_.strict_stages, format_, zone_, options_.strict_cells);
 }
 
 /// The link cells no linked row answered, named in line order.
@@ -567,7 +567,8 @@ void Reader::run(RowBatch* batch) {
   std::size_t settled = 0;
   JoinPlan own;
   if (plan == nullptr) {
-    for (const auto& path : input_.files) own.inputs.push_back({path, InputRole::evidence, true, {}, options_.columns, {}, 0, {}});
+    for (const auto& path : input_.files)
+      own.inputs.push_back({path, InputRole::evidence, true, {}, options_.columns, {}, 0, {}});
   }
   const JoinPlan& inputs = plan != nullptr ? *plan : own;
   const bool joined = inputs.joined;
@@ -596,7 +597,7 @@ void Reader::run(RowBatch* batch) {
                                                 reader.name(), first_file_));
     }
     if (joined) {
-      kind_ = in.primary                   ? FileKind::primary
+      kind_ = in.primary                     ? FileKind::primary
               : in.role == InputRole::linked ? FileKind::linked
               : in.id_list != 0              ? FileKind::listed
                                              : FileKind::other;

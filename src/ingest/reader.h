@@ -137,7 +137,7 @@ class Reader {
   std::vector<EventExtractor::Facts> retired_facts_;  ///< a join's earlier files' facts, in order
   FileKind kind_ = FileKind::single;
   std::shared_ptr<JoinState> join_ = std::make_shared<JoinState>();  ///< shared with the piece parsers
-  std::vector<std::string_view> leads_;  ///< the lead ids of the row being taken
+  std::vector<std::string_view> leads_;                              ///< the lead ids of the row being taken
   std::string first_file_;
 
   StringMap<std::uint32_t> label_ids_;

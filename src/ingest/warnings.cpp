@@ -120,17 +120,18 @@ void warn_joins(const InputCounts& input, Diagnostics& diagnostics) {
     if (f.misses > 0) {
       std::vector<std::string> keys;
       for (const auto& k : f.missed_keys) keys.push_back(quote_cell(k));
-      diagnostics.warn(fmt::format("{}: no row has the {} of {} row{} ({}{}; {}{}): the --by values looked up there "
-                                   "are (no match)",
-                                   f.file, f.key, f.misses, f.misses == 1 ? "" : "s", name_lines(f.first_misses),
-                                   more(f.misses, f.first_misses.size()), fmt::join(keys, ", "),
-                                   f.missed_keys.size() == 5 ? ", ..." : ""));
+      diagnostics.warn(fmt::format(
+          "{}: no row has the {} of {} row{} ({}{}; {}{}): the --by values looked up there "
+          "are (no match)",
+          f.file, f.key, f.misses, f.misses == 1 ? "" : "s", name_lines(f.first_misses),
+          more(f.misses, f.first_misses.size()), fmt::join(keys, ", "), f.missed_keys.size() == 5 ? ", ..." : ""));
     }
     if (f.duplicates > 0) {
-      diagnostics.warn(fmt::format("{}: {} row{} a {} an earlier row has ({}{}); one row per key kept "
-                                   "(--lookup-duplicates)",
-                                   f.file, f.duplicates, f.duplicates == 1 ? " repeats" : "s repeat", f.key,
-                                   lines_of(f.file, f.first_duplicates), more(f.duplicates, f.first_duplicates.size())));
+      diagnostics.warn(
+          fmt::format("{}: {} row{} a {} an earlier row has ({}{}); one row per key kept "
+                      "(--lookup-duplicates)",
+                      f.file, f.duplicates, f.duplicates == 1 ? " repeats" : "s repeat", f.key,
+                      lines_of(f.file, f.first_duplicates), more(f.duplicates, f.first_duplicates.size())));
     }
     if (f.empty_keys > 0) {
       diagnostics.warn(fmt::format("{}: {} row{} with an empty {} not used ({}{})", f.file, f.empty_keys,
@@ -139,19 +140,19 @@ void warn_joins(const InputCounts& input, Diagnostics& diagnostics) {
     }
   }
   if (input.dangling_links > 0) {
-    diagnostics.warn(fmt::format("{} link cell{} an id no row of the linked file has ({}{}): those leads "
-                                 "stop where their own rows do",
-                                 input.dangling_links, input.dangling_links == 1 ? " names" : "s name",
-                                 name_lines(input.first_dangling), more(input.dangling_links, input.first_dangling.size())));
+    diagnostics.warn(
+        fmt::format("{} link cell{} an id no row of the linked file has ({}{}): those leads "
+                    "stop where their own rows do",
+                    input.dangling_links, input.dangling_links == 1 ? " names" : "s name",
+                    name_lines(input.first_dangling), more(input.dangling_links, input.first_dangling.size())));
   }
   if (input.unknown_list_ids > 0) {
     const bool one = input.unknown_list_ids == 1;
-    diagnostics.warn(fmt::format("{} {} no lead of the first file ({}{}); each row counts for the ids it lists "
-                                 "that are leads",
-                                 input.unknown_list_ids,
-                                 one ? "id in a list of lead ids names" : "ids in lists of lead ids name",
-                                 name_lines(input.first_unknown_list_ids),
-                                 more(input.unknown_list_ids, input.first_unknown_list_ids.size())));
+    diagnostics.warn(fmt::format(
+        "{} {} no lead of the first file ({}{}); each row counts for the ids it lists "
+        "that are leads",
+        input.unknown_list_ids, one ? "id in a list of lead ids names" : "ids in lists of lead ids name",
+        name_lines(input.first_unknown_list_ids), more(input.unknown_list_ids, input.first_unknown_list_ids.size())));
   }
 }
 

@@ -11,8 +11,8 @@ namespace funnel {
 namespace {
 
 // Columns of a file that list the leads a row is about (HubSpot deals: Associated Contact IDs).
-const std::vector<std::string> kLeadListNames = {"associated_contact_ids", "associated_contacts_ids",
-                                                 "contact_ids", "associated_lead_ids", "lead_ids"};
+const std::vector<std::string> kLeadListNames = {"associated_contact_ids", "associated_contacts_ids", "contact_ids",
+                                                 "associated_lead_ids", "lead_ids"};
 
 int column_of(const std::vector<std::string>& header, std::string_view name) {
   const std::string wanted = normalize_name(name);
@@ -105,8 +105,8 @@ JoinPlan plan_inputs(const IngestOptions& options, const StageModel& model) {
   };
   std::vector<std::vector<std::string>> headers;
   for (const auto& f : files) headers.push_back(header_of(f));
-  const bool one_header = std::all_of(headers.begin(), headers.end(),
-                                      [&](const auto& h) { return same_header(h, headers.front()); });
+  const bool one_header =
+      std::all_of(headers.begin(), headers.end(), [&](const auto& h) { return same_header(h, headers.front()); });
   if (one_header && !asked) return simple();
   plan.joined = true;
 
@@ -140,7 +140,8 @@ JoinPlan plan_inputs(const IngestOptions& options, const StageModel& model) {
     in.role = lookup ? InputRole::lookup : InputRole::evidence;
     in.primary = !lookup && same_header(in.header, headers.front());
     if (lookup && i == 0) {
-      throw Error(ExitCode::usage, fmt::format("{}: the first file names the leads; a lookup cannot be first", in.path));
+      throw Error(ExitCode::usage,
+                  fmt::format("{}: the first file names the leads; a lookup cannot be first", in.path));
     }
     if (!lookup) in.columns = file_columns(options.columns, roles, in.header);
     if (roles != nullptr) in.key = roles->key;
@@ -186,8 +187,8 @@ JoinPlan plan_inputs(const IngestOptions& options, const StageModel& model) {
       const InputRoles* roles = roles_of(in.path);
       if (e.code() != ExitCode::schema || (roles != nullptr && roles->role == "evidence")) throw;
       if (shared_column(in.header, primaries).empty()) {
-        throw Error(ExitCode::schema,
-                    fmt::format("{}; it shares no column with {}, so it is no lookup table either", e.what(), files.front()));
+        throw Error(ExitCode::schema, fmt::format("{}; it shares no column with {}, so it is no lookup table either",
+                                                  e.what(), files.front()));
       }
       in.role = InputRole::lookup;
       continue;
@@ -246,8 +247,8 @@ JoinPlan plan_inputs(const IngestOptions& options, const StageModel& model) {
     }
     std::vector<std::string> columns;
     for (const auto& in : given) columns.insert(columns.end(), in.header.begin(), in.header.end());
-    throw Error(ExitCode::schema, fmt::format("{} names column '{}', which is in no input{}", flag, name,
-                                              did_you_mean(name, columns)));
+    throw Error(ExitCode::schema,
+                fmt::format("{} names column '{}', which is in no input{}", flag, name, did_you_mean(name, columns)));
   };
   somewhere(options.columns.id, "--id", false);
   somewhere(options.columns.stage, "--stage-col", false);

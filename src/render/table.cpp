@@ -347,7 +347,8 @@ void render_joins(const InputCounts& in, std::ostream& out) {
     auto it = in.reported_by_reason.find(reason);
     if (it == in.reported_by_reason.end()) continue;
     auto lines = in.first_reported.find(reason);
-    add(it->second, reason == std::string_view("unknown lead id") ? "rows about unknown lead ids" : "rows linked to no lead",
+    add(it->second,
+        reason == std::string_view("unknown lead id") ? "rows about unknown lead ids" : "rows linked to no lead",
         named(it->second, lines == in.first_reported.end() ? std::vector<SourceLine>{} : lines->second));
   }
   add(in.dangling_links, "link cells naming no row", named(in.dangling_links, in.first_dangling));
@@ -361,7 +362,8 @@ void render_joins(const InputCounts& in, std::ostream& out) {
     };
     add(f.duplicates, fmt::format("repeated {} keys in {}", f.key, f.file),
         named(f.duplicates, file_lines(f.first_duplicates)));
-    add(f.empty_keys, fmt::format("empty {} keys in {}", f.key, f.file), named(f.empty_keys, file_lines(f.first_empty)));
+    add(f.empty_keys, fmt::format("empty {} keys in {}", f.key, f.file),
+        named(f.empty_keys, file_lines(f.first_empty)));
   }
   out << "joins: " << (faults.empty() ? std::string("no faults") : fmt::format("{}", fmt::join(faults, "; "))) << '\n';
 }
