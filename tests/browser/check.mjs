@@ -67,10 +67,14 @@ function csvTable(command, args) {
 }
 
 /// The options the HTML report's cohorts and trend sections leave out (cli.cpp: companion).
+// The report's cohorts and trend sections are those of the same leads without segments, spend,
+// --top or money: the companion commands are given the report's options less those (which
+// funnel cohorts and trend refuse, as they would ignore them).
 function companionArgs(args) {
   const out = [];
   for (let i = 0; i < args.length; ++i) {
-    if (['--by', '--spend', '--top'].includes(args[i])) { ++i; continue; }
+    if (['--by', '--spend', '--top', '--amount', '--decimal', '--attribution', '--days'].includes(args[i])) { ++i; continue; }
+    if (args[i] === '--ascii') continue;
     out.push(args[i]);
   }
   return out;
