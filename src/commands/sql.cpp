@@ -65,28 +65,23 @@ int run_sql(CLI::App& app, Options& options, Streams& streams) {
   load_config(app, o);
   // Options that only make sense for reading a file, or that the query does not carry, are
   // refused by name rather than ignored.
-  const std::pair<const char*, const char*> refused[] = {
-      {"--delimiter", "the table has no delimiter"},
-      {"--encoding", "the table's text is the database's"},
-      {"--date-format", "the table's times are timestamps"},
-      {"--skip-lines", "a table has no title lines"},
-      {"--lenient", "a table has no malformed records"},
-      {"--rejects", "a table has no malformed records"},
-      {"--amount", "money is not in the csv columns the query gives"},
-      {"--decimal", "money is not in the csv columns the query gives"},
-      {"--strict-stages", "a query cannot stop at an unknown stage value"},
-      {"--top", "the query does not fold segments into (other)"},
-      {"--spend", "spend is not in the csv columns the query gives"},
-      {"--lost-after", "the query's statuses come from lost rows only"},
-      {"--days", "the query counts fractional days"},
-      {"--lookup", "the query reads one table: join the lookup in a view first"},
-      {"--link", "the query reads one table: join the tables in a view first"},
-      {"--lookup-duplicates", "the query reads one table: join the lookup in a view first"}};
-  for (const auto& [flag, why] : refused) {
-    const CLI::Option* opt = app.get_option_no_throw(flag);
-    if (opt != nullptr && opt->count() > 0)
-      throw Error(ExitCode::usage, fmt::format("funnel sql: {} is not supported: {}", flag, why));
-  }
+  refuse_ignored(app, "sql",
+                 {{"--delimiter", "the table has no delimiter"},
+                  {"--encoding", "the table's text is the database's"},
+                  {"--date-format", "the table's times are timestamps"},
+                  {"--skip-lines", "a table has no title lines"},
+                  {"--lenient", "a table has no malformed records"},
+                  {"--rejects", "a table has no malformed records"},
+                  {"--amount", "money is not in the csv columns the query gives"},
+                  {"--decimal", "money is not in the csv columns the query gives"},
+                  {"--strict-stages", "a query cannot stop at an unknown stage value"},
+                  {"--top", "the query does not fold segments into (other)"},
+                  {"--spend", "spend is not in the csv columns the query gives"},
+                  {"--lost-after", "the query's statuses come from lost rows only"},
+                  {"--days", "the query counts fractional days"},
+                  {"--lookup", "the query reads one table: join the lookup in a view first"},
+                  {"--link", "the query reads one table: join the tables in a view first"},
+                  {"--lookup-duplicates", "the query reads one table: join the lookup in a view first"}});
   if (!o.report.input_roles.empty()) {
     throw Error(ExitCode::usage, fmt::format("funnel sql: [[input]] tables ({}) are not supported: the query reads "
                                              "one table; join the tables in a view first",
