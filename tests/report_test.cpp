@@ -62,21 +62,30 @@ TEST_SUITE("report") {
   }
 }
 
+namespace {
+
+/// The report of `text` with --amount amount; its warnings in `warnings`.
+funnel::Report report_with_amounts(const std::string& text, std::string& warnings) {
+  TempFile file(text);
+  funnel::ReportOptions options;
+  options.files = {file.path()};
+  options.amount = "amount";
+  std::ostringstream err;
+  funnel::Diagnostics diagnostics(err, false);
+  funnel::Report report = funnel::build_report(options, nullptr, diagnostics);
+  warnings = err.str();
+  return report;
+}
+
+}  // namespace
+
 TEST_SUITE("report") {
   TEST_CASE("--amount: an ambiguous 1,234 is read the same whatever the row order, and named when unsettled") {
     const std::string header = "lead_id,stage,timestamp,amount\n";
     const std::string rows[] = {"A,customer,2026-01-05,\"12,50\"\n", "B,customer,2026-01-06,\"$1,234.50\"\n",
                                 "C,customer,2026-01-07,\"1,234\"\n"};
     auto revenue = [&](const std::string& text, std::string& warnings) {
-      TempFile file(text);
-      funnel::ReportOptions options;
-      options.files = {file.path()};
-      options.amount = "amount";
-      std::ostringstream err;
-      funnel::Diagnostics diagnostics(err, false);
-      funnel::Report report = funnel::build_report(options, nullptr, diagnostics);
-      warnings = err.str();
-      return report.tables.segments.front().overall.money.won_revenue;
+      return report_with_amounts(text, warnings).tables.segments.front().overall.money.won_revenue;
     };
     std::string w1, w2;
     // One value shows ',' and one '.': undecided, so 1,234 is a thousands guess either way.
@@ -107,14 +116,7 @@ TEST_SUITE("report") {
     // second amount is later: it wins by the later-row rule, no conflict.
     const std::string header = "lead_id,stage,timestamp,amount\n";
     auto run = [&](const std::string& text, std::string& warnings) {
-      TempFile file(text);
-      funnel::ReportOptions options;
-      options.files = {file.path()};
-      options.amount = "amount";
-      std::ostringstream err;
-      funnel::Diagnostics diagnostics(err, false);
-      funnel::Report report = funnel::build_report(options, nullptr, diagnostics);
-      warnings = err.str();
+      funnel::Report report = report_with_amounts(text, warnings);
       CHECK(report.input.conflicting_amounts == 1);
       return report.tables.segments.front().overall.money.won_revenue;
     };
